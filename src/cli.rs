@@ -1,0 +1,77 @@
+//! The command line: clap definitions, and turning flags plus config into settings.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "copydesk",
+    version,
+    about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox"
+)]
+pub struct Cli {
+    /// Config file (default: ./config.toml when present, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database folder, overriding the config's paths.db.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Inbox folder, overriding the config's paths.inbox.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub inbox: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest files and folders (their regular files, in name order) now: one verdict per file.
+    Ingest {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// The verdict each file would get, storing nothing.
+    Check {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Articles, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only this verdict: unique, duplicate, reprint, partial or rejected.
+        #[arg(long, value_name = "S", value_parser = parse_status)]
+        status: Option<crate::detect::Status>,
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// One article: its verdict, its match and its cleaned text.
+    Show {
+        #[arg(long)]
+        json: bool,
+        id: u64,
+    },
+    /// Counts per verdict and the database size.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure detection on a corpus folder of pages with their gold article text.
+    Eval {
+        #[arg(long)]
+        json: bool,
+        /// Corpus folder: one sub-folder per page with article.txt, page.txt and page.html.
+        dir: PathBuf,
+    },
+}
+
+fn parse_status(s: &str) -> Result<crate::detect::Status, String> {
+    crate::detect::Status::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a verdict; use unique, duplicate, reprint, partial or rejected")
+    })
+}

@@ -1,0 +1,321 @@
+//! Configuration: `RawConfig` is `config.toml` as written (serde, unknown keys refused, every key
+//! defaulted); `Settings` is what the program runs with, validated. Reads no file but the config.
+
+use crate::detect::Params;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Errors in the configuration, each naming the file or key and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file '{path}': {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file '{path}' is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key '{key}' = {value} is out of range: {hint}")]
+    Range {
+        key: &'static str,
+        value: String,
+        hint: &'static str,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub paths: RawPaths,
+    pub limits: RawLimits,
+    pub detect: RawDetect,
+    pub store: RawStore,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPaths {
+    pub inbox: PathBuf,
+    pub db: PathBuf,
+}
+
+impl Default for RawPaths {
+    fn default() -> RawPaths {
+        RawPaths {
+            inbox: PathBuf::from("watch"),
+            db: PathBuf::from("db"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLimits {
+    pub max_file_bytes: u64,
+    pub max_text_bytes: u64,
+}
+
+impl Default for RawLimits {
+    fn default() -> RawLimits {
+        RawLimits {
+            max_file_bytes: 8 * 1024 * 1024,
+            max_text_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDetect {
+    pub simhash_max_distance: u32,
+    pub reprint_min: f32,
+    pub partial_min_words: u32,
+    pub passage_min_words: u32,
+    pub anchor_every_words: u32,
+    pub max_candidates: u32,
+    pub chrome_min_blocks: u32,
+    pub template_min_articles: u32,
+    pub template_window_articles: u32,
+}
+
+impl Default for RawDetect {
+    fn default() -> RawDetect {
+        let p = Params::default();
+        RawDetect {
+            simhash_max_distance: 3,
+            reprint_min: p.reprint_min,
+            partial_min_words: p.partial_min_words,
+            passage_min_words: p.passage_min_words,
+            anchor_every_words: 40,
+            max_candidates: 8,
+            chrome_min_blocks: p.chrome_min_blocks as u32,
+            template_min_articles: 2,
+            template_window_articles: 20_000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStore {
+    pub cache_mb: u64,
+}
+
+impl Default for RawStore {
+    fn default() -> RawStore {
+        RawStore { cache_mb: 64 }
+    }
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub inbox: PathBuf,
+    pub db: PathBuf,
+    pub max_file_bytes: u64,
+    pub max_text_bytes: usize,
+    pub params: Params,
+    pub simhash_max_distance: u32,
+    pub anchor_every_words: usize,
+    pub max_candidates: usize,
+    pub template_min_articles: u32,
+    pub template_window_articles: usize,
+    pub cache_bytes: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        RawConfig::default()
+            .validate(Path::new("."))
+            .expect("the defaults are valid")
+    }
+}
+
+fn range<T: PartialOrd + std::fmt::Display>(
+    key: &'static str,
+    value: T,
+    lo: T,
+    hi: T,
+    hint: &'static str,
+) -> Result<T, ConfigError> {
+    if value < lo || value > hi {
+        return Err(ConfigError::Range {
+            key,
+            value: value.to_string(),
+            hint,
+        });
+    }
+    Ok(value)
+}
+
+impl RawConfig {
+    /// Parses config text; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Reads a config file.
+    pub fn load(path: &Path) -> Result<RawConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        RawConfig::parse(&text, path)
+    }
+
+    /// Validates; relative paths are taken from `base` (the config file's folder).
+    pub fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
+        let d = &self.detect;
+        let params = Params {
+            reprint_min: range(
+                "detect.reprint_min",
+                d.reprint_min,
+                0.05,
+                1.0,
+                "use 0.05..=1.0",
+            )?,
+            partial_min_words: range(
+                "detect.partial_min_words",
+                d.partial_min_words,
+                1,
+                100_000,
+                "use 1..=100000",
+            )?,
+            passage_min_words: range(
+                "detect.passage_min_words",
+                d.passage_min_words,
+                1,
+                1000,
+                "use 1..=1000",
+            )?,
+            chrome_min_blocks: range(
+                "detect.chrome_min_blocks",
+                d.chrome_min_blocks,
+                1,
+                1000,
+                "use 1..=1000",
+            )? as usize,
+        };
+        Ok(Settings {
+            inbox: base.join(&self.paths.inbox),
+            db: base.join(&self.paths.db),
+            max_file_bytes: range(
+                "limits.max_file_bytes",
+                self.limits.max_file_bytes,
+                1,
+                1 << 34,
+                "use 1 byte to 16 GiB",
+            )?,
+            max_text_bytes: range(
+                "limits.max_text_bytes",
+                self.limits.max_text_bytes,
+                1024,
+                1 << 30,
+                "use 1 KiB to 1 GiB",
+            )? as usize,
+            params,
+            simhash_max_distance: range(
+                "detect.simhash_max_distance",
+                d.simhash_max_distance,
+                0,
+                8,
+                "use 0..=8: larger radii make every look-up scan most tables",
+            )?,
+            anchor_every_words: range(
+                "detect.anchor_every_words",
+                d.anchor_every_words,
+                1,
+                10_000,
+                "use 1..=10000",
+            )? as usize,
+            max_candidates: range(
+                "detect.max_candidates",
+                d.max_candidates,
+                1,
+                1000,
+                "use 1..=1000",
+            )? as usize,
+            template_min_articles: range(
+                "detect.template_min_articles",
+                d.template_min_articles,
+                2,
+                1_000_000,
+                "use 2 or more: one article alone is no template",
+            )?,
+            template_window_articles: range(
+                "detect.template_window_articles",
+                d.template_window_articles,
+                0,
+                10_000_000,
+                "use 0..=10000000",
+            )? as usize,
+            cache_bytes: range(
+                "store.cache_mb",
+                self.store.cache_mb,
+                1,
+                1 << 20,
+                "use 1..=1048576",
+            )? << 20,
+        })
+    }
+}
+
+/// Loads settings: from `explicit` (which must exist), else `./config.toml` when present, else
+/// the defaults.
+pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
+    let (raw, base) = match explicit {
+        Some(path) => (RawConfig::load(path)?, parent(path)),
+        None if Path::new("config.toml").is_file() => (
+            RawConfig::load(Path::new("config.toml"))?,
+            PathBuf::from("."),
+        ),
+        None => (RawConfig::default(), PathBuf::from(".")),
+    };
+    raw.validate(&base)
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_is_valid_and_states_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+        let shipped = RawConfig::load(&path).expect("shipped config parses");
+        let s = shipped
+            .validate(Path::new("."))
+            .expect("shipped config is valid");
+        let d = Settings::default();
+        assert_eq!(s.params, d.params);
+        assert_eq!(s.max_file_bytes, d.max_file_bytes);
+        assert_eq!(s.simhash_max_distance, d.simhash_max_distance);
+        assert_eq!(s.anchor_every_words, d.anchor_every_words);
+        assert_eq!(s.inbox, d.inbox);
+        assert_eq!(s.db, d.db);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let err = RawConfig::parse("[detect]\nreprint_mn = 0.5\n", Path::new("c.toml"))
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("reprint_mn"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key() {
+        let raw =
+            RawConfig::parse("[detect]\nreprint_min = 2.0\n", Path::new("c.toml")).expect("parses");
+        let err = raw.validate(Path::new(".")).expect_err("out of range");
+        assert!(err.to_string().contains("detect.reprint_min"), "{err}");
+    }
+}

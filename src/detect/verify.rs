@@ -1,0 +1,128 @@
+//! Candidate verification: how much of each text the other covers, measured over word shingles.
+//! A word counts as covered when a shingle containing it occurs in the other text, which keeps
+//! the measure steady under light edits (an edit uncovers its own words, not its neighbours').
+
+use crate::fingerprint::SHINGLE_WORDS;
+use std::collections::HashSet;
+
+/// What two texts share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// Share of the new text's words covered by the old text.
+    pub new_coverage: f32,
+    /// Share of the old text's words covered by the new text.
+    pub old_coverage: f32,
+    /// Runs of covered words in the new text, as word ranges `[start, end)`.
+    pub new_runs: Vec<(u32, u32)>,
+    /// Runs of covered words in the old text.
+    pub old_runs: Vec<(u32, u32)>,
+}
+
+impl Overlap {
+    pub fn similarity(&self) -> f32 {
+        self.new_coverage.max(self.old_coverage)
+    }
+
+    /// Words in runs of at least `min_run` words, on the new side and the old side.
+    pub fn passage_words(&self, min_run: u32) -> (u32, u32) {
+        let sum = |runs: &[(u32, u32)]| {
+            runs.iter()
+                .map(|&(a, b)| b - a)
+                .filter(|&len| len >= min_run)
+                .sum::<u32>()
+        };
+        (sum(&self.new_runs), sum(&self.old_runs))
+    }
+}
+
+/// Compares two texts by their positional shingle hashes and word counts.
+pub fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
+    let old_set: HashSet<u64> = old.iter().copied().collect();
+    let new_set: HashSet<u64> = new.iter().copied().collect();
+    let new_cov = covered(new, new_words, &old_set);
+    let old_cov = covered(old, old_words, &new_set);
+    Overlap {
+        new_coverage: share(&new_cov),
+        old_coverage: share(&old_cov),
+        new_runs: runs(&new_cov),
+        old_runs: runs(&old_cov),
+    }
+}
+
+fn covered(shingles: &[u64], words: usize, other: &HashSet<u64>) -> Vec<bool> {
+    let mut cov = vec![false; words];
+    for (i, h) in shingles.iter().enumerate() {
+        if other.contains(h) {
+            let end = (i + SHINGLE_WORDS).min(words);
+            cov[i..end].iter_mut().for_each(|c| *c = true);
+        }
+    }
+    cov
+}
+
+fn share(cov: &[bool]) -> f32 {
+    if cov.is_empty() {
+        return 0.0;
+    }
+    cov.iter().filter(|&&c| c).count() as f32 / cov.len() as f32
+}
+
+fn runs(cov: &[bool]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &c) in cov.iter().chain(std::iter::once(&false)).enumerate() {
+        match (c, start) {
+            (true, None) => start = Some(i as u32),
+            (false, Some(s)) => {
+                out.push((s, i as u32));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Tokens;
+
+    fn ov(a: &str, b: &str) -> Overlap {
+        let (ta, tb) = (Tokens::new(a), Tokens::new(b));
+        overlap(
+            &ta.shingle_hashes(),
+            ta.len(),
+            &tb.shingle_hashes(),
+            tb.len(),
+        )
+    }
+
+    #[test]
+    fn identical_texts_cover_each_other() {
+        let o = ov("a b c d e f g", "a b c d e f g");
+        assert_eq!((o.new_coverage, o.old_coverage), (1.0, 1.0));
+        assert_eq!(o.new_runs, [(0, 7)]);
+    }
+
+    #[test]
+    fn a_text_cut_short_is_covered_by_the_whole() {
+        let o = ov("a b c d e", "a b c d e f g h i j");
+        assert_eq!(o.new_coverage, 1.0);
+        assert_eq!(o.old_coverage, 0.5);
+    }
+
+    #[test]
+    fn one_edit_uncovers_only_its_neighbourhood() {
+        let o = ov("a b c d X f g h i j", "a b c d e f g h i j");
+        assert_eq!(o.new_runs, [(0, 4), (5, 10)]);
+        assert!((o.new_coverage - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unrelated_texts_share_nothing() {
+        let o = ov("one two three four", "five six seven eight");
+        assert_eq!(o.similarity(), 0.0);
+        assert!(o.new_runs.is_empty());
+    }
+}

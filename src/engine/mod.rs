@@ -1,0 +1,486 @@
+//! The engine: the single writer. It owns the store and the in-memory index, runs the ingest
+//! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
+//! draws nor watches folders.
+
+pub mod files;
+pub mod prepare;
+pub mod templates;
+
+use crate::config::Settings;
+use crate::detect::index::{AnchorIndex, SimIndex};
+use crate::detect::{judge, Side, Status};
+use crate::fingerprint::exact_hash;
+use crate::store::codec::{Content, FpRecord};
+use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
+use crate::text::Rejection;
+use files::FileData;
+use prepare::{prepare, stored_tokens, Prepared};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use templates::Templates;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no article with id {0}")]
+    NoSuchArticle(ArticleId),
+}
+
+/// One file handed to the engine.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The path as the caller names it; stored as the article's `file`.
+    pub file: String,
+    pub data: Result<FileData, Rejection>,
+}
+
+/// A verdict as reported to callers (one JSON line per file).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub file: String,
+    pub id: Option<ArticleId>,
+    pub status: Status,
+    pub title: String,
+    #[serde(rename = "match")]
+    pub matched: Option<MatchRef>,
+    pub reason: Option<String>,
+}
+
+/// An article with its story, for `show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub record: ArticleRecord,
+    pub paragraphs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub articles: u64,
+    pub by_status: BTreeMap<Status, u64>,
+    pub db_bytes: u64,
+    pub db: String,
+}
+
+/// The in-memory index, rebuilt from the store's fingerprints on first use.
+struct Loaded {
+    sim: SimIndex,
+    anchors: AnchorIndex,
+    ids: Vec<ArticleId>,
+    templates: Templates,
+}
+
+/// Anchors with more postings than this are too common to point at any one story.
+const MAX_POSTINGS: usize = 256;
+
+pub struct Engine {
+    settings: Settings,
+    store: Store,
+    loaded: Option<Loaded>,
+    next_id: ArticleId,
+}
+
+/// What a verdict decided, before it is written.
+struct Decision {
+    status: Status,
+    matched: Option<MatchRef>,
+    story: Option<ArticleId>,
+}
+
+/// Articles of the current batch, not yet committed, that later ones may match.
+#[derive(Default)]
+struct Pending {
+    items: Vec<NewArticle>,
+    by_id: HashMap<ArticleId, usize>,
+    exact: HashMap<u64, ArticleId>,
+}
+
+impl Engine {
+    pub fn open(settings: Settings) -> Result<Engine, EngineError> {
+        let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
+        let next_id = store.next_id()?;
+        Ok(Engine {
+            settings,
+            store,
+            loaded: None,
+            next_id,
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn load(&mut self) -> Result<&mut Loaded, EngineError> {
+        if self.loaded.is_none() {
+            let s = &self.settings;
+            let mut loaded = Loaded {
+                sim: SimIndex::new(s.simhash_max_distance),
+                anchors: AnchorIndex::new(),
+                ids: Vec::new(),
+                templates: Templates::new(s.template_window_articles, s.template_min_articles),
+            };
+            for (id, fp) in self.store.fingerprints()? {
+                let slot = loaded.sim.push(crate::fingerprint::SimHash(fp.simhash));
+                loaded.anchors.insert(slot, &fp.anchors);
+                loaded.ids.push(id);
+            }
+            loaded.anchors.compact();
+            let mut recent = self.store.recent_blocks(s.template_window_articles)?;
+            recent.reverse();
+            for (id, blocks) in recent {
+                // As at ingest: only new stories teach templates, never reprints of one.
+                if self
+                    .store
+                    .record(id)?
+                    .is_some_and(|r| r.status == Status::Unique)
+                {
+                    loaded.templates.learn(blocks);
+                }
+            }
+            self.loaded = Some(loaded);
+        }
+        Ok(self.loaded.as_mut().expect("loaded above"))
+    }
+
+    /// Ingests files in order: one verdict each, all durable before this returns.
+    pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        let prepared = self.prepare_all(inputs)?;
+        let mut pending = Pending::default();
+        let mut verdicts = Vec::with_capacity(inputs.len());
+        for (input, prep) in inputs.iter().zip(prepared) {
+            let id = self.next_id;
+            self.next_id += 1;
+            let article = match prep {
+                Err(rejection) => rejected(id, input, &rejection, now_ms),
+                Ok(prep) => {
+                    let d = self.decide(&prep, &pending)?;
+                    self.admit(id, input, prep, d, now_ms)?
+                }
+            };
+            verdicts.push(verdict_of(&article.record));
+            if let Some(h) = article.exact_first {
+                pending.exact.entry(h).or_insert(id);
+            }
+            pending.by_id.insert(id, pending.items.len());
+            pending.items.push(article);
+        }
+        if let Err(e) = self.store.commit(&pending.items) {
+            // The index holds what did not land: rebuild it from the store next time.
+            self.loaded = None;
+            self.next_id = self.store.next_id().unwrap_or(self.next_id);
+            return Err(e.into());
+        }
+        Ok(verdicts)
+    }
+
+    /// The verdict each file would get now; nothing is stored.
+    pub fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
+        let prepared = self.prepare_all(inputs)?;
+        let pending = Pending::default();
+        let mut out = Vec::with_capacity(inputs.len());
+        for (input, prep) in inputs.iter().zip(prepared) {
+            out.push(match prep {
+                Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
+                Ok(prep) => {
+                    let d = self.decide(&prep, &pending)?;
+                    Verdict {
+                        file: input.file.clone(),
+                        id: None,
+                        status: d.status,
+                        title: prep.title,
+                        matched: d.matched,
+                        reason: None,
+                    }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    fn prepare_all(
+        &mut self,
+        inputs: &[Input],
+    ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
+        let every = self.settings.anchor_every_words;
+        let templates = &self.load()?.templates;
+        let is_template = |h: u64| templates.is_template(h);
+        Ok(inputs
+            .par_iter()
+            .map(|input| match &input.data {
+                Err(r) => Err(r.clone()),
+                Ok(data) => prepare(&input.file, &data.bytes, every, &is_template),
+            })
+            .collect())
+    }
+
+    /// Adds a prepared article to the index and the template window, and builds its write.
+    fn admit(
+        &mut self,
+        id: ArticleId,
+        input: &Input,
+        prep: Prepared,
+        d: Decision,
+        now_ms: u64,
+    ) -> Result<NewArticle, EngineError> {
+        let loaded = self.load()?;
+        let slot = loaded.sim.push(prep.simhash);
+        loaded.anchors.insert(slot, &prep.anchors);
+        loaded.ids.push(id);
+        if d.status == Status::Unique {
+            loaded.templates.learn(prep.blocks.iter().map(|b| b.hash));
+        }
+        let data = input.data.as_ref().ok();
+        let exact_first = (d.status != Status::Duplicate).then_some(prep.doc_hash);
+        Ok(NewArticle {
+            record: ArticleRecord {
+                id,
+                file: input.file.clone(),
+                status: d.status,
+                title: prep.title,
+                matched: d.matched,
+                reason: None,
+                story: d.story.unwrap_or(id),
+                source: prep.source,
+                url: prep.url,
+                published: prep.published,
+                words: prep.tokens.len() as u32,
+                size: data.map_or(0, |f| f.size),
+                ingested_ms: now_ms,
+                triage: Default::default(),
+            },
+            fp: Some(FpRecord {
+                simhash: prep.simhash.0,
+                exact: prep.doc_hash,
+                anchors: prep.anchors,
+            }),
+            content: Some(Content {
+                blocks: prep.blocks,
+                paragraphs: prep.paragraphs,
+            }),
+            exact_first,
+            path: data.map(|f| PathEntry {
+                id,
+                size: f.size,
+                mtime_ns: f.mtime_ns,
+                content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+            }),
+        })
+    }
+
+    /// Looks a prepared article up among everything stored (and the batch so far) and judges it
+    /// against each verified candidate.
+    fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
+        let exact = match pending.exact.get(&prep.doc_hash) {
+            Some(&id) => Some(id),
+            None => self.store.exact(prep.doc_hash)?,
+        };
+        if let Some(orig) = exact {
+            let rec = self.record_anywhere(orig, pending)?;
+            return Ok(Decision {
+                status: Status::Duplicate,
+                matched: Some(MatchRef {
+                    id: orig,
+                    file: rec.file,
+                    similarity: 1.0,
+                }),
+                story: Some(rec.story),
+            });
+        }
+        let candidates = self.candidates(prep)?;
+        let new_side = Side {
+            shingles: &prep.shingles,
+            words: prep.tokens.len(),
+            blocks: &prep.blocks,
+        };
+        let mut best: Option<(Status, f32, ArticleId)> = None;
+        for id in candidates {
+            let Some(content) = self.content_anywhere(id, pending)? else {
+                continue;
+            };
+            let tokens = stored_tokens(&content.paragraphs);
+            let shingles = tokens.shingle_hashes();
+            let old_side = Side {
+                shingles: &shingles,
+                words: tokens.len(),
+                blocks: &content.blocks,
+            };
+            let mut j = judge(&new_side, &old_side, &self.settings.params);
+            if j.status == Status::Unique {
+                continue;
+            }
+            if exact_hash(content.paragraphs.iter().map(String::as_str)) == prep.exact {
+                j.status = Status::Duplicate;
+            }
+            let rank = |s: Status| match s {
+                Status::Duplicate => 2u8,
+                Status::Reprint => 1,
+                _ => 0,
+            };
+            let better = best.is_none_or(|(bs, bsim, bid)| {
+                (rank(j.status), j.similarity, std::cmp::Reverse(id))
+                    > (rank(bs), bsim, std::cmp::Reverse(bid))
+            });
+            if better {
+                best = Some((j.status, j.similarity, id));
+            }
+        }
+        let Some((status, similarity, id)) = best else {
+            return Ok(Decision {
+                status: Status::Unique,
+                matched: None,
+                story: None,
+            });
+        };
+        let rec = self.record_anywhere(id, pending)?;
+        Ok(Decision {
+            status,
+            matched: Some(MatchRef {
+                id,
+                file: rec.file,
+                similarity: (similarity * 1000.0).round() / 1000.0,
+            }),
+            story: (status != Status::Partial).then_some(rec.story),
+        })
+    }
+
+    /// Candidate ids: every SimHash neighbour within the radius, then the articles sharing the
+    /// most passage anchors, at most `max_candidates` in all.
+    fn candidates(&mut self, prep: &Prepared) -> Result<Vec<ArticleId>, EngineError> {
+        let max = self.settings.max_candidates;
+        let loaded = self.load()?;
+        let mut slots: Vec<u32> = loaded
+            .sim
+            .near(prep.simhash)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let mut shared: HashMap<u32, u32> = HashMap::new();
+        for &probe in &prep.probes {
+            loaded.anchors.postings(probe, MAX_POSTINGS, |slot| {
+                *shared.entry(slot).or_default() += 1
+            });
+        }
+        let mut by_count: Vec<(u32, u32)> = shared.into_iter().collect();
+        by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (slot, _) in by_count {
+            if slots.len() >= max {
+                break;
+            }
+            if !slots.contains(&slot) {
+                slots.push(slot);
+            }
+        }
+        slots.truncate(max.max(1));
+        Ok(slots.into_iter().map(|s| loaded.ids[s as usize]).collect())
+    }
+
+    fn record_anywhere(
+        &self,
+        id: ArticleId,
+        pending: &Pending,
+    ) -> Result<ArticleRecord, EngineError> {
+        if let Some(&i) = pending.by_id.get(&id) {
+            return Ok(pending.items[i].record.clone());
+        }
+        self.store.record(id)?.ok_or(EngineError::NoSuchArticle(id))
+    }
+
+    fn content_anywhere(
+        &self,
+        id: ArticleId,
+        pending: &Pending,
+    ) -> Result<Option<Content>, EngineError> {
+        if let Some(&i) = pending.by_id.get(&id) {
+            return Ok(pending.items[i].content.clone());
+        }
+        Ok(self.store.content(id)?)
+    }
+
+    /// Records, newest first, optionally of one status.
+    pub fn list(
+        &self,
+        status: Option<Status>,
+        limit: usize,
+    ) -> Result<Vec<ArticleRecord>, EngineError> {
+        let mut out = Vec::new();
+        for r in self.store.records_rev() {
+            let r = r?;
+            if status.is_none_or(|s| s == r.status) {
+                out.push(r);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
+        let record = self
+            .store
+            .record(id)?
+            .ok_or(EngineError::NoSuchArticle(id))?;
+        let paragraphs = self
+            .store
+            .content(id)?
+            .map(|c| c.paragraphs)
+            .unwrap_or_default();
+        Ok(Detail { record, paragraphs })
+    }
+
+    pub fn stats(&self) -> Result<Stats, EngineError> {
+        let by_status = self.store.counts()?;
+        Ok(Stats {
+            articles: by_status.values().sum(),
+            by_status,
+            db_bytes: self.store.size_on_disk(),
+            db: self.store.path().display().to_string(),
+        })
+    }
+}
+
+fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+    let name = std::path::Path::new(&input.file)
+        .file_name()
+        .map_or_else(|| input.file.clone(), |n| n.to_string_lossy().into_owned());
+    NewArticle {
+        record: ArticleRecord {
+            id,
+            file: input.file.clone(),
+            status: Status::Rejected,
+            title: crate::text::sanitize::sanitize_line(&name),
+            matched: None,
+            reason: Some(why.to_string()),
+            story: id,
+            source: None,
+            url: None,
+            published: None,
+            words: 0,
+            size: input.data.as_ref().map_or(0, |d| d.size),
+            ingested_ms: now_ms,
+            triage: Default::default(),
+        },
+        fp: None,
+        content: None,
+        exact_first: None,
+        path: None,
+    }
+}
+
+fn verdict_of(r: &ArticleRecord) -> Verdict {
+    Verdict {
+        file: r.file.clone(),
+        id: (r.id != 0).then_some(r.id),
+        status: r.status,
+        title: r.title.clone(),
+        matched: r.matched.clone(),
+        reason: r.reason.clone(),
+    }
+}

@@ -1,0 +1,74 @@
+//! Preparing one file for the verdict: bytes to document, document to story, story to
+//! fingerprints. Pure and independent per file, so a batch prepares in parallel.
+
+use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
+use crate::text::clean::{clean, BlockInfo};
+use crate::text::normalize::normalize;
+use crate::text::sanitize::sanitize_line;
+use crate::text::{read_document, Rejection};
+
+/// An article ready for look-up.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub title: String,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub published: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub blocks: Vec<BlockInfo>,
+    pub tokens: Tokens,
+    pub shingles: Vec<u64>,
+    /// Anchor hashes at every position: what the look-up probes with.
+    pub probes: Vec<u32>,
+    /// The sampled anchors the article is indexed under.
+    pub anchors: Vec<u32>,
+    pub simhash: SimHash,
+    /// Hash of the cleaned story as written: equal stories are duplicates.
+    pub exact: u64,
+    /// Hash of the whole document as read: equal files are duplicates whatever was learned since.
+    pub doc_hash: u64,
+}
+
+/// Reads, cleans and fingerprints one file. `is_template` answers from the learned templates.
+pub fn prepare(
+    name: &str,
+    bytes: &[u8],
+    anchor_every: usize,
+    is_template: &dyn Fn(u64) -> bool,
+) -> Result<Prepared, Rejection> {
+    let doc = read_document(name, bytes)?;
+    let doc_hash = exact_hash(doc.blocks.iter().map(|b| b.text.as_str()));
+    let cleaned = clean(&doc, is_template);
+    if cleaned.paragraphs.is_empty() {
+        return Err(Rejection::NoText);
+    }
+    let tokens = Tokens::new(&cleaned.norm);
+    if tokens.is_empty() {
+        return Err(Rejection::NoText);
+    }
+    let shingles = tokens.shingle_hashes();
+    let probes = anchor_hashes(&shingles);
+    let anchors = sample_anchors(&probes, anchor_every);
+    let opt_line = |s: Option<String>| s.map(|v| sanitize_line(&v)).filter(|v| !v.is_empty());
+    Ok(Prepared {
+        title: sanitize_line(&cleaned.title),
+        url: opt_line(doc.url),
+        source: opt_line(doc.source),
+        published: opt_line(doc.published),
+        simhash: tokens.simhash(),
+        exact: exact_hash(cleaned.paragraphs.iter().map(String::as_str)),
+        doc_hash,
+        paragraphs: cleaned.paragraphs,
+        blocks: cleaned.blocks,
+        tokens,
+        shingles,
+        probes,
+        anchors,
+    })
+}
+
+/// Tokens of a stored story, rebuilt from its paragraphs exactly as `clean` normalised them.
+pub fn stored_tokens(paragraphs: &[String]) -> Tokens {
+    let norm: Vec<String> = paragraphs.iter().map(|p| normalize(p)).collect();
+    Tokens::new(&norm.join("\n"))
+}

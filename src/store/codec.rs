@@ -1,0 +1,165 @@
+//! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
+//! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
+
+use crate::text::clean::BlockInfo;
+
+/// Fingerprints of one stored article: what the index is rebuilt from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FpRecord {
+    pub simhash: u64,
+    pub exact: u64,
+    pub anchors: Vec<u32>,
+}
+
+/// The stored story: its blocks (for template evidence) and its paragraphs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub blocks: Vec<BlockInfo>,
+    pub paragraphs: Vec<String>,
+}
+
+const FP_VERSION: u8 = 1;
+const CONTENT_VERSION: u8 = 1;
+
+pub fn encode_fp(fp: &FpRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(21 + fp.anchors.len() * 4);
+    out.push(FP_VERSION);
+    out.extend_from_slice(&fp.simhash.to_le_bytes());
+    out.extend_from_slice(&fp.exact.to_le_bytes());
+    out.extend_from_slice(&(fp.anchors.len() as u32).to_le_bytes());
+    for a in &fp.anchors {
+        out.extend_from_slice(&a.to_le_bytes());
+    }
+    out
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)?.try_into().ok().map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)?.try_into().ok().map(u64::from_le_bytes)
+    }
+}
+
+pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
+    let mut r = Reader(bytes);
+    if r.u8()? != FP_VERSION {
+        return None;
+    }
+    let simhash = r.u64()?;
+    let exact = r.u64()?;
+    let n = r.u32()? as usize;
+    let raw = r.take(n.checked_mul(4)?)?;
+    let anchors = raw
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Some(FpRecord {
+        simhash,
+        exact,
+        anchors,
+    })
+}
+
+/// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
+pub fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
+    let mut text = String::new();
+    for p in &c.paragraphs {
+        if !text.is_empty() && text.len() + p.len() + 1 > max_text_bytes {
+            break;
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(p);
+    }
+    let packed = lz4_flex::compress_prepend_size(text.as_bytes());
+    let mut out = Vec::with_capacity(5 + c.blocks.len() * 13 + packed.len());
+    out.push(CONTENT_VERSION);
+    out.extend_from_slice(&(c.blocks.len() as u32).to_le_bytes());
+    for b in &c.blocks {
+        out.extend_from_slice(&b.hash.to_le_bytes());
+        out.extend_from_slice(&b.words.to_le_bytes());
+        out.push(u8::from(b.kept));
+    }
+    out.extend_from_slice(&packed);
+    out
+}
+
+pub fn decode_content(bytes: &[u8]) -> Option<Content> {
+    let mut r = Reader(bytes);
+    if r.u8()? != CONTENT_VERSION {
+        return None;
+    }
+    let n = r.u32()? as usize;
+    let mut blocks = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        blocks.push(BlockInfo {
+            hash: r.u64()?,
+            words: r.u32()?,
+            kept: r.u8()? != 0,
+        });
+    }
+    let text = lz4_flex::decompress_size_prepended(r.0).ok()?;
+    let text = String::from_utf8(text).ok()?;
+    let paragraphs = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    };
+    Some(Content { blocks, paragraphs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn fingerprints_round_trip(simhash: u64, exact: u64, anchors: Vec<u32>) {
+            let fp = FpRecord { simhash, exact, anchors };
+            prop_assert_eq!(decode_fp(&encode_fp(&fp)), Some(fp));
+        }
+
+        #[test]
+        fn content_round_trips(paragraphs in prop::collection::vec("[^\n]{1,40}", 0..10),
+                               blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>()), 0..10)) {
+            let c = Content {
+                blocks: blocks.into_iter().map(|(hash, words, kept)| BlockInfo { hash, words, kept }).collect(),
+                paragraphs,
+            };
+            prop_assert_eq!(decode_content(&encode_content(&c, usize::MAX)), Some(c));
+        }
+
+        #[test]
+        fn decoding_garbage_never_panics(bytes: Vec<u8>) {
+            let _ = decode_fp(&bytes);
+            let _ = decode_content(&bytes);
+        }
+    }
+
+    #[test]
+    fn long_text_is_capped_at_whole_paragraphs() {
+        let c = Content {
+            blocks: vec![],
+            paragraphs: vec!["a".repeat(600), "b".repeat(600)],
+        };
+        let back = decode_content(&encode_content(&c, 1000)).expect("decodes");
+        assert_eq!(back.paragraphs, ["a".repeat(600)]);
+    }
+}

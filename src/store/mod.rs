@@ -1,0 +1,366 @@
+//! The sled schema: trees, key layout, records, the schema version, durable commits. It stores
+//! and fetches; it decides nothing.
+//!
+//! Trees (ids are u64 big-endian, so keys sort by arrival):
+//! - `meta`: `schema` → u32; `count/<status>` → u64 counters.
+//! - `articles`: id → `ArticleRecord` (JSON). Written last in a commit: the commit point.
+//! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
+//! - `content`: id → blocks and the LZ4-compressed cleaned story.
+//! - `exact`: hash of a document as read → id of the first article read from such a document.
+//! - `paths`: file path → `PathEntry` (the latest ingest of that path).
+
+pub mod codec;
+
+use crate::detect::Status;
+use codec::{Content, FpRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub type ArticleId = u64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database '{0}' is in use by another copydesk process (is `copydesk serve` running?); stop it or use its socket")]
+    Locked(PathBuf),
+    #[error("the database '{path}' cannot be opened: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("the database '{path}' has schema version {found}, newer than this copydesk ({supported}); upgrade copydesk")]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("cannot make the database durable: {0}")]
+    Sync(std::io::Error),
+    #[error("record {0} is corrupt: {1}")]
+    Corrupt(ArticleId, String),
+}
+
+/// What the match of a verdict points at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRef {
+    pub id: ArticleId,
+    pub file: String,
+    pub similarity: f32,
+}
+
+/// An editor's decision on an article.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Triage {
+    pub state: String,
+    pub by: Option<String>,
+    pub at_ms: Option<u64>,
+    pub note: Option<String>,
+}
+
+/// One ingested file and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleRecord {
+    pub id: ArticleId,
+    pub file: String,
+    pub status: Status,
+    pub title: String,
+    #[serde(rename = "match")]
+    pub matched: Option<MatchRef>,
+    pub reason: Option<String>,
+    /// The first article of this story (itself when the article is no reprint).
+    pub story: ArticleId,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub words: u32,
+    pub size: u64,
+    pub ingested_ms: u64,
+    #[serde(default)]
+    pub triage: Triage,
+}
+
+/// Identity of a file as last ingested from one path: the same path, size, mtime and content is
+/// the same file, not a new arrival.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathEntry {
+    pub id: ArticleId,
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub content_hash: u64,
+}
+
+/// One article as a commit writes it.
+pub struct NewArticle {
+    pub record: ArticleRecord,
+    pub fp: Option<FpRecord>,
+    pub content: Option<Content>,
+    /// Set when this article is the first read from its document (the hash of all its blocks).
+    pub exact_first: Option<u64>,
+    pub path: Option<PathEntry>,
+}
+
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    meta: sled::Tree,
+    articles: sled::Tree,
+    fps: sled::Tree,
+    content: sled::Tree,
+    exact: sled::Tree,
+    paths: sled::Tree,
+    max_text_bytes: usize,
+}
+
+fn key(id: ArticleId) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+fn id_of(k: &[u8]) -> Option<ArticleId> {
+    k.try_into().ok().map(u64::from_be_bytes)
+}
+
+impl Store {
+    pub fn open(path: &Path, cache_bytes: u64, max_text_bytes: usize) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                    StoreError::Locked(path.to_owned())
+                }
+                sled::Error::Io(ref io) if io.to_string().contains("lock") => {
+                    StoreError::Locked(path.to_owned())
+                }
+                other => StoreError::Open {
+                    path: path.to_owned(),
+                    message: other.to_string(),
+                },
+            })?;
+        let store = Store {
+            path: path.to_owned(),
+            meta: db.open_tree("meta")?,
+            articles: db.open_tree("articles")?,
+            fps: db.open_tree("fps")?,
+            content: db.open_tree("content")?,
+            exact: db.open_tree("exact")?,
+            paths: db.open_tree("paths")?,
+            db,
+            max_text_bytes,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        match self.meta.get("schema")? {
+            None => {
+                self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+                Ok(())
+            }
+            Some(v) => {
+                let found = v
+                    .as_ref()
+                    .try_into()
+                    .map(u32::from_be_bytes)
+                    .unwrap_or(u32::MAX);
+                if found > SCHEMA_VERSION {
+                    Err(StoreError::TooNew {
+                        path: self.path.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The id the next article gets: one past the last committed record.
+    pub fn next_id(&self) -> Result<ArticleId, StoreError> {
+        Ok(self
+            .articles
+            .last()?
+            .and_then(|(k, _)| id_of(&k))
+            .map_or(1, |id| id + 1))
+    }
+
+    /// Writes articles: fingerprints, content and exact hashes first, the records (the commit
+    /// point) after them, then the path entries; and makes it all durable before returning.
+    pub fn commit(&self, items: &[NewArticle]) -> Result<(), StoreError> {
+        let (mut fps, mut content, mut exact) = Default::default();
+        let (mut articles, mut paths) = (sled::Batch::default(), sled::Batch::default());
+        let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
+        for a in items {
+            let k = key(a.record.id);
+            if let Some(fp) = &a.fp {
+                sled::Batch::insert(&mut fps, &k, codec::encode_fp(fp));
+            }
+            if let Some(c) = &a.content {
+                sled::Batch::insert(
+                    &mut content,
+                    &k,
+                    codec::encode_content(c, self.max_text_bytes),
+                );
+            }
+            if let Some(h) = a.exact_first {
+                sled::Batch::insert(&mut exact, &h.to_be_bytes(), &k);
+            }
+            let json = serde_json::to_vec(&a.record)
+                .map_err(|e| StoreError::Corrupt(a.record.id, e.to_string()))?;
+            articles.insert(&k, json);
+            if let Some(p) = &a.path {
+                let json = serde_json::to_vec(p)
+                    .map_err(|e| StoreError::Corrupt(a.record.id, e.to_string()))?;
+                paths.insert(a.record.file.as_bytes(), json);
+            }
+            *counts.entry(a.record.status).or_default() += 1;
+        }
+        self.fps.apply_batch(fps)?;
+        self.content.apply_batch(content)?;
+        self.exact.apply_batch(exact)?;
+        self.articles.apply_batch(articles)?;
+        self.paths.apply_batch(paths)?;
+        for (status, n) in counts {
+            self.meta
+                .update_and_fetch(format!("count/{}", status.as_str()), |old| {
+                    let before = old
+                        .and_then(|v| v.try_into().ok())
+                        .map_or(0, u64::from_be_bytes);
+                    Some((before + n).to_be_bytes().to_vec())
+                })?;
+        }
+        self.sync()
+    }
+
+    /// Replaces a record (a triage change); durable on return.
+    pub fn put_record(&self, record: &ArticleRecord) -> Result<(), StoreError> {
+        let json = serde_json::to_vec(record)
+            .map_err(|e| StoreError::Corrupt(record.id, e.to_string()))?;
+        self.articles.insert(key(record.id), json)?;
+        self.sync()
+    }
+
+    /// Makes everything written so far durable. sled 0.34's `flush` writes its buffers but does
+    /// not fsync on Linux, so the files are synced here as well.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        sync_dir_files(&self.path).map_err(StoreError::Sync)
+    }
+
+    pub fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
+        self.articles
+            .get(key(id))?
+            .map(|v| serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string())))
+            .transpose()
+    }
+
+    pub fn content(&self, id: ArticleId) -> Result<Option<Content>, StoreError> {
+        match self.content.get(key(id))? {
+            None => Ok(None),
+            Some(v) => codec::decode_content(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(id, "content does not decode".into())),
+        }
+    }
+
+    /// The article that first had this exact story, if it was committed.
+    pub fn exact(&self, hash: u64) -> Result<Option<ArticleId>, StoreError> {
+        let Some(v) = self.exact.get(hash.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let id = id_of(&v).ok_or_else(|| StoreError::Corrupt(0, "exact index entry".into()))?;
+        Ok(self.articles.contains_key(key(id))?.then_some(id))
+    }
+
+    pub fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
+        Ok(self
+            .paths
+            .get(file.as_bytes())?
+            .and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    /// Records from the newest down.
+    pub fn records_rev(&self) -> impl Iterator<Item = Result<ArticleRecord, StoreError>> + '_ {
+        self.articles.iter().rev().map(|r| {
+            let (k, v) = r?;
+            let id = id_of(&k).unwrap_or(0);
+            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+        })
+    }
+
+    /// Fingerprints of committed articles, oldest first (ids past the last record, left by a
+    /// crash between writes, are skipped).
+    pub fn fingerprints(&self) -> Result<Vec<(ArticleId, FpRecord)>, StoreError> {
+        let last = self.next_id()?.saturating_sub(1);
+        let mut out = Vec::with_capacity(self.fps.len());
+        for r in self.fps.iter() {
+            let (k, v) = r?;
+            let id = id_of(&k).unwrap_or(0);
+            if id > last {
+                break;
+            }
+            let fp = codec::decode_fp(&v)
+                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            out.push((id, fp));
+        }
+        Ok(out)
+    }
+
+    /// Block lists of the newest `n` articles with content, newest first.
+    pub fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.content.iter().rev().take(n) {
+            let (k, v) = r?;
+            let id = id_of(&k).unwrap_or(0);
+            if let Some(c) = codec::decode_content(&v) {
+                out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Articles per status, from the counters.
+    pub fn counts(&self) -> Result<BTreeMap<Status, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for s in Status::ALL {
+            let n = self
+                .meta
+                .get(format!("count/{}", s.as_str()))?
+                .and_then(|v| v.as_ref().try_into().ok())
+                .map_or(0, u64::from_be_bytes);
+            out.insert(s, n);
+        }
+        Ok(out)
+    }
+
+    /// Bytes the database takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+/// fsyncs every file under the database folder, and the folder itself.
+fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        if ft.is_file() {
+            std::fs::File::open(entry.path())?.sync_all()?;
+        } else if ft.is_dir() {
+            sync_dir_files(&entry.path())?;
+        }
+    }
+    std::fs::File::open(dir)?.sync_all()
+}

@@ -1,0 +1,281 @@
+//! Boilerplate stripping: finds the story in a document's blocks and the title. Evidence is per
+//! block (length, sentence punctuation, link density, teaser ellipses, learned template blocks)
+//! and structural (the story is the densest run of blocks, found as a maximum-sum segment, so
+//! menus, teaser lists and footers around it fall away). No rule depends on one language.
+
+use super::normalize::{normalize, word_count};
+use super::{BlockKind, Document};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A block of the document as the cleaner judged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// Hash of the block's normalised text: the key of template learning.
+    pub hash: u64,
+    pub words: u32,
+    /// Whether the block is part of the story.
+    pub kept: bool,
+}
+
+/// A document reduced to its story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleaned {
+    /// The title, unsanitised (sanitise before display).
+    pub title: String,
+    /// The story's paragraphs in their original wording (whitespace collapsed).
+    pub paragraphs: Vec<String>,
+    /// The story normalised for comparison, paragraphs separated by newlines.
+    pub norm: String,
+    /// Every block of the document, kept or not.
+    pub blocks: Vec<BlockInfo>,
+}
+
+/// Hash of a normalised block, as stored for template learning.
+pub fn block_hash(norm: &str) -> u64 {
+    xxh3_64(norm.as_bytes())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Prose: long, with sentences.
+    Good,
+    /// Short lines: headings, bylines, menu items. Kept only inside the story.
+    Short,
+    /// Never part of the story: learned template, link lists, teasers.
+    Bad,
+}
+
+/// Words a block needs, with sentence punctuation, to count as prose.
+const PROSE_MIN_WORDS: usize = 15;
+/// Words after which a block counts as prose even without sentence punctuation.
+const LONG_MIN_WORDS: usize = 40;
+/// What a short block costs the segment around it: enough that a run of menu lines or teasers
+/// separates two blocks of prose, small enough that a sub-heading does not.
+const SHORT_COST: i64 = 8;
+
+/// Strips boilerplate. `is_template` tells whether a block hash was learned as site template.
+pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
+    let norms: Vec<String> = doc.blocks.iter().map(|b| normalize(&b.text)).collect();
+    let mut blocks = Vec::with_capacity(norms.len());
+    let mut classes = Vec::with_capacity(norms.len());
+    let mut values = Vec::with_capacity(norms.len());
+    for (block, norm) in doc.blocks.iter().zip(&norms) {
+        let hash = block_hash(norm);
+        let words = word_count(norm);
+        let class = classify(&block.text, words, block.link_density, is_template(hash));
+        let value = match class {
+            Class::Good => words as i64,
+            Class::Short if block.kind == BlockKind::Heading => -2,
+            Class::Short => -SHORT_COST,
+            Class::Bad => -(words as i64).max(SHORT_COST),
+        };
+        blocks.push(BlockInfo {
+            hash,
+            words: u32::try_from(words).unwrap_or(u32::MAX),
+            kept: false,
+        });
+        classes.push(class);
+        values.push(value);
+    }
+    let keep: Vec<bool> = match max_segment(&values) {
+        Some((start, end)) => (0..classes.len())
+            .map(|i| i >= start && i <= end && classes[i] != Class::Bad)
+            .collect(),
+        // No prose at all (a short note): keep what is not known boilerplate, or everything.
+        None if classes.iter().any(|&c| c != Class::Bad) => {
+            classes.iter().map(|&c| c != Class::Bad).collect()
+        }
+        None => vec![true; classes.len()],
+    };
+    let mut paragraphs = Vec::new();
+    let mut norm = String::new();
+    for (i, info) in blocks.iter_mut().enumerate() {
+        if keep[i] && !norms[i].is_empty() {
+            info.kept = true;
+            paragraphs.push(doc.blocks[i].text.clone());
+            if !norm.is_empty() {
+                norm.push('\n');
+            }
+            norm.push_str(&norms[i]);
+        }
+    }
+    let first_kept = keep.iter().position(|&k| k).unwrap_or(0);
+    let title = doc
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| title_before(doc, first_kept))
+        .unwrap_or_else(|| title_from_text(paragraphs.first().map_or("", String::as_str)));
+    Cleaned {
+        title,
+        paragraphs,
+        norm,
+        blocks,
+    }
+}
+
+fn classify(text: &str, words: usize, link_density: f32, template: bool) -> Class {
+    let trimmed = text.trim_end();
+    let teaser = trimmed.ends_with('…') || trimmed.ends_with("...");
+    if template || link_density > 0.5 || (teaser && words < LONG_MIN_WORDS * 2) {
+        Class::Bad
+    } else if (words >= PROSE_MIN_WORDS && sentence_ends(text) > 0) || words >= LONG_MIN_WORDS {
+        Class::Good
+    } else {
+        Class::Short
+    }
+}
+
+/// Counts sentence endings: terminal punctuation of any script followed by a space, a closing
+/// quote or the end.
+fn sentence_ends(text: &str) -> usize {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .filter(|&i| {
+            matches!(
+                chars[i],
+                '.' | '!' | '?' | '。' | '！' | '？' | '؟' | '।' | '۔'
+            )
+        })
+        .filter(|&i| {
+            chars.get(i + 1).is_none_or(|&n| {
+                n.is_whitespace() || matches!(n, '"' | '\'' | '”' | '’' | '»' | ')' | '」')
+            })
+        })
+        .count()
+}
+
+/// The maximum-sum contiguous segment of block values (Kadane), or `None` when no value is
+/// positive, i.e. there is no prose.
+fn max_segment(values: &[i64]) -> Option<(usize, usize)> {
+    let mut best: Option<(i64, usize, usize)> = None;
+    let (mut sum, mut start) = (0i64, 0usize);
+    for (i, &v) in values.iter().enumerate() {
+        if sum <= 0 {
+            sum = 0;
+            start = i;
+        }
+        sum += v;
+        if sum > 0 && best.is_none_or(|(b, _, _)| sum > b) {
+            best = Some((sum, start, i));
+        }
+    }
+    best.map(|(_, s, e)| (s, e))
+}
+
+/// The title of a page without markup: in a scraped page's header (breadcrumbs, a section label,
+/// the title, a byline), the heading-like block nearest the story among the longest ones, since
+/// a title outweighs the labels and bylines around it.
+fn title_before(doc: &Document, story_start: usize) -> Option<String> {
+    let candidates: Vec<&str> = doc.blocks[..story_start.min(doc.blocks.len())]
+        .iter()
+        .rev()
+        .take(8)
+        .map(|b| b.text.trim())
+        .filter(|t| looks_like_title(t))
+        .collect();
+    let longest = candidates.iter().map(|t| word_count(t)).max()?;
+    candidates
+        .into_iter()
+        .find(|t| word_count(t) * 5 >= longest * 4)
+        .map(str::to_owned)
+}
+
+fn looks_like_title(text: &str) -> bool {
+    let words = word_count(text);
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    let shouting = letters.len() > 3 && upper * 10 > letters.len() * 7;
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (3..=25).contains(&words)
+        && !shouting
+        && digits * 4 < text.len()
+        && !text.ends_with('.')
+        && !text.ends_with('…')
+        && !text.contains(" / ")
+}
+
+/// A title made from the first words of the text, for files that state none.
+pub fn title_from_text(text: &str) -> String {
+    const WORDS: usize = 12;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= WORDS {
+        words.join(" ")
+    } else {
+        format!("{}…", words[..WORDS].join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Block;
+
+    fn doc(lines: &[&str]) -> Document {
+        Document {
+            blocks: lines.iter().map(|l| Block::paragraph(*l)).collect(),
+            ..Document::default()
+        }
+    }
+
+    const PROSE: &str = "The committee met on Monday and agreed, after a long debate that ran \
+        late into the night, to extend the programme for another two years.";
+
+    #[test]
+    fn keeps_the_story_and_drops_menus_and_teasers() {
+        let d = doc(&[
+            "Home",
+            "News",
+            "Sport",
+            "A Headline About The Committee",
+            "By A Reporter",
+            PROSE,
+            "Analysis",
+            PROSE,
+            "Share",
+            "Related Content",
+            "PERU / 2 MAR 2015",
+            "Police in Peru have shot down a drug plane in the notorious region, in a move…",
+            "About us",
+            "Contact",
+            "Privacy",
+        ]);
+        let c = clean(&d, &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, "Analysis", PROSE]);
+        assert_eq!(c.title, "A Headline About The Committee");
+        assert_eq!(c.blocks.iter().filter(|b| b.kept).count(), 3);
+    }
+
+    #[test]
+    fn learned_template_blocks_are_dropped_even_inside_the_story() {
+        let footer = "We encourage readers to copy and distribute our work for non-commercial \
+            purposes, with attribution in the byline and links to the original article.";
+        let d = doc(&[PROSE, footer, PROSE]);
+        let footer_hash = block_hash(&normalize(footer));
+        let c = clean(&d, &|h| h == footer_hash);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_short_note_keeps_its_lines() {
+        let c = clean(&doc(&["Meeting moved", "to Friday at noon"]), &|_| false);
+        assert_eq!(c.paragraphs.len(), 2);
+        assert_eq!(c.title, "Meeting moved");
+    }
+
+    #[test]
+    fn prose_is_recognised_in_other_scripts() {
+        let ko = "대통령은 월요일 회의에서 마약 정책에 대한 새로운 접근 방식이 필요하다고 말했으며 \
+            각국 정부가 성공적인 정책에 대한 정보를 공유해야 한다고 강조했다. 회의는 이틀 동안 계속된다.";
+        assert_eq!(classify(ko, word_count(ko), 0.0, false), Class::Good);
+    }
+
+    #[test]
+    fn max_segment_finds_the_dense_run() {
+        assert_eq!(
+            max_segment(&[-8, -8, 30, -8, 40, -8, -8, -8, -8, 20]),
+            Some((2, 4))
+        );
+        assert_eq!(max_segment(&[-8, -2]), None);
+    }
+}

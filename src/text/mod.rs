@@ -1,0 +1,137 @@
+//! Bytes to text: decoding, the per-format readers, normalisation, boilerplate stripping and
+//! display sanitising. Everything here is pure: values in, values out; no files, clocks or threads.
+
+pub mod clean;
+pub mod decode;
+pub mod html;
+pub mod json;
+pub mod normalize;
+pub mod plain;
+pub mod sanitize;
+
+use std::fmt;
+
+/// How a file's bytes are to be read, chosen from its extension (and sniffed when unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Html,
+    Json,
+}
+
+impl Format {
+    /// The format named by a file name's extension; `None` when the extension says nothing.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "txt" | "md" | "markdown" | "text" => Some(Format::Text),
+            "html" | "htm" | "xhtml" => Some(Format::Html),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of a block of text, as the reader saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+}
+
+/// One block (paragraph, heading, list item) of a document, whitespace collapsed, in the
+/// original case and punctuation (normalisation happens later).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub text: String,
+    pub kind: BlockKind,
+    /// Share of the block's characters that sit inside links (HTML only; 0.0 otherwise).
+    pub link_density: f32,
+}
+
+impl Block {
+    pub fn paragraph(text: impl Into<String>) -> Block {
+        Block {
+            text: text.into(),
+            kind: BlockKind::Paragraph,
+            link_density: 0.0,
+        }
+    }
+}
+
+/// A document as read from one file, before boilerplate stripping.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    /// A title the file states (HTML `<title>`/`og:title`/`h1`, JSON `title`); plain text has none.
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub published: Option<String>,
+    pub blocks: Vec<Block>,
+}
+
+/// Why a file cannot be ingested, in words an editor understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file looks binary, not text ({0})")]
+    Binary(String),
+    #[error("the file is {size} bytes, over the limit of {max} bytes (max_file_bytes)")]
+    TooLarge { size: u64, max: u64 },
+    #[error("not a regular file ({0})")]
+    NotRegular(String),
+    #[error("the file cannot be read: {0}")]
+    Unreadable(String),
+    #[error("the JSON is not an article: {0}")]
+    BadJson(String),
+    #[error("the file holds no article text")]
+    NoText,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Text => "text",
+            Format::Html => "html",
+            Format::Json => "json",
+        })
+    }
+}
+
+/// Reads a document from a file's name and bytes: decodes, picks the reader by extension (or by
+/// sniffing the content when the extension is unknown), and rejects what is not an article.
+pub fn read_document(name: &str, bytes: &[u8]) -> Result<Document, Rejection> {
+    let text = decode::decode(bytes)?;
+    let format = Format::from_name(name).unwrap_or_else(|| sniff(&text));
+    let doc = match format {
+        Format::Text => plain::parse_plain(&text),
+        Format::Html => html::parse_html(&text),
+        Format::Json => json::parse_json(&text)?,
+    };
+    if doc.blocks.iter().all(|b| b.text.trim().is_empty()) {
+        return Err(Rejection::NoText);
+    }
+    Ok(doc)
+}
+
+/// Guesses the format of a file whose extension says nothing.
+fn sniff(text: &str) -> Format {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if head.starts_with('{') {
+        Format::Json
+    } else if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.contains("<body")
+    {
+        Format::Html
+    } else {
+        Format::Text
+    }
+}

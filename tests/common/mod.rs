@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests: run the real binary on a temporary database.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_copydesk"));
+    // No config.toml from the working folder: tests name everything they use.
+    c.current_dir(std::env::temp_dir());
+    c
+}
+
+pub fn seed(prefix: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("watch");
+    std::fs::read_dir(&dir)
+        .expect("watch/ ships the seeds")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no seed {prefix} in {}", dir.display()))
+}
+
+pub fn run(db: &Path, args: &[&str]) -> Output {
+    let out = bin()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    out
+}
+
+/// Runs a command that must succeed and returns its JSON lines.
+pub fn json_lines(db: &Path, args: &[&str]) -> Vec<Value> {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "copydesk {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+pub fn ingest(db: &Path, files: &[PathBuf]) -> Vec<Value> {
+    let mut args = vec!["ingest", "--json"];
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    json_lines(db, &args)
+}
