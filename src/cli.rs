@@ -19,6 +19,9 @@ pub struct Cli {
     /// Inbox folder, overriding the config's paths.inbox.
     #[arg(long, global = true, value_name = "DIR")]
     pub inbox: Option<PathBuf>,
+    /// Dashboard without colour (bold, reverse and underline only); also when NO_COLOR is set.
+    #[arg(long, global = true)]
+    pub no_color: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +63,29 @@ pub enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+    },
+    /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
+    Serve,
+    /// Follow verdicts and triage changes as they happen.
+    Tail {
+        #[arg(long)]
+        json: bool,
+        /// Start after this event sequence number (default: only new events).
+        #[arg(long, value_name = "SEQ")]
+        after: Option<u64>,
+    },
+    /// Set an article's triage state: new, picked, spiked, not-reprint, or reprint-of OTHER_ID.
+    Triage {
+        #[arg(long)]
+        json: bool,
+        id: u64,
+        #[arg(value_name = "STATE")]
+        state: String,
+        /// For reprint-of: the id of the original.
+        #[arg(value_name = "OTHER_ID")]
+        other: Option<u64>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
     /// Measure detection on a corpus folder of pages with their gold article text.
     Eval {

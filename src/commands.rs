@@ -1,17 +1,19 @@
-//! The batch commands (`ingest`, `check`, `list`, `show`, `stats`): gather inputs, call the
-//! engine, print verdicts as text for people or JSON lines for scripts.
+//! The commands: gather inputs, ask the engine through a `Client` (the daemon when one runs,
+//! else an engine in this process), and print verdicts as text for people or JSON lines for
+//! scripts.
 
+use crate::client::Client;
 use crate::config::Settings;
+use crate::daemon::protocol::{EventKind, ListQuery, Request, Response, TriageAction};
 use crate::detect::Status;
 use crate::engine::files::read_file;
-use crate::engine::{Engine, Input, Verdict};
+use crate::engine::{Input, Verdict};
 use crate::store::ArticleRecord;
-use crate::text::sanitize::sanitize_line;
+use crate::text::sanitize::{sanitize_display, sanitize_line};
 use crate::text::Rejection;
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Files to ingest from the command line's paths: files as given, folders as their regular
 /// files in name order (hidden names and sub-folders skipped).
@@ -47,31 +49,62 @@ pub fn read_inputs(files: &[PathBuf], max_bytes: u64) -> Vec<Input> {
         .collect()
 }
 
+/// An input made from bytes in memory (for the eval and tests).
+pub fn input_from(name: &str, bytes: Vec<u8>) -> Input {
+    Input {
+        file: name.to_owned(),
+        data: if bytes.is_empty() {
+            Err(Rejection::Empty)
+        } else {
+            Ok(crate::engine::files::FileData {
+                size: bytes.len() as u64,
+                bytes,
+                mtime_ns: 0,
+            })
+        },
+    }
+}
+
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Absolute paths, so a daemon in another folder reads the same files.
+fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(paths
+        .iter()
+        .map(|p| cwd.join(p).display().to_string())
+        .collect())
+}
+
+fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
+    match r {
+        Response::Verdicts { verdicts } => Ok(verdicts),
+        other => bail!("unexpected answer from the engine: {other:?}"),
+    }
+}
+
 pub fn ingest(
-    settings: Settings,
+    settings: &Settings,
     paths: &[PathBuf],
     json: bool,
     dry_run: bool,
     out: &mut impl Write,
-) -> Result<ExitCode> {
-    let files = expand_paths(paths);
-    let inputs = read_inputs(&files, settings.max_file_bytes);
-    let mut engine = Engine::open(settings)?;
-    let verdicts = if dry_run {
-        engine.check(&inputs)?
+) -> Result<()> {
+    let mut client = Client::connect_or_open(settings)?;
+    let paths = absolute(paths)?;
+    let request = if dry_run {
+        Request::Check { paths }
     } else {
-        engine.ingest(&inputs, now_ms())?
+        Request::Ingest { paths }
     };
-    for v in &verdicts {
-        print_verdict(v, json, out)?;
+    for v in expect_verdicts(client.call(request)?)? {
+        print_verdict(&v, json, out)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 pub fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
@@ -88,14 +121,17 @@ pub fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()
             m.id,
             m.similarity * 100.0
         ),
-        (None, Status::Rejected) => format!("rejected: {}", v.reason.as_deref().unwrap_or("")),
+        (None, Status::Rejected) => format!(
+            "rejected: {}",
+            sanitize_line(v.reason.as_deref().unwrap_or(""))
+        ),
         (None, s) => s.as_str().to_owned(),
     };
     writeln!(
         out,
         "{id:>6}  {what:<28}  {}  {}",
         sanitize_line(&v.file),
-        v.title
+        sanitize_line(&v.title)
     )?;
     Ok(())
 }
@@ -109,42 +145,54 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
         format!("of #{} ({:.0}%)", m.id, m.similarity * 100.0)
     });
+    let triage = if r.triage.state.is_empty() {
+        "new"
+    } else {
+        r.triage.state.as_str()
+    };
     writeln!(
         out,
-        "{:>6}  {:<10} {:<14} {:<8}  {}",
+        "{:>6}  {:<10} {:<14} {:<12}  {}",
         format!("#{}", r.id),
         r.status.as_str(),
         m,
-        sanitize_line(&r.triage.state),
-        r.title
+        sanitize_line(triage),
+        sanitize_line(&r.title)
     )?;
     Ok(())
 }
 
 pub fn list(
-    settings: Settings,
+    settings: &Settings,
     status: Option<Status>,
     limit: usize,
     json: bool,
     out: &mut impl Write,
-) -> Result<ExitCode> {
-    let engine = Engine::open(settings)?;
-    for r in engine.list(status, limit)? {
-        record_line(&r, json, out)?;
+) -> Result<()> {
+    let mut client = Client::connect_or_open(settings)?;
+    let query = ListQuery {
+        status,
+        limit,
+        ..Default::default()
+    };
+    match client.call(Request::List { query })? {
+        Response::Records { records } => records.iter().try_for_each(|r| record_line(r, json, out)),
+        other => bail!("unexpected answer from the engine: {other:?}"),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-pub fn show(settings: Settings, id: u64, json: bool, out: &mut impl Write) -> Result<ExitCode> {
-    let engine = Engine::open(settings)?;
-    let d = engine.show(id)?;
+pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> Result<()> {
+    let mut client = Client::connect_or_open(settings)?;
+    let Response::Detail { detail: d } = client.call(Request::Show { id })? else {
+        bail!("unexpected answer from the engine");
+    };
     if json {
         serde_json::to_writer(&mut *out, &d)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     let r = &d.record;
-    writeln!(out, "#{}  {}", r.id, r.title)?;
+    writeln!(out, "#{}  {}", r.id, sanitize_line(&r.title))?;
     writeln!(out, "file:    {}", sanitize_line(&r.file))?;
     writeln!(out, "verdict: {}", r.status.as_str())?;
     if let Some(m) = &r.matched {
@@ -156,32 +204,41 @@ pub fn show(settings: Settings, id: u64, json: bool, out: &mut impl Write) -> Re
             m.similarity * 100.0
         )?;
     }
-    if let Some(reason) = &r.reason {
-        writeln!(out, "reason:  {}", sanitize_line(reason))?;
-    }
     for (label, v) in [
+        ("reason:", &r.reason),
         ("source:", &r.source),
         ("url:", &r.url),
         ("date:", &r.published),
     ] {
         if let Some(v) = v {
-            writeln!(out, "{label:<8} {v}")?;
+            writeln!(out, "{label:<8} {}", sanitize_line(v))?;
         }
+    }
+    if !r.triage.state.is_empty() {
+        let by = r.triage.by.as_deref().unwrap_or("?");
+        writeln!(
+            out,
+            "triage:  {} by {}",
+            sanitize_line(&r.triage.state),
+            sanitize_line(by)
+        )?;
     }
     writeln!(out)?;
     for p in &d.paragraphs {
-        writeln!(out, "{}\n", crate::text::sanitize::sanitize_display(p))?;
+        writeln!(out, "{}\n", sanitize_display(p))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-pub fn stats(settings: Settings, json: bool, out: &mut impl Write) -> Result<ExitCode> {
-    let engine = Engine::open(settings)?;
-    let s = engine.stats()?;
+pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()> {
+    let mut client = Client::connect_or_open(settings)?;
+    let Response::Stats { stats: s } = client.call(Request::Stats)? else {
+        bail!("unexpected answer from the engine");
+    };
     if json {
         serde_json::to_writer(&mut *out, &s)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     writeln!(out, "articles: {}", s.articles)?;
     for (status, n) in &s.by_status {
@@ -193,21 +250,101 @@ pub fn stats(settings: Settings, json: bool, out: &mut impl Write) -> Result<Exi
         sanitize_line(&s.db),
         s.db_bytes as f64 / 1e6
     )?;
-    Ok(ExitCode::SUCCESS)
+    writeln!(
+        out,
+        "mode:     {}",
+        if client.hello().is_some() {
+            "daemon"
+        } else {
+            "in-process"
+        }
+    )?;
+    Ok(())
 }
 
-/// Reads one file as an input (for callers outside the CLI, such as the eval).
-pub fn input_from(name: &str, bytes: Vec<u8>) -> Input {
-    Input {
-        file: name.to_owned(),
-        data: if bytes.is_empty() {
-            Err(Rejection::Empty)
-        } else {
-            Ok(crate::engine::files::FileData {
-                size: bytes.len() as u64,
-                bytes,
-                mtime_ns: 0,
-            })
+pub fn triage(
+    settings: &Settings,
+    id: u64,
+    state: &str,
+    other: Option<u64>,
+    note: Option<String>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let action = TriageAction::parse(state, other).map_err(anyhow::Error::msg)?;
+    let mut client = Client::connect_or_open(settings)?;
+    let Response::Triaged { records } = client.call(Request::Triage {
+        ids: vec![id],
+        action,
+        note,
+    })?
+    else {
+        bail!("unexpected answer from the engine");
+    };
+    records.iter().try_for_each(|r| record_line(r, json, out))
+}
+
+/// Follows events until the engine goes away (or forever, with a daemon).
+pub fn tail(
+    settings: &Settings,
+    after: Option<u64>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut client = Client::connect_or_open(settings)?;
+    let start = match after {
+        Some(a) => a,
+        None => match client.call(Request::Stats)? {
+            Response::Stats { stats } => stats.last_seq,
+            _ => 0,
         },
+    };
+    let sub = client.subscribe(start)?;
+    for e in sub.events {
+        if json {
+            serde_json::to_writer(&mut *out, &e)?;
+            writeln!(out)?;
+        } else {
+            match &e.kind {
+                EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,
+                EventKind::Triage { id, triage, .. } => writeln!(
+                    out,
+                    "{:>6}  triage {} by {}",
+                    format!("#{id}"),
+                    sanitize_line(&triage.state),
+                    sanitize_line(triage.by.as_deref().unwrap_or("?"))
+                )?,
+            }
+        }
+        out.flush()?;
     }
+    Ok(())
+}
+
+/// `copydesk serve`: runs until SIGTERM or SIGINT, then finishes the file in hand and exits.
+pub fn serve(settings: &Settings) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
+    }
+    let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
+    eprintln!(
+        "copydesk: serving '{}' on '{}', watching '{}'",
+        settings.db.display(),
+        settings.socket_path().display(),
+        settings.inbox.display()
+    );
+    while !stop.load(Ordering::SeqCst) {
+        if let Ok(report) = runtime
+            .reports
+            .recv_timeout(std::time::Duration::from_millis(100))
+        {
+            eprintln!("copydesk: {}", sanitize_line(&report));
+        }
+    }
+    runtime.stop();
+    eprintln!("copydesk: stopped");
+    Ok(())
 }

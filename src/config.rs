@@ -30,6 +30,70 @@ pub struct RawConfig {
     pub limits: RawLimits,
     pub detect: RawDetect,
     pub store: RawStore,
+    pub daemon: RawDaemon,
+    pub dashboard: RawDashboard,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDaemon {
+    pub socket: Option<PathBuf>,
+    pub socket_group: Option<String>,
+    pub settle_ms: u64,
+    pub rescan_secs: u64,
+    pub after_ingest: String,
+    pub done_dir: PathBuf,
+    pub watcher: String,
+    pub poll_ms: u64,
+}
+
+impl Default for RawDaemon {
+    fn default() -> RawDaemon {
+        RawDaemon {
+            socket: None,
+            socket_group: None,
+            settle_ms: 500,
+            rescan_secs: 30,
+            after_ingest: "keep".into(),
+            done_dir: PathBuf::from("done"),
+            watcher: "native".into(),
+            poll_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDashboard {
+    pub mouse: bool,
+    /// Action name → key ("j", "ctrl-d", "enter", "f5"), overriding the default key map.
+    pub keys: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for RawDashboard {
+    fn default() -> RawDashboard {
+        RawDashboard {
+            mouse: true,
+            keys: Default::default(),
+        }
+    }
+}
+
+/// What the daemon does with a file once its verdict is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterIngest {
+    Keep,
+    Move,
+    Delete,
+}
+
+/// How the inbox is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatcherKind {
+    /// inotify (or the platform's equivalent).
+    Native,
+    /// Polling, for network file systems where inotify sees nothing.
+    Poll,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +185,30 @@ pub struct Settings {
     pub template_min_articles: u32,
     pub template_window_articles: usize,
     pub cache_bytes: u64,
+    /// The daemon's socket (`None`: `<db>/copydesk.sock`).
+    pub socket: Option<PathBuf>,
+    pub socket_group: Option<String>,
+    pub settle_ms: u64,
+    pub rescan_secs: u64,
+    pub after_ingest: AfterIngest,
+    /// Where moved files go (relative paths are inside the inbox).
+    pub done_dir: PathBuf,
+    pub watcher: WatcherKind,
+    pub poll_ms: u64,
+    pub mouse: bool,
+    pub keys: std::collections::BTreeMap<String, String>,
+}
+
+impl Settings {
+    pub fn socket_path(&self) -> PathBuf {
+        self.socket
+            .clone()
+            .unwrap_or_else(|| self.db.join("copydesk.sock"))
+    }
+
+    pub fn done_path(&self) -> PathBuf {
+        self.inbox.join(&self.done_dir)
+    }
 }
 
 impl Default for Settings {
@@ -259,6 +347,55 @@ impl RawConfig {
                 1 << 20,
                 "use 1..=1048576",
             )? << 20,
+            socket: self.daemon.socket.map(|p| base.join(p)),
+            socket_group: self.daemon.socket_group.filter(|g| !g.is_empty()),
+            settle_ms: range(
+                "daemon.settle_ms",
+                self.daemon.settle_ms,
+                0,
+                3_600_000,
+                "use 0..=3600000",
+            )?,
+            rescan_secs: range(
+                "daemon.rescan_secs",
+                self.daemon.rescan_secs,
+                1,
+                86_400,
+                "use 1..=86400",
+            )?,
+            after_ingest: match self.daemon.after_ingest.as_str() {
+                "keep" => AfterIngest::Keep,
+                "move" => AfterIngest::Move,
+                "delete" => AfterIngest::Delete,
+                other => {
+                    return Err(ConfigError::Range {
+                        key: "daemon.after_ingest",
+                        value: format!("'{other}'"),
+                        hint: "use \"keep\", \"move\" or \"delete\"",
+                    })
+                }
+            },
+            done_dir: self.daemon.done_dir,
+            watcher: match self.daemon.watcher.as_str() {
+                "native" => WatcherKind::Native,
+                "poll" => WatcherKind::Poll,
+                other => {
+                    return Err(ConfigError::Range {
+                        key: "daemon.watcher",
+                        value: format!("'{other}'"),
+                        hint: "use \"native\" or \"poll\"",
+                    })
+                }
+            },
+            poll_ms: range(
+                "daemon.poll_ms",
+                self.daemon.poll_ms,
+                10,
+                3_600_000,
+                "use 10..=3600000",
+            )?,
+            mouse: self.dashboard.mouse,
+            keys: self.dashboard.keys,
         })
     }
 }

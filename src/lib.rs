@@ -2,11 +2,15 @@
 //! near-duplicates. The binary (`main.rs`) is a thin layer over this library.
 
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod detect;
 pub mod engine;
 pub mod eval;
 pub mod fingerprint;
+pub mod inbox;
 pub mod store;
 pub mod text;
+pub mod tui;

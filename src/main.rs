@@ -1,5 +1,5 @@
-//! The `copydesk` binary: parses arguments, dispatches to the library, prints results and errors
-//! (`{:#}`), and sets the exit status. No logic lives here.
+//! The `copydesk` binary: parses arguments, dispatches to the library, prints errors (`{:#}`)
+//! and sets the exit status. No logic lives here.
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("copydesk: {e:#}");
+            let message = format!("{e:#}");
+            eprintln!("copydesk: {}", message.replace('\n', " "));
             ExitCode::FAILURE
         }
     }
@@ -26,24 +27,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(inbox) = cli.inbox {
         settings.inbox = inbox;
     }
+    let s = &settings;
     let mut out = std::io::stdout().lock();
     match cli.command {
         Some(Command::Ingest { json, paths }) => {
-            commands::ingest(settings, &paths, json, false, &mut out)
+            commands::ingest(s, &paths, json, false, &mut out)?
         }
-        Some(Command::Check { json, paths }) => {
-            commands::ingest(settings, &paths, json, true, &mut out)
-        }
+        Some(Command::Check { json, paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
         Some(Command::List {
             json,
             status,
             limit,
-        }) => commands::list(settings, status, limit, json, &mut out),
-        Some(Command::Show { json, id }) => commands::show(settings, id, json, &mut out),
-        Some(Command::Stats { json }) => commands::stats(settings, json, &mut out),
+        }) => commands::list(s, status, limit, json, &mut out)?,
+        Some(Command::Show { json, id }) => commands::show(s, id, json, &mut out)?,
+        Some(Command::Stats { json }) => commands::stats(s, json, &mut out)?,
+        Some(Command::Serve) => commands::serve(s)?,
+        Some(Command::Tail { json, after }) => commands::tail(s, after, json, &mut out)?,
+        Some(Command::Triage {
+            json,
+            id,
+            state,
+            other,
+            note,
+        }) => commands::triage(s, id, &state, other, note, json, &mut out)?,
         Some(Command::Eval { json, dir }) => {
-            copydesk::eval::run_command(&dir, json, &mut out).context("evaluation failed")
+            return copydesk::eval::run_command(&dir, json, &mut out).context("evaluation failed");
         }
-        None => anyhow::bail!("the dashboard is not built yet; try `copydesk --help`"),
+        None => {
+            drop(out);
+            copydesk::tui::run(s, cli.no_color)?
+        }
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,19 @@ pub struct FileData {
     pub mtime_ns: i128,
 }
 
+/// Size and modification time (ns since the epoch) of a file, following links.
+pub fn identity(path: &Path) -> Option<(u64, i128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), mtime_ns(&meta)))
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| Rejection::Unreadable(e.to_string()))?;
     let meta = if meta.file_type().is_symlink() {
@@ -44,14 +57,9 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
             max: max_bytes,
         });
     }
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128);
     Ok(FileData {
         size: bytes.len() as u64,
         bytes,
-        mtime_ns,
+        mtime_ns: mtime_ns(&meta),
     })
 }

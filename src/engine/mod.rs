@@ -2,11 +2,16 @@
 //! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
 //! draws nor watches folders.
 
+pub mod arrivals;
 pub mod files;
 pub mod prepare;
+pub mod queries;
+pub mod service;
 pub mod templates;
+pub mod triage;
 
 use crate::config::Settings;
+use crate::daemon::protocol::{Event, EventKind};
 use crate::detect::index::{AnchorIndex, SimIndex};
 use crate::detect::{judge, Side, Status};
 use crate::fingerprint::exact_hash;
@@ -16,7 +21,7 @@ use crate::text::Rejection;
 use files::FileData;
 use prepare::{prepare, stored_tokens, Prepared};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use templates::Templates;
 
@@ -26,6 +31,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// One file handed to the engine.
@@ -37,7 +44,7 @@ pub struct Input {
 }
 
 /// A verdict as reported to callers (one JSON line per file).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub file: String,
     pub id: Option<ArticleId>,
@@ -49,19 +56,21 @@ pub struct Verdict {
 }
 
 /// An article with its story, for `show`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detail {
     #[serde(flatten)]
     pub record: ArticleRecord,
     pub paragraphs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub articles: u64,
     pub by_status: BTreeMap<Status, u64>,
     pub db_bytes: u64,
     pub db: String,
+    /// The sequence number of the latest event.
+    pub last_seq: u64,
 }
 
 /// The in-memory index, rebuilt from the store's fingerprints on first use.
@@ -80,6 +89,9 @@ pub struct Engine {
     store: Store,
     loaded: Option<Loaded>,
     next_id: ArticleId,
+    next_seq: u64,
+    /// Events committed but not yet handed to followers.
+    outbox: Vec<Event>,
 }
 
 /// What a verdict decided, before it is written.
@@ -101,11 +113,14 @@ impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
         let next_id = store.next_id()?;
+        let next_seq = store.last_seq()? + 1;
         Ok(Engine {
             settings,
             store,
             loaded: None,
             next_id,
+            next_seq,
+            outbox: Vec::new(),
         })
     }
 
@@ -171,13 +186,46 @@ impl Engine {
             pending.by_id.insert(id, pending.items.len());
             pending.items.push(article);
         }
-        if let Err(e) = self.store.commit(&pending.items) {
+        let events = self.events_for(
+            verdicts
+                .iter()
+                .cloned()
+                .map(|verdict| EventKind::Verdict { verdict }),
+            now_ms,
+        );
+        if let Err(e) = self.store.commit(&pending.items, &events) {
             // The index holds what did not land: rebuild it from the store next time.
             self.loaded = None;
             self.next_id = self.store.next_id().unwrap_or(self.next_id);
+            self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
             return Err(e.into());
         }
+        self.outbox.extend(events);
         Ok(verdicts)
+    }
+
+    /// Numbers events in order.
+    fn events_for(&mut self, kinds: impl Iterator<Item = EventKind>, now_ms: u64) -> Vec<Event> {
+        kinds
+            .map(|kind| {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                Event {
+                    seq,
+                    at_ms: now_ms,
+                    kind,
+                }
+            })
+            .collect()
+    }
+
+    /// Events committed since the last call, for followers.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
     }
 
     /// The verdict each file would get now; nothing is stored.
@@ -265,12 +313,7 @@ impl Engine {
                 paragraphs: prep.paragraphs,
             }),
             exact_first,
-            path: data.map(|f| PathEntry {
-                id,
-                size: f.size,
-                mtime_ns: f.mtime_ns,
-                content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
-            }),
+            path: path_entry(id, input),
         })
     }
 
@@ -301,6 +344,9 @@ impl Engine {
         };
         let mut best: Option<(Status, f32, ArticleId)> = None;
         for id in candidates {
+            if self.store.overruled(prep.exact, id)? {
+                continue;
+            }
             let Some(content) = self.content_anywhere(id, pending)? else {
                 continue;
             };
@@ -402,48 +448,6 @@ impl Engine {
         }
         Ok(self.store.content(id)?)
     }
-
-    /// Records, newest first, optionally of one status.
-    pub fn list(
-        &self,
-        status: Option<Status>,
-        limit: usize,
-    ) -> Result<Vec<ArticleRecord>, EngineError> {
-        let mut out = Vec::new();
-        for r in self.store.records_rev() {
-            let r = r?;
-            if status.is_none_or(|s| s == r.status) {
-                out.push(r);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
-        let record = self
-            .store
-            .record(id)?
-            .ok_or(EngineError::NoSuchArticle(id))?;
-        let paragraphs = self
-            .store
-            .content(id)?
-            .map(|c| c.paragraphs)
-            .unwrap_or_default();
-        Ok(Detail { record, paragraphs })
-    }
-
-    pub fn stats(&self) -> Result<Stats, EngineError> {
-        let by_status = self.store.counts()?;
-        Ok(Stats {
-            articles: by_status.values().sum(),
-            by_status,
-            db_bytes: self.store.size_on_disk(),
-            db: self.store.path().display().to_string(),
-        })
-    }
 }
 
 fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
@@ -470,7 +474,27 @@ fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewAr
         fp: None,
         content: None,
         exact_first: None,
-        path: None,
+        path: path_entry(id, input),
+    }
+}
+
+/// The identity of the file an input was read from, so that it is not ingested twice.
+fn path_entry(id: ArticleId, input: &Input) -> Option<PathEntry> {
+    match &input.data {
+        Ok(f) => Some(PathEntry {
+            id,
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+            content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+        }),
+        Err(_) => {
+            files::identity(std::path::Path::new(&input.file)).map(|(size, mtime_ns)| PathEntry {
+                id,
+                size,
+                mtime_ns,
+                content_hash: 0,
+            })
+        }
     }
 }
 

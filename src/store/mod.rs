@@ -8,9 +8,12 @@
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `PathEntry` (the latest ingest of that path).
+//! - `events`: sequence number → `Event` (JSON): the log clients follow and catch up from.
+//! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
 
 pub mod codec;
 
+use crate::daemon::protocol::Event;
 use crate::detect::Status;
 use codec::{Content, FpRecord};
 use serde::{Deserialize, Serialize};
@@ -109,7 +112,16 @@ pub struct Store {
     content: sled::Tree,
     exact: sled::Tree,
     paths: sled::Tree,
+    events: sled::Tree,
+    overrules: sled::Tree,
     max_text_bytes: usize,
+}
+
+fn overrule_key(story_hash: u64, other: ArticleId) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&story_hash.to_be_bytes());
+    k[8..].copy_from_slice(&other.to_be_bytes());
+    k
 }
 
 fn key(id: ArticleId) -> [u8; 8] {
@@ -151,6 +163,8 @@ impl Store {
             content: db.open_tree("content")?,
             exact: db.open_tree("exact")?,
             paths: db.open_tree("paths")?,
+            events: db.open_tree("events")?,
+            overrules: db.open_tree("overrules")?,
             db,
             max_text_bytes,
         };
@@ -198,7 +212,7 @@ impl Store {
 
     /// Writes articles: fingerprints, content and exact hashes first, the records (the commit
     /// point) after them, then the path entries; and makes it all durable before returning.
-    pub fn commit(&self, items: &[NewArticle]) -> Result<(), StoreError> {
+    pub fn commit(&self, items: &[NewArticle], events: &[Event]) -> Result<(), StoreError> {
         let (mut fps, mut content, mut exact) = Default::default();
         let (mut articles, mut paths) = (sled::Batch::default(), sled::Batch::default());
         let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
@@ -232,6 +246,7 @@ impl Store {
         self.exact.apply_batch(exact)?;
         self.articles.apply_batch(articles)?;
         self.paths.apply_batch(paths)?;
+        self.append_events(events)?;
         for (status, n) in counts {
             self.meta
                 .update_and_fetch(format!("count/{}", status.as_str()), |old| {
@@ -244,12 +259,83 @@ impl Store {
         self.sync()
     }
 
-    /// Replaces a record (a triage change); durable on return.
-    pub fn put_record(&self, record: &ArticleRecord) -> Result<(), StoreError> {
-        let json = serde_json::to_vec(record)
-            .map_err(|e| StoreError::Corrupt(record.id, e.to_string()))?;
-        self.articles.insert(key(record.id), json)?;
+    fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for e in events {
+            let json =
+                serde_json::to_vec(e).map_err(|err| StoreError::Corrupt(e.seq, err.to_string()))?;
+            batch.insert(&e.seq.to_be_bytes(), json);
+        }
+        Ok(self.events.apply_batch(batch)?)
+    }
+
+    /// Replaces records after a triage change, with its events and overrules; durable on return.
+    /// A changed status moves the counters.
+    pub fn commit_triage(
+        &self,
+        changes: &[(ArticleRecord, Status)],
+        events: &[Event],
+        overrules: &[(u64, ArticleId, String)],
+    ) -> Result<(), StoreError> {
+        for (story_hash, other, by) in overrules {
+            self.overrules
+                .insert(overrule_key(*story_hash, *other), by.as_bytes())?;
+        }
+        let mut batch = sled::Batch::default();
+        for (record, _) in changes {
+            let json = serde_json::to_vec(record)
+                .map_err(|e| StoreError::Corrupt(record.id, e.to_string()))?;
+            batch.insert(&key(record.id), json);
+        }
+        self.articles.apply_batch(batch)?;
+        for (record, before) in changes {
+            if record.status != *before {
+                self.bump(*before, -1)?;
+                self.bump(record.status, 1)?;
+            }
+        }
+        self.append_events(events)?;
         self.sync()
+    }
+
+    fn bump(&self, status: Status, by: i64) -> Result<(), StoreError> {
+        self.meta
+            .update_and_fetch(format!("count/{}", status.as_str()), |old| {
+                let before = old
+                    .and_then(|v| v.try_into().ok())
+                    .map_or(0, u64::from_be_bytes);
+                Some(before.saturating_add_signed(by).to_be_bytes().to_vec())
+            })?;
+        Ok(())
+    }
+
+    /// Whether an editor ruled that the story with this hash is not a reprint of `other`.
+    pub fn overruled(&self, story_hash: u64, other: ArticleId) -> Result<bool, StoreError> {
+        Ok(self
+            .overrules
+            .contains_key(overrule_key(story_hash, other))?)
+    }
+
+    /// The sequence number of the latest event (0 when none).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .events
+            .last()?
+            .and_then(|(k, _)| id_of(&k))
+            .unwrap_or(0))
+    }
+
+    /// Events after `after`, oldest first, at most `limit`.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.events.range((after + 1).to_be_bytes()..).take(limit) {
+            let (k, v) = r?;
+            let seq = id_of(&k).unwrap_or(0);
+            out.push(
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(seq, e.to_string()))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Makes everything written so far durable. sled 0.34's `flush` writes its buffers but does

@@ -1,0 +1,177 @@
+//! Read-only questions to the engine: listings with filters and text search, one article, a
+//! comparison of two, the articles of one story, counts. Answered from the store, so a client
+//! never has to load every article to find one.
+
+use super::prepare::stored_tokens;
+use super::{Detail, Engine, EngineError, Stats};
+use crate::daemon::protocol::{Comparison, ListQuery};
+use crate::detect::verify::overlap;
+use crate::fingerprint::Tokens;
+use crate::store::{ArticleId, ArticleRecord};
+use crate::text::normalize::normalize;
+
+/// The most a listing returns in one answer.
+pub const MAX_LIST: usize = 10_000;
+
+impl Engine {
+    /// Records, newest first, that pass every filter of `q`.
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
+        let limit = if q.limit == 0 {
+            MAX_LIST
+        } else {
+            q.limit.min(MAX_LIST)
+        };
+        let words: Vec<String> = q
+            .text
+            .as_deref()
+            .map(|t| normalize(t).split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let source = q.source.as_deref().map(normalize);
+        let mut out = Vec::new();
+        for r in self.store().records_rev() {
+            let r = r?;
+            if q.before.is_some_and(|b| r.id >= b)
+                || q.status.is_some_and(|s| s != r.status)
+                || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
+                || source
+                    .as_deref()
+                    .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
+                || (!words.is_empty() && !self.mentions(&r, &words)?)
+            {
+                continue;
+            }
+            out.push(r);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether every word occurs in the article's title or text.
+    fn mentions(&self, r: &ArticleRecord, words: &[String]) -> Result<bool, EngineError> {
+        let title = normalize(&r.title);
+        let mut missing: Vec<&String> = words
+            .iter()
+            .filter(|w| !title.contains(w.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(true);
+        }
+        let Some(content) = self.store().content(r.id)? else {
+            return Ok(false);
+        };
+        for p in &content.paragraphs {
+            let p = normalize(p);
+            missing.retain(|w| !p.contains(w.as_str()));
+            if missing.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
+        let record = self
+            .store()
+            .record(id)?
+            .ok_or(EngineError::NoSuchArticle(id))?;
+        let paragraphs = self
+            .store()
+            .content(id)?
+            .map(|c| c.paragraphs)
+            .unwrap_or_default();
+        Ok(Detail { record, paragraphs })
+    }
+
+    /// Two articles side by side, with the passages they share.
+    pub fn compare(&self, id: ArticleId, other: ArticleId) -> Result<Comparison, EngineError> {
+        let (left, right) = (self.show(id)?, self.show(other)?);
+        let (lt, rt) = (
+            stored_tokens(&left.paragraphs),
+            stored_tokens(&right.paragraphs),
+        );
+        let o = overlap(
+            &lt.shingle_hashes(),
+            lt.len(),
+            &rt.shingle_hashes(),
+            rt.len(),
+        );
+        Ok(Comparison {
+            left_shared: shared_ranges(&left.paragraphs, &lt, &o.new_runs),
+            right_shared: shared_ranges(&right.paragraphs, &rt, &o.old_runs),
+            similarity: o.similarity(),
+            left,
+            right,
+        })
+    }
+
+    /// The original of an article's story and every article flagged against it, oldest first.
+    pub fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
+        let root = self
+            .store()
+            .record(id)?
+            .ok_or(EngineError::NoSuchArticle(id))?
+            .story;
+        let mut out = Vec::new();
+        for r in self.store().records_rev() {
+            let r = r?;
+            if r.story == root || r.id == root || r.matched.as_ref().is_some_and(|m| m.id == root) {
+                out.push(r);
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    pub fn stats(&self) -> Result<Stats, EngineError> {
+        let by_status = self.store().counts()?;
+        Ok(Stats {
+            articles: by_status.values().sum(),
+            by_status,
+            db_bytes: self.store().size_on_disk(),
+            db: self.store().path().display().to_string(),
+            last_seq: self.last_seq(),
+        })
+    }
+}
+
+fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
+    let state = if r.triage.state.is_empty() {
+        "new"
+    } else {
+        r.triage.state.as_str()
+    };
+    state == want || state.starts_with(&format!("{want} "))
+}
+
+/// Maps shared word runs back to byte ranges within the display paragraphs. Words are found in
+/// each paragraph by the same tokenizer, so word `n` of the story is word `n` across paragraphs.
+fn shared_ranges(
+    paragraphs: &[String],
+    tokens: &Tokens,
+    runs: &[(u32, u32)],
+) -> Vec<(u32, u32, u32)> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut spans: Vec<(u32, u32, u32)> = Vec::with_capacity(tokens.len());
+    for (pi, p) in paragraphs.iter().enumerate() {
+        // Word positions in the original text (normalisation keeps word order and count for
+        // ordinary text; where it does not, highlighting is approximate, never out of bounds).
+        for (at, w) in p.unicode_word_indices() {
+            spans.push((pi as u32, at as u32, (at + w.len()) as u32));
+        }
+    }
+    let mut out: Vec<(u32, u32, u32)> = Vec::new();
+    for &(a, b) in runs {
+        for w in a..b {
+            let Some(&(p, s, e)) = spans.get(w as usize) else {
+                break;
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == p && w > a => last.2 = e,
+                _ => out.push((p, s, e)),
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,214 @@
+//! The engine as a service: one thread owns the `Engine` (the single writer) and takes commands
+//! from a channel: requests from clients, arrivals from the inbox, subscriptions. Events are
+//! handed to followers through bounded channels with `try_send`, so a slow follower is dropped
+//! (it reconnects and catches up by sequence number) and never blocks the engine.
+
+use super::arrivals::Arrival;
+use super::{Engine, EngineError};
+use crate::commands::{expand_paths, now_ms, read_inputs};
+use crate::daemon::protocol::{Event, Request, Response};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+
+/// Events a follower may fall behind by before it is dropped.
+pub const FOLLOWER_QUEUE: usize = 65_536;
+/// Events replayed to a subscriber at most; older ones are gone from its view.
+const MAX_BACKLOG: usize = 1_000_000;
+
+pub type ArrivalResult = Result<Vec<(PathBuf, Arrival)>, String>;
+
+/// A new follower: the latest sequence number, the backlog, and the live feed.
+pub type Follow = (u64, Vec<Event>, Receiver<Event>);
+
+enum Command {
+    Request {
+        request: Request,
+        who: String,
+        reply: Sender<Response>,
+    },
+    Subscribe {
+        after: u64,
+        reply: Sender<Result<Follow, String>>,
+    },
+    Arrivals {
+        paths: Vec<PathBuf>,
+        reply: Sender<ArrivalResult>,
+    },
+    Shutdown,
+}
+
+/// The engine is gone (it stopped or panicked).
+#[derive(Debug, thiserror::Error)]
+#[error("the engine has stopped")]
+pub struct EngineGone;
+
+/// A cheap, cloneable way to talk to the engine thread.
+#[derive(Clone)]
+pub struct ServiceHandle {
+    tx: Sender<Command>,
+}
+
+impl ServiceHandle {
+    pub fn call(&self, request: Request, who: &str) -> Result<Response, EngineGone> {
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Command::Request {
+                request,
+                who: who.to_owned(),
+                reply,
+            })
+            .map_err(|_| EngineGone)?;
+        rx.recv().map_err(|_| EngineGone)
+    }
+
+    /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
+    /// number as well.
+    pub fn subscribe(&self, after: u64) -> Result<Follow, EngineGone> {
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Command::Subscribe { after, reply })
+            .map_err(|_| EngineGone)?;
+        rx.recv().map_err(|_| EngineGone)?.map_err(|_| EngineGone)
+    }
+
+    pub fn arrivals(&self, paths: Vec<PathBuf>) -> Result<ArrivalResult, EngineGone> {
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Command::Arrivals { paths, reply })
+            .map_err(|_| EngineGone)?;
+        rx.recv().map_err(|_| EngineGone)
+    }
+}
+
+/// The running engine thread.
+pub struct Service {
+    handle: ServiceHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Service {
+    pub fn start(engine: Engine) -> Service {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("engine".into())
+            .spawn(move || run(engine, rx))
+            .ok();
+        Service {
+            handle: ServiceHandle { tx },
+            thread,
+        }
+    }
+
+    pub fn handle(&self) -> ServiceHandle {
+        self.handle.clone()
+    }
+
+    /// Finishes the command in hand, then stops; everything committed is durable.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.handle.tx.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(mut engine: Engine, rx: Receiver<Command>) {
+    let mut followers: Vec<SyncSender<Event>> = Vec::new();
+    while let Ok(cmd) = rx.recv() {
+        match cmd {
+            Command::Shutdown => break,
+            Command::Request {
+                request,
+                who,
+                reply,
+            } => {
+                let _ = reply.send(answer(&mut engine, request, &who));
+            }
+            Command::Arrivals { paths, reply } => {
+                let r = engine
+                    .ingest_arrivals(&paths, now_ms())
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(r);
+            }
+            Command::Subscribe { after, reply } => {
+                let r = engine
+                    .store()
+                    .events_after(after, MAX_BACKLOG)
+                    .map_err(|e| e.to_string());
+                let r = r.map(|backlog| {
+                    let (tx, rx) = mpsc::sync_channel(FOLLOWER_QUEUE);
+                    followers.push(tx);
+                    (engine.last_seq(), backlog, rx)
+                });
+                let _ = reply.send(r);
+            }
+        }
+        let events = engine.take_events();
+        if !events.is_empty() {
+            followers.retain(|f| {
+                events.iter().all(|e| match f.try_send(e.clone()) {
+                    Ok(()) => true,
+                    Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+                })
+            });
+        }
+    }
+}
+
+/// Answers one request.
+pub fn answer(engine: &mut Engine, request: Request, who: &str) -> Response {
+    match handle(engine, request, who) {
+        Ok(r) => r,
+        Err(e) => Response::Error {
+            message: e.to_string(),
+        },
+    }
+}
+
+fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, EngineError> {
+    let max = engine.settings().max_file_bytes;
+    let inputs = |paths: &[String]| {
+        let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        read_inputs(&expand_paths(&paths), max)
+    };
+    Ok(match request {
+        Request::Ingest { paths } => Response::Verdicts {
+            verdicts: engine.ingest(&inputs(&paths), now_ms())?,
+        },
+        Request::Check { paths } => Response::Verdicts {
+            verdicts: engine.check(&inputs(&paths))?,
+        },
+        Request::List { query } => Response::Records {
+            records: engine.list(&query)?,
+        },
+        Request::Show { id } => Response::Detail {
+            detail: Box::new(engine.show(id)?),
+        },
+        Request::Compare { id, other } => Response::Comparison {
+            comparison: Box::new(engine.compare(id, other)?),
+        },
+        Request::Story { id } => Response::Records {
+            records: engine.story(id)?,
+        },
+        Request::Stats => Response::Stats {
+            stats: engine.stats()?,
+        },
+        Request::Triage { ids, action, note } => Response::Triaged {
+            records: engine.triage(&ids, &action, note, who, now_ms())?,
+        },
+        Request::Subscribe { .. } => Response::Error {
+            message: "subscribe through ServiceHandle::subscribe".into(),
+        },
+    })
+}

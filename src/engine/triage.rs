@@ -1,0 +1,92 @@
+//! Triage: editors pick, spike and reset articles, and overrule the detector. An overrule is
+//! remembered as a pair (the story's hash, the other article), so the detector does not flag the
+//! same pair again. Every change is an event with who made it and when.
+
+use super::{Engine, EngineError};
+use crate::daemon::protocol::{EventKind, TriageAction};
+use crate::detect::Status;
+use crate::fingerprint::exact_hash;
+use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+
+impl Engine {
+    /// Applies one action to articles; durable, and its events queued, on return.
+    pub fn triage(
+        &mut self,
+        ids: &[ArticleId],
+        action: &TriageAction,
+        note: Option<String>,
+        by: &str,
+        now_ms: u64,
+    ) -> Result<Vec<ArticleRecord>, EngineError> {
+        let mut changes = Vec::with_capacity(ids.len());
+        let mut overrules = Vec::new();
+        for &id in ids {
+            let mut rec = self
+                .store()
+                .record(id)?
+                .ok_or(EngineError::NoSuchArticle(id))?;
+            let before = rec.status;
+            match action {
+                TriageAction::NotReprint => {
+                    if let Some(m) = rec.matched.take() {
+                        overrules.push((self.story_hash(id)?, m.id, by.to_owned()));
+                        rec.status = Status::Unique;
+                        rec.story = rec.id;
+                    }
+                }
+                TriageAction::ReprintOf { other } => {
+                    if *other == id {
+                        return Err(EngineError::Invalid(format!(
+                            "#{id} cannot be a reprint of itself"
+                        )));
+                    }
+                    let original = self
+                        .store()
+                        .record(*other)?
+                        .ok_or(EngineError::NoSuchArticle(*other))?;
+                    let similarity = self.compare(id, *other).map_or(0.0, |c| c.similarity);
+                    rec.status = Status::Reprint;
+                    rec.story = original.story;
+                    rec.matched = Some(MatchRef {
+                        id: *other,
+                        file: original.file,
+                        similarity: (similarity * 1000.0).round() / 1000.0,
+                    });
+                }
+                TriageAction::New | TriageAction::Picked | TriageAction::Spiked => {}
+            }
+            rec.triage = Triage {
+                state: action.label(),
+                by: Some(by.to_owned()),
+                at_ms: Some(now_ms),
+                note: note.clone(),
+            };
+            changes.push((rec, before));
+        }
+        let kinds: Vec<EventKind> = changes
+            .iter()
+            .map(|(r, _)| EventKind::Triage {
+                id: r.id,
+                triage: r.triage.clone(),
+                status: r.status,
+                matched: r.matched.clone(),
+            })
+            .collect();
+        let events = self.events_for(kinds.into_iter(), now_ms);
+        self.store().commit_triage(&changes, &events, &overrules)?;
+        self.outbox.extend(events);
+        Ok(changes.into_iter().map(|(r, _)| r).collect())
+    }
+
+    /// The hash overrules are keyed by: the article's cleaned story as written.
+    fn story_hash(&self, id: ArticleId) -> Result<u64, EngineError> {
+        let content = self
+            .store()
+            .content(id)?
+            .unwrap_or_else(|| crate::store::codec::Content {
+                blocks: Vec::new(),
+                paragraphs: Vec::new(),
+            });
+        Ok(exact_hash(content.paragraphs.iter().map(String::as_str)))
+    }
+}

@@ -1,0 +1,451 @@
+//! Watching the inbox: when a file is complete, and what happens to it after its verdict.
+//! Watcher events are hints; the truth is a listing of the inbox, taken at start, after a watcher
+//! overflow and every `rescan_secs`. Ingest is idempotent (the engine recognises a file it has
+//! seen), so a hint too many costs nothing and a missed one is caught by the next listing.
+
+use crate::config::{AfterIngest, Settings, WatcherKind};
+use crate::detect::Status;
+use crate::engine::arrivals::Arrival;
+use crate::engine::service::ServiceHandle;
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::{Event, EventKind, RecursiveMode, Watcher};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Where rejected files go, inside the inbox.
+pub const REJECTED_DIR: &str = ".rejected";
+/// How long to wait before retrying after the engine failed (disk full, read-only database).
+const RETRY: Duration = Duration::from_secs(2);
+/// Files handed to the engine in one batch, at most.
+const BATCH: usize = 512;
+
+/// Whether a name in the inbox is never an article: hidden, or still being written under a
+/// temporary name.
+pub fn ignored(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.starts_with('.') || lower.ends_with(".tmp") || lower.ends_with(".part")
+}
+
+/// The running watcher.
+pub struct Inbox {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Inbox {
+    /// Starts watching. Problems (a vanished inbox, a failed move) are reported on `report`.
+    pub fn start(
+        settings: &Settings,
+        engine: ServiceHandle,
+        report: Sender<String>,
+    ) -> std::io::Result<Inbox> {
+        std::fs::create_dir_all(&settings.inbox)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut settings = settings.clone();
+        // Watchers report absolute paths; files are stored under their absolute path too.
+        settings.inbox = settings.inbox.canonicalize()?;
+        let thread = std::thread::Builder::new()
+            .name("inbox".into())
+            .spawn(move || Watch::new(settings, engine, report, flag).run())?;
+        Ok(Inbox {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops after the batch in hand.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A file seen but not yet ingested.
+struct Waiting {
+    /// When it may be ingested, if unchanged.
+    ready_at: Instant,
+    /// Size and mtime when last looked at: a change restarts the settle time.
+    seen: Option<(u64, SystemTime)>,
+}
+
+struct Watch {
+    settings: Settings,
+    engine: ServiceHandle,
+    report: Sender<String>,
+    stop: Arc<AtomicBool>,
+    settle: Duration,
+    waiting: HashMap<PathBuf, Waiting>,
+    /// Files already handled and kept in the inbox, by their size and mtime.
+    known: HashMap<PathBuf, (u64, SystemTime)>,
+    next_listing: Instant,
+    inbox_missing: bool,
+}
+
+type Hints = Receiver<notify::Result<Event>>;
+
+impl Watch {
+    fn new(
+        settings: Settings,
+        engine: ServiceHandle,
+        report: Sender<String>,
+        stop: Arc<AtomicBool>,
+    ) -> Watch {
+        Watch {
+            settle: Duration::from_millis(settings.settle_ms),
+            settings,
+            engine,
+            report,
+            stop,
+            waiting: HashMap::new(),
+            known: HashMap::new(),
+            next_listing: Instant::now(),
+            inbox_missing: false,
+        }
+    }
+
+    fn say(&self, message: String) {
+        let _ = self.report.send(message);
+    }
+
+    fn watcher(&self) -> notify::Result<(Box<dyn Watcher + Send>, Hints)> {
+        let (tx, rx) = mpsc::channel();
+        let mut w: Box<dyn Watcher + Send> = match self.settings.watcher {
+            WatcherKind::Native => Box::new(notify::recommended_watcher(tx)?),
+            WatcherKind::Poll => {
+                let config = notify::Config::default()
+                    .with_poll_interval(Duration::from_millis(self.settings.poll_ms));
+                Box::new(notify::PollWatcher::new(tx, config)?)
+            }
+        };
+        w.watch(&self.settings.inbox, RecursiveMode::NonRecursive)?;
+        Ok((w, rx))
+    }
+
+    fn run(mut self) {
+        let mut watch: Option<(Box<dyn Watcher + Send>, Hints)> = None;
+        while !self.stop.load(Ordering::SeqCst) {
+            if watch.is_none() {
+                match self.watcher() {
+                    Ok(w) => watch = Some(w),
+                    Err(e) if !self.inbox_missing => self.say(format!(
+                        "cannot watch the inbox '{}': {e}; listing it every {} s instead",
+                        self.settings.inbox.display(),
+                        self.settings.rescan_secs
+                    )),
+                    Err(_) => {}
+                }
+            }
+            // When the inbox comes back after going missing, watch it afresh.
+            if Instant::now() >= self.next_listing && self.list() {
+                watch = None;
+                continue;
+            }
+            let wait = self.next_wake();
+            let mut lost_watch = false;
+            if let Some((_, hints)) = &watch {
+                match hints.recv_timeout(wait) {
+                    Ok(first) => {
+                        let mut batch = vec![first];
+                        batch.extend(hints.try_iter());
+                        for hint in batch {
+                            self.hint(hint);
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => lost_watch = true,
+                }
+            } else {
+                std::thread::sleep(wait.min(Duration::from_millis(200)));
+            }
+            if lost_watch {
+                watch = None;
+            }
+            self.ingest_ready();
+        }
+    }
+
+    /// How long the loop may sleep: until the next file settles or the next listing.
+    fn next_wake(&self) -> Duration {
+        let now = Instant::now();
+        let next = self
+            .waiting
+            .values()
+            .map(|w| w.ready_at)
+            .min()
+            .unwrap_or(self.next_listing)
+            .min(self.next_listing);
+        next.saturating_duration_since(now)
+            .clamp(Duration::from_millis(1), Duration::from_millis(500))
+    }
+
+    /// Lists the inbox: every file not handled yet waits to be ingested. Returns true when the
+    /// inbox was missing and is back.
+    fn list(&mut self) -> bool {
+        self.next_listing = Instant::now() + Duration::from_secs(self.settings.rescan_secs);
+        let entries = match std::fs::read_dir(&self.settings.inbox) {
+            Ok(e) => e,
+            Err(e) => {
+                if !self.inbox_missing {
+                    self.say(format!(
+                        "the inbox '{}' cannot be listed ({e}); waiting for it to come back",
+                        self.settings.inbox.display()
+                    ));
+                }
+                self.inbox_missing = true;
+                self.next_listing = Instant::now() + Duration::from_secs(1);
+                return false;
+            }
+        };
+        let came_back = std::mem::replace(&mut self.inbox_missing, false);
+        if came_back {
+            self.say(format!(
+                "the inbox '{}' is back",
+                self.settings.inbox.display()
+            ));
+        }
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !self.is_candidate(&path) || self.waiting.contains_key(&path) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            let seen = meta.modified().ok().map(|m| (meta.len(), m));
+            if seen.is_some() && self.known.get(&path) == seen.as_ref() {
+                continue;
+            }
+            // Old enough to be complete: ready now; else let it settle.
+            let age = seen.and_then(|(_, m)| m.elapsed().ok()).unwrap_or_default();
+            let ready_at = Instant::now() + self.settle.saturating_sub(age);
+            self.waiting.insert(path, Waiting { ready_at, seen });
+        }
+        came_back
+    }
+
+    /// A regular file directly in the inbox, not ignored.
+    fn is_candidate(&self, path: &Path) -> bool {
+        path.parent() == Some(self.settings.inbox.as_path())
+            && path
+                .file_name()
+                .is_some_and(|n| !ignored(&n.to_string_lossy()))
+            && std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
+    }
+
+    fn hint(&mut self, hint: notify::Result<Event>) {
+        let event = match hint {
+            Ok(e) => e,
+            Err(e) => {
+                self.say(format!(
+                    "the inbox watcher reported: {e}; listing the inbox"
+                ));
+                self.next_listing = Instant::now();
+                return;
+            }
+        };
+        if event.need_rescan() {
+            self.next_listing = Instant::now();
+        }
+        let now = Instant::now();
+        let candidates: Vec<PathBuf> = event
+            .paths
+            .iter()
+            .filter(|p| self.is_candidate(p))
+            .cloned()
+            .collect();
+        match event.kind {
+            // Renamed or moved in, or closed by its writer: complete now.
+            EventKind::Modify(ModifyKind::Name(RenameMode::To))
+            | EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                for p in candidates {
+                    self.waiting.insert(
+                        p,
+                        Waiting {
+                            ready_at: now,
+                            seen: None,
+                        },
+                    );
+                }
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+                if let Some(from) = event.paths.first() {
+                    self.waiting.remove(from);
+                }
+                if let Some(to) = event.paths.get(1).filter(|p| self.is_candidate(p)) {
+                    self.waiting.insert(
+                        to.clone(),
+                        Waiting {
+                            ready_at: now,
+                            seen: None,
+                        },
+                    );
+                }
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+                for p in &event.paths {
+                    self.waiting.remove(p);
+                    self.known.remove(p);
+                }
+            }
+            // Written to: wait until it has been still for settle_ms.
+            EventKind::Create(_) | EventKind::Modify(_) => {
+                for p in candidates {
+                    self.waiting.insert(
+                        p,
+                        Waiting {
+                            ready_at: now + self.settle,
+                            seen: None,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Hands the files that are ready to the engine, then files them away.
+    fn ingest_ready(&mut self) {
+        let now = Instant::now();
+        let mut ready: Vec<PathBuf> = Vec::new();
+        let settle = self.settle;
+        self.waiting.retain(|path, w| {
+            if w.ready_at > now || ready.len() >= BATCH {
+                return true;
+            }
+            let Ok(meta) = std::fs::metadata(path) else {
+                return false; // gone before it was read
+            };
+            let seen = meta.modified().ok().map(|m| (meta.len(), m));
+            if w.seen.is_some() && seen != w.seen {
+                // Still being written by a writer that holds it open.
+                w.seen = seen;
+                w.ready_at = now + settle;
+                return true;
+            }
+            ready.push(path.clone());
+            false
+        });
+        if ready.is_empty() {
+            return;
+        }
+        ready.sort();
+        match self.engine.arrivals(ready.clone()) {
+            Ok(Ok(outcomes)) => {
+                for (path, arrival) in outcomes {
+                    self.file_away(&path, &arrival);
+                }
+            }
+            Ok(Err(e)) => {
+                self.say(format!(
+                    "ingest failed, retrying in {} s: {e}",
+                    RETRY.as_secs()
+                ));
+                for p in ready {
+                    self.waiting.insert(
+                        p,
+                        Waiting {
+                            ready_at: Instant::now() + RETRY,
+                            seen: None,
+                        },
+                    );
+                }
+            }
+            Err(_) => self.stop.store(true, Ordering::SeqCst),
+        }
+    }
+
+    /// After a durable verdict: rejected files to `.rejected/` with a reason beside them; others
+    /// kept, moved or deleted as configured.
+    fn file_away(&mut self, path: &Path, arrival: &Arrival) {
+        let (status, reason) = match arrival {
+            Arrival::Ingested(v) => (v.status, v.reason.clone()),
+            Arrival::Already(r) => (r.status, r.reason.clone()),
+        };
+        let result = if status == Status::Rejected {
+            self.reject(path, reason.as_deref().unwrap_or("rejected"))
+        } else {
+            match self.settings.after_ingest {
+                AfterIngest::Keep => {
+                    if let Ok(meta) = std::fs::metadata(path) {
+                        if let Ok(m) = meta.modified() {
+                            self.known.insert(path.to_owned(), (meta.len(), m));
+                        }
+                    }
+                    Ok(())
+                }
+                AfterIngest::Move => move_into(path, &self.settings.done_path()).map(|_| ()),
+                AfterIngest::Delete => std::fs::remove_file(path),
+            }
+        };
+        if let Err(e) = result {
+            self.say(format!(
+                "'{}' was ingested but could not be filed away: {e}",
+                path.display()
+            ));
+        }
+    }
+
+    fn reject(&self, path: &Path, reason: &str) -> std::io::Result<()> {
+        let dir = self.settings.inbox.join(REJECTED_DIR);
+        let moved = move_into(path, &dir)?;
+        let mut note = moved.clone().into_os_string();
+        note.push(".reason");
+        std::fs::write(note, format!("{reason}\n"))
+    }
+}
+
+/// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
+/// when the name is taken. Returns the new path.
+pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("no file name"))?;
+    let mut target = dir.join(name);
+    let mut n = 1;
+    while target.exists() {
+        let mut alt = name.to_os_string();
+        alt.push(format!(".{n}"));
+        target = dir.join(alt);
+        n += 1;
+    }
+    std::fs::rename(path, &target)?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_and_hidden_names_are_ignored() {
+        for name in [".hidden.txt", "story.txt.tmp", "story.PART", ".rejected"] {
+            assert!(ignored(name), "{name}");
+        }
+        assert!(!ignored("story.txt"));
+    }
+
+    #[test]
+    fn moving_keeps_names_apart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let done = dir.path().join("done");
+        for _ in 0..2 {
+            let f = dir.path().join("a.txt");
+            std::fs::write(&f, "x").expect("write");
+            move_into(&f, &done).expect("moves");
+        }
+        assert!(done.join("a.txt").exists() && done.join("a.txt.1").exists());
+    }
+}
