@@ -397,18 +397,21 @@ impl Watch {
         }
     }
 
+    /// Writes the reason first and moves the file second, so a crash in between leaves the
+    /// file in the inbox, where it is filed away again after the restart.
     fn reject(&self, path: &Path, reason: &str) -> std::io::Result<()> {
         let dir = self.settings.inbox.join(REJECTED_DIR);
-        let moved = move_into(path, &dir)?;
-        let mut note = moved.clone().into_os_string();
+        let target = free_name(path, &dir)?;
+        let mut note = target.clone().into_os_string();
         note.push(".reason");
-        std::fs::write(note, format!("{reason}\n"))
+        std::fs::write(note, format!("{reason}\n"))?;
+        std::fs::rename(path, &target)
     }
 }
 
-/// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
-/// when the name is taken. Returns the new path.
-pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+/// A path in `dir` (created if needed) for `path`'s name, with `.1`, `.2`, ... added when the
+/// name is taken.
+fn free_name(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
@@ -421,6 +424,13 @@ pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         target = dir.join(alt);
         n += 1;
     }
+    Ok(target)
+}
+
+/// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
+/// when the name is taken. Returns the new path.
+pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+    let target = free_name(path, dir)?;
     std::fs::rename(path, &target)?;
     Ok(target)
 }

@@ -17,6 +17,8 @@ use crate::daemon::protocol::Event;
 use crate::detect::Status;
 use codec::{Content, FpRecord};
 use serde::{Deserialize, Serialize};
+use sled::transaction::TransactionError;
+use sled::Transactional;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -117,6 +119,30 @@ pub struct Store {
     max_text_bytes: usize,
 }
 
+/// The writes of one commit, tree by tree.
+#[derive(Default)]
+struct Writes {
+    fps: sled::Batch,
+    content: sled::Batch,
+    exact: sled::Batch,
+    articles: sled::Batch,
+    paths: sled::Batch,
+    events: sled::Batch,
+    overrules: sled::Batch,
+}
+
+fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+}
+
+fn event_batch(events: &[Event]) -> Result<sled::Batch, StoreError> {
+    let mut batch = sled::Batch::default();
+    for e in events {
+        batch.insert(&e.seq.to_be_bytes(), to_json(e.seq, e)?);
+    }
+    Ok(batch)
+}
+
 fn overrule_key(story_hash: u64, other: ArticleId) -> [u8; 16] {
     let mut k = [0u8; 16];
     k[..8].copy_from_slice(&story_hash.to_be_bytes());
@@ -210,103 +236,101 @@ impl Store {
             .map_or(1, |id| id + 1))
     }
 
-    /// Writes articles: fingerprints, content and exact hashes first, the records (the commit
-    /// point) after them, then the path entries; and makes it all durable before returning.
+    /// Writes articles with their fingerprints, content, exact hashes, path entries, events and
+    /// counters in one sled transaction (all or nothing, even after `kill -9`), and makes it
+    /// durable before returning.
     pub fn commit(&self, items: &[NewArticle], events: &[Event]) -> Result<(), StoreError> {
-        let (mut fps, mut content, mut exact) = Default::default();
-        let (mut articles, mut paths) = (sled::Batch::default(), sled::Batch::default());
-        let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
+        let mut w = Writes::default();
+        let mut counts: BTreeMap<Status, i64> = BTreeMap::new();
         for a in items {
             let k = key(a.record.id);
             if let Some(fp) = &a.fp {
-                sled::Batch::insert(&mut fps, &k, codec::encode_fp(fp));
+                w.fps.insert(&k, codec::encode_fp(fp));
             }
             if let Some(c) = &a.content {
-                sled::Batch::insert(
-                    &mut content,
-                    &k,
-                    codec::encode_content(c, self.max_text_bytes),
-                );
+                w.content
+                    .insert(&k, codec::encode_content(c, self.max_text_bytes));
             }
             if let Some(h) = a.exact_first {
-                sled::Batch::insert(&mut exact, &h.to_be_bytes(), &k);
+                w.exact.insert(&h.to_be_bytes(), &k);
             }
-            let json = serde_json::to_vec(&a.record)
-                .map_err(|e| StoreError::Corrupt(a.record.id, e.to_string()))?;
-            articles.insert(&k, json);
+            w.articles.insert(&k, to_json(a.record.id, &a.record)?);
             if let Some(p) = &a.path {
-                let json = serde_json::to_vec(p)
-                    .map_err(|e| StoreError::Corrupt(a.record.id, e.to_string()))?;
-                paths.insert(a.record.file.as_bytes(), json);
+                w.paths
+                    .insert(a.record.file.as_bytes(), to_json(a.record.id, p)?);
             }
             *counts.entry(a.record.status).or_default() += 1;
         }
-        self.fps.apply_batch(fps)?;
-        self.content.apply_batch(content)?;
-        self.exact.apply_batch(exact)?;
-        self.articles.apply_batch(articles)?;
-        self.paths.apply_batch(paths)?;
-        self.append_events(events)?;
-        for (status, n) in counts {
-            self.meta
-                .update_and_fetch(format!("count/{}", status.as_str()), |old| {
-                    let before = old
-                        .and_then(|v| v.try_into().ok())
-                        .map_or(0, u64::from_be_bytes);
-                    Some((before + n).to_be_bytes().to_vec())
-                })?;
-        }
-        self.sync()
+        w.events = event_batch(events)?;
+        self.write(w, &counts)
     }
 
-    fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for e in events {
-            let json =
-                serde_json::to_vec(e).map_err(|err| StoreError::Corrupt(e.seq, err.to_string()))?;
-            batch.insert(&e.seq.to_be_bytes(), json);
-        }
-        Ok(self.events.apply_batch(batch)?)
-    }
-
-    /// Replaces records after a triage change, with its events and overrules; durable on return.
-    /// A changed status moves the counters.
+    /// Replaces records after a triage change, with its events, overrules and the counters of
+    /// changed statuses, in one transaction; durable on return.
     pub fn commit_triage(
         &self,
         changes: &[(ArticleRecord, Status)],
         events: &[Event],
         overrules: &[(u64, ArticleId, String)],
     ) -> Result<(), StoreError> {
+        let mut w = Writes::default();
         for (story_hash, other, by) in overrules {
-            self.overrules
-                .insert(overrule_key(*story_hash, *other), by.as_bytes())?;
+            w.overrules
+                .insert(&overrule_key(*story_hash, *other), by.as_bytes());
         }
-        let mut batch = sled::Batch::default();
-        for (record, _) in changes {
-            let json = serde_json::to_vec(record)
-                .map_err(|e| StoreError::Corrupt(record.id, e.to_string()))?;
-            batch.insert(&key(record.id), json);
-        }
-        self.articles.apply_batch(batch)?;
+        let mut counts: BTreeMap<Status, i64> = BTreeMap::new();
         for (record, before) in changes {
+            w.articles
+                .insert(&key(record.id), to_json(record.id, record)?);
             if record.status != *before {
-                self.bump(*before, -1)?;
-                self.bump(record.status, 1)?;
+                *counts.entry(*before).or_default() -= 1;
+                *counts.entry(record.status).or_default() += 1;
             }
         }
-        self.append_events(events)?;
-        self.sync()
+        w.events = event_batch(events)?;
+        self.write(w, &counts)
     }
 
-    fn bump(&self, status: Status, by: i64) -> Result<(), StoreError> {
-        self.meta
-            .update_and_fetch(format!("count/{}", status.as_str()), |old| {
-                let before = old
-                    .and_then(|v| v.try_into().ok())
-                    .map_or(0, u64::from_be_bytes);
-                Some(before.saturating_add_signed(by).to_be_bytes().to_vec())
+    fn write(&self, w: Writes, counts: &BTreeMap<Status, i64>) -> Result<(), StoreError> {
+        let trees = (
+            &self.fps,
+            &self.content,
+            &self.exact,
+            &self.articles,
+            &self.paths,
+            &self.events,
+            &self.overrules,
+            &self.meta,
+        );
+        trees
+            .transaction(
+                |(fps, content, exact, articles, paths, events, overrules, meta)| {
+                    fps.apply_batch(&w.fps)?;
+                    content.apply_batch(&w.content)?;
+                    exact.apply_batch(&w.exact)?;
+                    articles.apply_batch(&w.articles)?;
+                    paths.apply_batch(&w.paths)?;
+                    events.apply_batch(&w.events)?;
+                    overrules.apply_batch(&w.overrules)?;
+                    for (status, n) in counts {
+                        let k = format!("count/{}", status.as_str());
+                        let before = meta
+                            .get(k.as_bytes())?
+                            .and_then(|v| v.as_ref().try_into().ok())
+                            .map_or(0, u64::from_be_bytes);
+                        meta.insert(
+                            k.as_bytes(),
+                            &before.saturating_add_signed(*n).to_be_bytes(),
+                        )?;
+                    }
+                    Ok(())
+                },
+            )
+            .map_err(|e: TransactionError<()>| match e {
+                TransactionError::Storage(e) => StoreError::Sled(e),
+                TransactionError::Abort(()) => StoreError::Corrupt(0, "transaction aborted".into()),
             })?;
-        Ok(())
+        self.sync()
     }
 
     /// Whether an editor ruled that the story with this hash is not a reprint of `other`.

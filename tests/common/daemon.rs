@@ -1,0 +1,132 @@
+//! A real `copydesk serve` on a temporary inbox, database and socket, for the daemon tests.
+
+use super::bin;
+use copydesk::client::Remote;
+use copydesk::daemon::protocol::{Event, EventKind, Request, Response};
+use copydesk::engine::Verdict;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+pub struct Daemon {
+    pub dir: tempfile::TempDir,
+    pub inbox: PathBuf,
+    pub db: PathBuf,
+    pub config: PathBuf,
+    pub child: Option<Child>,
+}
+
+impl Daemon {
+    /// Writes a config (extra TOML lines are appended to [daemon]) without starting.
+    pub fn new(daemon_toml: &str) -> Daemon {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inbox = dir.path().join("inbox");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&inbox).expect("inbox");
+        let config = dir.path().join("config.toml");
+        let text = format!(
+            "[paths]\ninbox = \"{}\"\ndb = \"{}\"\n[daemon]\nsettle_ms = 300\nrescan_secs = 2\n{daemon_toml}\n",
+            inbox.display(),
+            db.display()
+        );
+        std::fs::write(&config, text).expect("config");
+        Daemon {
+            dir,
+            inbox,
+            db,
+            config,
+            child: None,
+        }
+    }
+
+    pub fn start(mut self) -> Daemon {
+        self.spawn();
+        self
+    }
+
+    pub fn spawn(&mut self) {
+        let child = bin()
+            .arg("--config")
+            .arg(&self.config)
+            .arg("serve")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the daemon did not come up");
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.db.join("copydesk.sock")
+    }
+
+    pub fn client(&self) -> Remote {
+        Remote::try_connect(&self.socket())
+            .expect("connects")
+            .expect("a daemon listens")
+    }
+
+    /// Sends SIGTERM and returns the exit code and what the daemon wrote to stderr.
+    pub fn stop(&mut self) -> (Option<i32>, String) {
+        let mut child = self.child.take().expect("running");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+        let out = child.wait_with_output().expect("exits");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+    }
+
+    pub fn stats(&self) -> copydesk::engine::Stats {
+        match self.client().call(Request::Stats).expect("stats") {
+            Response::Stats { stats } => stats,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Subscribes from `after` and returns the event feed.
+pub fn follow(socket: &Path, after: u64) -> Receiver<Event> {
+    let mut client = copydesk::client::Client::Remote(
+        Remote::try_connect(socket)
+            .expect("connects")
+            .expect("a daemon listens"),
+    );
+    client.subscribe(after).expect("subscribes").events
+}
+
+/// The next verdict event within `timeout`.
+pub fn next_verdict(events: &Receiver<Event>, timeout: Duration) -> Option<Verdict> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match events.recv_timeout(left).ok()?.kind {
+            EventKind::Verdict { verdict } => return Some(verdict),
+            EventKind::Triage { .. } => continue,
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The daemon end to end: a real `copydesk serve` on a temporary inbox, database and socket;
+//! files dropped the ways ingest jobs drop them; verdicts read back through the socket.
+
+mod common;
+
+use common::daemon::{follow, next_verdict, Daemon};
+use common::seed;
+use copydesk::daemon::protocol::{EventKind, Request, Response};
+use std::io::Write;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn file_name(v: &copydesk::engine::Verdict) -> String {
+    std::path::Path::new(&v.file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn files_dropped_every_way_get_one_verdict_each() {
+    let d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+
+    // Renamed in: ready at once.
+    let staging = d.dir.path().join("staging.txt");
+    std::fs::copy(seed("000"), &staging).expect("copy");
+    std::fs::rename(&staging, d.inbox.join("000.txt")).expect("rename");
+    let v = next_verdict(&events, WAIT).expect("verdict for a renamed file");
+    assert_eq!(
+        (file_name(&v).as_str(), v.status.as_str()),
+        ("000.txt", "unique")
+    );
+
+    // Written in place slowly, closed at the end: one verdict, for the whole text.
+    let body = std::fs::read(seed("001")).expect("seed");
+    let mut f = std::fs::File::create(d.inbox.join("001.txt")).expect("create");
+    for chunk in body.chunks(body.len() / 4 + 1) {
+        f.write_all(chunk).expect("write");
+        f.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(f);
+    let v = next_verdict(&events, WAIT).expect("verdict for a slow writer");
+    assert_eq!(file_name(&v), "001.txt");
+    assert_eq!(v.status.as_str(), "reprint", "{v:?}");
+    assert!(
+        v.matched.as_ref().is_some_and(|m| m.similarity > 0.9),
+        "the whole text was read: {v:?}"
+    );
+
+    // Written, then held open by its writer: ready after settle_ms without change.
+    let mut held = std::fs::File::create(d.inbox.join("003.txt")).expect("create");
+    held.write_all(&std::fs::read(seed("003")).expect("seed"))
+        .expect("write");
+    held.flush().expect("flush");
+    let v = next_verdict(&events, WAIT).expect("verdict while the writer holds the file");
+    assert_eq!(file_name(&v), "003.txt");
+    drop(held);
+
+    // Ignored: hidden, temporary and partial names, and sub-folders.
+    for name in [".hidden.txt", "draft.tmp", "upload.part"] {
+        std::fs::copy(seed("002"), d.inbox.join(name)).expect("copy");
+    }
+    std::fs::create_dir(d.inbox.join("sub")).expect("mkdir");
+    std::fs::copy(seed("002"), d.inbox.join("sub/002.txt")).expect("copy");
+    assert!(
+        next_verdict(&events, Duration::from_millis(1500)).is_none(),
+        "ignored names stay ignored"
+    );
+
+    // A rejected file goes to .rejected/ with its reason beside it.
+    std::fs::write(d.inbox.join("empty.txt"), b"").expect("write");
+    let v = next_verdict(&events, WAIT).expect("verdict for an empty file");
+    assert_eq!(v.status.as_str(), "rejected");
+    let note = d.inbox.join(".rejected/empty.txt.reason");
+    for _ in 0..100 {
+        if note.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let reason = std::fs::read_to_string(&note).expect("reason file");
+    assert!(d.inbox.join(".rejected/empty.txt").exists());
+    assert!(reason.contains("empty"), "{reason}");
+    assert!(!d.inbox.join("empty.txt").exists());
+}
+
+#[test]
+fn restarts_ingest_what_arrived_meanwhile_and_nothing_twice() {
+    let mut d = Daemon::new("");
+    std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+    d.spawn();
+    let events = follow(&d.socket(), 0);
+    assert!(next_verdict(&events, WAIT).is_some(), "listed at start");
+    let (code, log) = d.stop();
+    assert_eq!(code, Some(0), "SIGTERM exits 0: {log}");
+
+    std::fs::copy(seed("002"), d.inbox.join("002.txt")).expect("copy");
+    d.spawn();
+    let events = follow(&d.socket(), 1);
+    let v = next_verdict(&events, WAIT).expect("the file that arrived while down");
+    assert_eq!(file_name(&v), "002.txt");
+    assert!(
+        next_verdict(&events, Duration::from_millis(2500)).is_none(),
+        "000.txt is not ingested again, even after a rescan"
+    );
+    assert_eq!(d.stats().articles, 2);
+
+    // The same content under a new name is a duplicate.
+    std::fs::copy(seed("000"), d.inbox.join("copy-of-000.txt")).expect("copy");
+    let v = next_verdict(&events, WAIT).expect("verdict");
+    assert_eq!(v.status.as_str(), "duplicate");
+}
+
+#[test]
+fn two_followers_see_every_verdict_and_a_triage_from_the_command_line() {
+    let d = Daemon::new("").start();
+    let (a, b) = (follow(&d.socket(), 0), follow(&d.socket(), 0));
+    for s in ["000", "001"] {
+        std::fs::copy(seed(s), d.inbox.join(format!("{s}.txt"))).expect("copy");
+    }
+    let mut seen = [Vec::new(), Vec::new()];
+    for (i, feed) in [&a, &b].into_iter().enumerate() {
+        for _ in 0..2 {
+            seen[i].push(file_name(&next_verdict(feed, WAIT).expect("verdict")));
+        }
+        seen[i].sort();
+    }
+    assert_eq!(seen[0], ["000.txt", "001.txt"]);
+    assert_eq!(seen[0], seen[1]);
+
+    let out = common::bin()
+        .arg("--config")
+        .arg(&d.config)
+        .args(["triage", "2", "spiked", "--note", "wire copy"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for feed in [&a, &b] {
+        let e = feed.recv_timeout(WAIT).expect("triage event");
+        match e.kind {
+            EventKind::Triage { id, triage, .. } => {
+                assert_eq!(id, 2);
+                assert_eq!(triage.state, "spiked");
+                assert_eq!(triage.note.as_deref(), Some("wire copy"));
+                assert_eq!(
+                    triage.by,
+                    Some(copydesk::client::current_user()),
+                    "named from the socket's peer credentials"
+                );
+            }
+            other => panic!("expected a triage event, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_overrule_sticks() {
+    let d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+    std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+    next_verdict(&events, WAIT).expect("verdict");
+    std::fs::copy(seed("001"), d.inbox.join("001.txt")).expect("copy");
+    let v = next_verdict(&events, WAIT).expect("verdict");
+    assert_eq!(v.status.as_str(), "reprint");
+    let mut c = d.client();
+    let r = c
+        .call(Request::Triage {
+            ids: vec![2],
+            action: copydesk::daemon::protocol::TriageAction::NotReprint,
+            note: None,
+        })
+        .expect("triage");
+    assert!(
+        matches!(r, Response::Triaged { ref records } if records[0].status.as_str() == "unique"),
+        "{r:?}"
+    );
+    let path = d.inbox.join("001.txt").display().to_string();
+    match c.call(Request::Check { paths: vec![path] }).expect("check") {
+        Response::Verdicts { verdicts } => assert_ne!(
+            verdicts[0].status.as_str(),
+            "reprint",
+            "the detector does not flag the pair again"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn move_and_delete_after_ingest() {
+    for (mode, kept_in_done) in [("move", true), ("delete", false)] {
+        let d = Daemon::new(&format!("after_ingest = \"{mode}\"")).start();
+        let events = follow(&d.socket(), 0);
+        std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+        next_verdict(&events, WAIT).expect("verdict");
+        let done = d.inbox.join("done/000.txt");
+        for _ in 0..100 {
+            if !d.inbox.join("000.txt").exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            !d.inbox.join("000.txt").exists(),
+            "{mode}: gone from the inbox"
+        );
+        assert_eq!(done.exists(), kept_in_done, "{mode}");
+    }
+}
+
+#[test]
+fn a_second_daemon_on_the_same_database_is_refused_clearly() {
+    let d = Daemon::new("").start();
+    let out = common::bin()
+        .arg("--config")
+        .arg(&d.config)
+        .arg("serve")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another copydesk process"), "{err}");
+    // The commands go through the running daemon instead.
+    let out = common::bin()
+        .arg("--config")
+        .arg(&d.config)
+        .args(["stats", "--json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_vanished_inbox_is_reported_and_watched_again_when_it_returns() {
+    let mut d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+    std::fs::remove_dir_all(&d.inbox).expect("rm inbox");
+    std::thread::sleep(Duration::from_millis(2500));
+    std::fs::create_dir_all(&d.inbox).expect("mkdir inbox");
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+    let v = next_verdict(&events, WAIT).expect("ingested after the inbox came back");
+    assert_eq!(file_name(&v), "000.txt");
+    let (code, log) = d.stop();
+    assert_eq!(code, Some(0));
+    assert!(
+        log.contains("cannot be listed") && log.contains("is back"),
+        "{log}"
+    );
+}
