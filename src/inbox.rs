@@ -299,6 +299,8 @@ impl Watch {
                     self.known.remove(p);
                 }
             }
+            // Attributes (the access time our own read changes) say nothing of the content.
+            EventKind::Modify(ModifyKind::Metadata(_)) => {}
             // Written to: wait until it has been still for settle_ms.
             EventKind::Create(_) | EventKind::Modify(_) => {
                 for p in candidates {

@@ -35,6 +35,17 @@ pub enum EngineError {
     Invalid(String),
 }
 
+impl EngineError {
+    /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
+    /// request: the engine is then reopened before the next command.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
+        )
+    }
+}
+
 /// One file handed to the engine.
 #[derive(Debug, Clone)]
 pub struct Input {

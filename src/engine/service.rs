@@ -123,38 +123,31 @@ impl Drop for Service {
     }
 }
 
-fn run(mut engine: Engine, rx: Receiver<Command>) {
+fn run(engine: Engine, rx: Receiver<Command>) {
+    let settings = engine.settings().clone();
+    let mut engine = Some(engine);
     let mut followers: Vec<SyncSender<Event>> = Vec::new();
     while let Ok(cmd) = rx.recv() {
-        match cmd {
-            Command::Shutdown => break,
-            Command::Request {
-                request,
-                who,
-                reply,
-            } => {
-                let _ = reply.send(answer(&mut engine, request, &who));
-            }
-            Command::Arrivals { paths, reply } => {
-                let r = engine
-                    .ingest_arrivals(&paths, now_ms())
-                    .map_err(|e| e.to_string());
-                let _ = reply.send(r);
-            }
-            Command::Subscribe { after, reply } => {
-                let r = engine
-                    .store()
-                    .events_after(after, MAX_BACKLOG)
-                    .map_err(|e| e.to_string());
-                let r = r.map(|backlog| {
-                    let (tx, rx) = mpsc::sync_channel(FOLLOWER_QUEUE);
-                    followers.push(tx);
-                    (engine.last_seq(), backlog, rx)
-                });
-                let _ = reply.send(r);
-            }
+        if matches!(cmd, Command::Shutdown) {
+            break;
         }
-        let events = engine.take_events();
+        // After a storage failure (a full disk, say) sled refuses every later write, so the
+        // database is reopened; until it opens again, every command gets the reason.
+        let e = match engine.as_mut() {
+            Some(e) => e,
+            None => match Engine::open(settings.clone()) {
+                Ok(e) => engine.insert(e),
+                Err(err) => {
+                    refuse(cmd, &err.to_string());
+                    continue;
+                }
+            },
+        };
+        let failed = execute(e, cmd, &mut followers);
+        let events = e.take_events();
+        if failed {
+            engine = None;
+        }
         if !events.is_empty() {
             followers.retain(|f| {
                 events.iter().all(|e| match f.try_send(e.clone()) {
@@ -166,13 +159,63 @@ fn run(mut engine: Engine, rx: Receiver<Command>) {
     }
 }
 
-/// Answers one request.
-pub fn answer(engine: &mut Engine, request: Request, who: &str) -> Response {
-    match handle(engine, request, who) {
-        Ok(r) => r,
-        Err(e) => Response::Error {
-            message: e.to_string(),
-        },
+/// Carries out one command; true when the database failed underneath.
+fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>) -> bool {
+    match cmd {
+        Command::Shutdown => false,
+        Command::Request {
+            request,
+            who,
+            reply,
+        } => {
+            let (response, failed) = match handle(e, request, &who) {
+                Ok(r) => (r, false),
+                Err(err) => (
+                    Response::Error {
+                        message: err.to_string(),
+                    },
+                    err.is_storage_failure(),
+                ),
+            };
+            let _ = reply.send(response);
+            failed
+        }
+        Command::Arrivals { paths, reply } => {
+            let r = e.ingest_arrivals(&paths, now_ms());
+            let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
+            let _ = reply.send(r.map_err(|err| err.to_string()));
+            failed
+        }
+        Command::Subscribe { after, reply } => {
+            let r = e
+                .store()
+                .events_after(after, MAX_BACKLOG)
+                .map_err(|err| err.to_string());
+            let _ = reply.send(r.map(|backlog| {
+                let (tx, rx) = mpsc::sync_channel(FOLLOWER_QUEUE);
+                followers.push(tx);
+                (e.last_seq(), backlog, rx)
+            }));
+            false
+        }
+    }
+}
+
+/// Answers a command when the database cannot be opened.
+fn refuse(cmd: Command, why: &str) {
+    match cmd {
+        Command::Request { reply, .. } => {
+            let _ = reply.send(Response::Error {
+                message: why.to_owned(),
+            });
+        }
+        Command::Arrivals { reply, .. } => {
+            let _ = reply.send(Err(why.to_owned()));
+        }
+        Command::Subscribe { reply, .. } => {
+            let _ = reply.send(Err(why.to_owned()));
+        }
+        Command::Shutdown => {}
     }
 }
 

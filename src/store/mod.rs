@@ -176,6 +176,12 @@ impl Store {
                 sled::Error::Io(ref io) if io.to_string().contains("lock") => {
                     StoreError::Locked(path.to_owned())
                 }
+                sled::Error::Io(ref io) if io.raw_os_error() == Some(30) => StoreError::Open {
+                    path: path.to_owned(),
+                    message:
+                        "it is on a read-only file system; make it writable or use --db elsewhere"
+                            .into(),
+                },
                 other => StoreError::Open {
                     path: path.to_owned(),
                     message: other.to_string(),

@@ -76,7 +76,7 @@ impl Daemon {
 
     /// Sends SIGTERM and returns the exit code and what the daemon wrote to stderr.
     pub fn stop(&mut self) -> (Option<i32>, String) {
-        let mut child = self.child.take().expect("running");
+        let child = self.child.take().expect("running");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
         let out = child.wait_with_output().expect("exits");
