@@ -1,9 +1,12 @@
 //! Candidate verification: how much of each text the other covers, measured over word shingles.
 //! A word counts as covered when a shingle containing it occurs in the other text, which keeps
 //! the measure steady under light edits (an edit uncovers its own words, not its neighbours').
+//! Shingles are matched as a multiset: a passage repeated five times in one text is covered by
+//! five copies in the other, not by one, so a page that repeats itself is not "all reused" when
+//! one copy of the repeated part was quoted.
 
 use crate::fingerprint::SHINGLE_WORDS;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// What two texts share.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +40,8 @@ impl Overlap {
 
 /// Compares two texts by their positional shingle hashes and word counts.
 pub fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
-    let old_set: HashSet<u64> = old.iter().copied().collect();
-    let new_set: HashSet<u64> = new.iter().copied().collect();
-    let new_cov = covered(new, new_words, &old_set);
-    let old_cov = covered(old, old_words, &new_set);
+    let new_cov = covered(new, new_words, counts(old));
+    let old_cov = covered(old, old_words, counts(new));
     Overlap {
         new_coverage: share(&new_cov),
         old_coverage: share(&old_cov),
@@ -49,10 +50,20 @@ pub fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> 
     }
 }
 
-fn covered(shingles: &[u64], words: usize, other: &HashSet<u64>) -> Vec<bool> {
+fn counts(shingles: &[u64]) -> HashMap<u64, u32> {
+    let mut m = HashMap::with_capacity(shingles.len());
+    for &h in shingles {
+        *m.entry(h).or_insert(0) += 1;
+    }
+    m
+}
+
+fn covered(shingles: &[u64], words: usize, mut other: HashMap<u64, u32>) -> Vec<bool> {
     let mut cov = vec![false; words];
     for (i, h) in shingles.iter().enumerate() {
-        if other.contains(h) {
+        let left = other.get_mut(h).filter(|n| **n > 0);
+        if let Some(n) = left {
+            *n -= 1;
             let end = (i + SHINGLE_WORDS).min(words);
             cov[i..end].iter_mut().for_each(|c| *c = true);
         }
@@ -117,6 +128,14 @@ mod tests {
         let o = ov("a b c d X f g h i j", "a b c d e f g h i j");
         assert_eq!(o.new_runs, [(0, 4), (5, 10)]);
         assert!((o.new_coverage - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_repeated_passage_is_covered_once_per_copy() {
+        // The old text says the same thing three times; the new one quotes it once.
+        let o = ov("x y z a b c d q r s", "a b c d a b c d a b c d");
+        assert!((o.old_coverage - 4.0 / 12.0).abs() < 1e-6, "{o:?}");
+        assert_eq!(o.new_runs, [(3, 7)]);
     }
 
     #[test]

@@ -127,6 +127,10 @@ pub struct KindReport {
     pub false_pos: usize,
     pub precision: f64,
     pub recall: f64,
+    /// The lowest similarity of a correct flag, and the highest any negative got: the margin
+    /// the thresholds have on this corpus.
+    pub min_true_similarity: f32,
+    pub max_negative_similarity: f32,
     pub misses: Vec<String>,
 }
 
@@ -168,69 +172,116 @@ fn engine_with(stored: &[Input], dir: &Path) -> Result<Engine> {
     Ok(engine)
 }
 
+/// Runs every kind twice, storing one half of the folders and then the other, so every page is
+/// a positive once and a negative once.
 pub fn run(pages: &[Page]) -> Result<Report> {
-    let stored: Vec<bool> = (0..pages.len()).map(|i| i % 2 == 0).collect();
+    let halves: Vec<Vec<bool>> = (0..2)
+        .map(|h| (0..pages.len()).map(|i| i % 2 == h).collect())
+        .collect();
     let mut reprint_kinds = Vec::new();
     for (kind, stored_form, make) in kinds() {
-        let tmp = tempfile::tempdir()?;
-        let inputs: Vec<Input> = pages
-            .iter()
-            .zip(&stored)
-            .filter(|(_, &s)| s)
-            .map(|(p, _)| {
-                let (name, bytes) = form(p, stored_form);
-                input_from(&name, bytes)
-            })
-            .collect();
-        let mut engine = engine_with(&inputs, tmp.path())?;
-        let queries: Vec<Input> = pages
-            .iter()
-            .map(|p| {
-                let (name, bytes) = make(p, &mut Rng::new(&format!("{kind}/{}", p.name)));
-                input_from(&name, bytes)
-            })
-            .collect();
-        let verdicts = engine.check(&queries)?;
-        let (mut tp, mut fp, mut misses) = (0, 0, Vec::new());
-        for ((p, &is_stored), v) in pages.iter().zip(&stored).zip(&verdicts) {
-            let flagged = matches!(v.status, Status::Reprint | Status::Duplicate);
-            let right = v
-                .matched
-                .as_ref()
-                .is_some_and(|m| m.file == form(p, stored_form).0);
-            match (is_stored, flagged && right) {
-                (true, true) => tp += 1,
-                (true, false) => misses.push(format!("{}: {}", p.name, describe(v))),
-                (false, _) if flagged => {
-                    fp += 1;
-                    misses.push(format!("{} (negative): {}", p.name, describe(v)));
-                }
-                _ => {}
-            }
-            if is_stored && flagged && !right {
-                fp += 1;
-            }
-        }
-        let positives = stored.iter().filter(|&&s| s).count();
-        reprint_kinds.push(KindReport {
+        let mut report = KindReport {
             kind: kind.to_owned(),
-            positives,
-            negatives: pages.len() - positives,
-            true_pos: tp,
-            false_pos: fp,
-            precision: if tp + fp == 0 {
-                1.0
-            } else {
-                tp as f64 / (tp + fp) as f64
-            },
-            recall: tp as f64 / positives.max(1) as f64,
-            misses,
-        });
+            positives: 0,
+            negatives: 0,
+            true_pos: 0,
+            false_pos: 0,
+            precision: 1.0,
+            recall: 0.0,
+            min_true_similarity: 1.0,
+            max_negative_similarity: 0.0,
+            misses: Vec::new(),
+        };
+        for stored in &halves {
+            run_kind(pages, stored, kind, stored_form, make, &mut report)?;
+        }
+        let (tp, fp) = (report.true_pos, report.false_pos);
+        report.precision = if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        };
+        report.recall = tp as f64 / report.positives.max(1) as f64;
+        reprint_kinds.push(report);
     }
+    let mut partial = PartialReport {
+        kind: "a third inside another story".to_owned(),
+        cases: 0,
+        partial: 0,
+        reprint: 0,
+        partial_rate: 0.0,
+        misses: Vec::new(),
+    };
+    for stored in &halves {
+        run_partial(pages, stored, &mut partial)?;
+    }
+    partial.partial_rate = partial.partial as f64 / partial.cases.max(1) as f64;
     Ok(Report {
         reprint_kinds,
-        partial: run_partial(pages, &stored)?,
+        partial,
     })
+}
+
+/// One kind with one half stored: adds its counts to `r`.
+fn run_kind(
+    pages: &[Page],
+    stored: &[bool],
+    kind: &str,
+    stored_form: Form,
+    make: Make,
+    r: &mut KindReport,
+) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let inputs: Vec<Input> = pages
+        .iter()
+        .zip(stored)
+        .filter(|(_, &s)| s)
+        .map(|(p, _)| {
+            let (name, bytes) = form(p, stored_form);
+            input_from(&name, bytes)
+        })
+        .collect();
+    let mut engine = engine_with(&inputs, tmp.path())?;
+    let queries: Vec<Input> = pages
+        .iter()
+        .map(|p| {
+            let (name, bytes) = make(p, &mut Rng::new(&format!("{kind}/{}", p.name)));
+            input_from(&name, bytes)
+        })
+        .collect();
+    let verdicts = engine.check(&queries)?;
+    for ((p, &is_stored), v) in pages.iter().zip(stored).zip(&verdicts) {
+        let flagged = matches!(v.status, Status::Reprint | Status::Duplicate);
+        let right = v
+            .matched
+            .as_ref()
+            .is_some_and(|m| m.file == form(p, stored_form).0);
+        let similarity = v.matched.as_ref().map_or(0.0, |m| m.similarity);
+        if is_stored && flagged && right {
+            r.min_true_similarity = r.min_true_similarity.min(similarity);
+        } else if !is_stored {
+            r.max_negative_similarity = r.max_negative_similarity.max(similarity);
+        }
+        if is_stored {
+            r.positives += 1;
+        } else {
+            r.negatives += 1;
+        }
+        match (is_stored, flagged, right) {
+            (true, true, true) => r.true_pos += 1,
+            (true, _, _) => {
+                r.false_pos += usize::from(flagged);
+                r.misses.push(format!("{}: {}", p.name, describe(v)));
+            }
+            (false, true, _) => {
+                r.false_pos += 1;
+                r.misses
+                    .push(format!("{} (negative): {}", p.name, describe(v)));
+            }
+            (false, false, _) => {}
+        }
+    }
+    Ok(())
 }
 
 fn describe(v: &crate::engine::Verdict) -> String {
@@ -241,8 +292,8 @@ fn describe(v: &crate::engine::Verdict) -> String {
 }
 
 /// A third of each stored story inside an unstored one, as long as the inserted part is at most
-/// half of the result.
-fn run_partial(pages: &[Page], stored: &[bool]) -> Result<PartialReport> {
+/// half of the result: adds its counts to `r`.
+fn run_partial(pages: &[Page], stored: &[bool], r: &mut PartialReport) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let inputs: Vec<Input> = pages
         .iter()
@@ -259,13 +310,8 @@ fn run_partial(pages: &[Page], stored: &[bool]) -> Result<PartialReport> {
         .collect();
     let mut queries = Vec::new();
     let mut sources = Vec::new();
-    for (i, p) in pages
-        .iter()
-        .zip(stored)
-        .filter(|(_, &s)| s)
-        .map(|(p, _)| p)
-        .enumerate()
-    {
+    let sources_pages = pages.iter().zip(stored).filter(|(_, &s)| s).map(|(p, _)| p);
+    for (i, p) in sources_pages.enumerate() {
         let mut rng = Rng::new(&format!("partial/{}", p.name));
         let host_words = |h: &Page| h.article.split_whitespace().count();
         let wanted = p.article.split_whitespace().count() / 3;
@@ -283,26 +329,19 @@ fn run_partial(pages: &[Page], stored: &[bool]) -> Result<PartialReport> {
         sources.push(form(p, Form::Article).0);
     }
     let verdicts = engine.check(&queries)?;
-    let (mut partial, mut reprint, mut misses) = (0, 0, Vec::new());
     for ((v, src), q) in verdicts.iter().zip(&sources).zip(&queries) {
+        r.cases += 1;
         let right = v.matched.as_ref().is_some_and(|m| &m.file == src);
         match v.status {
-            Status::Partial if right => partial += 1,
+            Status::Partial if right => r.partial += 1,
             Status::Reprint | Status::Duplicate => {
-                reprint += 1;
-                misses.push(format!("{}: {}", q.file, describe(v)));
+                r.reprint += 1;
+                r.misses.push(format!("{}: {}", q.file, describe(v)));
             }
-            _ => misses.push(format!("{}: {}", q.file, describe(v))),
+            _ => r.misses.push(format!("{}: {}", q.file, describe(v))),
         }
     }
-    Ok(PartialReport {
-        kind: "a third inside another story".to_owned(),
-        cases: queries.len(),
-        partial,
-        reprint,
-        partial_rate: partial as f64 / queries.len().max(1) as f64,
-        misses,
-    })
+    Ok(())
 }
 
 /// `copydesk eval DIR`: prints the report; fails when a target is missed.
@@ -329,18 +368,26 @@ pub fn run_command(dir: &Path, json: bool, out: &mut impl Write) -> Result<std::
 fn print_report(r: &Report, pages: usize, out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
-        "{pages} pages; half stored, variants of the other half are negatives"
+        "{pages} pages, each stored once and a negative once (variants of unstored pages)"
     )?;
     writeln!(
         out,
-        "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
-        "kind", "pos", "neg", "tp", "fp", "precision", "recall"
+        "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}  {:>8} {:>8}",
+        "kind", "pos", "neg", "tp", "fp", "precision", "recall", "min tp", "max neg"
     )?;
     for k in &r.reprint_kinds {
         writeln!(
             out,
-            "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
-            k.kind, k.positives, k.negatives, k.true_pos, k.false_pos, k.precision, k.recall
+            "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}  {:>8.3} {:>8.3}",
+            k.kind,
+            k.positives,
+            k.negatives,
+            k.true_pos,
+            k.false_pos,
+            k.precision,
+            k.recall,
+            k.min_true_similarity,
+            k.max_negative_similarity
         )?;
         for m in &k.misses {
             writeln!(out, "    miss: {m}")?;

@@ -52,6 +52,11 @@ const LONG_MIN_WORDS: usize = 40;
 /// What a short block costs the segment around it: enough that a run of menu lines or teasers
 /// separates two blocks of prose, small enough that a sub-heading does not.
 const SHORT_COST: i64 = 8;
+/// What each of the first `CHEAP_RUN` short blocks in a row costs: sub-headings, captions and the
+/// labels of a list (a recipe's "Meal 1 / Eat every 2-3 hours") come a few at a time between
+/// prose, while menus and link lists come in long runs.
+const CHEAP_COST: i64 = 2;
+const CHEAP_RUN: usize = 3;
 
 /// Strips boilerplate. `is_template` tells whether a block hash was learned as site template.
 pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
@@ -59,13 +64,16 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     let mut blocks = Vec::with_capacity(norms.len());
     let mut classes = Vec::with_capacity(norms.len());
     let mut values = Vec::with_capacity(norms.len());
+    // Short blocks in a row so far.
+    let mut run = 0usize;
     for (block, norm) in doc.blocks.iter().zip(&norms) {
         let hash = block_hash(norm);
         let words = word_count(norm);
         let class = classify(&block.text, words, block.link_density, is_template(hash));
+        run = if class == Class::Short { run + 1 } else { 0 };
         let value = match class {
             Class::Good => words as i64,
-            Class::Short if block.kind == BlockKind::Heading => -2,
+            Class::Short if block.kind == BlockKind::Heading || run <= CHEAP_RUN => -CHEAP_COST,
             Class::Short => -SHORT_COST,
             Class::Bad => -(words as i64).max(SHORT_COST),
         };

@@ -19,6 +19,14 @@ const DROPPED_TAGS: &[&str] = &[
     "header", "footer", "aside",
 ];
 
+/// Dropped tags that never hold readable text, whatever their size: the page-wide test of
+/// `holds_most_of_page` does not apply to them (a `<form>` or `<header>` can wrap a whole page).
+#[rustfmt::skip]
+const NEVER_TEXT_TAGS: &[&str] = &[
+    "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "canvas", "video", "audio", "button", "select", "textarea",
+];
+
 /// Elements that start and end a block of text; text between two of them is one block.
 #[rustfmt::skip]
 const BLOCK_TAGS: &[&str] = &[
@@ -86,7 +94,11 @@ fn page_blocks(page: &Html) -> Vec<Block> {
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
 fn walk_blocks(page: &Html, filter: Filter) -> Vec<Block> {
-    let total = text_chars(page.tree.root());
+    let root = page.tree.root();
+    let total = Share {
+        text: text_chars(root),
+        prose: prose_chars(root),
+    };
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
     for edge in page.tree.root().traverse() {
@@ -207,7 +219,7 @@ fn text_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
                 .and_then(|p| {
                     p.value()
                         .as_element()
-                        .map(|e| !DROPPED_TAGS.contains(&e.name()))
+                        .map(|e| !NEVER_TEXT_TAGS.contains(&e.name()))
                 })
                 .unwrap_or(true)
         })
@@ -216,10 +228,39 @@ fn text_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
         .sum()
 }
 
-/// Whether an element left out only for its class, id or role holds most of the page's text:
-/// then the name belongs to a page-wide wrapper (`header-style-2`), not to furniture.
-fn holds_most_of_page(element: &Element, node: ego_tree::NodeRef<'_, Node>, total: usize) -> bool {
-    !DROPPED_TAGS.contains(&element.name()) && !is_hidden(element) && text_chars(node) * 2 > total
+/// Whether an element left out for its tag, class, id or role holds most of the page's text:
+/// then it is a page-wide wrapper (a `<form>` around a whole page, `header-style-2`), not
+/// furniture.
+fn holds_most_of_page(element: &Element, node: ego_tree::NodeRef<'_, Node>, total: Share) -> bool {
+    let held = if total.prose > 0 {
+        prose_chars(node)
+    } else {
+        text_chars(node)
+    };
+    let all = if total.prose > 0 {
+        total.prose
+    } else {
+        total.text
+    };
+    !NEVER_TEXT_TAGS.contains(&element.name()) && !is_hidden(element) && held * 2 > all
+}
+
+/// The page's readable text, and the part of it in paragraphs (`<p>`): menus and link lists
+/// have none, so paragraph text tells where the article is.
+#[derive(Clone, Copy)]
+struct Share {
+    text: usize,
+    prose: usize,
+}
+
+/// Non-whitespace characters of text inside `<p>` elements under a node.
+fn prose_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
+    node.descendants()
+        .filter(|n| {
+            n.value().is_element() && n.value().as_element().is_some_and(|e| e.name() == "p")
+        })
+        .map(text_chars)
+        .sum()
 }
 
 /// Whether an element and everything in it is left out of the text.

@@ -1,0 +1,176 @@
+//! State of the views that read articles: the list's preview pane, the detail view (one article
+//! with the passages it shares with its match), the compare view (an article beside its match,
+//! with word differences) and the story view (every article of one story). Pure state, filled
+//! from the feed's answers.
+
+use super::text::{highlight, plain, word_diff, Para, WordDiff};
+use crate::daemon::protocol::Comparison;
+use crate::detect::Status;
+use crate::engine::Detail;
+use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+
+/// Keeps a shown record current with a triage change.
+pub fn refresh(
+    r: &mut ArticleRecord,
+    triage: &Triage,
+    status: Status,
+    matched: &Option<MatchRef>,
+) {
+    r.triage = triage.clone();
+    r.status = status;
+    r.matched = matched.clone();
+}
+
+/// The list's preview of the selected article.
+#[derive(Debug, Default)]
+pub struct Preview {
+    /// The article asked for; the answer for any other is dropped.
+    pub id: Option<ArticleId>,
+    pub detail: Option<Box<Detail>>,
+    pub text: Vec<Para>,
+    pub scroll: usize,
+}
+
+impl Preview {
+    /// Starts following a newly selected article; true when it must be fetched.
+    pub fn follow(&mut self, id: Option<ArticleId>) -> bool {
+        if self.id == id {
+            return false;
+        }
+        self.id = id;
+        self.detail = None;
+        self.text.clear();
+        self.scroll = 0;
+        id.is_some()
+    }
+
+    pub fn fill(&mut self, detail: &Detail) {
+        if self.id == Some(detail.record.id) {
+            self.text = plain(&detail.paragraphs);
+            self.detail = Some(Box::new(detail.clone()));
+        }
+    }
+}
+
+/// The detail view.
+#[derive(Debug)]
+pub struct Reading {
+    pub id: ArticleId,
+    /// The record as the list had it, until the full article arrives.
+    pub record: ArticleRecord,
+    pub paragraphs: Vec<String>,
+    pub text: Vec<Para>,
+    pub loaded: bool,
+    pub scroll: usize,
+}
+
+impl Reading {
+    pub fn new(record: ArticleRecord) -> Reading {
+        Reading {
+            id: record.id,
+            record,
+            paragraphs: Vec::new(),
+            text: Vec::new(),
+            loaded: false,
+            scroll: 0,
+        }
+    }
+
+    pub fn fill_detail(&mut self, d: &Detail) {
+        if d.record.id == self.id {
+            self.record = d.record.clone();
+            self.text = plain(&d.paragraphs);
+            self.paragraphs = d.paragraphs.clone();
+            self.loaded = true;
+        }
+    }
+
+    /// The article with what it shares with its match highlighted.
+    pub fn fill_comparison(&mut self, c: &Comparison) {
+        if c.left.record.id == self.id
+            && self.record.matched.as_ref().map(|m| m.id) == Some(c.right.record.id)
+        {
+            self.record = c.left.record.clone();
+            self.text = highlight(&c.left.paragraphs, &c.left_shared);
+            self.paragraphs = c.left.paragraphs.clone();
+            self.loaded = true;
+        }
+    }
+}
+
+/// The compare view: the match (older) on the left, the article on the right.
+#[derive(Debug)]
+pub struct Comparing {
+    pub id: ArticleId,
+    pub other: ArticleId,
+    pub this: Option<ArticleRecord>,
+    pub original: Option<ArticleRecord>,
+    pub paragraphs: Vec<String>,
+    pub similarity: f32,
+    pub diff: Option<WordDiff>,
+    /// Scroll of the left and right panes (side by side) or of the inline text (index 0).
+    pub scroll: [usize; 2],
+    /// The pane the scroll keys move: 0 left, 1 right.
+    pub focus: usize,
+}
+
+impl Comparing {
+    pub fn new(id: ArticleId, other: ArticleId) -> Comparing {
+        Comparing {
+            id,
+            other,
+            this: None,
+            original: None,
+            paragraphs: Vec::new(),
+            similarity: 0.0,
+            diff: None,
+            scroll: [0, 0],
+            focus: 1,
+        }
+    }
+
+    pub fn fill(&mut self, c: &Comparison) {
+        if c.left.record.id == self.id && c.right.record.id == self.other {
+            self.diff = Some(word_diff(&c.right.paragraphs, &c.left.paragraphs));
+            self.this = Some(c.left.record.clone());
+            self.original = Some(c.right.record.clone());
+            self.paragraphs = c.left.paragraphs.clone();
+            self.similarity = c.similarity;
+        }
+    }
+}
+
+/// The story view.
+#[derive(Debug)]
+pub struct StoryView {
+    pub id: ArticleId,
+    pub records: Vec<ArticleRecord>,
+    pub loaded: bool,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl StoryView {
+    pub fn new(id: ArticleId) -> StoryView {
+        StoryView {
+            id,
+            records: Vec::new(),
+            loaded: false,
+            selected: 0,
+            offset: 0,
+        }
+    }
+
+    pub fn fill(&mut self, id: ArticleId, records: Vec<ArticleRecord>) {
+        if id == self.id {
+            // Start on the article the story was opened from.
+            self.selected = records.iter().position(|r| r.id == id).unwrap_or(0);
+            self.records = records;
+            self.loaded = true;
+        }
+    }
+
+    pub fn selected_record(&self) -> Option<&ArticleRecord> {
+        self.records.get(self.selected)
+    }
+}

@@ -1,0 +1,291 @@
+//! Article text prepared for reading: paragraphs cut into marked pieces (shared passages for the
+//! detail view, word-level differences for the compare view, with `[-removed-]` and `{+added+}`
+//! markers so they read without colour). Every piece is sanitised here, after cutting, so byte
+//! ranges from the engine stay valid and nothing from an article reaches the screen raw.
+
+use crate::text::sanitize::sanitize_display;
+use similar::{Algorithm, DiffOp};
+use std::time::{Duration, Instant};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// How a piece of text is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Plain,
+    /// A passage the article shares with its match.
+    Shared,
+    /// Words only the older text has.
+    Removed,
+    /// Words only the newer text has.
+    Added,
+    /// The `[-`, `-]`, `{+`, `+}` around changes.
+    Marker,
+}
+
+/// A paragraph as marked pieces.
+pub type Para = Vec<(String, Mark)>;
+
+/// The longest a word diff may compute before it settles for a coarser answer.
+const DIFF_DEADLINE: Duration = Duration::from_millis(150);
+
+/// Paragraphs with the shared byte ranges `(paragraph, start, end)` marked.
+pub fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
+    paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut ranges: Vec<(usize, usize)> = shared
+                .iter()
+                .filter(|r| r.0 as usize == i)
+                .map(|r| (r.1 as usize, r.2 as usize))
+                .collect();
+            ranges.sort_unstable();
+            let mut out: Para = Vec::new();
+            let mut at = 0;
+            for (s, e) in ranges {
+                let (s, e) = (boundary(p, s.max(at)), boundary(p, e));
+                if s >= e {
+                    continue;
+                }
+                push(&mut out, &p[at..s], Mark::Plain);
+                push(&mut out, &p[s..e], Mark::Shared);
+                at = e;
+            }
+            push(&mut out, &p[at..], Mark::Plain);
+            out
+        })
+        .collect()
+}
+
+/// Plain paragraphs, sanitised.
+pub fn plain(paragraphs: &[String]) -> Vec<Para> {
+    highlight(paragraphs, &[])
+}
+
+/// The nearest char boundary at or before `i`, within `s`.
+fn boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn push(out: &mut Para, text: &str, mark: Mark) {
+    let clean = sanitize_display(text);
+    if clean.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some((t, m)) if *m == mark => t.push_str(&clean),
+        _ => out.push((clean, mark)),
+    }
+}
+
+/// Two texts with their word-level differences: the older side with removals marked, the newer
+/// with additions marked, and one inline text with both.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WordDiff {
+    pub old: Vec<Para>,
+    pub new: Vec<Para>,
+    pub inline: Vec<Para>,
+    /// Words removed and added.
+    pub removed: usize,
+    pub added: usize,
+}
+
+/// A word with the spaces after it; `None` between paragraphs.
+type Token<'a> = Option<&'a str>;
+
+fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
+    let mut out: Vec<Token<'_>> = Vec::new();
+    for (i, p) in paragraphs.iter().enumerate() {
+        if i > 0 {
+            out.push(None);
+        }
+        let mut start: Option<usize> = None;
+        for (at, piece) in p.split_word_bound_indices() {
+            if piece.trim().is_empty() {
+                continue; // joins the word before it
+            }
+            if let Some(s) = start {
+                out.push(Some(&p[s..at]));
+            }
+            start = Some(at);
+        }
+        if let Some(s) = start {
+            out.push(Some(&p[s..]));
+        }
+    }
+    out
+}
+
+/// Builds paragraphs from tokens and marks.
+struct Writer {
+    paras: Vec<Para>,
+    open: Option<Mark>,
+    /// The spaces after the last word, placed once the next word shows whether they fall
+    /// inside a marked run or after its end (so `[-old-] new` reads well).
+    space: String,
+}
+
+impl Writer {
+    fn new() -> Writer {
+        Writer {
+            paras: vec![Vec::new()],
+            open: None,
+            space: String::new(),
+        }
+    }
+
+    fn last(&mut self) -> &mut Para {
+        if self.paras.is_empty() {
+            self.paras.push(Vec::new());
+        }
+        let n = self.paras.len() - 1;
+        &mut self.paras[n]
+    }
+
+    fn close(&mut self) {
+        match self.open.take() {
+            Some(Mark::Removed) => push(self.last(), "-]", Mark::Marker),
+            Some(Mark::Added) => push(self.last(), "+}", Mark::Marker),
+            _ => {}
+        }
+    }
+
+    fn flush_space(&mut self, mark: Mark) {
+        if !self.space.is_empty() {
+            let space = std::mem::take(&mut self.space);
+            push(self.last(), &space, mark);
+        }
+    }
+
+    fn token(&mut self, t: Token<'_>, mark: Mark) {
+        let Some(text) = t else {
+            self.close();
+            self.space.clear();
+            self.paras.push(Vec::new());
+            return;
+        };
+        if self.open == Some(mark) {
+            self.flush_space(mark);
+        } else {
+            self.close();
+            self.flush_space(Mark::Plain);
+            match mark {
+                Mark::Removed => push(self.last(), "[-", Mark::Marker),
+                Mark::Added => push(self.last(), "{+", Mark::Marker),
+                _ => {}
+            }
+            self.open = Some(mark);
+        }
+        let word = text.trim_end();
+        push(self.last(), word, mark);
+        self.space = text[word.len()..].to_owned();
+    }
+
+    fn finish(mut self) -> Vec<Para> {
+        self.close();
+        self.paras
+    }
+}
+
+/// The word-level differences from `old` to `new` (the `similar` crate's diff of word tokens).
+pub fn word_diff(old: &[String], new: &[String]) -> WordDiff {
+    let (a, b) = (tokens(old), tokens(new));
+    let key = |t: &Token<'_>| t.map(str::trim_end);
+    let (ka, kb): (Vec<_>, Vec<_>) = (a.iter().map(key).collect(), b.iter().map(key).collect());
+    let ops = similar::capture_diff_slices_deadline(
+        Algorithm::Myers,
+        &ka,
+        &kb,
+        Some(Instant::now() + DIFF_DEADLINE),
+    );
+    let (mut wo, mut wn, mut wi) = (Writer::new(), Writer::new(), Writer::new());
+    let (mut removed, mut added) = (0, 0);
+    for op in ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => {
+                for (i, j) in o.zip(n) {
+                    wo.token(a[i], Mark::Plain);
+                    wn.token(b[j], Mark::Plain);
+                    wi.token(b[j], Mark::Plain);
+                }
+            }
+            DiffOp::Delete { .. } | DiffOp::Insert { .. } | DiffOp::Replace { .. } => {
+                for i in o {
+                    removed += usize::from(a[i].is_some());
+                    wo.token(a[i], Mark::Removed);
+                    wi.token(a[i], Mark::Removed);
+                }
+                for j in n {
+                    added += usize::from(b[j].is_some());
+                    wn.token(b[j], Mark::Added);
+                    wi.token(b[j], Mark::Added);
+                }
+            }
+        }
+    }
+    WordDiff {
+        old: wo.finish(),
+        new: wn.finish(),
+        inline: wi.finish(),
+        removed,
+        added,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(paras: &[Para]) -> Vec<String> {
+        paras
+            .iter()
+            .map(|p| p.iter().map(|(t, _)| t.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn shared_ranges_are_cut_on_char_boundaries_and_sanitised() {
+        let p = vec!["Zoë said \u{1b}]0;pwned\u{7}hello world".to_string()];
+        // "said" is bytes 5..9; the end of "hello" falls inside the escape-free text.
+        let h = highlight(&p, &[(0, 5, 9), (0, 3, 4), (9, 0, 1)]);
+        assert_eq!(text(&h), vec!["Zoë said hello world"]);
+        assert!(h[0].contains(&("said".to_string(), Mark::Shared)));
+        assert!(!h[0].iter().any(|(t, _)| t.contains('\u{1b}')));
+    }
+
+    #[test]
+    fn word_changes_are_marked_readably_without_colour() {
+        let old = vec![
+            "The president spoke on Monday.".to_string(),
+            "Same end.".to_string(),
+        ];
+        let new = vec![
+            "The president spoke on Tuesday.".to_string(),
+            "Same end.".to_string(),
+        ];
+        let d = word_diff(&old, &new);
+        assert_eq!(
+            text(&d.inline),
+            vec![
+                "The president spoke on [-Monday-]{+Tuesday+}.",
+                "Same end."
+            ]
+        );
+        assert_eq!(text(&d.old)[0], "The president spoke on [-Monday-].");
+        assert_eq!(text(&d.new)[0], "The president spoke on {+Tuesday+}.");
+        assert_eq!((d.removed, d.added), (1, 1));
+    }
+
+    #[test]
+    fn an_added_paragraph_is_marked_whole() {
+        let old = vec!["One.".to_string()];
+        let new = vec!["One.".to_string(), "Credit line".to_string()];
+        let d = word_diff(&old, &new);
+        assert_eq!(text(&d.new), vec!["One.", "{+Credit line+}"]);
+    }
+}

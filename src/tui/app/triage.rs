@@ -1,0 +1,234 @@
+//! Triage on the dashboard's side: the marked selection (kept by id, with each article's state
+//! before any change, so marks survive paging) and undo. The engine keeps no history, so undo is
+//! the triage actions that put each article back: its verdict overrule first, then its state.
+//! Pure state: it returns the actions to send and never talks to the engine.
+
+use crate::daemon::protocol::TriageAction;
+use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use std::collections::BTreeMap;
+
+/// Undo steps kept.
+pub const UNDO_DEPTH: usize = 64;
+
+/// What undo needs to know of an article before a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prior {
+    /// The triage state ("" and "new" are the same).
+    pub state: String,
+    /// The article its verdict points at.
+    pub matched: Option<ArticleId>,
+}
+
+impl Prior {
+    pub fn of(r: &ArticleRecord) -> Prior {
+        Prior::from_parts(&r.triage, &r.matched)
+    }
+
+    pub fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
+        Prior {
+            state: triage.state.clone(),
+            matched: matched.as_ref().map(|m| m.id),
+        }
+    }
+}
+
+/// One group of triage requests: an action and the articles it applies to.
+pub type Step = (TriageAction, Vec<ArticleId>);
+
+/// The actions that undo `action` on articles that were as `priors` say, in the order to send.
+pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
+    let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
+    let mut state: BTreeMap<String, Step> = BTreeMap::new();
+    let mut add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
+        map.entry(a.label())
+            .or_insert_with(|| (a, Vec::new()))
+            .1
+            .push(id);
+    };
+    for (id, prior) in priors {
+        // Overrules change the verdict: put the old match back, or take the new one away.
+        let back = match (action, prior.matched) {
+            (TriageAction::NotReprint, Some(m)) => Some(TriageAction::ReprintOf { other: m }),
+            (TriageAction::ReprintOf { other }, Some(m)) if *other != m => {
+                Some(TriageAction::ReprintOf { other: m })
+            }
+            (TriageAction::ReprintOf { .. }, None) => Some(TriageAction::NotReprint),
+            _ => None,
+        };
+        let label_now = back.as_ref().unwrap_or(action).label();
+        if let Some(b) = back {
+            add(&mut verdict, b, *id);
+        }
+        let was = if prior.state.is_empty() {
+            "new"
+        } else {
+            prior.state.as_str()
+        };
+        if was != label_now {
+            if let Some(a) = parse_state(was) {
+                add(&mut state, a, *id);
+            }
+        }
+    }
+    verdict.into_values().chain(state.into_values()).collect()
+}
+
+/// A stored triage state as the action that sets it.
+pub fn parse_state(state: &str) -> Option<TriageAction> {
+    match state {
+        "" | "new" => Some(TriageAction::New),
+        "picked" => Some(TriageAction::Picked),
+        "spiked" => Some(TriageAction::Spiked),
+        "not-reprint" => Some(TriageAction::NotReprint),
+        s => s
+            .strip_prefix("reprint-of #")
+            .and_then(|n| n.parse().ok())
+            .map(|other| TriageAction::ReprintOf { other }),
+    }
+}
+
+/// The marked articles.
+#[derive(Debug, Default)]
+pub struct Marks {
+    map: BTreeMap<ArticleId, Prior>,
+}
+
+impl Marks {
+    pub fn toggle(&mut self, r: &ArticleRecord) {
+        if self.map.remove(&r.id).is_none() {
+            self.map.insert(r.id, Prior::of(r));
+        }
+    }
+
+    pub fn contains(&self, id: ArticleId) -> bool {
+        self.map.contains_key(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    /// Keeps a marked article's state current as changes arrive.
+    pub fn update(&mut self, id: ArticleId, triage: &Triage, matched: &Option<MatchRef>) {
+        if let Some(p) = self.map.get_mut(&id) {
+            *p = Prior::from_parts(triage, matched);
+        }
+    }
+
+    pub fn priors(&self) -> Vec<(ArticleId, Prior)> {
+        self.map.iter().map(|(id, p)| (*id, p.clone())).collect()
+    }
+}
+
+/// Undo: steps of changes sent but not yet confirmed (in order: the feed never reorders triage)
+/// and of changes confirmed.
+#[derive(Debug, Default)]
+pub struct UndoLog {
+    sent: std::collections::VecDeque<Vec<Step>>,
+    done: Vec<Vec<Step>>,
+}
+
+impl UndoLog {
+    pub fn sent(&mut self, steps: Vec<Step>) {
+        self.sent.push_back(steps);
+    }
+
+    /// The engine applied the oldest change sent.
+    pub fn confirmed(&mut self) {
+        if let Some(steps) = self.sent.pop_front() {
+            if !steps.is_empty() {
+                self.done.push(steps);
+                if self.done.len() > UNDO_DEPTH {
+                    self.done.remove(0);
+                }
+            }
+        }
+    }
+
+    /// The engine refused the oldest change sent.
+    pub fn refused(&mut self) {
+        self.sent.pop_front();
+    }
+
+    pub fn pop(&mut self) -> Option<Vec<Step>> {
+        self.done.pop()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.done.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prior(state: &str, matched: Option<ArticleId>) -> Prior {
+        Prior {
+            state: state.into(),
+            matched,
+        }
+    }
+
+    #[test]
+    fn undoing_a_state_change_restores_each_state() {
+        let steps = undo_steps(
+            &TriageAction::Spiked,
+            &[
+                (1, prior("", None)),
+                (2, prior("picked", Some(1))),
+                (3, prior("spiked", None)),
+            ],
+        );
+        assert_eq!(
+            steps,
+            vec![
+                (TriageAction::New, vec![1]),
+                (TriageAction::Picked, vec![2])
+            ]
+        );
+    }
+
+    #[test]
+    fn undoing_an_overrule_puts_the_match_back_then_the_state() {
+        let steps = undo_steps(&TriageAction::NotReprint, &[(2, prior("new", Some(1)))]);
+        assert_eq!(
+            steps,
+            vec![
+                (TriageAction::ReprintOf { other: 1 }, vec![2]),
+                (TriageAction::New, vec![2])
+            ]
+        );
+        let steps = undo_steps(
+            &TriageAction::ReprintOf { other: 4 },
+            &[(5, prior("", None)), (6, prior("reprint-of #1", Some(1)))],
+        );
+        assert_eq!(
+            steps,
+            vec![
+                (TriageAction::NotReprint, vec![5]),
+                (TriageAction::ReprintOf { other: 1 }, vec![6]),
+                (TriageAction::New, vec![5]),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_confirmed_changes_are_undone() {
+        let mut log = UndoLog::default();
+        log.sent(vec![(TriageAction::New, vec![1])]);
+        log.sent(vec![(TriageAction::New, vec![2])]);
+        log.refused();
+        log.confirmed();
+        assert_eq!(log.pop(), Some(vec![(TriageAction::New, vec![2])]));
+        assert_eq!(log.pop(), None);
+    }
+}

@@ -1,0 +1,511 @@
+//! The feed: the one thread that talks to the engine for the dashboard. It connects (the daemon's
+//! socket, else an engine, inbox watcher and socket server started in this process), answers the
+//! app's requests, follows the event log, and reconnects every second when the daemon goes away,
+//! catching up from the last event sequence seen. Results go to the UI loop over a channel, so the
+//! UI never waits on the engine. It must not draw or hold UI state.
+
+use super::paging;
+use crate::client::{current_user, Client, Mode, Remote};
+use crate::config::Settings;
+use crate::daemon::protocol::{
+    Comparison, Event, ListQuery, Request, Response, TriageAction,
+};
+use crate::daemon::runtime::Runtime;
+use crate::engine::service::EngineGone;
+use crate::engine::{Detail, Stats};
+use crate::store::{ArticleId, ArticleRecord};
+use anyhow::{anyhow, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often a lost connection is tried again.
+pub const RETRY: Duration = Duration::from_secs(1);
+
+/// Which part of the list a page request fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageKind {
+    /// The newest articles (a fresh list).
+    Top,
+    /// Older than the window's last row.
+    Older { after: ArticleId },
+    /// Newer than the window's first row; `span` guesses how many ids hold a page of them.
+    Newer { first: ArticleId, span: u64 },
+    /// The oldest articles (`G`).
+    Oldest { span: u64 },
+}
+
+/// What the app asks of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedRequest {
+    /// A page of the list; `gen` names the filters it was asked under.
+    Page {
+        gen: u64,
+        kind: PageKind,
+        query: ListQuery,
+    },
+    /// Records of newly arrived articles that pass `query`.
+    Arrivals {
+        gen: u64,
+        ids: Vec<ArticleId>,
+        query: ListQuery,
+    },
+    Show {
+        id: ArticleId,
+    },
+    Compare {
+        id: ArticleId,
+        other: ArticleId,
+    },
+    Story {
+        id: ArticleId,
+    },
+    Stats,
+    Triage {
+        ids: Vec<ArticleId>,
+        action: TriageAction,
+        undo: bool,
+    },
+}
+
+impl FeedRequest {
+    /// Requests with the same slot replace each other when several wait: only the latest
+    /// listing, article or count is worth fetching. Triage changes never collapse.
+    fn slot(&self) -> Option<u8> {
+        match self {
+            FeedRequest::Page { .. } => Some(0),
+            FeedRequest::Show { .. } => Some(1),
+            FeedRequest::Compare { .. } => Some(2),
+            FeedRequest::Story { .. } => Some(3),
+            FeedRequest::Stats => Some(4),
+            FeedRequest::Arrivals { .. } | FeedRequest::Triage { .. } => None,
+        }
+    }
+}
+
+/// What the feed tells the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedMsg {
+    Connected {
+        mode: Mode,
+        inbox: String,
+        you: String,
+    },
+    /// The connection is gone; the feed is trying again.
+    Lost {
+        reason: String,
+    },
+    Page {
+        gen: u64,
+        kind: PageKind,
+        records: Vec<ArticleRecord>,
+        /// The page reaches the newest matching article.
+        reached_top: bool,
+        /// The page reaches the oldest matching article.
+        reached_end: bool,
+    },
+    Arrived {
+        gen: u64,
+        records: Vec<ArticleRecord>,
+    },
+    Detail(Box<Detail>),
+    Comparison(Box<Comparison>),
+    Story {
+        id: ArticleId,
+        records: Vec<ArticleRecord>,
+    },
+    Stats(Stats),
+    Triaged {
+        records: Vec<ArticleRecord>,
+        undo: bool,
+    },
+    Event(Event),
+    /// A problem the in-process inbox reported.
+    Report(String),
+    /// A request failed.
+    Failed {
+        request: Box<FeedRequest>,
+        message: String,
+    },
+}
+
+/// Anything that answers engine requests: the real `Client`, either transport.
+pub trait Engine {
+    fn call(&mut self, request: Request) -> Result<Response>;
+}
+
+impl Engine for Client {
+    fn call(&mut self, request: Request) -> Result<Response> {
+        Client::call(self, request)
+    }
+}
+
+/// Runs one request to completion.
+pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg> {
+    Ok(match request {
+        FeedRequest::Page { gen, kind, query } => {
+            let page = paging::fetch(engine, &kind, &query)?;
+            FeedMsg::Page {
+                gen,
+                kind,
+                records: page.records,
+                reached_top: page.reached_top,
+                reached_end: page.reached_end,
+            }
+        }
+        FeedRequest::Arrivals { gen, ids, query } => FeedMsg::Arrived {
+            gen,
+            records: paging::arrivals(engine, &ids, &query)?,
+        },
+        FeedRequest::Show { id } => match engine.call(Request::Show { id })? {
+            Response::Detail { detail } => FeedMsg::Detail(detail),
+            other => return Err(unexpected(&other)),
+        },
+        FeedRequest::Compare { id, other } => match engine.call(Request::Compare { id, other })? {
+            Response::Comparison { comparison } => FeedMsg::Comparison(comparison),
+            other => return Err(unexpected(&other)),
+        },
+        FeedRequest::Story { id } => match engine.call(Request::Story { id })? {
+            Response::Records { records } => FeedMsg::Story { id, records },
+            other => return Err(unexpected(&other)),
+        },
+        FeedRequest::Stats => match engine.call(Request::Stats)? {
+            Response::Stats { stats } => FeedMsg::Stats(stats),
+            other => return Err(unexpected(&other)),
+        },
+        FeedRequest::Triage { ids, action, undo } => {
+            match engine.call(Request::Triage {
+                ids,
+                action,
+                note: None,
+            })? {
+                Response::Triaged { records } => FeedMsg::Triaged { records, undo },
+                other => return Err(unexpected(&other)),
+            }
+        }
+    })
+}
+
+pub fn unexpected(r: &Response) -> anyhow::Error {
+    anyhow!("the engine answered with something unexpected: {r:?}")
+}
+
+/// Whether an error means the connection itself is gone (as opposed to a refused request).
+fn is_disconnect(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some() || c.downcast_ref::<EngineGone>().is_some()
+    }) || e.to_string().contains("closed the connection")
+}
+
+/// What the UI loop receives from the feed.
+pub type ToUi = Sender<FeedMsg>;
+
+enum Cmd {
+    Request(FeedRequest),
+    /// The event feed of connection number `.0` ended.
+    EventsClosed(u64),
+    Shutdown,
+}
+
+/// The running feed thread.
+pub struct Feed {
+    tx: Sender<Cmd>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Feed {
+    /// Starts the feed thread; it connects on its own and says `Connected` when it has.
+    pub fn start(settings: Settings, ui: ToUi) -> Result<Feed> {
+        let (tx, rx) = mpsc::channel();
+        let own = tx.clone();
+        let thread = std::thread::Builder::new()
+            .name("dashboard-feed".into())
+            .spawn(move || Worker::new(settings, ui, own).run(&rx))?;
+        Ok(Feed {
+            tx,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn send(&self, request: FeedRequest) {
+        let _ = self.tx.send(Cmd::Request(request));
+    }
+
+    /// Stops the feed and, when it started one, the in-process engine (durably, in order).
+    pub fn stop(&mut self) {
+        let _ = self.tx.send(Cmd::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct Worker {
+    settings: Settings,
+    ui: ToUi,
+    own: Sender<Cmd>,
+    client: Option<Client>,
+    runtime: Option<Runtime>,
+    /// Set once the first connection chose a transport; a lost daemon is only ever replaced by
+    /// the daemon again (starting an engine here would lock it out of its database).
+    mode: Option<Mode>,
+    last_seq: Arc<AtomicU64>,
+    /// Numbers connections, so the event thread of an old one neither forwards nor closes.
+    conn: Arc<AtomicU64>,
+    next_try: Instant,
+    lost_said: bool,
+}
+
+impl Worker {
+    fn new(settings: Settings, ui: ToUi, own: Sender<Cmd>) -> Worker {
+        Worker {
+            settings,
+            ui,
+            own,
+            client: None,
+            runtime: None,
+            mode: None,
+            last_seq: Arc::new(AtomicU64::new(0)),
+            conn: Arc::new(AtomicU64::new(0)),
+            next_try: Instant::now(),
+            lost_said: false,
+        }
+    }
+
+    fn run(mut self, rx: &Receiver<Cmd>) {
+        loop {
+            if self.client.is_none() && Instant::now() >= self.next_try {
+                if let Err(e) = self.connect() {
+                    self.next_try = Instant::now() + RETRY;
+                    self.lost(format!("{e:#}"));
+                }
+            }
+            self.forward_reports();
+            match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(Cmd::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(Cmd::EventsClosed(n)) => self.events_closed(n),
+                Ok(Cmd::Request(first)) => {
+                    let mut batch = vec![first];
+                    let mut stop = false;
+                    while let Ok(cmd) = rx.try_recv() {
+                        match cmd {
+                            Cmd::Request(r) => batch.push(r),
+                            Cmd::EventsClosed(n) => self.events_closed(n),
+                            Cmd::Shutdown => stop = true,
+                        }
+                    }
+                    for request in collapse(batch) {
+                        self.serve(request);
+                    }
+                    if stop {
+                        break;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        self.client = None;
+        if let Some(mut runtime) = self.runtime.take() {
+            runtime.stop();
+        }
+    }
+
+    fn serve(&mut self, request: FeedRequest) {
+        let request = Box::new(request);
+        let Some(client) = self.client.as_mut() else {
+            let _ = self.ui.send(FeedMsg::Failed {
+                request,
+                message: "not connected to the engine; reconnecting".into(),
+            });
+            return;
+        };
+        match execute(client, (*request).clone()) {
+            Ok(msg) => {
+                let _ = self.ui.send(msg);
+            }
+            Err(e) => {
+                let disconnect = is_disconnect(&e);
+                let _ = self.ui.send(FeedMsg::Failed {
+                    message: format!("{}: {e:#}", describe(&request)),
+                    request,
+                });
+                if disconnect {
+                    self.drop_connection(format!("{e:#}"));
+                }
+            }
+        }
+    }
+
+    fn events_closed(&mut self, n: u64) {
+        if n == self.conn.load(Ordering::SeqCst) {
+            self.drop_connection("the event feed closed".into());
+        }
+    }
+
+    fn drop_connection(&mut self, reason: String) {
+        self.conn.fetch_add(1, Ordering::SeqCst);
+        if self.client.take().is_some() {
+            self.lost_said = false;
+            self.lost(reason);
+        }
+        self.next_try = Instant::now() + RETRY;
+    }
+
+    fn lost(&mut self, reason: String) {
+        // Said once per outage, not once per retry.
+        if !self.lost_said {
+            self.lost_said = true;
+            let _ = self.ui.send(FeedMsg::Lost { reason });
+        }
+    }
+
+    fn forward_reports(&mut self) {
+        if let Some(rt) = &self.runtime {
+            while let Ok(r) = rt.reports.try_recv() {
+                let _ = self.ui.send(FeedMsg::Report(r));
+            }
+        }
+    }
+
+    /// Attaches to the daemon, or (the first time, when none answers) starts the engine here.
+    fn connect(&mut self) -> Result<()> {
+        let socket = self.settings.socket_path();
+        // Once an engine runs here, it is the one to use; its own socket would only echo it.
+        let remote = match self.runtime {
+            Some(_) => None,
+            None => Remote::try_connect(&socket)?,
+        };
+        let (mut client, inbox, you) = match remote {
+            Some(remote) => {
+                let inbox = remote.hello.inbox.clone();
+                let you = remote.hello.you.clone();
+                (Client::Remote(remote), inbox, you)
+            }
+            None if self.mode == Some(Mode::Daemon) => {
+                anyhow::bail!(
+                    "the daemon at '{}' is gone; trying again every second",
+                    socket.display()
+                )
+            }
+            None => {
+                if self.runtime.is_none() {
+                    self.runtime = Some(Runtime::start(&self.settings)?);
+                }
+                let handle = self
+                    .runtime
+                    .as_ref()
+                    .and_then(Runtime::handle)
+                    .ok_or_else(|| anyhow!("the engine started in this process has stopped"))?;
+                let inbox = self.settings.inbox.display().to_string();
+                (Client::local(handle), inbox, current_user())
+            }
+        };
+        let mode = client.mode();
+        // The first time, follow from now (the list is fetched fresh); after an outage, from the
+        // last event seen, so nothing is missed.
+        let after = match self.mode {
+            None => match client.call(Request::Stats)? {
+                Response::Stats { stats } => stats.last_seq,
+                other => return Err(unexpected(&other)),
+            },
+            Some(_) => self.last_seq.load(Ordering::SeqCst),
+        };
+        self.last_seq.fetch_max(after, Ordering::SeqCst);
+        let sub = client.subscribe(after)?;
+        let n = self.conn.fetch_add(1, Ordering::SeqCst) + 1;
+        let (ui, own) = (self.ui.clone(), self.own.clone());
+        let (seen, current) = (self.last_seq.clone(), self.conn.clone());
+        std::thread::Builder::new()
+            .name("dashboard-events".into())
+            .spawn(move || {
+                for e in sub.events {
+                    if current.load(Ordering::SeqCst) != n {
+                        return;
+                    }
+                    seen.fetch_max(e.seq, Ordering::SeqCst);
+                    if ui.send(FeedMsg::Event(e)).is_err() {
+                        return;
+                    }
+                }
+                let _ = own.send(Cmd::EventsClosed(n));
+            })?;
+        self.mode = Some(mode);
+        self.client = Some(client);
+        self.lost_said = false;
+        let _ = self.ui.send(FeedMsg::Connected { mode, inbox, you });
+        Ok(())
+    }
+}
+
+/// Keeps the order of requests but only the latest of each slot.
+fn collapse(batch: Vec<FeedRequest>) -> Vec<FeedRequest> {
+    let mut out: Vec<FeedRequest> = Vec::with_capacity(batch.len());
+    for r in batch.into_iter().rev() {
+        let superseded = r
+            .slot()
+            .is_some_and(|s| out.iter().any(|o| o.slot() == Some(s)));
+        if !superseded {
+            out.push(r);
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn describe(r: &FeedRequest) -> String {
+    match r {
+        FeedRequest::Page { .. } => "listing".into(),
+        FeedRequest::Arrivals { .. } => "new arrivals".into(),
+        FeedRequest::Show { id } => format!("article #{id}"),
+        FeedRequest::Compare { id, other } => format!("compare #{id} with #{other}"),
+        FeedRequest::Story { id } => format!("story of #{id}"),
+        FeedRequest::Stats => "counts".into(),
+        FeedRequest::Triage { action, ids, .. } => {
+            format!("{} on {} article(s)", action.label(), ids.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_collapse_to_the_latest_of_each_kind_in_order() {
+        let page = |gen| FeedRequest::Page {
+            gen,
+            kind: PageKind::Top,
+            query: ListQuery::default(),
+        };
+        let triage = FeedRequest::Triage {
+            ids: vec![1],
+            action: TriageAction::Spiked,
+            undo: false,
+        };
+        let out = collapse(vec![
+            page(1),
+            FeedRequest::Show { id: 1 },
+            triage.clone(),
+            page(2),
+            FeedRequest::Show { id: 2 },
+            triage.clone(),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                triage.clone(),
+                page(2),
+                FeedRequest::Show { id: 2 },
+                triage
+            ]
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! The reading views: an article's facts (verdict, match, triage, source, path, rejection
+//! reason), the detail view with shared passages highlighted, and the compare view, side by side
+//! when the terminal is wide and one inline text when it is narrow.
+
+use super::format::{age, badge, file_name, triage_label, utc};
+use super::scrolled;
+use super::wrap::Wrapper;
+use crate::store::ArticleRecord;
+use crate::text::sanitize::sanitize_line;
+use crate::tui::app::text::Para;
+use crate::tui::app::{App, View};
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+use ratatui::Frame;
+
+/// Side by side from this width; inline below it.
+pub const SIDE_BY_SIDE_MIN: u16 = 100;
+
+/// The facts of an article, one per line (the title first when `title` is set).
+pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> Vec<Line<'static>> {
+    let label = |s: &str| Span::styled(s.to_owned(), theme.label());
+    let mut out = Vec::new();
+    let mut verdict = vec![Span::styled(badge(r), theme.badge(r.status))];
+    if let Some(m) = &r.matched {
+        verdict.push(Span::raw(format!("  matches {}", file_name(&m.file))));
+    }
+    out.push(Line::from(verdict));
+    let mut triage = vec![label("triage "), Span::styled(triage_label(r), theme.triage(&r.triage.state))];
+    if let Some(at) = r.triage.at_ms {
+        triage.push(Span::raw(format!(" {} ago", age(now_ms, at))));
+    }
+    if let Some(note) = &r.triage.note {
+        triage.push(Span::raw(format!(" · note: {}", sanitize_line(note))));
+    }
+    out.push(Line::from(triage));
+    let mut facts = vec![label("source "), Span::raw(super::format::source(r))];
+    if let Some(p) = &r.published {
+        facts.push(label(" · published "));
+        facts.push(Span::raw(sanitize_line(p)));
+    }
+    facts.push(Span::raw(format!(" · {} words · {} bytes", r.words, r.size)));
+    out.push(Line::from(facts));
+    let arrived = if full {
+        format!("{} ({} ago)", utc(r.ingested_ms), age(now_ms, r.ingested_ms))
+    } else {
+        format!("{} ago", age(now_ms, r.ingested_ms))
+    };
+    out.push(Line::from(vec![label("arrived "), Span::raw(arrived)]));
+    if let Some(u) = &r.url {
+        out.push(Line::from(vec![label("url "), Span::raw(sanitize_line(u))]));
+    }
+    out.push(Line::from(vec![label("file "), Span::raw(sanitize_line(&r.file))]));
+    if let Some(reason) = &r.reason {
+        out.push(Line::from(vec![
+            Span::styled("rejected: ".to_owned(), theme.error()),
+            Span::raw(sanitize_line(reason)),
+        ]));
+    }
+    out
+}
+
+fn push_paras(w: &mut Wrapper, paras: &[Para], theme: &Theme) {
+    for (i, para) in paras.iter().enumerate() {
+        if i > 0 {
+            w.line(Line::default());
+        }
+        for (text, mark) in para {
+            w.push(text, theme.text(*mark));
+        }
+        w.newline();
+    }
+}
+
+fn titled(title: String, focused: bool, theme: &Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()))
+}
+
+pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    let now = app.now_ms;
+    let Some(View::Detail(r)) = app.views.last_mut() else {
+        return;
+    };
+    let how = if theme.color { "highlighted" } else { "underlined" };
+    let title = match &r.record.matched {
+        Some(m) => format!(" #{} · passages shared with #{} are {how} ", r.id, m.id),
+        None => format!(" #{} ", r.id),
+    };
+    let block = titled(title, true, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut w = Wrapper::new(usize::from(inner.width));
+    w.push(&sanitize_line(&r.record.title), theme.title());
+    w.newline();
+    for line in meta_lines(&r.record, now, theme, true) {
+        w.line(line);
+    }
+    w.line(Line::default());
+    if r.loaded {
+        push_paras(&mut w, &r.text, theme);
+        if r.text.is_empty() {
+            w.line(Line::styled("(no text)", theme.dim()));
+        }
+    } else {
+        w.line(Line::styled("loading…", theme.dim()));
+    }
+    scrolled(frame, inner, w.finish(), &mut r.scroll);
+    app.hits.text = inner;
+    app.hits.page_rows = usize::from(inner.height);
+}
+
+pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    let Some(View::Compare(c)) = app.views.last_mut() else {
+        return;
+    };
+    let [top, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let Some(diff) = &c.diff else {
+        frame.render_widget(Line::styled(" loading…", theme.dim()), top);
+        return;
+    };
+    let summary = Line::from(vec![
+        Span::styled(format!(" #{} against #{} ", c.id, c.other), theme.title()),
+        Span::raw(format!(
+            "· similarity {}% · {} word(s) removed, {} added · ",
+            (c.similarity * 100.0).round(),
+            diff.removed,
+            diff.added
+        )),
+        Span::styled("[-removed-]", theme.text(crate::tui::app::text::Mark::Removed)),
+        Span::raw(" "),
+        Span::styled("{+added+}", theme.text(crate::tui::app::text::Mark::Added)),
+    ]);
+    frame.render_widget(summary, top);
+    let name = |r: &Option<ArticleRecord>| {
+        r.as_ref()
+            .map(|r| format!("#{} {}", r.id, file_name(&r.file)))
+            .unwrap_or_default()
+    };
+    let inline = area.width < SIDE_BY_SIDE_MIN;
+    app.hits.inline = inline;
+    if inline {
+        let title = format!(" {} → {} (inline) ", name(&c.original), name(&c.this));
+        let block = titled(title, true, theme);
+        let inner = block.inner(body);
+        frame.render_widget(block, body);
+        let mut w = Wrapper::new(usize::from(inner.width));
+        push_paras(&mut w, &diff.inline, theme);
+        scrolled(frame, inner, w.finish(), &mut c.scroll[0]);
+        app.hits.text = inner;
+        app.hits.page_rows = usize::from(inner.height);
+        return;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let sides = [
+        (left, format!(" original {} ", name(&c.original)), &diff.old),
+        (right, format!(" this {} ", name(&c.this)), &diff.new),
+    ];
+    for (i, (area, title, paras)) in sides.into_iter().enumerate() {
+        let focused = c.focus == i;
+        let block = titled(title, focused, theme).borders(if i == 0 {
+            Borders::TOP | Borders::RIGHT
+        } else {
+            Borders::TOP
+        });
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let mut w = Wrapper::new(usize::from(inner.width));
+        push_paras(&mut w, paras, theme);
+        scrolled(frame, inner, w.finish(), &mut c.scroll[i]);
+    }
+    app.hits.left = left;
+    app.hits.right = right;
+    app.hits.page_rows = usize::from(body.height.saturating_sub(1));
+}
