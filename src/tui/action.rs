@@ -124,21 +124,21 @@ impl Command {
             Command::NextPane => "switch pane",
             Command::Help => "this help",
             Command::Quit => "quit",
-            Command::Compare => "compare with its match",
+            Command::Compare => "compare with match",
             Command::Story => "the whole story",
             Command::Pick => "pick",
             Command::Spike => "spike",
             Command::Reset => "reset to new",
-            Command::NotReprint => "overrule: not a reprint",
-            Command::ReprintOf => "overrule: reprint of #id",
-            Command::Undo => "undo the last triage",
+            Command::NotReprint => "overrule: not reprint",
+            Command::ReprintOf => "overrule: reprint of #",
+            Command::Undo => "undo last triage",
             Command::Mark => "mark / unmark",
             Command::Search => "search title and text",
             Command::FilterVerdict => "cycle verdict filter",
             Command::FilterTriage => "cycle triage filter",
             Command::FilterSource => "filter by source",
-            Command::ClearFilters => "clear filters and search",
-            Command::Refresh => "reload from the newest",
+            Command::ClearFilters => "clear filters, search",
+            Command::Refresh => "reload from newest",
             Command::CopyTitle => "copy title (OSC 52)",
             Command::CopyUrl => "copy URL (OSC 52)",
             Command::CopyText => "copy text (OSC 52)",
@@ -155,6 +155,13 @@ pub enum PromptInput {
     Clear,
     Submit,
     Cancel,
+}
+
+/// What reaches the UI loop: terminal input, and what the feed says.
+#[derive(Debug)]
+pub enum Input {
+    Term(crossterm::event::Event),
+    Feed(FeedMsg),
 }
 
 /// Everything the app's `update` takes.

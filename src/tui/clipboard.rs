@@ -27,7 +27,9 @@ mod tests {
         assert!(!cut);
         assert!(seq.starts_with("\x1b]52;c;") && seq.ends_with('\x07'));
         let body = &seq[7..seq.len() - 1];
-        assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)));
+        assert!(body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)));
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(body)
             .expect("base64");

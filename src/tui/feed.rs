@@ -4,12 +4,11 @@
 //! catching up from the last event sequence seen. Results go to the UI loop over a channel, so the
 //! UI never waits on the engine. It must not draw or hold UI state.
 
+use super::action::Input;
 use super::paging;
 use crate::client::{current_user, Client, Mode, Remote};
 use crate::config::Settings;
-use crate::daemon::protocol::{
-    Comparison, Event, ListQuery, Request, Response, TriageAction,
-};
+use crate::daemon::protocol::{Comparison, Event, ListQuery, Request, Response, TriageAction};
 use crate::daemon::runtime::Runtime;
 use crate::engine::service::EngineGone;
 use crate::engine::{Detail, Stats};
@@ -199,8 +198,20 @@ fn is_disconnect(e: &anyhow::Error) -> bool {
     }) || e.to_string().contains("closed the connection")
 }
 
-/// What the UI loop receives from the feed.
-pub type ToUi = Sender<FeedMsg>;
+/// Where the feed's messages go: the UI loop's channel.
+#[derive(Clone)]
+pub struct ToUi(Sender<Input>);
+
+impl ToUi {
+    pub fn new(tx: Sender<Input>) -> ToUi {
+        ToUi(tx)
+    }
+
+    /// False when the UI has gone.
+    fn send(&self, msg: FeedMsg) -> bool {
+        self.0.send(Input::Feed(msg)).is_ok()
+    }
+}
 
 enum Cmd {
     Request(FeedRequest),
@@ -431,7 +442,7 @@ impl Worker {
                         return;
                     }
                     seen.fetch_max(e.seq, Ordering::SeqCst);
-                    if ui.send(FeedMsg::Event(e)).is_err() {
+                    if !ui.send(FeedMsg::Event(e)) {
                         return;
                     }
                 }
@@ -500,12 +511,7 @@ mod tests {
         ]);
         assert_eq!(
             out,
-            vec![
-                triage.clone(),
-                page(2),
-                FeedRequest::Show { id: 2 },
-                triage
-            ]
+            vec![triage.clone(), page(2), FeedRequest::Show { id: 2 }, triage]
         );
     }
 }

@@ -56,7 +56,8 @@ pub enum KeymapError {
     },
 }
 
-const NAMED: [(&str, Code); 17] = [
+/// Key names; the first name of a key is the one shown.
+const NAMED: [(&str, Code); 19] = [
     ("enter", Code::Enter),
     ("esc", Code::Esc),
     ("tab", Code::Tab),
@@ -70,6 +71,8 @@ const NAMED: [(&str, Code); 17] = [
     ("right", Code::Right),
     ("home", Code::Home),
     ("end", Code::End),
+    ("pgup", Code::PageUp),
+    ("pgdn", Code::PageDown),
     ("pageup", Code::PageUp),
     ("pagedown", Code::PageDown),
     ("space", Code::Char(' ')),
@@ -119,8 +122,7 @@ impl Key {
                     } else {
                         code
                     }
-                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
-                {
+                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
                     if !(1..=24).contains(&n) {
                         return Err(format!("there is no function key f{n}"));
                     }
@@ -201,8 +203,8 @@ pub fn default_keys(command: Command) -> &'static [&'static str] {
         Command::Up => &["k", "up"],
         Command::Top => &["g", "home"],
         Command::Bottom => &["G", "end"],
-        Command::PageDown => &["ctrl-d", "pagedown"],
-        Command::PageUp => &["ctrl-u", "pageup"],
+        Command::PageDown => &["ctrl-d", "pgdn"],
+        Command::PageUp => &["ctrl-u", "pgup"],
         Command::Open => &["enter"],
         Command::Back => &["esc"],
         Command::NextPane => &["tab", "shift-tab"],
@@ -309,10 +311,7 @@ impl Default for Keymap {
 }
 
 fn parse_list(value: &str) -> Result<Vec<Key>, String> {
-    let keys: Vec<Key> = value
-        .split(',')
-        .map(Key::parse)
-        .collect::<Result<_, _>>()?;
+    let keys: Vec<Key> = value.split(',').map(Key::parse).collect::<Result<_, _>>()?;
     if keys.is_empty() {
         return Err("no key given".into());
     }

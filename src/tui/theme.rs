@@ -33,8 +33,14 @@ impl Theme {
 
     pub fn badge(&self, status: Status) -> Style {
         match status {
-            Status::Reprint => self.pick(fg(Color::LightRed).add_modifier(Modifier::BOLD), m(Modifier::BOLD | Modifier::REVERSED)),
-            Status::Duplicate => self.pick(fg(Color::LightMagenta).add_modifier(Modifier::BOLD), m(Modifier::BOLD | Modifier::REVERSED)),
+            Status::Reprint => self.pick(
+                fg(Color::LightRed).add_modifier(Modifier::BOLD),
+                m(Modifier::BOLD | Modifier::REVERSED),
+            ),
+            Status::Duplicate => self.pick(
+                fg(Color::LightMagenta).add_modifier(Modifier::BOLD),
+                m(Modifier::BOLD | Modifier::REVERSED),
+            ),
             Status::Partial => self.pick(fg(Color::Yellow), m(Modifier::BOLD)),
             Status::Unique => self.pick(fg(Color::Green), Style::default()),
             Status::Rejected => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
@@ -49,12 +55,18 @@ impl Theme {
     }
 
     pub fn marked(&self) -> Style {
-        self.pick(fg(Color::Yellow).add_modifier(Modifier::BOLD), m(Modifier::BOLD))
+        self.pick(
+            fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            m(Modifier::BOLD),
+        )
     }
 
     pub fn triage(&self, state: &str) -> Style {
         match state {
-            "picked" => self.pick(fg(Color::LightGreen).add_modifier(Modifier::BOLD), m(Modifier::BOLD)),
+            "picked" => self.pick(
+                fg(Color::LightGreen).add_modifier(Modifier::BOLD),
+                m(Modifier::BOLD),
+            ),
             "spiked" => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
             "" | "new" => self.dim(),
             _ => self.pick(fg(Color::Cyan), m(Modifier::BOLD)),
@@ -72,14 +84,20 @@ impl Theme {
                 fg(Color::LightRed).add_modifier(Modifier::CROSSED_OUT),
                 m(Modifier::UNDERLINED),
             ),
-            Mark::Added => self.pick(fg(Color::LightGreen).add_modifier(Modifier::BOLD), m(Modifier::BOLD)),
+            Mark::Added => self.pick(
+                fg(Color::LightGreen).add_modifier(Modifier::BOLD),
+                m(Modifier::BOLD),
+            ),
             Mark::Marker => self.pick(fg(Color::DarkGray), m(Modifier::BOLD)),
         }
     }
 
     pub fn header(&self) -> Style {
         self.pick(
-            Style::default().bg(Color::Blue).fg(Color::White).add_modifier(Modifier::BOLD),
+            Style::default()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
             m(Modifier::REVERSED | Modifier::BOLD),
         )
     }
@@ -93,7 +111,10 @@ impl Theme {
 
     pub fn error(&self) -> Style {
         self.pick(
-            Style::default().bg(Color::Red).fg(Color::White).add_modifier(Modifier::BOLD),
+            Style::default()
+                .bg(Color::Red)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
             m(Modifier::BOLD),
         )
     }
@@ -135,7 +156,16 @@ impl Theme {
         ];
         out.extend(Status::ALL.map(|s| self.badge(s)));
         out.extend(["", "new", "picked", "spiked", "not-reprint"].map(|s| self.triage(s)));
-        out.extend([Mark::Plain, Mark::Shared, Mark::Removed, Mark::Added, Mark::Marker].map(|k| self.text(k)));
+        out.extend(
+            [
+                Mark::Plain,
+                Mark::Shared,
+                Mark::Removed,
+                Mark::Added,
+                Mark::Marker,
+            ]
+            .map(|k| self.text(k)),
+        );
         out
     }
 }

@@ -94,6 +94,8 @@ pub struct Hits {
 
 pub struct App {
     pub keymap: Keymap,
+    /// Mouse reporting is on (the help says what it does).
+    pub mouse: bool,
     pub now_ms: u64,
     pub conn: Conn,
     pub stats: Option<Stats>,
@@ -121,6 +123,7 @@ impl App {
     pub fn new(keymap: Keymap, now_ms: u64) -> App {
         App {
             keymap,
+            mouse: true,
             now_ms,
             conn: Conn::default(),
             stats: None,
@@ -644,3 +647,6 @@ pub fn join_text(paragraphs: &[String]) -> String {
         .collect::<Vec<_>>()
         .join("\n\n")
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,12 +10,7 @@ use crate::engine::Detail;
 use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
 
 /// Keeps a shown record current with a triage change.
-pub fn refresh(
-    r: &mut ArticleRecord,
-    triage: &Triage,
-    status: Status,
-    matched: &Option<MatchRef>,
-) {
+pub fn refresh(r: &mut ArticleRecord, triage: &Triage, status: Status, matched: &Option<MatchRef>) {
     r.triage = triage.clone();
     r.status = status;
     r.matched = matched.clone();

@@ -194,7 +194,9 @@ impl Writer {
 /// The word-level differences from `old` to `new` (the `similar` crate's diff of word tokens).
 pub fn word_diff(old: &[String], new: &[String]) -> WordDiff {
     let (a, b) = (tokens(old), tokens(new));
-    let key = |t: &Token<'_>| t.map(str::trim_end);
+    fn key<'a>(t: &Token<'a>) -> Option<&'a str> {
+        t.map(str::trim_end)
+    }
     let (ka, kb): (Vec<_>, Vec<_>) = (a.iter().map(key).collect(), b.iter().map(key).collect());
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
@@ -271,10 +273,7 @@ mod tests {
         let d = word_diff(&old, &new);
         assert_eq!(
             text(&d.inline),
-            vec![
-                "The president spoke on [-Monday-]{+Tuesday+}.",
-                "Same end."
-            ]
+            vec!["The president spoke on [-Monday-]{+Tuesday+}.", "Same end."]
         );
         assert_eq!(text(&d.old)[0], "The president spoke on [-Monday-].");
         assert_eq!(text(&d.new)[0], "The president spoke on {+Tuesday+}.");

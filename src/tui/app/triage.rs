@@ -39,7 +39,7 @@ pub type Step = (TriageAction, Vec<ArticleId>);
 pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
     let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
     let mut state: BTreeMap<String, Step> = BTreeMap::new();
-    let mut add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
+    let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
         map.entry(a.label())
             .or_insert_with(|| (a, Vec::new()))
             .1

@@ -32,7 +32,12 @@ impl Columns {
             .map(|r| r.id.to_string().len() + 1)
             .max()
             .unwrap_or(2);
-        let badge = rows.iter().map(|r| badge(r).width()).max().unwrap_or(6).min(24);
+        let badge = rows
+            .iter()
+            .map(|r| badge(r).width())
+            .max()
+            .unwrap_or(6)
+            .min(24);
         let triage = rows
             .iter()
             .map(|r| triage_label(r).width())
@@ -56,13 +61,7 @@ impl Columns {
     }
 }
 
-fn row(
-    r: &ArticleRecord,
-    c: &Columns,
-    app: &App,
-    theme: &Theme,
-    selected: bool,
-) -> Line<'static> {
+fn row(r: &ArticleRecord, c: &Columns, app: &App, theme: &Theme, selected: bool) -> Line<'static> {
     let marked = app.marks.contains(r.id);
     let mark = match (selected, marked) {
         (_, true) => "* ",
@@ -70,7 +69,14 @@ fn row(
         _ => "  ",
     };
     let mut spans = vec![
-        Span::styled(mark, if marked { theme.marked() } else { Style::default() }),
+        Span::styled(
+            mark,
+            if marked {
+                theme.marked()
+            } else {
+                Style::default()
+            },
+        ),
         Span::styled(right(&format!("#{}", r.id), c.id), theme.dim()),
         Span::raw(" "),
         Span::styled(right(&age(app.now_ms, r.ingested_ms), 4), theme.dim()),
@@ -132,11 +138,8 @@ pub fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme:
     } else {
         0
     };
-    let [list_area, preview_area] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(preview_rows),
-    ])
-    .areas(area);
+    let [list_area, preview_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(preview_rows)]).areas(area);
     let height = usize::from(list_area.height);
     let len = app.list.rows.len();
     let (selected, mut offset) = (app.list.selected, app.list.offset);
@@ -154,7 +157,10 @@ pub fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme:
         } else {
             "no article passes these filters (F clears them)"
         };
-        frame.render_widget(Paragraph::new(format!("  {text}")).style(theme.dim()), list_area);
+        frame.render_widget(
+            Paragraph::new(format!("  {text}")).style(theme.dim()),
+            list_area,
+        );
     } else {
         let rows: Vec<&ArticleRecord> = app.list.rows.iter().skip(offset).take(height).collect();
         rows_block(frame, list_area, &rows, selected - offset, app, theme);
@@ -188,6 +194,9 @@ fn draw_preview(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme)
         _ => r.clone(),
     };
     let mut w = Wrapper::new(usize::from(inner.width));
+    w.push(&format!("#{} ", record.id), theme.dim());
+    w.push(&sanitize_line(&record.title), theme.title());
+    w.newline();
     for line in meta_lines(&record, app.now_ms, theme, false) {
         w.line(line);
     }

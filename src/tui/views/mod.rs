@@ -60,10 +60,16 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         ));
         right.push(format!("triage:{}", f.triage.as_deref().unwrap_or("all")));
         if let Some(s) = &f.source {
-            right.push(format!("source:{}", cut(&crate::text::sanitize::sanitize_line(s), 16)));
+            right.push(format!(
+                "source:{}",
+                cut(&crate::text::sanitize::sanitize_line(s), 16)
+            ));
         }
         if let Some(t) = &f.text {
-            right.push(format!("/{}", cut(&crate::text::sanitize::sanitize_line(t), 16)));
+            right.push(format!(
+                "/{}",
+                cut(&crate::text::sanitize::sanitize_line(t), 16)
+            ));
         }
     }
     if !app.marks.is_empty() {
@@ -114,12 +120,7 @@ fn prompt(frame: &mut Frame<'_>, area: Rect, kind: PromptKind, text: &str, theme
 }
 
 /// Draws pre-wrapped lines from `scroll`, clamping it so the last line can reach the bottom.
-pub fn scrolled(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    lines: Vec<Line<'static>>,
-    scroll: &mut usize,
-) {
+pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: &mut usize) {
     let height = usize::from(area.height);
     let max = lines.len().saturating_sub(height);
     *scroll = (*scroll).min(max);

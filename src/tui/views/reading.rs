@@ -27,9 +27,12 @@ pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> 
         verdict.push(Span::raw(format!("  matches {}", file_name(&m.file))));
     }
     out.push(Line::from(verdict));
-    let mut triage = vec![label("triage "), Span::styled(triage_label(r), theme.triage(&r.triage.state))];
+    let mut triage = vec![
+        label("triage "),
+        Span::styled(triage_label(r), theme.triage(&r.triage.state)),
+    ];
     if let Some(at) = r.triage.at_ms {
-        triage.push(Span::raw(format!(" {} ago", age(now_ms, at))));
+        triage.push(Span::raw(format!(", {}", ago(now_ms, at))));
     }
     if let Some(note) = &r.triage.note {
         triage.push(Span::raw(format!(" · note: {}", sanitize_line(note))));
@@ -40,18 +43,25 @@ pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> 
         facts.push(label(" · published "));
         facts.push(Span::raw(sanitize_line(p)));
     }
-    facts.push(Span::raw(format!(" · {} words · {} bytes", r.words, r.size)));
+    facts.push(Span::raw(format!(
+        " · {} words · {} bytes",
+        r.words, r.size
+    )));
     out.push(Line::from(facts));
+    let ago = ago(now_ms, r.ingested_ms);
     let arrived = if full {
-        format!("{} ({} ago)", utc(r.ingested_ms), age(now_ms, r.ingested_ms))
+        format!("{} ({ago})", utc(r.ingested_ms))
     } else {
-        format!("{} ago", age(now_ms, r.ingested_ms))
+        ago
     };
     out.push(Line::from(vec![label("arrived "), Span::raw(arrived)]));
     if let Some(u) = &r.url {
         out.push(Line::from(vec![label("url "), Span::raw(sanitize_line(u))]));
     }
-    out.push(Line::from(vec![label("file "), Span::raw(sanitize_line(&r.file))]));
+    out.push(Line::from(vec![
+        label("file "),
+        Span::raw(sanitize_line(&r.file)),
+    ]));
     if let Some(reason) = &r.reason {
         out.push(Line::from(vec![
             Span::styled("rejected: ".to_owned(), theme.error()),
@@ -59,6 +69,14 @@ pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> 
         ]));
     }
     out
+}
+
+/// "just now", "5m ago".
+fn ago(now_ms: u64, then_ms: u64) -> String {
+    match age(now_ms, then_ms).as_str() {
+        "now" => "just now".into(),
+        a => format!("{a} ago"),
+    }
 }
 
 fn push_paras(w: &mut Wrapper, paras: &[Para], theme: &Theme) {
@@ -85,7 +103,11 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &The
     let Some(View::Detail(r)) = app.views.last_mut() else {
         return;
     };
-    let how = if theme.color { "highlighted" } else { "underlined" };
+    let how = if theme.color {
+        "highlighted"
+    } else {
+        "underlined"
+    };
     let title = match &r.record.matched {
         Some(m) => format!(" #{} · passages shared with #{} are {how} ", r.id, m.id),
         None => format!(" #{} ", r.id),
@@ -117,8 +139,7 @@ pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Th
     let Some(View::Compare(c)) = app.views.last_mut() else {
         return;
     };
-    let [top, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let Some(diff) = &c.diff else {
         frame.render_widget(Line::styled(" loading…", theme.dim()), top);
         return;
@@ -131,7 +152,10 @@ pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Th
             diff.removed,
             diff.added
         )),
-        Span::styled("[-removed-]", theme.text(crate::tui::app::text::Mark::Removed)),
+        Span::styled(
+            "[-removed-]",
+            theme.text(crate::tui::app::text::Mark::Removed),
+        ),
         Span::raw(" "),
         Span::styled("{+added+}", theme.text(crate::tui::app::text::Mark::Added)),
     ]);

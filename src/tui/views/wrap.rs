@@ -6,12 +6,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Builds wrapped lines.
+/// Builds wrapped lines. Pieces pushed without a space between them are one word (a change
+/// marker stays on its word's line).
 pub struct Wrapper {
     width: usize,
     lines: Vec<Line<'static>>,
     spans: Vec<Span<'static>>,
     used: usize,
+    /// The word being collected, in its styled pieces, and its width.
+    word: Vec<(String, Style)>,
+    word_w: usize,
 }
 
 impl Wrapper {
@@ -21,11 +25,18 @@ impl Wrapper {
             lines: Vec::new(),
             spans: Vec::new(),
             used: 0,
+            word: Vec::new(),
+            word_w: 0,
         }
     }
 
     /// Ends the current line (an empty one if nothing is on it).
     pub fn newline(&mut self) {
+        self.place_word();
+        self.end_line();
+    }
+
+    fn end_line(&mut self) {
         if let Some(last) = self.spans.last_mut() {
             let trimmed = last.content.trim_end().to_owned();
             last.content = trimmed.into();
@@ -48,31 +59,41 @@ impl Wrapper {
             if i > 0 {
                 self.newline();
             }
-            for word in line.split_inclusive(' ') {
-                self.word(word, style);
+            for piece in line.split_inclusive(' ') {
+                let bare = piece.trim_end_matches(' ');
+                if !bare.is_empty() {
+                    self.word_w += bare.width();
+                    self.word.push((bare.to_owned(), style));
+                }
+                if bare.len() < piece.len() {
+                    self.place_word();
+                    if self.used > 0 && self.used < self.width {
+                        self.put(&piece[bare.len()..], style);
+                    }
+                }
             }
         }
     }
 
-    fn word(&mut self, word: &str, style: Style) {
-        let bare = word.trim_end_matches(' ');
-        let w = bare.width();
-        if self.used > 0 && self.used + w > self.width {
-            self.newline();
-        }
-        if self.used == 0 && bare.is_empty() {
-            return; // no spaces at the start of a line
-        }
-        if w <= self.width {
-            self.put(word, style);
+    /// Puts the collected word on the line, or on the next if it does not fit.
+    fn place_word(&mut self) {
+        if self.word.is_empty() {
             return;
         }
-        for c in word.chars() {
-            let cw = c.width().unwrap_or(0);
-            if self.used + cw > self.width {
-                self.newline();
+        let pieces = std::mem::take(&mut self.word);
+        let w = std::mem::take(&mut self.word_w);
+        if self.used > 0 && self.used + w > self.width {
+            self.end_line();
+        }
+        for (text, style) in pieces {
+            if w <= self.width {
+                self.put(&text, style);
+                continue;
             }
-            if !(self.used == 0 && c == ' ') {
+            for c in text.chars() {
+                if self.used + c.width().unwrap_or(0) > self.width {
+                    self.end_line();
+                }
                 let mut buf = [0u8; 4];
                 self.put(c.encode_utf8(&mut buf), style);
             }
@@ -81,15 +102,17 @@ impl Wrapper {
 
     /// Adds one whole line of spans as it is (headers), cut to the width by ratatui.
     pub fn line(&mut self, line: Line<'static>) {
-        if self.used > 0 {
-            self.newline();
+        self.place_word();
+        if self.used > 0 || !self.spans.is_empty() {
+            self.end_line();
         }
         self.lines.push(line);
     }
 
     pub fn finish(mut self) -> Vec<Line<'static>> {
+        self.place_word();
         if self.used > 0 || !self.spans.is_empty() {
-            self.newline();
+            self.end_line();
         }
         self.lines
     }
@@ -116,6 +139,15 @@ mod tests {
             text(&w.finish()),
             vec!["the quick", "brown fox", "jumps", "abcdefghij", "klmno"]
         );
+    }
+
+    #[test]
+    fn pieces_without_a_space_between_stay_together() {
+        let mut w = Wrapper::new(12);
+        w.push("one two ", Style::default());
+        w.push("{+", Style::default().bold());
+        w.push("three+}", Style::default());
+        assert_eq!(text(&w.finish()), vec!["one two", "{+three+}"]);
     }
 
     #[test]

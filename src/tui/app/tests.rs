@@ -1,0 +1,289 @@
+//! The app's state and actions without a terminal or an engine: records are made here and the
+//! feed's answers are given by hand.
+
+use super::*;
+use crate::detect::Status;
+use crate::store::Triage;
+use crate::tui::feed::{FeedMsg, PageKind};
+use crate::tui::paging::PAGE;
+
+fn rec(id: ArticleId) -> ArticleRecord {
+    ArticleRecord {
+        id,
+        file: format!("f{id}.txt"),
+        status: if id % 3 == 0 { Status::Reprint } else { Status::Unique },
+        title: format!("Title {id}"),
+        matched: None,
+        reason: None,
+        story: id,
+        source: None,
+        url: None,
+        published: None,
+        words: 100,
+        size: 1000,
+        ingested_ms: 0,
+        triage: Triage::default(),
+    }
+}
+
+fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+    app.update(Action::Command(c))
+}
+
+fn requests(fx: &[Effect]) -> Vec<FeedRequest> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An app showing articles `newest` down to 1 (one page).
+fn showing(newest: ArticleId) -> App {
+    let mut app = App::new(Keymap::default(), 0);
+    let fx = app.update(Action::Feed(FeedMsg::Connected {
+        mode: Mode::InProcess,
+        inbox: "watch".into(),
+        you: "ed".into(),
+    }));
+    let page = requests(&fx)
+        .into_iter()
+        .find_map(|r| match r {
+            FeedRequest::Page { gen, kind, .. } => Some((gen, kind)),
+            _ => None,
+        })
+        .expect("the first connection asks for the newest page");
+    assert_eq!(page.1, PageKind::Top);
+    app.update(Action::Feed(FeedMsg::Page {
+        gen: page.0,
+        kind: PageKind::Top,
+        records: (1..=newest).rev().map(rec).collect(),
+        reached_top: true,
+        reached_end: true,
+    }));
+    app
+}
+
+fn verdict_event(id: ArticleId) -> Action {
+    Action::Feed(FeedMsg::Event(crate::daemon::protocol::Event {
+        seq: id,
+        at_ms: 0,
+        kind: crate::daemon::protocol::EventKind::Verdict {
+            verdict: crate::engine::Verdict {
+                file: format!("f{id}.txt"),
+                id: Some(id),
+                status: Status::Unique,
+                title: String::new(),
+                matched: None,
+                reason: None,
+            },
+        },
+    }))
+}
+
+#[test]
+fn new_arrivals_never_move_the_selection() {
+    let mut app = showing(10);
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Down);
+    assert_eq!(app.list.selected_id(), Some(8));
+    let fx = app.update(verdict_event(11));
+    let asked = requests(&fx);
+    assert!(
+        matches!(&asked[..], [FeedRequest::Arrivals { ids, .. }] if ids == &vec![11]),
+        "{asked:?}"
+    );
+    // A second arrival waits for the first answer.
+    assert!(requests(&app.update(verdict_event(12))).is_empty());
+    let gen = app.list.gen;
+    let fx = app.update(Action::Feed(FeedMsg::Arrived {
+        gen,
+        records: vec![rec(11)],
+    }));
+    assert_eq!(app.list.selected_id(), Some(8));
+    assert!(matches!(&requests(&fx)[..], [FeedRequest::Arrivals { ids, .. }] if ids == &vec![12]));
+    app.update(Action::Feed(FeedMsg::Arrived {
+        gen,
+        records: vec![rec(12)],
+    }));
+    assert_eq!(app.list.selected_id(), Some(8));
+    assert_eq!(app.list.rows.front().map(|r| r.id), Some(12));
+}
+
+#[test]
+fn arrivals_away_from_the_top_are_counted_not_shown() {
+    let mut app = showing(10);
+    app.list.at_top = false;
+    assert!(requests(&app.update(verdict_event(11))).is_empty());
+    assert_eq!(app.list.new_above, 1);
+    let fx = cmd(&mut app, Command::Top);
+    assert!(matches!(
+        &requests(&fx)[..],
+        [FeedRequest::Page {
+            kind: PageKind::Top,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn changing_a_filter_reloads_and_drops_pages_asked_for_before() {
+    let mut app = showing(10);
+    let old_gen = app.list.gen;
+    let fx = cmd(&mut app, Command::FilterVerdict);
+    let asked = requests(&fx);
+    let Some(FeedRequest::Page { gen, query, .. }) = asked.first() else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(query.status, Some(Status::Reprint));
+    assert!(app.list.rows.is_empty(), "old rows do not pass the new filter");
+    // A late page from before the change is dropped.
+    app.update(Action::Feed(FeedMsg::Page {
+        gen: old_gen,
+        kind: PageKind::Top,
+        records: vec![rec(1)],
+        reached_top: true,
+        reached_end: true,
+    }));
+    assert!(app.list.rows.is_empty());
+    app.update(Action::Feed(FeedMsg::Page {
+        gen: *gen,
+        kind: PageKind::Top,
+        records: vec![rec(9), rec(6), rec(3)],
+        reached_top: true,
+        reached_end: true,
+    }));
+    assert_eq!(app.list.rows.len(), 3);
+    cmd(&mut app, Command::FilterTriage);
+    assert_eq!(app.filters.triage.as_deref(), Some("new"));
+    assert_eq!(app.filters.status, Some(Status::Reprint));
+    cmd(&mut app, Command::ClearFilters);
+    assert!(app.filters.is_empty());
+}
+
+#[test]
+fn search_is_typed_in_a_prompt_and_asked_of_the_engine() {
+    let mut app = showing(3);
+    cmd(&mut app, Command::Search);
+    for c in "humala".chars() {
+        app.update(Action::Prompt(PromptInput::Char(c)));
+    }
+    let fx = app.update(Action::Prompt(PromptInput::Submit));
+    let asked = requests(&fx);
+    assert!(
+        matches!(&asked[..], [FeedRequest::Page { query, .. }] if query.text.as_deref() == Some("humala")),
+        "{asked:?}"
+    );
+    assert!(app.prompt.is_none());
+    // Esc on the list clears the search.
+    let fx = cmd(&mut app, Command::Back);
+    assert!(matches!(&requests(&fx)[..], [FeedRequest::Page { query, .. }] if query.text.is_none()));
+}
+
+#[test]
+fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
+    let mut app = showing(5);
+    cmd(&mut app, Command::Mark); // 5, moves to 4
+    cmd(&mut app, Command::Down); // 3
+    cmd(&mut app, Command::Mark); // 3, moves to 2
+    assert_eq!(app.marks.len(), 2);
+    let fx = cmd(&mut app, Command::Spike);
+    let asked = requests(&fx);
+    let Some(FeedRequest::Triage { ids, action, undo }) = asked.first() else {
+        panic!("{asked:?}")
+    };
+    assert_eq!((ids.clone(), action.clone(), *undo), (vec![3, 5], TriageAction::Spiked, false));
+    assert!(app.marks.is_empty(), "marks are used up");
+    // Nothing to undo until the engine confirms.
+    assert!(requests(&cmd(&mut app, Command::Undo)).is_empty());
+    let spiked = |id| {
+        let mut r = rec(id);
+        r.triage = Triage {
+            state: "spiked".into(),
+            by: Some("ed".into()),
+            at_ms: Some(1),
+            note: None,
+        };
+        r
+    };
+    app.update(Action::Feed(FeedMsg::Triaged {
+        records: vec![spiked(3), spiked(5)],
+        undo: false,
+    }));
+    assert_eq!(app.list.rows[0].triage.state, "spiked");
+    let asked = requests(&cmd(&mut app, Command::Undo));
+    assert_eq!(
+        asked,
+        vec![FeedRequest::Triage {
+            ids: vec![3, 5],
+            action: TriageAction::New,
+            undo: true
+        }]
+    );
+}
+
+#[test]
+fn one_article_is_triaged_when_none_is_marked() {
+    let mut app = showing(4);
+    cmd(&mut app, Command::Down);
+    let asked = requests(&cmd(&mut app, Command::Pick));
+    assert!(matches!(&asked[..], [FeedRequest::Triage { ids, .. }] if ids == &vec![3]));
+    cmd(&mut app, Command::ReprintOf);
+    for c in "#1".chars() {
+        app.update(Action::Prompt(PromptInput::Char(c)));
+    }
+    let asked = requests(&app.update(Action::Prompt(PromptInput::Submit)));
+    assert!(matches!(
+        &asked[..],
+        [FeedRequest::Triage { action: TriageAction::ReprintOf { other: 1 }, .. }]
+    ));
+}
+
+#[test]
+fn a_lost_connection_keeps_the_list_and_says_so() {
+    let mut app = showing(4);
+    app.update(Action::Feed(FeedMsg::Lost {
+        reason: "the daemon closed the connection".into(),
+    }));
+    assert!(app.conn.lost.is_some());
+    assert_eq!(app.list.rows.len(), 4);
+    let fx = app.update(Action::Feed(FeedMsg::Connected {
+        mode: Mode::Daemon,
+        inbox: "watch".into(),
+        you: "ed".into(),
+    }));
+    assert!(app.conn.lost.is_none());
+    assert_eq!(app.list.rows.len(), 4, "nothing reloads: the event log catches up");
+    assert!(requests(&fx).iter().all(|r| matches!(r, FeedRequest::Stats)));
+}
+
+#[test]
+fn the_window_asks_for_older_pages_and_stays_bounded() {
+    let mut app = showing(0);
+    let gen = app.list.gen;
+    let total = 20 * PAGE as u64;
+    let page_below = |after: u64| -> Vec<ArticleRecord> {
+        (after.saturating_sub(PAGE as u64)..after).rev().filter(|&i| i > 0).map(rec).collect()
+    };
+    app.list.rows = page_below(total + 1).into();
+    app.list.at_end = false;
+    for _ in 0..(total - 1) {
+        let fx = cmd(&mut app, Command::Down);
+        for r in requests(&fx) {
+            if let FeedRequest::Page { kind: PageKind::Older { after }, .. } = r {
+                let records = page_below(after);
+                app.update(Action::Feed(FeedMsg::Page {
+                    gen,
+                    kind: PageKind::Older { after },
+                    reached_end: records.len() < PAGE,
+                    records,
+                    reached_top: false,
+                }));
+            }
+        }
+        assert!(app.list.rows.len() <= list::WINDOW_MAX);
+    }
+    assert_eq!(app.list.selected_id(), Some(1));
+    assert!(app.list.at_end && !app.list.at_top);
+}

@@ -1,0 +1,123 @@
+//! The help overlay: the keys of the current view, from the live key map (so rebound keys show
+//! as bound), in two columns when the terminal is wide enough.
+
+use super::format::fit;
+use crate::tui::action::Command;
+use crate::tui::app::{App, View};
+use crate::tui::theme::Theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+const READING: [Command; 20] = [
+    Command::Down,
+    Command::Up,
+    Command::PageDown,
+    Command::PageUp,
+    Command::Top,
+    Command::Bottom,
+    Command::NextPane,
+    Command::Back,
+    Command::Compare,
+    Command::Story,
+    Command::Pick,
+    Command::Spike,
+    Command::Reset,
+    Command::NotReprint,
+    Command::ReprintOf,
+    Command::Undo,
+    Command::CopyTitle,
+    Command::CopyUrl,
+    Command::CopyText,
+    Command::Quit,
+];
+
+/// The commands the current view takes, and its name.
+pub fn commands(app: &App) -> (&'static str, Vec<Command>) {
+    match app.views.last() {
+        None => ("incoming list", Command::ALL.to_vec()),
+        Some(View::Detail(_)) => (
+            "article",
+            READING
+                .into_iter()
+                .filter(|c| *c != Command::NextPane)
+                .collect(),
+        ),
+        Some(View::Compare(_)) => ("compare", READING.to_vec()),
+        Some(View::Story(_)) => (
+            "story",
+            READING
+                .into_iter()
+                .filter(|c| *c != Command::NextPane && *c != Command::Story)
+                .chain([Command::Open, Command::Mark])
+                .collect(),
+        ),
+    }
+}
+
+/// Draws the overlay over `area`; returns the scroll, clamped.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize, theme: &Theme) -> usize {
+    let (name, commands) = commands(app);
+    let width = area.width.min(100);
+    let inner_w = usize::from(width.saturating_sub(2));
+    let columns = if inner_w >= 76 { 2 } else { 1 };
+    let col_w = inner_w / columns;
+    let key_w = 13.min(col_w / 3);
+    let entries: Vec<Vec<Span<'static>>> = commands
+        .iter()
+        .map(|&c| {
+            vec![
+                Span::styled(fit(&app.keymap.keys_of(c), key_w), theme.title()),
+                Span::raw("  "),
+                Span::raw(fit(c.describe(), col_w.saturating_sub(key_w + 2))),
+            ]
+        })
+        .collect();
+    let rows = entries.len().div_ceil(columns);
+    let mut lines: Vec<Line<'static>> = (0..rows)
+        .map(|i| {
+            let mut spans = entries[i].clone();
+            // Each entry is exactly a column wide (`fit` pads), so the second column lines up.
+            if let Some(second) = entries.get(i + rows).filter(|_| columns == 2) {
+                spans.extend(second.iter().cloned());
+            }
+            Line::from(spans)
+        })
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Triage keys act on the marked articles when any are marked.",
+        theme.dim(),
+    ));
+    if app.mouse {
+        lines.push(Line::styled(
+            "Mouse: the wheel scrolls; click selects, click again opens.",
+            theme.dim(),
+        ));
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let max = lines
+        .len()
+        .saturating_sub(usize::from(height.saturating_sub(2)));
+    let scroll = scroll.min(max);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" keys: {name} (esc closes) "),
+            theme.title(),
+        ));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>()).block(block),
+        rect,
+    );
+    scroll
+}
