@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[command(
     name = "copydesk",
     version,
-    about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox"
+    about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
+    after_help = "Without a command, copydesk opens the live triage dashboard: attached to the daemon \
+                  when one serves the database, else running the engine and the inbox watcher itself."
 )]
 pub struct Cli {
     /// Config file (default: ./config.toml when present, else built-in defaults).
