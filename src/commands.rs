@@ -292,32 +292,62 @@ pub fn tail(
     out: &mut impl Write,
 ) -> Result<()> {
     let mut client = Client::connect_or_open(settings)?;
-    let start = match after {
+    let mut last = match after {
         Some(a) => a,
         None => match client.call(Request::Stats)? {
             Response::Stats { stats } => stats.last_seq,
             _ => 0,
         },
     };
-    let sub = client.subscribe(start)?;
-    for e in sub.events {
-        if json {
-            serde_json::to_writer(&mut *out, &e)?;
-            writeln!(out)?;
-        } else {
-            match &e.kind {
-                EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,
-                EventKind::Triage { id, triage, .. } => writeln!(
-                    out,
-                    "{:>6}  triage {} by {}",
-                    format!("#{id}"),
-                    sanitize_line(&triage.state),
-                    sanitize_line(triage.by.as_deref().unwrap_or("?"))
-                )?,
-            }
+    if client.mode() == crate::client::Mode::InProcess {
+        eprintln!(
+            "copydesk: no daemon serves '{}': showing stored events only (start `copydesk serve` to follow new ones)",
+            settings.db.display()
+        );
+        let sub = client.subscribe(last)?;
+        while let Ok(e) = sub
+            .events
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            print_event(&e, json, out)?;
         }
-        out.flush()?;
+        return Ok(());
     }
+    // Like `tail -F`: when the daemon goes away, wait for it and catch up from the last event.
+    loop {
+        let sub = client.subscribe(last)?;
+        for e in sub.events {
+            last = last.max(e.seq);
+            print_event(&e, json, out)?;
+        }
+        eprintln!("copydesk: the daemon went away; waiting for it to come back");
+        client = loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if let Some(remote) = crate::client::Remote::try_connect(&settings.socket_path())? {
+                eprintln!("copydesk: the daemon is back; catching up after event {last}");
+                break Client::Remote(remote);
+            }
+        };
+    }
+}
+
+fn print_event(e: &crate::daemon::protocol::Event, json: bool, out: &mut impl Write) -> Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, e)?;
+        writeln!(out)?;
+    } else {
+        match &e.kind {
+            EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,
+            EventKind::Triage { id, triage, .. } => writeln!(
+                out,
+                "{:>6}  triage {} by {}",
+                format!("#{id}"),
+                sanitize_line(&triage.state),
+                sanitize_line(triage.by.as_deref().unwrap_or("?"))
+            )?,
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 

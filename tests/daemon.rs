@@ -258,3 +258,37 @@ fn a_vanished_inbox_is_reported_and_watched_again_when_it_returns() {
         "{log}"
     );
 }
+
+#[test]
+fn tail_follows_across_a_daemon_restart_without_gaps_or_repeats() {
+    let mut d = Daemon::new("").start();
+    let mut tail = common::bin()
+        .arg("--config")
+        .arg(&d.config)
+        .args(["tail", "--json", "--after", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tail runs");
+    let events = follow(&d.socket(), 0);
+    std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+    next_verdict(&events, WAIT).expect("first verdict");
+    d.kill9();
+    // Arrives while the daemon is down; the restarted daemon ingests it from its listing.
+    std::fs::copy(seed("002"), d.inbox.join("002.txt")).expect("copy");
+    d.spawn();
+    let events = follow(&d.socket(), 1);
+    next_verdict(&events, WAIT).expect("second verdict");
+    std::thread::sleep(Duration::from_millis(2500)); // tail retries once a second
+    let _ = tail.kill();
+    let out = tail.wait_with_output().expect("tail output");
+    let seqs: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["seq"]
+                .as_u64()
+                .expect("seq")
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2], "every event once, in order");
+}
