@@ -95,7 +95,7 @@ impl SimIndex {
 }
 
 /// Inverted index of passage anchors: a sorted base with a bucket directory for O(1) look-ups,
-/// and a small map of recent additions merged into the base when it grows.
+/// and a small map of recent additions merged into the base (linearly, in place) when it fills.
 #[derive(Debug, Default)]
 pub struct AnchorIndex {
     dir_bits: u32,
@@ -107,9 +107,29 @@ pub struct AnchorIndex {
     recent_len: usize,
 }
 
+/// Postings held in the recent map before they are merged into the base. Fixed, so the map stays
+/// small (a few MB) however large the base grows.
+const RECENT_MAX: usize = 1 << 17;
+
 impl AnchorIndex {
     pub fn new() -> AnchorIndex {
         AnchorIndex::default()
+    }
+
+    /// Builds an index from every (anchor, slot) posting at once: one sort, no merging.
+    pub fn bulk(mut entries: Vec<u64>) -> AnchorIndex {
+        entries.sort_unstable();
+        let mut idx = AnchorIndex {
+            base: entries,
+            ..AnchorIndex::default()
+        };
+        idx.rebuild_dir();
+        idx
+    }
+
+    /// A posting as `bulk` takes it.
+    pub fn posting(anchor: u32, slot: u32) -> u64 {
+        u64::from(anchor) << 32 | u64::from(slot)
     }
 
     pub fn len(&self) -> usize {
@@ -120,35 +140,61 @@ impl AnchorIndex {
         self.len() == 0
     }
 
+    /// Bytes held by the index's arrays (for stats and benchmarks).
+    pub fn heap_bytes(&self) -> usize {
+        self.base.capacity() * 8
+            + self.dir.capacity() * 4
+            + self.recent_len * 4
+            + self.recent.len() * 40
+    }
+
     pub fn insert(&mut self, slot: u32, anchors: &[u32]) {
         for &a in anchors {
             self.recent.entry(a).or_default().push(slot);
         }
         self.recent_len += anchors.len();
-        if self.recent_len > (self.base.len() / 8).max(1 << 16) {
+        if self.recent_len >= RECENT_MAX {
             self.compact();
         }
     }
 
-    /// Merges recent additions into the sorted base and rebuilds the directory.
+    /// Merges recent additions into the sorted base, from the back so no second copy of the base
+    /// is needed, and rebuilds the directory.
     pub fn compact(&mut self) {
         if self.recent_len == 0 {
             return;
         }
-        self.base.reserve(self.recent_len);
+        let mut fresh: Vec<u64> = Vec::with_capacity(self.recent_len);
         for (anchor, slots) in self.recent.drain() {
-            self.base.extend(
-                slots
-                    .iter()
-                    .map(|&s| u64::from(anchor) << 32 | u64::from(s)),
-            );
+            fresh.extend(slots.iter().map(|&s| AnchorIndex::posting(anchor, s)));
         }
         self.recent_len = 0;
-        self.base.sort_unstable();
+        fresh.sort_unstable();
+        let (n, m) = (self.base.len(), fresh.len());
+        self.base.reserve_exact(m);
+        self.base.resize(n + m, 0);
+        let (mut i, mut j) = (n, m);
+        for k in (0..n + m).rev() {
+            if j == 0 {
+                break;
+            }
+            if i > 0 && self.base[i - 1] > fresh[j - 1] {
+                self.base[k] = self.base[i - 1];
+                i -= 1;
+            } else {
+                self.base[k] = fresh[j - 1];
+                j -= 1;
+            }
+        }
+        self.rebuild_dir();
+    }
+
+    fn rebuild_dir(&mut self) {
         let want = (self.base.len() / 4).max(256).ilog2().min(24);
         self.dir_bits = want;
         let buckets = 1usize << want;
-        self.dir = vec![0; buckets + 1];
+        self.dir.clear();
+        self.dir.resize(buckets + 1, 0);
         let shift = 32 - want;
         for &e in &self.base {
             self.dir[((e >> 32) as u32 >> shift) as usize + 1] += 1;
@@ -162,23 +208,33 @@ impl AnchorIndex {
         (anchor >> (32 - self.dir_bits)) as usize
     }
 
+    /// How many articles an anchor points at.
+    pub fn count(&self, anchor: u32) -> usize {
+        self.from_base(anchor).len() + self.recent.get(&anchor).map_or(0, Vec::len)
+    }
+
+    fn from_base(&self, anchor: u32) -> &[u64] {
+        if self.base.is_empty() {
+            return &[];
+        }
+        let b = self.bucket(anchor);
+        let range = &self.base[self.dir[b] as usize..self.dir[b + 1] as usize];
+        let start = range.partition_point(|&e| ((e >> 32) as u32) < anchor);
+        let end = start + range[start..].partition_point(|&e| ((e >> 32) as u32) == anchor);
+        &range[start..end]
+    }
+
     /// Calls `f` with the postings of `anchor`, unless there are more than `max_postings`: an
-    /// anchor that common says nothing about any one article.
-    pub fn postings(&self, anchor: u32, max_postings: usize, mut f: impl FnMut(u32)) {
-        let mut from_base: &[u64] = &[];
-        if !self.base.is_empty() {
-            let b = self.bucket(anchor);
-            let range = &self.base[self.dir[b] as usize..self.dir[b + 1] as usize];
-            let start = range.partition_point(|&e| ((e >> 32) as u32) < anchor);
-            let end = start + range[start..].partition_point(|&e| ((e >> 32) as u32) == anchor);
-            from_base = &range[start..end];
-        }
+    /// anchor that common says nothing about any one article. Returns how many there are.
+    pub fn postings(&self, anchor: u32, max_postings: usize, mut f: impl FnMut(u32)) -> usize {
+        let from_base = self.from_base(anchor);
         let recent = self.recent.get(&anchor).map_or(&[][..], Vec::as_slice);
-        if from_base.len() + recent.len() > max_postings {
-            return;
+        let n = from_base.len() + recent.len();
+        if n <= max_postings {
+            from_base.iter().for_each(|&e| f(e as u32));
+            recent.iter().for_each(|&s| f(s));
         }
-        from_base.iter().for_each(|&e| f(e as u32));
-        recent.iter().for_each(|&s| f(s));
+        n
     }
 }
 
@@ -240,18 +296,24 @@ mod tests {
         fn anchor_postings_match_a_scan(entries in prop::collection::vec((0u32..50, any::<u16>()), 0..300),
                                         compact_at in 0usize..300) {
             let mut idx = AnchorIndex::new();
+            let mut bulk = Vec::new();
             for (slot, &(anchor, _)) in entries.iter().enumerate() {
                 if slot == compact_at { idx.compact(); }
                 idx.insert(slot as u32, &[anchor.wrapping_mul(0x9E37_79B9)]);
+                bulk.push(AnchorIndex::posting(anchor.wrapping_mul(0x9E37_79B9), slot as u32));
             }
+            let bulk = AnchorIndex::bulk(bulk);
             for probe in 0u32..50 {
                 let key = probe.wrapping_mul(0x9E37_79B9);
                 let mut got = Vec::new();
                 idx.postings(key, usize::MAX, |s| got.push(s));
                 got.sort_unstable();
+                let mut from_bulk = Vec::new();
+                bulk.postings(key, usize::MAX, |s| from_bulk.push(s));
                 let want: Vec<u32> = entries.iter().enumerate()
                     .filter(|(_, &(a, _))| a == probe).map(|(s, _)| s as u32).collect();
-                prop_assert_eq!(got, want);
+                prop_assert_eq!(&got, &want);
+                prop_assert_eq!(from_bulk, want);
             }
         }
     }

@@ -93,7 +93,10 @@ struct Loaded {
 }
 
 /// Anchors with more postings than this are too common to point at any one story.
-const MAX_POSTINGS: usize = 256;
+const MAX_POSTINGS: usize = 64;
+/// An anchor this rare is evidence on its own; a candidate reached only through commoner ones
+/// (a stock phrase: "said in a statement on") needs two shared anchors to be verified.
+const RARE_POSTINGS: usize = 4;
 
 pub struct Engine {
     settings: Settings,
@@ -146,18 +149,20 @@ impl Engine {
     fn load(&mut self) -> Result<&mut Loaded, EngineError> {
         if self.loaded.is_none() {
             let s = &self.settings;
+            let mut sim = SimIndex::new(s.simhash_max_distance);
+            let mut ids = Vec::new();
+            let mut postings = Vec::new();
+            self.store.for_each_fingerprint(|id, fp| {
+                let slot = sim.push(crate::fingerprint::SimHash(fp.simhash));
+                postings.extend(fp.anchors.iter().map(|&a| AnchorIndex::posting(a, slot)));
+                ids.push(id);
+            })?;
             let mut loaded = Loaded {
-                sim: SimIndex::new(s.simhash_max_distance),
-                anchors: AnchorIndex::new(),
-                ids: Vec::new(),
+                sim,
+                anchors: AnchorIndex::bulk(postings),
+                ids,
                 templates: Templates::new(s.template_window_articles, s.template_min_articles),
             };
-            for (id, fp) in self.store.fingerprints()? {
-                let slot = loaded.sim.push(crate::fingerprint::SimHash(fp.simhash));
-                loaded.anchors.insert(slot, &fp.anchors);
-                loaded.ids.push(id);
-            }
-            loaded.anchors.compact();
             let mut recent = self.store.recent_blocks(s.template_window_articles)?;
             recent.reverse();
             for (id, blocks) in recent {
@@ -418,13 +423,24 @@ impl Engine {
             .into_iter()
             .map(|(s, _)| s)
             .collect();
-        let mut shared: HashMap<u32, u32> = HashMap::new();
+        // Per slot: shared anchors, and whether one of them is rare.
+        let mut shared: HashMap<u32, (u32, bool)> = HashMap::new();
         for &probe in &prep.probes {
-            loaded.anchors.postings(probe, MAX_POSTINGS, |slot| {
-                *shared.entry(slot).or_default() += 1
-            });
+            let mut hits = Vec::new();
+            let n = loaded
+                .anchors
+                .postings(probe, MAX_POSTINGS, |slot| hits.push(slot));
+            for slot in hits {
+                let e = shared.entry(slot).or_default();
+                e.0 += 1;
+                e.1 |= n <= RARE_POSTINGS;
+            }
         }
-        let mut by_count: Vec<(u32, u32)> = shared.into_iter().collect();
+        let mut by_count: Vec<(u32, u32)> = shared
+            .into_iter()
+            .filter(|&(_, (count, rare))| count >= 2 || rare)
+            .map(|(slot, (count, _))| (slot, count))
+            .collect();
         by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (slot, _) in by_count {
             if slots.len() >= max {

@@ -418,9 +418,11 @@ impl Store {
 
     /// Fingerprints of committed articles, oldest first (ids past the last record, left by a
     /// crash between writes, are skipped).
-    pub fn fingerprints(&self) -> Result<Vec<(ArticleId, FpRecord)>, StoreError> {
+    pub fn for_each_fingerprint(
+        &self,
+        mut f: impl FnMut(ArticleId, FpRecord),
+    ) -> Result<(), StoreError> {
         let last = self.next_id()?.saturating_sub(1);
-        let mut out = Vec::with_capacity(self.fps.len());
         for r in self.fps.iter() {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
@@ -429,9 +431,9 @@ impl Store {
             }
             let fp = codec::decode_fp(&v)
                 .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
-            out.push((id, fp));
+            f(id, fp);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Block lists of the newest `n` articles with content, newest first.
