@@ -6,7 +6,7 @@
 //! one copy of the repeated part was quoted.
 
 use crate::fingerprint::SHINGLE_WORDS;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// What two texts share.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +51,7 @@ pub fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> 
 }
 
 fn counts(shingles: &[u64]) -> HashMap<u64, u32> {
-    let mut m = HashMap::with_capacity(shingles.len());
+    let mut m = HashMap::with_capacity_and_hasher(shingles.len(), Default::default());
     for &h in shingles {
         *m.entry(h).or_insert(0) += 1;
     }

@@ -94,8 +94,9 @@ struct Loaded {
 
 /// Anchors with more postings than this are too common to point at any one story.
 const MAX_POSTINGS: usize = 64;
-/// An anchor this rare is evidence on its own; a candidate reached only through commoner ones
-/// (a stock phrase: "said in a statement on") needs two shared anchors to be verified.
+/// An anchor pointing at this many articles or fewer is evidence on its own (weight 1); a
+/// commoner one (a stock phrase: "said in a statement on") weighs `RARE_POSTINGS / postings`,
+/// so a candidate needs a rare shared passage, or many common ones, to be verified.
 const RARE_POSTINGS: usize = 4;
 
 pub struct Engine {
@@ -423,25 +424,21 @@ impl Engine {
             .into_iter()
             .map(|(s, _)| s)
             .collect();
-        // Per slot: shared anchors, and whether one of them is rare.
-        let mut shared: HashMap<u32, (u32, bool)> = HashMap::new();
+        // Per slot: the weight of the anchors it shares with the new story.
+        let mut shared: rustc_hash::FxHashMap<u32, f32> = Default::default();
+        let mut hits = Vec::new();
         for &probe in &prep.probes {
-            let mut hits = Vec::new();
+            hits.clear();
             let n = loaded
                 .anchors
                 .postings(probe, MAX_POSTINGS, |slot| hits.push(slot));
-            for slot in hits {
-                let e = shared.entry(slot).or_default();
-                e.0 += 1;
-                e.1 |= n <= RARE_POSTINGS;
+            let weight = (RARE_POSTINGS as f32 / n.max(1) as f32).min(1.0);
+            for &slot in &hits {
+                *shared.entry(slot).or_default() += weight;
             }
         }
-        let mut by_count: Vec<(u32, u32)> = shared
-            .into_iter()
-            .filter(|&(_, (count, rare))| count >= 2 || rare)
-            .map(|(slot, (count, _))| (slot, count))
-            .collect();
-        by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_count: Vec<(u32, f32)> = shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
+        by_count.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (slot, _) in by_count {
             if slots.len() >= max {
                 break;
