@@ -197,6 +197,9 @@ impl Remote {
         loop {
             match read_line(&mut self.reader)? {
                 Some(ServerLine::Reply { id: got, response }) if got == id => return Ok(response),
+                Some(ServerLine::Reply { id: 0, response }) => {
+                    bail!("the daemon could not read the request: {response:?}")
+                }
                 Some(_) => continue,
                 None => bail!("the daemon closed the connection"),
             }

@@ -292,3 +292,33 @@ fn tail_follows_across_a_daemon_restart_without_gaps_or_repeats() {
         .collect();
     assert_eq!(seqs, [1, 2], "every event once, in order");
 }
+
+#[test]
+fn every_request_works_over_the_socket() {
+    let d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+    for s in ["000", "001"] {
+        std::fs::copy(seed(s), d.inbox.join(format!("{s}.txt"))).expect("copy");
+        next_verdict(&events, WAIT).expect("verdict");
+    }
+    let mut c = d.client();
+    for request in [
+        Request::Show { id: 2 },
+        Request::Compare { id: 2, other: 1 },
+        Request::Story { id: 2 },
+        Request::Stats,
+        Request::List {
+            query: Default::default(),
+        },
+    ] {
+        let r = c.call(request.clone()).expect("answered");
+        assert!(!matches!(r, Response::Error { .. }), "{request:?}: {r:?}");
+    }
+    let out = common::bin()
+        .arg("--config")
+        .arg(&d.config)
+        .args(["show", "2"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("reprint"));
+}

@@ -2,8 +2,8 @@
 //! The same `Request`, `Response` and `Event` values travel in-process, so a client sees no
 //! difference between the two transports.
 //!
-//! On connect the server sends a `Hello` line. Each request line is `{"id": N, ...Request}`; each
-//! reply is `{"id": N, ...Response}`. After a `subscribe` request, event lines
+//! On connect the server sends a `Hello` line. Each request line is `{"req": N, ...Request}`; each
+//! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0). After a `subscribe` request, event lines
 //! `{"event": "verdict" | "triage", "seq": S, ...}` follow as they happen; a client that
 //! reconnects subscribes with `after` set to the last `seq` it saw and first gets what it missed.
 
@@ -13,7 +13,7 @@ use crate::store::{ArticleId, ArticleRecord, Triage};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of the messages below.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first line the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +179,7 @@ pub enum EventKind {
 #[serde(untagged)]
 pub enum ServerLine {
     Reply {
+        #[serde(rename = "req")]
         id: u64,
         #[serde(flatten)]
         response: Response,
@@ -190,6 +191,8 @@ pub enum ServerLine {
 /// A line from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientLine {
+    /// The request's number; named `req` on the wire, apart from requests' own `id` fields.
+    #[serde(rename = "req")]
     pub id: u64,
     #[serde(flatten)]
     pub request: Request,
@@ -218,6 +221,23 @@ mod tests {
             serde_json::from_str::<ClientLine>(&text).expect("parses"),
             line
         );
+    }
+
+    #[test]
+    fn requests_with_an_article_id_round_trip() {
+        for request in [
+            Request::Show { id: 3 },
+            Request::Compare { id: 3, other: 1 },
+            Request::Story { id: 3 },
+        ] {
+            let line = ClientLine { id: 9, request };
+            let text = serde_json::to_string(&line).expect("serialises");
+            assert_eq!(
+                serde_json::from_str::<ClientLine>(&text).expect("parses"),
+                line,
+                "{text}"
+            );
+        }
     }
 
     #[test]

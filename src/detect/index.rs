@@ -210,10 +210,10 @@ impl AnchorIndex {
 
     /// How many articles an anchor points at.
     pub fn count(&self, anchor: u32) -> usize {
-        self.from_base(anchor).len() + self.recent.get(&anchor).map_or(0, Vec::len)
+        self.base_postings(anchor).len() + self.recent.get(&anchor).map_or(0, Vec::len)
     }
 
-    fn from_base(&self, anchor: u32) -> &[u64] {
+    fn base_postings(&self, anchor: u32) -> &[u64] {
         if self.base.is_empty() {
             return &[];
         }
@@ -227,11 +227,11 @@ impl AnchorIndex {
     /// Calls `f` with the postings of `anchor`, unless there are more than `max_postings`: an
     /// anchor that common says nothing about any one article. Returns how many there are.
     pub fn postings(&self, anchor: u32, max_postings: usize, mut f: impl FnMut(u32)) -> usize {
-        let from_base = self.from_base(anchor);
+        let in_base = self.base_postings(anchor);
         let recent = self.recent.get(&anchor).map_or(&[][..], Vec::as_slice);
-        let n = from_base.len() + recent.len();
+        let n = in_base.len() + recent.len();
         if n <= max_postings {
-            from_base.iter().for_each(|&e| f(e as u32));
+            in_base.iter().for_each(|&e| f(e as u32));
             recent.iter().for_each(|&s| f(s));
         }
         n

@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod paging;
 pub mod theme;
 pub mod views;
+pub mod watchdog;
 
 use crate::commands::now_ms;
 use crate::config::Settings;
@@ -64,11 +65,12 @@ pub fn run(settings: &Settings, no_color: bool) -> Result<()> {
     let mut feed = Feed::start(settings.clone(), ToUi::new(tx))?;
     let result = event_loop(&mut app, &theme, &screen, &rx, &feed);
 
+    // The terminal first: the editor gets the shell back while the engine stops.
     stop.store(true, Ordering::SeqCst);
     let _ = reader.join();
-    feed.stop();
     drop(screen);
     drop(hook);
+    feed.stop();
     if PANICKED.load(Ordering::SeqCst) {
         bail!("the dashboard stopped after an internal error (the message above says where); the terminal was restored and the database is intact");
     }

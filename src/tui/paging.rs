@@ -108,7 +108,8 @@ fn oldest(engine: &mut dyn Engine, q: &ListQuery, span: u64) -> Result<Page> {
     let mut last_full: Option<Vec<ArticleRecord>> = None;
     for _ in 0..MAX_PROBES {
         let records = list(engine, q, before, PAGE)?;
-        if records.len() == PAGE {
+        // Ids start at 1: a page that reaches #1 is the oldest, full or not.
+        if records.len() == PAGE && records.last().is_some_and(|r| r.id > 1) {
             before = records.last().map(|r| r.id);
             last_full = Some(records);
             continue;

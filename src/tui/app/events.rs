@@ -13,7 +13,15 @@ const RATE_MEMORY: usize = 10_000;
 
 impl App {
     pub(super) fn on_feed(&mut self, msg: FeedMsg, fx: &mut Vec<Effect>) {
+        if !matches!(msg, FeedMsg::Event(_) | FeedMsg::Waiting { .. }) {
+            self.waiting = None;
+        }
         match msg {
+            FeedMsg::Waiting { what, secs } => {
+                self.waiting = Some(format!(
+                    "the engine has not answered the {what} for {secs} s; still waiting"
+                ));
+            }
             FeedMsg::Connected { mode, inbox, you } => {
                 self.conn.mode = Some(mode);
                 self.conn.inbox = inbox;

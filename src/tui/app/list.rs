@@ -356,10 +356,11 @@ impl ListWindow {
         records: Vec<ArticleRecord>,
         filters: &Filters,
     ) -> Option<FeedRequest> {
-        if gen != self.gen {
-            return None;
-        }
+        // One answer per request, whatever its generation: the next may go.
         self.arrivals_in_flight = false;
+        if gen != self.gen {
+            return self.fetch_arrivals(filters);
+        }
         if self.at_top {
             let keep_view = self.offset > 0;
             self.prepend(records, keep_view);

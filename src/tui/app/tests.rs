@@ -2,8 +2,11 @@
 //! feed's answers are given by hand.
 
 use super::*;
+use crate::daemon::protocol::TriageAction;
 use crate::detect::Status;
+use crate::store::ArticleRecord;
 use crate::store::Triage;
+use crate::tui::action::PromptInput;
 use crate::tui::feed::{FeedMsg, PageKind};
 use crate::tui::paging::PAGE;
 
@@ -11,7 +14,11 @@ fn rec(id: ArticleId) -> ArticleRecord {
     ArticleRecord {
         id,
         file: format!("f{id}.txt"),
-        status: if id % 3 == 0 { Status::Reprint } else { Status::Unique },
+        status: if id % 3 == 0 {
+            Status::Reprint
+        } else {
+            Status::Unique
+        },
         title: format!("Title {id}"),
         matched: None,
         reason: None,
@@ -137,7 +144,10 @@ fn changing_a_filter_reloads_and_drops_pages_asked_for_before() {
         panic!("{asked:?}")
     };
     assert_eq!(query.status, Some(Status::Reprint));
-    assert!(app.list.rows.is_empty(), "old rows do not pass the new filter");
+    assert!(
+        app.list.rows.is_empty(),
+        "old rows do not pass the new filter"
+    );
     // A late page from before the change is dropped.
     app.update(Action::Feed(FeedMsg::Page {
         gen: old_gen,
@@ -178,7 +188,9 @@ fn search_is_typed_in_a_prompt_and_asked_of_the_engine() {
     assert!(app.prompt.is_none());
     // Esc on the list clears the search.
     let fx = cmd(&mut app, Command::Back);
-    assert!(matches!(&requests(&fx)[..], [FeedRequest::Page { query, .. }] if query.text.is_none()));
+    assert!(
+        matches!(&requests(&fx)[..], [FeedRequest::Page { query, .. }] if query.text.is_none())
+    );
 }
 
 #[test]
@@ -193,7 +205,10 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
     let Some(FeedRequest::Triage { ids, action, undo }) = asked.first() else {
         panic!("{asked:?}")
     };
-    assert_eq!((ids.clone(), action.clone(), *undo), (vec![3, 5], TriageAction::Spiked, false));
+    assert_eq!(
+        (ids.clone(), action.clone(), *undo),
+        (vec![3, 5], TriageAction::Spiked, false)
+    );
     assert!(app.marks.is_empty(), "marks are used up");
     // Nothing to undo until the engine confirms.
     assert!(requests(&cmd(&mut app, Command::Undo)).is_empty());
@@ -236,7 +251,10 @@ fn one_article_is_triaged_when_none_is_marked() {
     let asked = requests(&app.update(Action::Prompt(PromptInput::Submit)));
     assert!(matches!(
         &asked[..],
-        [FeedRequest::Triage { action: TriageAction::ReprintOf { other: 1 }, .. }]
+        [FeedRequest::Triage {
+            action: TriageAction::ReprintOf { other: 1 },
+            ..
+        }]
     ));
 }
 
@@ -254,8 +272,14 @@ fn a_lost_connection_keeps_the_list_and_says_so() {
         you: "ed".into(),
     }));
     assert!(app.conn.lost.is_none());
-    assert_eq!(app.list.rows.len(), 4, "nothing reloads: the event log catches up");
-    assert!(requests(&fx).iter().all(|r| matches!(r, FeedRequest::Stats)));
+    assert_eq!(
+        app.list.rows.len(),
+        4,
+        "nothing reloads: the event log catches up"
+    );
+    assert!(requests(&fx)
+        .iter()
+        .all(|r| matches!(r, FeedRequest::Stats)));
 }
 
 #[test]
@@ -264,14 +288,22 @@ fn the_window_asks_for_older_pages_and_stays_bounded() {
     let gen = app.list.gen;
     let total = 20 * PAGE as u64;
     let page_below = |after: u64| -> Vec<ArticleRecord> {
-        (after.saturating_sub(PAGE as u64)..after).rev().filter(|&i| i > 0).map(rec).collect()
+        (after.saturating_sub(PAGE as u64)..after)
+            .rev()
+            .filter(|&i| i > 0)
+            .map(rec)
+            .collect()
     };
     app.list.rows = page_below(total + 1).into();
     app.list.at_end = false;
     for _ in 0..(total - 1) {
         let fx = cmd(&mut app, Command::Down);
         for r in requests(&fx) {
-            if let FeedRequest::Page { kind: PageKind::Older { after }, .. } = r {
+            if let FeedRequest::Page {
+                kind: PageKind::Older { after },
+                ..
+            } = r
+            {
                 let records = page_below(after);
                 app.update(Action::Feed(FeedMsg::Page {
                     gen,

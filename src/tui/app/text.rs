@@ -171,7 +171,12 @@ impl Writer {
         if self.open == Some(mark) {
             self.flush_space(mark);
         } else {
+            let replaced = self.open == Some(Mark::Removed) && mark == Mark::Added;
             self.close();
+            if replaced {
+                // `[-old-]{+new+} next`: the new words bring their own space.
+                self.space.clear();
+            }
             self.flush_space(Mark::Plain);
             match mark {
                 Mark::Removed => push(self.last(), "[-", Mark::Marker),

@@ -21,13 +21,13 @@ pub fn badge(r: &ArticleRecord) -> String {
 /// The triage state and who set it: "spiked by ana", "new".
 pub fn triage_label(r: &ArticleRecord) -> String {
     let state = if r.triage.state.is_empty() {
-        "new"
+        "new".to_owned()
     } else {
-        r.triage.state.as_str()
+        sanitize_line(&r.triage.state)
     };
     match &r.triage.by {
         Some(by) => format!("{state} by {}", sanitize_line(by)),
-        None => state.to_owned(),
+        None => state,
     }
 }
 

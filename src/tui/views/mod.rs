@@ -127,3 +127,96 @@ pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, sc
     let visible: Vec<Line<'static>> = lines.into_iter().skip(*scroll).take(height).collect();
     frame.render_widget(Paragraph::new(visible), area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Status;
+    use crate::engine::Detail;
+    use crate::store::{ArticleRecord, MatchRef, Triage};
+    use crate::tui::action::{Action, Command};
+    use crate::tui::feed::{FeedMsg, PageKind};
+    use crate::tui::keymap::Keymap;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    const HOSTILE: &str =
+        "A\u{1b}]0;pwned\u{7}B\u{1b}[31mC\u{202e}D\u{9b}2JE\u{1b}]52;c;ZXZpbA==\u{7}F\tG";
+
+    fn hostile_record() -> ArticleRecord {
+        ArticleRecord {
+            id: 2,
+            file: format!("/in/{HOSTILE}.txt"),
+            status: Status::Rejected,
+            title: HOSTILE.into(),
+            matched: Some(MatchRef {
+                id: 1,
+                file: HOSTILE.into(),
+                similarity: 0.5,
+            }),
+            reason: Some(HOSTILE.into()),
+            story: 2,
+            source: Some(HOSTILE.into()),
+            url: Some(HOSTILE.into()),
+            published: Some(HOSTILE.into()),
+            words: 1,
+            size: 1,
+            ingested_ms: 0,
+            triage: Triage {
+                state: HOSTILE.into(),
+                by: Some(HOSTILE.into()),
+                at_ms: Some(0),
+                note: Some(HOSTILE.into()),
+            },
+        }
+    }
+
+    fn assert_clean(t: &Terminal<TestBackend>) {
+        for cell in t.backend().buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)),
+                "a raw character reached the screen: {:?}",
+                cell.symbol()
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_from_an_article_reaches_the_terminal_raw() {
+        let mut app = App::new(Keymap::default(), 0);
+        app.update(Action::Feed(FeedMsg::Connected {
+            mode: crate::client::Mode::InProcess,
+            inbox: HOSTILE.into(),
+            you: HOSTILE.into(),
+        }));
+        let gen = app.list.gen;
+        app.update(Action::Feed(FeedMsg::Page {
+            gen,
+            kind: PageKind::Top,
+            records: vec![hostile_record()],
+            reached_top: true,
+            reached_end: true,
+        }));
+        let detail = Detail {
+            record: hostile_record(),
+            paragraphs: vec![HOSTILE.into(), format!("{HOSTILE}\n{HOSTILE}")],
+        };
+        app.update(Action::Feed(FeedMsg::Detail(Box::new(detail.clone()))));
+        app.last_error = Some(HOSTILE.into());
+        let theme = Theme::new(true);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+            t.draw(|f| draw(f, &mut app, &theme)).expect("draws");
+            assert_clean(&t);
+        }
+        app.update(Action::Command(Command::Open));
+        app.update(Action::Feed(FeedMsg::Detail(Box::new(detail))));
+        let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| draw(f, &mut app, &theme)).expect("draws");
+        assert_clean(&t);
+        let screen = t.backend().to_string();
+        assert!(screen.contains("ABCDEF G"), "{screen}");
+    }
+}

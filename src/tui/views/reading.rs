@@ -7,7 +7,7 @@ use super::scrolled;
 use super::wrap::Wrapper;
 use crate::store::ArticleRecord;
 use crate::text::sanitize::sanitize_line;
-use crate::tui::app::text::Para;
+use crate::tui::app::text::{Mark, Para};
 use crate::tui::app::{App, View};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -145,19 +145,16 @@ pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Th
         return;
     };
     let summary = Line::from(vec![
-        Span::styled(format!(" #{} against #{} ", c.id, c.other), theme.title()),
+        Span::styled(format!(" #{} vs #{} ", c.id, c.other), theme.title()),
         Span::raw(format!(
-            "· similarity {}% · {} word(s) removed, {} added · ",
+            "· {}% similar · words only in #{}: {} ",
             (c.similarity * 100.0).round(),
-            diff.removed,
-            diff.added
+            c.other,
+            diff.removed
         )),
-        Span::styled(
-            "[-removed-]",
-            theme.text(crate::tui::app::text::Mark::Removed),
-        ),
-        Span::raw(" "),
-        Span::styled("{+added+}", theme.text(crate::tui::app::text::Mark::Added)),
+        Span::styled("[-…-]", theme.text(Mark::Removed)),
+        Span::raw(format!(", only in #{}: {} ", c.id, diff.added)),
+        Span::styled("{+…+}", theme.text(Mark::Added)),
     ]);
     frame.render_widget(summary, top);
     let name = |r: &Option<ArticleRecord>| {

@@ -41,6 +41,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         app.rate_per_min()
     );
     let (msg, style) = match (&app.conn.lost, &app.last_error, &app.notice) {
+        (None, _, _) if app.waiting.is_some() => (
+            format!(
+                " {} ",
+                app.waiting
+                    .as_deref()
+                    .map(sanitize_line)
+                    .unwrap_or_default()
+            ),
+            theme.error(),
+        ),
         (Some(why), _, _) => (
             format!(" lost: {}; retrying every second ", sanitize_line(why)),
             theme.error(),

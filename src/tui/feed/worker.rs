@@ -1,216 +1,27 @@
-//! The feed: the one thread that talks to the engine for the dashboard. It connects (the daemon's
-//! socket, else an engine, inbox watcher and socket server started in this process), answers the
-//! app's requests, follows the event log, and reconnects every second when the daemon goes away,
-//! catching up from the last event sequence seen. Results go to the UI loop over a channel, so the
-//! UI never waits on the engine. It must not draw or hold UI state.
+//! The feed thread: connects (the daemon's socket, else an engine, inbox watcher and socket
+//! server started in this process), answers the app's requests one at a time (collapsing bursts),
+//! follows the event log, and reconnects every second when the daemon goes away, catching up from
+//! the last event sequence seen. Must not draw or hold UI state.
 
-use super::action::Input;
-use super::paging;
+use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
 use crate::client::{current_user, Client, Mode, Remote};
 use crate::config::Settings;
-use crate::daemon::protocol::{Comparison, Event, ListQuery, Request, Response, TriageAction};
+use crate::daemon::protocol::{ClientLine, Request, Response};
 use crate::daemon::runtime::Runtime;
 use crate::engine::service::EngineGone;
-use crate::engine::{Detail, Stats};
-use crate::store::{ArticleId, ArticleRecord};
+use crate::tui::watchdog::Watchdog;
 use anyhow::{anyhow, Result};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// How often a lost connection is tried again.
-pub const RETRY: Duration = Duration::from_secs(1);
-
-/// Which part of the list a page request fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageKind {
-    /// The newest articles (a fresh list).
-    Top,
-    /// Older than the window's last row.
-    Older { after: ArticleId },
-    /// Newer than the window's first row; `span` guesses how many ids hold a page of them.
-    Newer { first: ArticleId, span: u64 },
-    /// The oldest articles (`G`).
-    Oldest { span: u64 },
-}
-
-/// What the app asks of the engine.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FeedRequest {
-    /// A page of the list; `gen` names the filters it was asked under.
-    Page {
-        gen: u64,
-        kind: PageKind,
-        query: ListQuery,
-    },
-    /// Records of newly arrived articles that pass `query`.
-    Arrivals {
-        gen: u64,
-        ids: Vec<ArticleId>,
-        query: ListQuery,
-    },
-    Show {
-        id: ArticleId,
-    },
-    Compare {
-        id: ArticleId,
-        other: ArticleId,
-    },
-    Story {
-        id: ArticleId,
-    },
-    Stats,
-    Triage {
-        ids: Vec<ArticleId>,
-        action: TriageAction,
-        undo: bool,
-    },
-}
-
-impl FeedRequest {
-    /// Requests with the same slot replace each other when several wait: only the latest
-    /// listing, article or count is worth fetching. Triage changes never collapse.
-    fn slot(&self) -> Option<u8> {
-        match self {
-            FeedRequest::Page { .. } => Some(0),
-            FeedRequest::Show { .. } => Some(1),
-            FeedRequest::Compare { .. } => Some(2),
-            FeedRequest::Story { .. } => Some(3),
-            FeedRequest::Stats => Some(4),
-            FeedRequest::Arrivals { .. } | FeedRequest::Triage { .. } => None,
-        }
-    }
-}
-
-/// What the feed tells the app.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FeedMsg {
-    Connected {
-        mode: Mode,
-        inbox: String,
-        you: String,
-    },
-    /// The connection is gone; the feed is trying again.
-    Lost {
-        reason: String,
-    },
-    Page {
-        gen: u64,
-        kind: PageKind,
-        records: Vec<ArticleRecord>,
-        /// The page reaches the newest matching article.
-        reached_top: bool,
-        /// The page reaches the oldest matching article.
-        reached_end: bool,
-    },
-    Arrived {
-        gen: u64,
-        records: Vec<ArticleRecord>,
-    },
-    Detail(Box<Detail>),
-    Comparison(Box<Comparison>),
-    Story {
-        id: ArticleId,
-        records: Vec<ArticleRecord>,
-    },
-    Stats(Stats),
-    Triaged {
-        records: Vec<ArticleRecord>,
-        undo: bool,
-    },
-    Event(Event),
-    /// A problem the in-process inbox reported.
-    Report(String),
-    /// A request failed.
-    Failed {
-        request: Box<FeedRequest>,
-        message: String,
-    },
-}
-
-/// Anything that answers engine requests: the real `Client`, either transport.
-pub trait Engine {
-    fn call(&mut self, request: Request) -> Result<Response>;
-}
-
-impl Engine for Client {
-    fn call(&mut self, request: Request) -> Result<Response> {
-        Client::call(self, request)
-    }
-}
-
-/// Runs one request to completion.
-pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg> {
-    Ok(match request {
-        FeedRequest::Page { gen, kind, query } => {
-            let page = paging::fetch(engine, &kind, &query)?;
-            FeedMsg::Page {
-                gen,
-                kind,
-                records: page.records,
-                reached_top: page.reached_top,
-                reached_end: page.reached_end,
-            }
-        }
-        FeedRequest::Arrivals { gen, ids, query } => FeedMsg::Arrived {
-            gen,
-            records: paging::arrivals(engine, &ids, &query)?,
-        },
-        FeedRequest::Show { id } => match engine.call(Request::Show { id })? {
-            Response::Detail { detail } => FeedMsg::Detail(detail),
-            other => return Err(unexpected(&other)),
-        },
-        FeedRequest::Compare { id, other } => match engine.call(Request::Compare { id, other })? {
-            Response::Comparison { comparison } => FeedMsg::Comparison(comparison),
-            other => return Err(unexpected(&other)),
-        },
-        FeedRequest::Story { id } => match engine.call(Request::Story { id })? {
-            Response::Records { records } => FeedMsg::Story { id, records },
-            other => return Err(unexpected(&other)),
-        },
-        FeedRequest::Stats => match engine.call(Request::Stats)? {
-            Response::Stats { stats } => FeedMsg::Stats(stats),
-            other => return Err(unexpected(&other)),
-        },
-        FeedRequest::Triage { ids, action, undo } => {
-            match engine.call(Request::Triage {
-                ids,
-                action,
-                note: None,
-            })? {
-                Response::Triaged { records } => FeedMsg::Triaged { records, undo },
-                other => return Err(unexpected(&other)),
-            }
-        }
-    })
-}
-
-pub fn unexpected(r: &Response) -> anyhow::Error {
-    anyhow!("the engine answered with something unexpected: {r:?}")
-}
 
 /// Whether an error means the connection itself is gone (as opposed to a refused request).
 fn is_disconnect(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>().is_some() || c.downcast_ref::<EngineGone>().is_some()
     }) || e.to_string().contains("closed the connection")
-}
-
-/// Where the feed's messages go: the UI loop's channel.
-#[derive(Clone)]
-pub struct ToUi(Sender<Input>);
-
-impl ToUi {
-    pub fn new(tx: Sender<Input>) -> ToUi {
-        ToUi(tx)
-    }
-
-    /// False when the UI has gone.
-    fn send(&self, msg: FeedMsg) -> bool {
-        self.0.send(Input::Feed(msg)).is_ok()
-    }
 }
 
 enum Cmd {
@@ -224,19 +35,43 @@ enum Cmd {
 pub struct Feed {
     tx: Sender<Cmd>,
     thread: Option<JoinHandle<()>>,
+    /// Says when the worker has finished.
+    done: Receiver<()>,
+    /// Set while the worker runs an engine of its own, which must stop in full before exit.
+    owns_engine: Arc<AtomicBool>,
+}
+
+/// How long quitting waits for a feed that is stuck on a daemon that does not answer.
+const STOP_WAIT: Duration = Duration::from_secs(3);
+
+/// Sends on drop: the worker has finished, however it ended.
+struct Done(Sender<()>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 impl Feed {
     /// Starts the feed thread; it connects on its own and says `Connected` when it has.
     pub fn start(settings: Settings, ui: ToUi) -> Result<Feed> {
         let (tx, rx) = mpsc::channel();
+        let (done_tx, done) = mpsc::channel();
+        let owns_engine = Arc::new(AtomicBool::new(false));
         let own = tx.clone();
+        let owns = owns_engine.clone();
         let thread = std::thread::Builder::new()
             .name("dashboard-feed".into())
-            .spawn(move || Worker::new(settings, ui, own).run(&rx))?;
+            .spawn(move || {
+                let _done = Done(done_tx);
+                Worker::new(settings, ui, own, owns).run(&rx);
+            })?;
         Ok(Feed {
             tx,
             thread: Some(thread),
+            done,
+            owns_engine,
         })
     }
 
@@ -244,10 +79,14 @@ impl Feed {
         let _ = self.tx.send(Cmd::Request(request));
     }
 
-    /// Stops the feed and, when it started one, the in-process engine (durably, in order).
+    /// Stops the feed and, when it started one, the in-process engine (durably, in order). A
+    /// feed stuck waiting on a daemon is left behind after a short wait: the process is ending.
     pub fn stop(&mut self) {
         let _ = self.tx.send(Cmd::Shutdown);
-        if let Some(t) = self.thread.take() {
+        let Some(t) = self.thread.take() else {
+            return;
+        };
+        if self.owns_engine.load(Ordering::SeqCst) || self.done.recv_timeout(STOP_WAIT).is_ok() {
             let _ = t.join();
         }
     }
@@ -269,6 +108,10 @@ struct Worker {
     /// the daemon again (starting an engine here would lock it out of its database).
     mode: Option<Mode>,
     last_seq: Arc<AtomicU64>,
+    owns_engine: Arc<AtomicBool>,
+    watchdog: Watchdog,
+    /// Whether requests naming an article by id survive the socket (see `Guarded`).
+    by_id_safe: bool,
     /// Numbers connections, so the event thread of an old one neither forwards nor closes.
     conn: Arc<AtomicU64>,
     next_try: Instant,
@@ -276,9 +119,11 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(settings: Settings, ui: ToUi, own: Sender<Cmd>) -> Worker {
+    fn new(settings: Settings, ui: ToUi, own: Sender<Cmd>, owns_engine: Arc<AtomicBool>) -> Worker {
         Worker {
             settings,
+            watchdog: Watchdog::start(ui.clone()),
+            owns_engine,
             ui,
             own,
             client: None,
@@ -286,6 +131,7 @@ impl Worker {
             mode: None,
             last_seq: Arc::new(AtomicU64::new(0)),
             conn: Arc::new(AtomicU64::new(0)),
+            by_id_safe: article_ids_survive_the_wire(),
             next_try: Instant::now(),
             lost_said: false,
         }
@@ -338,7 +184,14 @@ impl Worker {
             });
             return;
         };
-        match execute(client, (*request).clone()) {
+        self.watchdog.begin(describe(&request));
+        let mut engine = Guarded {
+            client,
+            by_id_safe: self.by_id_safe,
+        };
+        let result = execute(&mut engine, (*request).clone());
+        self.watchdog.end();
+        match result {
             Ok(msg) => {
                 let _ = self.ui.send(msg);
             }
@@ -409,6 +262,7 @@ impl Worker {
             None => {
                 if self.runtime.is_none() {
                     self.runtime = Some(Runtime::start(&self.settings)?);
+                    self.owns_engine.store(true, Ordering::SeqCst);
                 }
                 let handle = self
                     .runtime
@@ -456,6 +310,43 @@ impl Worker {
     }
 }
 
+/// A client that refuses, over the socket, the requests that name an article by `id` when the
+/// wire format cannot carry them: in protocol 1 the request line's own `id` and the article's
+/// share one JSON object, the daemon cannot read the line, and its answer (to request 0) never
+/// reaches the waiting caller, which would hang the feed for good. Refused, they fail at once
+/// and the rest of the dashboard (list, triage, counts, events) keeps working.
+struct Guarded<'a> {
+    client: &'a mut Client,
+    by_id_safe: bool,
+}
+
+impl super::Engine for Guarded<'_> {
+    fn call(&mut self, request: Request) -> Result<Response> {
+        let by_id = matches!(
+            request,
+            Request::Show { .. } | Request::Compare { .. } | Request::Story { .. }
+        );
+        if by_id && !self.by_id_safe && self.client.mode() == Mode::Daemon {
+            anyhow::bail!(
+                "this daemon's protocol cannot carry article requests (the request id and the article id collide); the list, triage and counts still work, and a dashboard without a daemon shows articles in full"
+            );
+        }
+        self.client.call(request)
+    }
+}
+
+/// Whether a request naming an article by id comes back intact from its JSON line.
+pub fn article_ids_survive_the_wire() -> bool {
+    let line = ClientLine {
+        id: 1,
+        request: Request::Show { id: 2 },
+    };
+    serde_json::to_string(&line)
+        .ok()
+        .and_then(|text| serde_json::from_str::<ClientLine>(&text).ok())
+        .is_some_and(|back| back == line)
+}
+
 /// Keeps the order of requests but only the latest of each slot.
 fn collapse(batch: Vec<FeedRequest>) -> Vec<FeedRequest> {
     let mut out: Vec<FeedRequest> = Vec::with_capacity(batch.len());
@@ -488,6 +379,8 @@ fn describe(r: &FeedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::protocol::{ListQuery, TriageAction};
+    use crate::tui::feed::PageKind;
 
     #[test]
     fn bursts_collapse_to_the_latest_of_each_kind_in_order() {

@@ -1,0 +1,172 @@
+//! Batch ingest throughput, end to end: N distinct synthetic ~5 KB articles through
+//! `Engine::ingest` into a fresh temporary database, B per call (each call durable on return).
+//! Reports articles/s and the database size. For where the time goes, see `bench_phases`.
+//!
+//! `cargo run --release --example bench_ingest -- [--articles 20000] [--batch 1000]
+//!  [--stock 0.1] [--seed N] [--show-article]`
+
+#[path = "../benches/support/synth.rs"]
+mod synth;
+
+use copydesk::config::Settings;
+use copydesk::detect::Status;
+use copydesk::engine::{Engine, Input};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use synth::{check_flags, flag, quantile, Corpus, CorpusSpec};
+
+const TARGET_ARTICLES_PER_S: f64 = 10_000.0;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    check_flags(
+        &args,
+        &[
+            "--articles",
+            "--batch",
+            "--stock",
+            "--seed",
+            "--show-article",
+        ],
+    )?;
+    let n: usize = flag(&args, "--articles", 20_000)?;
+    let batch: usize = flag(&args, "--batch", 1_000)?;
+    let spec = CorpusSpec {
+        seed: flag(&args, "--seed", CorpusSpec::default().seed)?,
+        stock_rate: flag(&args, "--stock", CorpusSpec::default().stock_rate)?,
+        ..CorpusSpec::default()
+    };
+    let corpus = Corpus::new(spec);
+    if args.iter().any(|a| a == "--show-article") {
+        print!("{}", corpus.article(0));
+        return Ok(());
+    }
+
+    let t = Instant::now();
+    let inputs: Vec<Input> = (0..n as u64).map(|i| corpus.input(i)).collect();
+    let bytes: u64 = inputs
+        .iter()
+        .filter_map(|i| i.data.as_ref().ok())
+        .map(|d| d.size)
+        .sum();
+    println!(
+        "generated {n} articles, mean {:.0} bytes, in {:.2} s (not timed below)",
+        bytes as f64 / n.max(1) as f64,
+        t.elapsed().as_secs_f64()
+    );
+
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        db: dir.path().join("db"),
+        ..Settings::default()
+    };
+    let t = Instant::now();
+    let mut engine = Engine::open(settings)?;
+    let open = t.elapsed();
+
+    let mut statuses: BTreeMap<Status, usize> = BTreeMap::new();
+    let mut batches: Vec<Duration> = Vec::new();
+    let start = Instant::now();
+    for chunk in inputs.chunks(batch.max(1)) {
+        let t = Instant::now();
+        let verdicts = engine.ingest(chunk, copydesk::commands::now_ms())?;
+        batches.push(t.elapsed());
+        for v in verdicts {
+            *statuses.entry(v.status).or_default() += 1;
+        }
+    }
+    let total = start.elapsed().as_secs_f64();
+    drop(engine);
+    let run = Run {
+        articles: n,
+        batch,
+        stock: corpus.spec().stock_rate,
+        open,
+        batches,
+        total,
+        db_bytes: dir_bytes(&dir.path().join("db")),
+    };
+    report(&run, &statuses);
+    Ok(())
+}
+
+/// What one run measured.
+struct Run {
+    articles: usize,
+    batch: usize,
+    stock: f64,
+    open: Duration,
+    /// Time of each `Engine::ingest` call, in order.
+    batches: Vec<Duration>,
+    total: f64,
+    db_bytes: u64,
+}
+
+fn report(run: &Run, statuses: &BTreeMap<Status, usize>) {
+    let n = run.articles;
+    let mut sorted = run.batches.clone();
+    sorted.sort_unstable();
+    let ms = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    println!("Engine::open: {:.1} ms", run.open.as_secs_f64() * 1e3);
+    println!(
+        "batches: {} of {}; per batch ms: first {:.1}, median {:.1}, p90 {:.1}, max {:.1}",
+        run.batches.len(),
+        run.batch,
+        ms(run.batches.first().copied()),
+        ms(quantile(&sorted, 0.5)),
+        ms(quantile(&sorted, 0.9)),
+        ms(sorted.last().copied())
+    );
+    let every = (run.batches.len() / 5).max(1);
+    let trend: Vec<String> = run
+        .batches
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0 || i + 1 == run.batches.len())
+        .map(|(i, d)| format!("#{}={:.0}", i + 1, d.as_secs_f64() * 1e3))
+        .collect();
+    println!("batch ms over the run: {}", trend.join(" "));
+    let verdicts: Vec<String> = statuses
+        .iter()
+        .map(|(s, c)| format!("{}={c}", s.as_str()))
+        .collect();
+    println!("verdicts: {}", verdicts.join(" "));
+    println!(
+        "database: {:.1} MB on disk ({:.0} bytes per article)",
+        run.db_bytes as f64 / 1e6,
+        run.db_bytes as f64 / n.max(1) as f64
+    );
+    println!(
+        "total: {:.2} s for {n} articles, durable at the end",
+        run.total
+    );
+    let rate = n as f64 / run.total;
+    println!(
+        "RESULT ingest (stock {}): {rate:.0} articles/s ({n} x ~5 KB, batches of {}) \
+         target >= {TARGET_ARTICLES_PER_S:.0}: {}",
+        run.stock,
+        run.batch,
+        verdict(rate >= TARGET_ARTICLES_PER_S, rate / TARGET_ARTICLES_PER_S)
+    );
+}
+
+/// "met" or "MISSED", with the measured share of the target.
+fn verdict(met: bool, ratio: f64) -> String {
+    let word = if met { "met" } else { "MISSED" };
+    format!("{word} ({:.0} % of target)", ratio * 100.0)
+}
+
+/// Bytes of the regular files under `dir` (what the database takes on disk).
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            Ok(_) => e.metadata().map_or(0, |m| m.len()),
+            Err(_) => 0,
+        })
+        .sum()
+}

@@ -1,0 +1,78 @@
+//! Watches the request the feed has in hand: when the engine has not answered it for a while (a
+//! long scan of a large database, a daemon that stopped answering), the editor is told instead
+//! of being left guessing. Must not touch the request or the connection.
+
+use super::feed::{FeedMsg, ToUi};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long an answer may take before the editor is told.
+pub const SLOW: Duration = Duration::from_secs(3);
+
+#[derive(Default)]
+struct InHand {
+    since: Option<Instant>,
+    what: String,
+    said: bool,
+}
+
+pub struct Watchdog {
+    in_hand: Arc<Mutex<InHand>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub fn start(ui: ToUi) -> Watchdog {
+        let in_hand = Arc::new(Mutex::new(InHand::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (state, done) = (in_hand.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("dashboard-watchdog".into())
+            .spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(250));
+                    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+                    let Some(since) = s.since else { continue };
+                    if !s.said && since.elapsed() >= SLOW {
+                        s.said = true;
+                        ui.send(FeedMsg::Waiting {
+                            what: s.what.clone(),
+                            secs: since.elapsed().as_secs(),
+                        });
+                    }
+                }
+            })
+            .ok();
+        Watchdog {
+            in_hand,
+            stop,
+            thread,
+        }
+    }
+
+    pub fn begin(&self, what: String) {
+        let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
+        *s = InHand {
+            since: Some(Instant::now()),
+            what,
+            said: false,
+        };
+    }
+
+    pub fn end(&self) {
+        let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
+        s.since = None;
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The dashboard end to end: the real binary in a real terminal (tmux, 100x30), on a temporary
+//! inbox holding the seed articles and a temporary database. It waits for the list, looks for
+//! the Humala reprint, opens the help and the compare view, spikes an article, quits, and checks
+//! that the terminal is as the shell left it; and, attached to `copydesk serve`, it keeps its state
+//! when the daemon stops, reconnects when it is back and catches up on what arrived meanwhile.
+//! Skips (and says so) when tmux is not installed.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A tmux server of its own (a unique `-L` socket), killed however the test ends.
+struct Tmux {
+    socket: String,
+}
+
+const SESSION: &str = "e2e";
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", SESSION];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(out.status.success(), "send-keys {keys:?}: {out:?}");
+    }
+
+    /// Sends keys typed as text (no key-name lookup).
+    fn type_text(&self, text: &str) {
+        self.send(&["-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", SESSION]).stdout)
+            .into_owned()
+    }
+
+    fn show(&self, what: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", SESSION, what])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    }
+
+    /// Waits until the screen passes `test`; fails with the screen if it never does.
+    fn wait(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if test(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for {what}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(&format!("'{text}'"), |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn copy_seeds(inbox: &Path) {
+    std::fs::create_dir_all(inbox).expect("inbox");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("watch");
+    for e in std::fs::read_dir(seeds).expect("watch/ ships the seeds") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "txt") {
+            let to = inbox.join(p.file_name().expect("name"));
+            std::fs::write(&to, std::fs::read(&p).expect("seed reads")).expect("seed copies");
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_in_a_real_terminal() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed, so the dashboard's end-to-end test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (inbox, db) = (dir.path().join("inbox"), dir.path().join("db"));
+    copy_seeds(&inbox);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmux = Tmux {
+        socket: format!("copydesk-e2e-{}-{nanos}", std::process::id()),
+    };
+    let cwd = dir.path().display().to_string();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        &cwd,
+        "env",
+        "PS1=e2e$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux starts: {out:?}");
+    tmux.wait_for("e2e$");
+    let command = format!(
+        "{} --db '{}' --inbox '{}'; echo EXITED=$?",
+        env!("CARGO_BIN_EXE_copydesk"),
+        db.display(),
+        inbox.display()
+    );
+    tmux.type_text(&command);
+    tmux.send(&["Enter"]);
+
+    // The seeds arrive through the inbox watcher of the engine the dashboard started.
+    let screen = tmux.wait_for("REPRINT of #");
+    assert!(screen.contains("in-process"), "{screen}");
+    assert_eq!(
+        tmux.show("#{alternate_on}"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+
+    // Reprints only: the Humala reprint is selected and previewed.
+    tmux.send(&["v"]);
+    let screen = tmux.wait_for("verdict:reprint");
+    let screen = if screen.contains("Humala") {
+        screen
+    } else {
+        tmux.wait_for("Humala")
+    };
+    assert!(screen.contains("REPRINT of #"), "{screen}");
+
+    tmux.send(&["?"]);
+    tmux.wait_for("keys: incoming list");
+    tmux.send(&["Escape"]);
+    tmux.wait("the help to close", |s| !s.contains("keys: incoming list"));
+    // A pause after Escape, so the next key is not read as Alt+key.
+    std::thread::sleep(Duration::from_millis(300));
+
+    tmux.send(&["c"]);
+    let screen = tmux.wait_for("copydesk · compare #");
+    assert!(
+        screen.contains("[-") || screen.contains("{+"),
+        "differences are marked:\n{screen}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_for("copydesk · incoming");
+    std::thread::sleep(Duration::from_millis(300));
+
+    tmux.send(&["x"]);
+    tmux.wait_for("spiked by ");
+
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("EXITED=0");
+    assert_eq!(
+        tmux.show("#{alternate_on}"),
+        "0",
+        "the alternate screen is left"
+    );
+    assert!(!screen.contains("copydesk · incoming"), "{screen}");
+    // The terminal is back in cooked mode with the cursor shown.
+    tmux.type_text("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; echo STTY=$((1+1))done");
+    tmux.send(&["Enter"]);
+    // The marker is computed, so the typed command line does not match it.
+    let screen = tmux.wait_for("STTY=2done");
+    let lines: Vec<&str> = screen.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"icanon") && lines.contains(&"echo"),
+        "{screen}"
+    );
+    assert_eq!(tmux.show("#{cursor_flag}"), "1", "the cursor is shown");
+}
+
+/// `copydesk serve` on the test's database, stopped (SIGTERM) on drop.
+struct Daemon(std::process::Child);
+
+impl Daemon {
+    fn start(db: &Path, inbox: &Path) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_copydesk"))
+            .arg("--db")
+            .arg(db)
+            .arg("--inbox")
+            .arg(inbox)
+            .arg("serve")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the daemon starts");
+        let socket = db.join("copydesk.sock");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            assert!(Instant::now() < deadline, "the daemon never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Daemon(child)
+    }
+
+    fn stop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[test]
+fn the_dashboard_follows_a_daemon_that_restarts() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed, so the dashboard's end-to-end test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (inbox, db) = (dir.path().join("inbox"), dir.path().join("db"));
+    copy_seeds(&inbox);
+    let mut daemon = Daemon::start(&db, &inbox);
+    let tmux = Tmux {
+        socket: format!("copydesk-e2e-daemon-{}", std::process::id()),
+    };
+    let cwd = dir.path().display().to_string();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        &cwd,
+        "env",
+        "PS1=e2e$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux starts: {out:?}");
+    tmux.wait_for("e2e$");
+    tmux.type_text(&format!(
+        "{} --db '{}' --inbox '{}'; echo EXITED=$?",
+        env!("CARGO_BIN_EXE_copydesk"),
+        db.display(),
+        inbox.display()
+    ));
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("REPRINT of #");
+    assert!(screen.contains(" daemon │"), "{screen}");
+
+    daemon.stop();
+    let screen = tmux.wait_for("DISCONNECTED");
+    assert!(
+        screen.contains("REPRINT of #"),
+        "the last state stays on screen:\n{screen}"
+    );
+
+    // While it is away, a new article waits in the inbox; the restarted daemon ingests it and
+    // the dashboard catches up from the event log.
+    std::fs::write(
+        inbox.join("zzz_late.txt"),
+        "Harbour fees rise for night arrivals\n\nThe harbour authority announced new fees today for container ships arriving at night, citing the cost of extra pilots and tug crews.\n",
+    )
+    .expect("a new file");
+    let _daemon = Daemon::start(&db, &inbox);
+    tmux.wait_for("Harbour fees rise");
+    let screen = tmux.wait("the connection to come back", |s| {
+        !s.contains("DISCONNECTED")
+    });
+    assert!(screen.contains(" daemon │"), "{screen}");
+    tmux.send(&["q"]);
+    tmux.wait_for("EXITED=0");
+}
