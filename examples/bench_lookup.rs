@@ -4,8 +4,8 @@
 //! process's resident memory from `/proc/self/status`.
 //!
 //! Two index states are measured, both at the full size: "daemon" (the newest `--tail` articles
-//! still in the anchor index's unsorted recent map, as while ingesting) and "loaded" (everything
-//! compacted, as right after `Engine::load`).
+//! inserted one by one, as while ingesting: some of them still in the anchor index's recent
+//! map) and "loaded" (everything merged into the sorted base, as right after `Engine::load`).
 //!
 //! `cargo run --release --example bench_lookup -- [--stored 1000000] [--queries 10000]
 //!  [--tail 50000] [--seed N] [--memory-by-part]`
@@ -67,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_, rss_daemon) = rss_mb().unwrap_or_default();
 
     let mut rng = Rng::new(run.seed ^ 0xA5A5);
-    println!("state 'daemon' ({tail} newest in the recent map), RSS {rss_daemon:.0} MB:");
+    println!("state 'daemon' ({tail} newest inserted one by one), RSS {rss_daemon:.0} MB:");
     let daemon = measure(&index, &shape, &run, &mut rng);
 
     let t = Instant::now();
@@ -102,37 +102,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Builds the index of `run.stored` fingerprints as `Engine::load` does (insert, compact), then
-/// inserts the last `tail` as `Engine::admit` does, leaving them in the recent map.
+/// Builds the index of the first `run.stored - tail` fingerprints as `Engine::load` does (SimHash
+/// tables in slot order, anchor postings sorted once), then inserts the last `tail` one by one
+/// as `Engine::admit` does.
 fn build(run: &Run, shape: &Shape, tail: u32, by_part: bool, rss_before: f64) -> Index {
     let t = Instant::now();
-    let mut index = Index::new(run.max_distance);
     let head = run.stored - tail;
-    if by_part {
-        // One half after the other (the same index as Engine::load's interleaved inserts, in a
-        // different allocation pattern), so that the resident memory of each can be read.
-        index.fill_sim(shape, run.seed, 0, head);
-        let (_, rss_sim) = rss_mb().unwrap_or_default();
-        index.fill_anchors(shape, run.seed, 0, head);
-        index.anchors.compact();
-        let (_, rss_anchors) = rss_mb().unwrap_or_default();
+    let mut index = if by_part {
+        // SimHash half first, then the anchors: the same index as Engine::load's single pass,
+        // in a different allocation pattern, so that the resident memory of each can be read.
+        let mut rss_sim = 0.0;
+        let index = Index::loaded_by_part(shape, run.seed, head, run.max_distance, |_| {
+            rss_sim = rss_mb().unwrap_or_default().1;
+        });
+        let (_, rss_all) = rss_mb().unwrap_or_default();
         println!(
             "resident memory by part: SimIndex + ids {:.0} MB, AnchorIndex {:.0} MB (its \
              postings and directory alone {:.0} MB)",
             rss_sim - rss_before,
-            rss_anchors - rss_sim,
+            rss_all - rss_sim,
             anchor_arrays_mb(&index)
         );
+        index
     } else {
-        index.fill(shape, run.seed, 0, head);
-        index.anchors.compact();
-    }
+        Index::loaded(shape, run.seed, head, run.max_distance)
+    };
     let load = t.elapsed();
     let t = Instant::now();
     index.fill(shape, run.seed, head, run.stored);
     println!(
-        "built {} fingerprints ({} anchor postings): {:.2} s as Engine::load (insert + compact), \
-         then {tail} more inserted in {:.2} s",
+        "built {} fingerprints ({} anchor postings): {:.2} s as Engine::load (SimHash tables, \
+         one sort of all postings), then {tail} more inserted one by one in {:.2} s",
         index.sim.len(),
         index.anchors.len(),
         load.as_secs_f64(),

@@ -4,12 +4,12 @@
 # filed away once). Bounded: it stops by itself. Usage: scripts/soak.sh [FILES] [KILLS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=${1:-3000}
+files=${1:-10000}
 kills=${2:-6}
 cargo build --release --quiet
 bin=$PWD/target/release/copydesk
 work=$(mktemp -d)
-trap 'pkill -9 -f "$work/config.toml" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'cat "$work/cli.log" "$work/serve.log" 2>/dev/null | tail -5; pkill -9 -f "$work/config.toml" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/inbox"
 cat > "$work/config.toml" <<TOML
 [paths]
@@ -46,7 +46,7 @@ while [ "$(find "$work/inbox" -maxdepth 1 -type f | wc -l)" -gt 0 ]; do
   sleep 0.2
 done
 end=$(date +%s.%N)
-stored=$("$bin" --config "$work/config.toml" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
+stored=$("$bin" --config "$work/config.toml" stats --json 2>>"$work/cli.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
 distinct=$("$bin" --config "$work/config.toml" list --json --limit 10000 | python3 -c '
 import json, sys
 files = [json.loads(l)["file"] for l in sys.stdin]

@@ -44,7 +44,19 @@ impl Client {
         if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
             return Ok(Client::Remote(remote));
         }
-        let engine = Engine::open(settings.clone())?;
+        let engine = match Engine::open(settings.clone()) {
+            Ok(e) => e,
+            // Locked: a daemon is starting and not listening yet; give it a moment.
+            Err(e) => {
+                for _ in 0..40 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+                        return Ok(Client::Remote(remote));
+                    }
+                }
+                return Err(e.into());
+            }
+        };
         let service = Service::start(engine);
         Ok(Client::Local {
             handle: service.handle(),

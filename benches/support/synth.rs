@@ -9,12 +9,16 @@ use copydesk::detect::index::{AnchorIndex, SimIndex};
 use copydesk::engine::prepare::prepare;
 use copydesk::engine::Input;
 use copydesk::fingerprint::SimHash;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
 
 /// Target size of an article file in bytes ("a 5 KB article").
 pub const ARTICLE_BYTES: usize = 5_000;
-/// Postings cap of `Engine::candidates` (its private `MAX_POSTINGS`).
-pub const MAX_POSTINGS: usize = 256;
+/// Postings cap of `Engine::candidates` (its private `MAX_POSTINGS`; keep in step).
+pub const MAX_POSTINGS: usize = 64;
+/// `Engine::candidates`' private `RARE_POSTINGS`: an anchor with this many postings or fewer
+/// weighs 1, a commoner one `RARE_POSTINGS / postings` (keep in step).
+pub const RARE_POSTINGS: usize = 4;
 
 /// SplitMix64: small, fast, and good enough for workloads (no `rand` crate needed).
 #[derive(Debug, Clone)]
@@ -419,7 +423,8 @@ impl Index {
         }
     }
 
-    /// Adds slots `from..to` as `Engine::load` and `Engine::admit` do.
+    /// Adds slots `from..to` one by one, as `Engine::admit` does (the anchor index merges its
+    /// recent postings into the base whenever they fill).
     pub fn fill(&mut self, shape: &Shape, seed: u64, from: u32, to: u32) {
         for slot in from..to {
             let (simhash, anchors) = stored_fingerprint(shape, seed, slot);
@@ -429,42 +434,66 @@ impl Index {
         }
     }
 
-    /// The SimHash tables and ids of slots `from..to` (half of `fill`, to weigh each part).
-    pub fn fill_sim(&mut self, shape: &Shape, seed: u64, from: u32, to: u32) {
-        for slot in from..to {
-            let s = self.sim.push(stored_fingerprint(shape, seed, slot).0);
-            self.ids.push(u64::from(s) + 1);
-        }
-    }
-
-    /// The anchor postings of slots `from..to` (the other half of `fill`).
-    pub fn fill_anchors(&mut self, shape: &Shape, seed: u64, from: u32, to: u32) {
-        for slot in from..to {
-            self.anchors
-                .insert(slot, &stored_fingerprint(shape, seed, slot).1);
-        }
-    }
-
-    /// The index after `Engine::load` of `n` stored articles: filled, then compacted.
+    /// The index after `Engine::load` of slots `0..n`: SimHash tables and ids filled in slot
+    /// order while every anchor posting is collected, then the postings sorted once.
     pub fn loaded(shape: &Shape, seed: u64, n: u32, max_distance: u32) -> Index {
         let mut idx = Index::new(max_distance);
-        idx.fill(shape, seed, 0, n);
-        idx.anchors.compact();
+        let mut postings = Vec::new();
+        for slot in 0..n {
+            let (simhash, anchors) = stored_fingerprint(shape, seed, slot);
+            let s = idx.sim.push(simhash);
+            postings.extend(anchors.iter().map(|&a| AnchorIndex::posting(a, s)));
+            idx.ids.push(u64::from(s) + 1);
+        }
+        idx.anchors = AnchorIndex::bulk(postings);
         idx
     }
 
-    /// Candidate ids for a query, exactly as `Engine::candidates` computes them.
+    /// `loaded` in two halves, SimHash tables and ids first, so that the resident memory of
+    /// each can be read in between: `between` is called after the first half.
+    pub fn loaded_by_part(
+        shape: &Shape,
+        seed: u64,
+        n: u32,
+        max_distance: u32,
+        between: impl FnOnce(&Index),
+    ) -> Index {
+        let mut idx = Index::new(max_distance);
+        for slot in 0..n {
+            let s = idx.sim.push(stored_fingerprint(shape, seed, slot).0);
+            idx.ids.push(u64::from(s) + 1);
+        }
+        between(&idx);
+        let mut postings = Vec::new();
+        for slot in 0..n {
+            let anchors = stored_fingerprint(shape, seed, slot).1;
+            postings.extend(anchors.iter().map(|&a| AnchorIndex::posting(a, slot)));
+        }
+        idx.anchors = AnchorIndex::bulk(postings);
+        idx
+    }
+
+    /// Candidate ids for a query, exactly as `Engine::candidates` computes them: SimHash
+    /// neighbours, then slots whose shared anchors weigh at least 1 (a rare anchor, or several
+    /// common ones), heaviest first, at most `max` in all.
     pub fn candidates(&self, simhash: SimHash, probes: &[u32], max: usize) -> Vec<u64> {
         let mut slots: Vec<u32> = self.sim.near(simhash).into_iter().map(|(s, _)| s).collect();
-        let mut shared: HashMap<u32, u32> = HashMap::new();
+        let mut shared: FxHashMap<u32, f32> = FxHashMap::default();
+        let mut hits = Vec::new();
         for &probe in probes {
-            self.anchors.postings(probe, MAX_POSTINGS, |slot| {
-                *shared.entry(slot).or_default() += 1
-            });
+            hits.clear();
+            let n = self
+                .anchors
+                .postings(probe, MAX_POSTINGS, |slot| hits.push(slot));
+            let weight = (RARE_POSTINGS as f32 / n.max(1) as f32).min(1.0);
+            for &slot in &hits {
+                *shared.entry(slot).or_default() += weight;
+            }
         }
-        let mut by_count: Vec<(u32, u32)> = shared.into_iter().collect();
-        by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (slot, _) in by_count {
+        let mut by_weight: Vec<(u32, f32)> =
+            shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
+        by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (slot, _) in by_weight {
             if slots.len() >= max {
                 break;
             }
