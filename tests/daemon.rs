@@ -74,15 +74,17 @@ fn files_dropped_every_way_get_one_verdict_each() {
     std::fs::write(d.inbox.join("empty.txt"), b"").expect("write");
     let v = next_verdict(&events, WAIT).expect("verdict for an empty file");
     assert_eq!(v.status.as_str(), "rejected");
-    let note = d.inbox.join(".rejected/empty.txt.reason");
-    for _ in 0..100 {
-        if note.exists() {
+    // The reason is written first, the file moved last: once it has moved, both are there.
+    let moved = d.inbox.join(".rejected/empty.txt");
+    for _ in 0..250 {
+        if moved.exists() {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let reason = std::fs::read_to_string(&note).expect("reason file");
-    assert!(d.inbox.join(".rejected/empty.txt").exists());
+    assert!(moved.exists(), "moved to .rejected/");
+    let reason =
+        std::fs::read_to_string(d.inbox.join(".rejected/empty.txt.reason")).expect("reason file");
     assert!(reason.contains("empty"), "{reason}");
     assert!(!d.inbox.join("empty.txt").exists());
 }
