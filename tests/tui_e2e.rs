@@ -168,11 +168,12 @@ fn the_dashboard_in_a_real_terminal() {
     std::thread::sleep(Duration::from_millis(300));
 
     tmux.send(&["c"]);
-    let screen = tmux.wait_for("copydesk · compare #");
-    assert!(
-        screen.contains("[-") || screen.contains("{+"),
-        "differences are marked:\n{screen}"
-    );
+    tmux.wait_for("copydesk · compare #");
+    // The comparison arrives from the engine after the view opens.
+    let screen = tmux.wait("the differences to be marked", |s| {
+        s.contains("[-") || s.contains("{+")
+    });
+    assert!(screen.contains("copydesk · compare #"), "{screen}");
     tmux.send(&["Escape"]);
     tmux.wait_for("copydesk · incoming");
     std::thread::sleep(Duration::from_millis(300));
