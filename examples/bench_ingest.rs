@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     for chunk in inputs.chunks(batch.max(1)) {
         let t = Instant::now();
-        let verdicts = engine.ingest(chunk, copydesk::commands::now_ms())?;
+        let verdicts = engine.ingest(chunk, copydesk::engine::files::now_ms())?;
         batches.push(t.elapsed());
         for v in verdicts {
             *statuses.entry(v.status).or_default() += 1;

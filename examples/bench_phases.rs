@@ -264,7 +264,7 @@ impl Replay {
                 published: prep.published,
                 words: prep.tokens.len() as u32,
                 size: data.map_or(0, |f| f.size),
-                ingested_ms: copydesk::commands::now_ms(),
+                ingested_ms: copydesk::engine::files::now_ms(),
                 triage: Default::default(),
             },
             fp: Some(FpRecord {

@@ -9,8 +9,8 @@
 //! `cargo run --release --example tui_bench -- [ARTICLES] [--db DIR] [--in-process] [--scroll ROWS]`
 //! An existing `--db` with enough articles is reused; otherwise articles are added to reach N.
 
-use copydesk::commands::{input_from, now_ms};
 use copydesk::config::Settings;
+use copydesk::engine::files::{input_from, now_ms};
 use copydesk::engine::Engine;
 use copydesk::tui::action::{Action, Command, Input};
 use copydesk::tui::app::{App, Effect};

@@ -320,7 +320,7 @@ impl Corpus {
 
     /// Article `i` as the engine's input, named like a file in an inbox.
     pub fn input(&self, i: u64) -> Input {
-        copydesk::commands::input_from(
+        copydesk::engine::files::input_from(
             &format!("synthetic/{i:07}.txt"),
             self.article(i).into_bytes(),
         )

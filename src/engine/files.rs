@@ -1,9 +1,10 @@
-//! Reading one file as an ingest job left it, with every failure turned into a rejection that
-//! names the cause: not a regular file, too large, unreadable.
+//! Reading files as ingest jobs left them (one file, or a folder's files in name order), with every
+//! failure turned into a rejection that names the cause: not a regular file, too large, unreadable.
 
+use super::Input;
 use crate::text::Rejection;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A file read from disk, or why it cannot be.
 #[derive(Debug, Clone)]
@@ -62,4 +63,60 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
         bytes,
         mtime_ns: mtime_ns(&meta),
     })
+}
+
+/// Files to ingest from the command line's paths: files as given, folders as their regular
+/// files in name order (hidden names and sub-folders skipped).
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                        .map(|e| e.path())
+                        .collect()
+                })
+                .unwrap_or_default();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+pub fn read_inputs(files: &[PathBuf], max_bytes: u64) -> Vec<Input> {
+    files
+        .iter()
+        .map(|p| Input {
+            file: p.display().to_string(),
+            data: read_file(p, max_bytes),
+        })
+        .collect()
+}
+
+/// An input made from bytes in memory (for the eval and tests).
+pub fn input_from(name: &str, bytes: Vec<u8>) -> Input {
+    Input {
+        file: name.to_owned(),
+        data: if bytes.is_empty() {
+            Err(Rejection::Empty)
+        } else {
+            Ok(FileData {
+                size: bytes.len() as u64,
+                bytes,
+                mtime_ns: 0,
+            })
+        },
+    }
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

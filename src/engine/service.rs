@@ -4,8 +4,8 @@
 //! (it reconnects and catches up by sequence number) and never blocks the engine.
 
 use super::arrivals::Arrival;
+use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
-use crate::commands::{expand_paths, now_ms, read_inputs};
 use crate::daemon::protocol::{Event, Request, Response};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};

@@ -5,9 +5,9 @@
 
 pub mod variants;
 
-use crate::commands::input_from;
 use crate::config::Settings;
 use crate::detect::Status;
+use crate::engine::files::input_from;
 use crate::engine::{Engine, Input};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;

@@ -14,8 +14,8 @@ pub mod theme;
 pub mod views;
 pub mod watchdog;
 
-use crate::commands::now_ms;
 use crate::config::Settings;
+use crate::engine::files::now_ms;
 use action::{Action, Input};
 use anyhow::{bail, Context, Result};
 use app::{App, Effect};

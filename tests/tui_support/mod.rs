@@ -44,7 +44,7 @@ pub fn seed_inputs() -> Vec<Input> {
         .collect();
     files.sort();
     assert_eq!(files.len(), 5, "the five seeds");
-    copydesk::commands::read_inputs(&files, 8 << 20)
+    copydesk::engine::files::read_inputs(&files, 8 << 20)
 }
 
 /// `n` small distinct synthetic articles; those with an even number mention "evenrow".
@@ -59,7 +59,7 @@ pub fn synthetic(n: usize) -> Vec<Input> {
                 i * 31 % 1009,
                 i % 24
             );
-            copydesk::commands::input_from(&format!("synthetic/{i:07}.txt"), text.into_bytes())
+            copydesk::engine::files::input_from(&format!("synthetic/{i:07}.txt"), text.into_bytes())
         })
         .collect()
 }
