@@ -42,7 +42,7 @@ pub fn prepare(
     if cleaned.paragraphs.is_empty() {
         return Err(Rejection::NoText);
     }
-    let tokens = Tokens::new(&cleaned.norm);
+    let tokens = Tokens::from_spans(&cleaned.norm, &cleaned.spans);
     if tokens.is_empty() {
         return Err(Rejection::NoText);
     }

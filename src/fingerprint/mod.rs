@@ -30,10 +30,14 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(norm: &str) -> Tokens {
-        let words = word_spans(norm);
+        Tokens::from_spans(norm, &word_spans(norm))
+    }
+
+    /// Tokens of `norm` whose words were already found: `words` is `word_spans(norm)`.
+    pub fn from_spans(norm: &str, words: &[(usize, usize)]) -> Tokens {
         let mut joined = String::with_capacity(norm.len());
         let mut spans = Vec::with_capacity(words.len());
-        for (a, b) in words {
+        for &(a, b) in words {
             if !joined.is_empty() {
                 joined.push(' ');
             }

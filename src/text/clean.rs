@@ -3,7 +3,7 @@
 //! and structural (the story is the densest run of blocks, found as a maximum-sum segment, so
 //! menus, teaser lists and footers around it fall away). No rule depends on one language.
 
-use super::normalize::{normalize, word_count};
+use super::normalize::{normalize, word_count, word_spans};
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -26,6 +26,8 @@ pub struct Cleaned {
     pub paragraphs: Vec<String>,
     /// The story normalised for comparison, paragraphs separated by newlines.
     pub norm: String,
+    /// The byte range of each word of `norm`, as `word_spans(norm)` gives them.
+    pub spans: Vec<(usize, usize)>,
     /// Every block of the document, kept or not.
     pub blocks: Vec<BlockInfo>,
 }
@@ -61,14 +63,16 @@ const CHEAP_RUN: usize = 3;
 /// Strips boilerplate. `is_template` tells whether a block hash was learned as site template.
 pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     let norms: Vec<String> = doc.blocks.iter().map(|b| normalize(&b.text)).collect();
+    // Words never run across blocks (a newline always ends one), so each block is split once.
+    let spans: Vec<Vec<(usize, usize)>> = norms.iter().map(|n| word_spans(n)).collect();
     let mut blocks = Vec::with_capacity(norms.len());
     let mut classes = Vec::with_capacity(norms.len());
     let mut values = Vec::with_capacity(norms.len());
     // Short blocks in a row so far.
     let mut run = 0usize;
-    for (block, norm) in doc.blocks.iter().zip(&norms) {
+    for ((block, norm), spans) in doc.blocks.iter().zip(&norms).zip(&spans) {
         let hash = block_hash(norm);
-        let words = word_count(norm);
+        let words = spans.len();
         let class = classify(&block.text, words, block.link_density, is_template(hash));
         run = if class == Class::Short { run + 1 } else { 0 };
         let value = match class {
@@ -97,6 +101,7 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     };
     let mut paragraphs = Vec::new();
     let mut norm = String::new();
+    let mut norm_spans = Vec::new();
     for (i, info) in blocks.iter_mut().enumerate() {
         if keep[i] && !norms[i].is_empty() {
             info.kept = true;
@@ -104,6 +109,8 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
             if !norm.is_empty() {
                 norm.push('\n');
             }
+            let at = norm.len();
+            norm_spans.extend(spans[i].iter().map(|&(a, b)| (at + a, at + b)));
             norm.push_str(&norms[i]);
         }
     }
@@ -118,6 +125,7 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
         title,
         paragraphs,
         norm,
+        spans: norm_spans,
         blocks,
     }
 }
@@ -137,20 +145,29 @@ fn classify(text: &str, words: usize, link_density: f32, template: bool) -> Clas
 /// Counts sentence endings: terminal punctuation of any script followed by a space, a closing
 /// quote or the end.
 fn sentence_ends(text: &str) -> usize {
-    let chars: Vec<char> = text.chars().collect();
-    (0..chars.len())
-        .filter(|&i| {
-            matches!(
-                chars[i],
-                '.' | '!' | '?' | '。' | '！' | '？' | '؟' | '।' | '۔'
-            )
-        })
-        .filter(|&i| {
-            chars.get(i + 1).is_none_or(|&n| {
-                n.is_whitespace() || matches!(n, '"' | '\'' | '”' | '’' | '»' | ')' | '」')
+    if text.is_ascii() {
+        let b = text.as_bytes();
+        return (0..b.len())
+            .filter(|&i| {
+                matches!(b[i], b'.' | b'!' | b'?')
+                    && b.get(i + 1).is_none_or(|&n| {
+                        n.is_ascii_whitespace() || n == 0x0B || matches!(n, b'"' | b'\'' | b')')
+                    })
             })
-        })
-        .count()
+            .count();
+    }
+    let mut chars = text.chars().peekable();
+    let mut n = 0;
+    while let Some(c) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '؟' | '।' | '۔')
+            && chars.peek().is_none_or(|&next| {
+                next.is_whitespace() || matches!(next, '"' | '\'' | '”' | '’' | '»' | ')' | '」')
+            })
+        {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// The maximum-sum contiguous segment of block values (Kadane), or `None` when no value is
@@ -250,6 +267,7 @@ mod tests {
         ]);
         let c = clean(&d, &|_| false);
         assert_eq!(c.paragraphs, [PROSE, "Analysis", PROSE]);
+        assert_eq!(c.spans, crate::text::normalize::word_spans(&c.norm));
         assert_eq!(c.title, "A Headline About The Committee");
         assert_eq!(c.blocks.iter().filter(|b| b.kept).count(), 3);
     }
@@ -276,6 +294,15 @@ mod tests {
         let ko = "대통령은 월요일 회의에서 마약 정책에 대한 새로운 접근 방식이 필요하다고 말했으며 \
             각국 정부가 성공적인 정책에 대한 정보를 공유해야 한다고 강조했다. 회의는 이틀 동안 계속된다.";
         assert_eq!(classify(ko, word_count(ko), 0.0, false), Class::Good);
+    }
+
+    #[test]
+    fn sentence_ends_count_alike_in_ascii_and_beyond() {
+        let ascii = "It rose. Did it? \"Yes.\" (Twice.) 3.5 percent...end";
+        assert_eq!(sentence_ends(ascii), 4);
+        // The same text with one non-ASCII letter takes the general path.
+        assert_eq!(sentence_ends(&ascii.replace("Yes", "Sí")), 4);
+        assert_eq!(sentence_ends("終わった。 次へ！"), 2);
     }
 
     #[test]

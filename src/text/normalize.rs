@@ -36,6 +36,15 @@ fn nfkc(s: &str) -> String {
 
 /// Folds typography and case, collapses whitespace, trims.
 fn fold_into(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        fold_ascii_into(s.as_bytes(), out);
+    } else {
+        fold_chars_into(s, out);
+    }
+}
+
+/// `fold_into` for any text, a character at a time.
+fn fold_chars_into(s: &str, out: &mut String) {
     let mut pending_space = false;
     for c in s.chars() {
         if c.is_whitespace() || is_invisible(c) {
@@ -75,18 +84,139 @@ fn is_invisible(c: char) -> bool {
     ) || c.is_control()
 }
 
+/// `fold_into` for ASCII text, a byte at a time: what `fold_into` does to each ASCII character.
+fn fold_ascii_into(s: &[u8], out: &mut String) {
+    if is_collapsed_ascii(s) {
+        // Printable, single spaces, trimmed (as most blocks come): case and backticks only.
+        let start = out.len();
+        out.push_str(std::str::from_utf8(s).expect("ASCII"));
+        out[start..].make_ascii_lowercase();
+        if s.contains(&b'`') {
+            let folded = out[start..].replace('`', "'");
+            out.truncate(start);
+            out.push_str(&folded);
+        }
+        return;
+    }
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.reserve(s.len());
+    let mut pending_space = false;
+    for &b in s {
+        if b.is_ascii_whitespace() || b == 0x0B || b.is_ascii_control() {
+            pending_space |= b.is_ascii_whitespace() || b == 0x0B;
+            continue;
+        }
+        if pending_space && !bytes.is_empty() {
+            bytes.push(b' ');
+        }
+        pending_space = false;
+        bytes.push(if b == b'`' {
+            b'\''
+        } else {
+            b.to_ascii_lowercase()
+        });
+    }
+    *out = String::from_utf8(bytes).expect("ASCII in, ASCII out");
+}
+
+/// Whether ASCII text is printable, trimmed, with single spaces only: what collapsing white space
+/// and dropping control characters leave unchanged.
+pub(crate) fn is_collapsed_ascii(s: &[u8]) -> bool {
+    s.first() != Some(&b' ')
+        && s.last() != Some(&b' ')
+        && s.iter().all(|&b| (0x20..0x7F).contains(&b))
+        && !s.windows(2).any(|w| w == b"  ")
+}
+
 /// The word tokens of normalised text (UAX #29 words: CJK ideographs one by one, apostrophes kept
 /// inside words), as byte ranges into `norm`.
 pub fn word_spans(norm: &str) -> Vec<(usize, usize)> {
-    norm.unicode_word_indices()
-        .map(|(at, w)| (at, at + w.len()))
-        .collect()
+    let mut out = Vec::with_capacity(norm.len() / 5);
+    for_each_word(norm, |a, b| out.push((a, b)));
+    out
 }
 
 /// Counts the words of a display text the way `word_spans` does, without allocating the spans.
 pub fn word_count(text: &str) -> usize {
-    text.unicode_words().count()
+    let mut n = 0;
+    for_each_word(text, |_, _| n += 1);
+    n
 }
+
+/// Calls `f` with the byte range of every UAX #29 word of `text` that has a letter or digit, as
+/// `unicode_word_indices` gives them. ASCII text, the common case, takes a direct scan.
+fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
+    if !text.is_ascii() {
+        for (at, w) in text.unicode_word_indices() {
+            f(at, at + w.len());
+        }
+        return;
+    }
+    let b = text.as_bytes();
+    let class = |c: u8| ASCII_CLASS[usize::from(c)];
+    let mut i = 0;
+    while i < b.len() {
+        if class(b[i]) & WORD == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alnum = false;
+        loop {
+            let prev = class(b[i]);
+            alnum |= prev & (LETTER | DIGIT) != 0;
+            i += 1;
+            let Some(&next) = b.get(i) else { break };
+            let next = class(next);
+            if next & WORD != 0 {
+                continue;
+            }
+            // A single mid-word character between two letters (UAX #29 WB6/7: `:`, `.`, `'`) or
+            // two digits (WB11/12: `,`, `;`, `.`, `'`) does not break the word.
+            let after = b.get(i + 1).map_or(0, |&c| class(c));
+            let joins = (prev & after & LETTER != 0 && next & MID_LETTER != 0)
+                || (prev & after & DIGIT != 0 && next & MID_NUM != 0);
+            if !joins {
+                break;
+            }
+            i += 1;
+        }
+        if alnum {
+            f(start, i);
+        }
+    }
+}
+
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+/// Letters, digits and the underscore (UAX #29 ExtendNumLet) run together into one word.
+const WORD: u8 = 4;
+const MID_LETTER: u8 = 8;
+const MID_NUM: u8 = 16;
+
+/// The UAX #29 word-break classes of the ASCII characters, as bits.
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            LETTER | WORD
+        } else if b.is_ascii_digit() {
+            DIGIT | WORD
+        } else {
+            match b {
+                b'_' => WORD,
+                b':' => MID_LETTER,
+                b'.' | b'\'' => MID_LETTER | MID_NUM,
+                b',' | b';' => MID_NUM,
+                _ => 0,
+            }
+        };
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -137,6 +267,21 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ascii_words_are_unicode_words(s in "[a-zA-Z0-9_:.,;'\" \t\n!?()-]{0,60}") {
+            let want: Vec<(usize, usize)> =
+                s.unicode_word_indices().map(|(at, w)| (at, at + w.len())).collect();
+            prop_assert_eq!(word_spans(&s), want);
+        }
+
+        #[test]
+        fn ascii_folding_is_the_general_folding(s in "[\\x00-\\x7f]{0,60}") {
+            let (mut fast, mut general) = (String::new(), String::new());
+            fold_ascii_into(s.as_bytes(), &mut fast);
+            fold_chars_into(&s, &mut general);
+            prop_assert_eq!(fast, general);
+        }
+
         #[test]
         fn normalising_twice_changes_nothing(s in "\\PC{0,80}") {
             let once = normalize(&s);

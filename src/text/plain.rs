@@ -54,6 +54,26 @@ pub(crate) fn text_blocks(text: &str) -> Vec<Block> {
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
+    if s.is_ascii() && crate::text::normalize::is_collapsed_ascii(s.as_bytes()) {
+        return s.to_owned();
+    }
+    if s.is_ascii() {
+        // The same, a byte at a time (ASCII white space is tab, LF, VT, FF, CR and space).
+        let mut out = Vec::with_capacity(s.len());
+        let mut space = false;
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0B {
+                space = true;
+            } else {
+                if space && !out.is_empty() {
+                    out.push(b' ');
+                }
+                space = false;
+                out.push(b);
+            }
+        }
+        return String::from_utf8(out).expect("ASCII in, ASCII out");
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
