@@ -102,14 +102,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Builds the index of the first `run.stored - tail` fingerprints as `Engine::load` does (SimHash
-/// tables in slot order, anchor postings sorted once), then inserts the last `tail` one by one
+/// Builds the index of the first `run.stored - tail` fingerprints as `Engine::load` does (anchor
+/// postings counted, then placed; SimHash tables at once), then inserts the last `tail` one by one
 /// as `Engine::admit` does.
 fn build(run: &Run, shape: &Shape, tail: u32, by_part: bool, rss_before: f64) -> Index {
     let t = Instant::now();
     let head = run.stored - tail;
     let mut index = if by_part {
-        // SimHash half first, then the anchors: the same index as Engine::load's single pass,
+        // SimHash half first, then the anchors: the same index as Engine::load builds,
         // in a different allocation pattern, so that the resident memory of each can be read.
         let mut rss_sim = 0.0;
         let index = Index::loaded_by_part(shape, run.seed, head, run.max_distance, |_| {
@@ -131,8 +131,8 @@ fn build(run: &Run, shape: &Shape, tail: u32, by_part: bool, rss_before: f64) ->
     let t = Instant::now();
     index.fill(shape, run.seed, head, run.stored);
     println!(
-        "built {} fingerprints ({} anchor postings): {:.2} s as Engine::load (SimHash tables, \
-         one sort of all postings), then {tail} more inserted one by one in {:.2} s",
+        "built {} fingerprints ({} anchor postings): {:.2} s as Engine::load (two passes over the \
+         postings, SimHash tables at once), then {tail} more inserted one by one in {:.2} s",
         index.sim.len(),
         index.anchors.len(),
         load.as_secs_f64(),
@@ -187,17 +187,14 @@ fn measure(index: &Index, shape: &Shape, run: &Run, rng: &mut Rng) -> f64 {
 
 /// The index's main arrays in MB: SimHash values and table slots, anchor postings and
 /// directory, slot ids (hash-map and allocator overheads excluded).
+/// The index's own arrays (SimHash tables and fingerprints, slot ids, anchor postings), in MB.
 fn estimate_mb(index: &Index) -> f64 {
-    let n = index.sim.len() as f64;
-    let tables = f64::from(index.sim.max_distance() + 1);
-    (n * 8.0 + n * tables * 4.0 + n * 8.0) / 1e6 + anchor_arrays_mb(index)
+    (index.sim.heap_bytes() + index.ids.capacity() * 8) as f64 / 1e6 + anchor_arrays_mb(index)
 }
 
-/// The anchor index's sorted postings (8 bytes each) and bucket directory, in MB.
+/// The anchor index's postings (6 bytes each), bucket directory and recent map, in MB.
 fn anchor_arrays_mb(index: &Index) -> f64 {
-    let postings = index.anchors.len() as f64;
-    let dir = ((postings / 4.0).max(256.0).log2().floor().min(24.0)).exp2() * 4.0;
-    (postings * 8.0 + dir) / 1e6
+    index.anchors.heap_bytes() as f64 / 1e6
 }
 
 fn verdict(met: bool, ratio: f64) -> String {

@@ -396,11 +396,11 @@ fn mean(v: &[usize]) -> f64 {
 
 /// The stored fingerprint of slot `slot`: a uniform SimHash and sorted random anchors, as many as
 /// a calibration article has. Regenerated on demand, so queries need not keep 1M anchor lists.
-pub fn stored_fingerprint(shape: &Shape, seed: u64, slot: u32) -> (SimHash, Vec<u32>) {
+pub fn stored_fingerprint(shape: &Shape, seed: u64, slot: u32) -> (SimHash, Vec<u64>) {
     let mut rng = Rng::for_item(seed, u64::from(slot));
     let simhash = SimHash(rng.next_u64());
     let n = shape.anchor_counts[rng.below(shape.anchor_counts.len())];
-    let mut anchors: Vec<u32> = (0..n).map(|_| rng.next_u64() as u32).collect();
+    let mut anchors: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
     anchors.sort_unstable();
     anchors.dedup();
     (simhash, anchors)
@@ -434,19 +434,44 @@ impl Index {
         }
     }
 
-    /// The index after `Engine::load` of slots `0..n`: SimHash tables and ids filled in slot
-    /// order while every anchor posting is collected, then the postings sorted once.
+    /// The index after `Engine::load` of slots `0..n`: the anchor postings built in two passes
+    /// over the stored fingerprints (the first also collecting SimHashes and ids), then the
+    /// SimHash tables built at once.
     pub fn loaded(shape: &Shape, seed: u64, n: u32, max_distance: u32) -> Index {
-        let mut idx = Index::new(max_distance);
-        let mut postings = Vec::new();
-        for slot in 0..n {
-            let (simhash, anchors) = stored_fingerprint(shape, seed, slot);
-            let s = idx.sim.push(simhash);
-            postings.extend(anchors.iter().map(|&a| AnchorIndex::posting(a, s)));
-            idx.ids.push(u64::from(s) + 1);
+        let (mut fps, mut ids) = (Vec::new(), Vec::new());
+        let mut first = true;
+        let anchors = Index::anchor_passes(shape, seed, n, |slot, simhash| {
+            if first {
+                fps.push(simhash.0);
+                ids.push(u64::from(slot) + 1);
+            }
+            if slot + 1 == n {
+                first = false;
+            }
+        });
+        Index {
+            sim: SimIndex::build(max_distance, fps),
+            anchors,
+            ids,
         }
-        idx.anchors = AnchorIndex::bulk(postings);
-        idx
+    }
+
+    /// `AnchorIndex::build` over slots `0..n`, calling `each` with every slot of each pass.
+    fn anchor_passes(
+        shape: &Shape,
+        seed: u64,
+        n: u32,
+        mut each: impl FnMut(u32, SimHash),
+    ) -> AnchorIndex {
+        let built = AnchorIndex::build(|f| {
+            for slot in 0..n {
+                let (simhash, anchors) = stored_fingerprint(shape, seed, slot);
+                each(slot, simhash);
+                anchors.iter().for_each(|&a| f(a, slot));
+            }
+            Ok::<(), ()>(())
+        });
+        built.expect("infallible")
     }
 
     /// `loaded` in two halves, SimHash tables and ids first, so that the resident memory of
@@ -458,25 +483,23 @@ impl Index {
         max_distance: u32,
         between: impl FnOnce(&Index),
     ) -> Index {
-        let mut idx = Index::new(max_distance);
-        for slot in 0..n {
-            let s = idx.sim.push(stored_fingerprint(shape, seed, slot).0);
-            idx.ids.push(u64::from(s) + 1);
-        }
+        let fps = (0..n)
+            .map(|slot| stored_fingerprint(shape, seed, slot).0 .0)
+            .collect();
+        let mut idx = Index {
+            sim: SimIndex::build(max_distance, fps),
+            anchors: AnchorIndex::new(),
+            ids: (0..n).map(|slot| u64::from(slot) + 1).collect(),
+        };
         between(&idx);
-        let mut postings = Vec::new();
-        for slot in 0..n {
-            let anchors = stored_fingerprint(shape, seed, slot).1;
-            postings.extend(anchors.iter().map(|&a| AnchorIndex::posting(a, slot)));
-        }
-        idx.anchors = AnchorIndex::bulk(postings);
+        idx.anchors = Index::anchor_passes(shape, seed, n, |_, _| {});
         idx
     }
 
     /// Candidate ids for a query, exactly as `Engine::candidates` computes them: SimHash
     /// neighbours, then slots whose shared anchors weigh at least 1 (a rare anchor, or several
     /// common ones), heaviest first, at most `max` in all.
-    pub fn candidates(&self, simhash: SimHash, probes: &[u32], max: usize) -> Vec<u64> {
+    pub fn candidates(&self, simhash: SimHash, probes: &[u64], max: usize) -> Vec<u64> {
         let mut slots: Vec<u32> = self.sim.near(simhash).into_iter().map(|(s, _)| s).collect();
         let mut shared: FxHashMap<u32, f32> = FxHashMap::default();
         let mut hits = Vec::new();
@@ -510,7 +533,7 @@ impl Index {
 #[derive(Debug, Clone)]
 pub struct Query {
     pub simhash: SimHash,
-    pub probes: Vec<u32>,
+    pub probes: Vec<u64>,
     /// The stored slot this query is a near-duplicate of.
     pub target: Option<u32>,
 }
@@ -525,7 +548,7 @@ pub fn near_query(shape: &Shape, seed: u64, slot: u32, rng: &mut Rng) -> Query {
         fp ^= 1 << rng.below(64);
     }
     let n = shape.probe_counts[rng.below(shape.probe_counts.len())];
-    let mut probes: Vec<u32> = (0..n).map(|_| rng.next_u64() as u32).collect();
+    let mut probes: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
     let every = (n / anchors.len().max(1)).max(1);
     for (j, &a) in anchors.iter().enumerate() {
         if rng.chance(0.9) && j * every < n {
@@ -544,7 +567,7 @@ pub fn novel_query(shape: &Shape, rng: &mut Rng) -> Query {
     let n = shape.probe_counts[rng.below(shape.probe_counts.len())];
     Query {
         simhash: SimHash(rng.next_u64()),
-        probes: (0..n).map(|_| rng.next_u64() as u32).collect(),
+        probes: (0..n).map(|_| rng.next_u64()).collect(),
         target: None,
     }
 }

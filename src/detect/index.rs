@@ -2,9 +2,264 @@
 //! permuted-table scheme of Manku, Jain and Das Sarma: split the 64 bits into radius+1 blocks;
 //! two hashes within the radius agree exactly on at least one block), and an inverted index of
 //! passage anchors. Articles are numbered by dense slots; the caller maps slots to article ids.
+//!
+//! Both rest on [`Buckets`], a multimap from 64-bit keys to slots laid out for millions of
+//! postings: 4 bytes of slot and 2 bytes of key a posting, grouped by a directory of the keys'
+//! top bits.
 
 use crate::fingerprint::SimHash;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+
+/// Postings held in a recent map before they are merged into the sorted base. Fixed, so the map
+/// stays small (a few MB) however large the base grows.
+const RECENT_MAX: usize = 1 << 17;
+
+/// Bits of a key kept with each posting, below the directory's bits.
+const TAG_BITS: u32 = 16;
+
+/// A multimap from 64-bit keys to slots. A key is known by its top `dir_bits` bits (its bucket:
+/// the directory says where the bucket's postings lie) and, when `tagged`, the next 16 bits (its
+/// tag, stored with the posting). Keys that agree on those bits are not told apart: callers
+/// either check candidates exactly (SimHash distance) or accept a rare false hit (anchors, one in
+/// 65,536 per posting of the bucket). Postings sit in a sorted base, ordered by (bucket, tag,
+/// slot), and a small map of recent additions that is merged into the base, in place, when full.
+#[derive(Debug)]
+pub struct Buckets {
+    dir_bits: u32,
+    tagged: bool,
+    /// `dir[b]..dir[b + 1]` is the range of the base holding bucket `b` (empty until the base is).
+    dir: Vec<u32>,
+    slots: Vec<u32>,
+    /// The tag of each posting of the base (empty when untagged).
+    tags: Vec<u16>,
+    /// Recent postings by short key (bucket and tag).
+    recent: FxHashMap<u64, Vec<u32>>,
+    recent_len: usize,
+}
+
+impl Buckets {
+    /// `dir_bits` (1 to 24) sets the directory: 2^dir_bits buckets, 4 bytes each.
+    pub fn new(dir_bits: u32, tagged: bool) -> Buckets {
+        Buckets {
+            dir_bits: dir_bits.clamp(1, 24),
+            tagged,
+            dir: Vec::new(),
+            slots: Vec::new(),
+            tags: Vec::new(),
+            recent: FxHashMap::default(),
+            recent_len: 0,
+        }
+    }
+
+    /// Builds the index in two passes over every (key, slot) posting: `pass` is called twice and
+    /// must hand over the same postings both times. The first pass counts each bucket, the second
+    /// places the postings, so no more memory is needed than the index itself.
+    pub fn build<E>(
+        dir_bits: u32,
+        tagged: bool,
+        mut pass: impl FnMut(&mut dyn FnMut(u64, u32)) -> Result<(), E>,
+    ) -> Result<Buckets, E> {
+        let mut b = Buckets::new(dir_bits, tagged);
+        let buckets = 1usize << b.dir_bits;
+        let mut dir = vec![0u32; buckets + 1];
+        let shift = 64 - b.dir_bits;
+        pass(&mut |key, _| dir[(key >> shift) as usize + 1] += 1)?;
+        for i in 0..buckets {
+            dir[i + 1] += dir[i];
+        }
+        let total = dir[buckets] as usize;
+        let mut next = dir.clone();
+        b.slots = vec![0; total];
+        if tagged {
+            b.tags = vec![0; total];
+        }
+        pass(&mut |key, slot| {
+            let (bucket, tag) = b.split(key);
+            let at = &mut next[bucket];
+            // A second pass with more postings than the first is a caller's bug; skip them.
+            if (*at as usize) < total && *at < dir[bucket + 1] {
+                b.slots[*at as usize] = slot;
+                if tagged {
+                    b.tags[*at as usize] = tag;
+                }
+                *at += 1;
+            }
+        })?;
+        drop(next);
+        b.dir = dir;
+        for bucket in 0..buckets {
+            b.sort_bucket(bucket);
+        }
+        Ok(b)
+    }
+
+    fn sort_bucket(&mut self, bucket: usize) {
+        let range = self.dir[bucket] as usize..self.dir[bucket + 1] as usize;
+        if range.len() < 2 {
+            return;
+        }
+        if self.tagged {
+            let mut pairs: Vec<(u16, u32)> = self.tags[range.clone()]
+                .iter()
+                .copied()
+                .zip(self.slots[range.clone()].iter().copied())
+                .collect();
+            pairs.sort_unstable();
+            for (i, (t, s)) in range.zip(pairs) {
+                self.tags[i] = t;
+                self.slots[i] = s;
+            }
+        } else {
+            self.slots[range].sort_unstable();
+        }
+    }
+
+    /// (bucket, tag) of a key.
+    fn split(&self, key: u64) -> (usize, u16) {
+        let bucket = (key >> (64 - self.dir_bits)) as usize;
+        let tag = if self.tagged {
+            (key >> (64 - self.dir_bits - TAG_BITS)) as u16
+        } else {
+            0
+        };
+        (bucket, tag)
+    }
+
+    fn short(&self, key: u64) -> u64 {
+        let (bucket, tag) = self.split(key);
+        (bucket as u64) << TAG_BITS | u64::from(tag)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len() + self.recent_len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held by the arrays (for stats and benchmarks).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * 4
+            + self.tags.capacity() * 2
+            + self.dir.capacity() * 4
+            + self.recent_len * 4
+            + self.recent.len() * 40
+    }
+
+    pub fn insert(&mut self, key: u64, slot: u32) {
+        let short = self.short(key);
+        self.recent.entry(short).or_default().push(slot);
+        self.recent_len += 1;
+        if self.recent_len >= RECENT_MAX {
+            self.compact();
+        }
+    }
+
+    /// The base's postings of a key, as a range of `slots`.
+    fn base_range(&self, key: u64) -> std::ops::Range<usize> {
+        if self.dir.is_empty() {
+            return 0..0;
+        }
+        let (bucket, tag) = self.split(key);
+        let (a, b) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
+        if !self.tagged {
+            return a..b;
+        }
+        let tags = &self.tags[a..b];
+        let start = tags.partition_point(|&t| t < tag);
+        let end = start + tags[start..].partition_point(|&t| t == tag);
+        a + start..a + end
+    }
+
+    /// How many postings a key has.
+    pub fn count(&self, key: u64) -> usize {
+        self.base_range(key).len() + self.recent.get(&self.short(key)).map_or(0, Vec::len)
+    }
+
+    /// Calls `f` with each slot of a key, unless there are more than `max`; returns how many
+    /// there are.
+    pub fn get(&self, key: u64, max: usize, mut f: impl FnMut(u32)) -> usize {
+        let range = self.base_range(key);
+        let recent = self
+            .recent
+            .get(&self.short(key))
+            .map_or(&[][..], Vec::as_slice);
+        let n = range.len() + recent.len();
+        if n <= max {
+            self.slots[range].iter().for_each(|&s| f(s));
+            recent.iter().for_each(|&s| f(s));
+        }
+        n
+    }
+
+    /// Merges the recent postings into the base, from the back so that no second copy of the
+    /// base is needed, and updates the directory.
+    pub fn compact(&mut self) {
+        if self.recent_len == 0 {
+            return;
+        }
+        let buckets = 1usize << self.dir_bits;
+        if self.dir.is_empty() {
+            self.dir = vec![0; buckets + 1];
+        }
+        let mut fresh: Vec<(u64, u32)> = Vec::with_capacity(self.recent_len);
+        for (short, slots) in self.recent.drain() {
+            fresh.extend(slots.iter().map(|&s| (short, s)));
+        }
+        self.recent_len = 0;
+        fresh.sort_unstable();
+        let (n, m) = (self.slots.len(), fresh.len());
+        // Exact growth: a doubling would leave up to half the base unused. (Large blocks grow by
+        // remapping, without a copy.)
+        self.slots.reserve_exact(m);
+        self.slots.resize(n + m, 0);
+        if self.tagged {
+            self.tags.reserve_exact(m);
+            self.tags.resize(n + m, 0);
+        }
+        // The bucket of base posting i - 1, found by walking the directory down as i falls.
+        let mut bucket = buckets - 1;
+        let (mut i, mut j) = (n, m);
+        for k in (0..n + m).rev() {
+            if j == 0 {
+                break;
+            }
+            let take_base = i > 0 && {
+                while self.dir[bucket] as usize > i - 1 {
+                    bucket -= 1;
+                }
+                let tag = if self.tagged { self.tags[i - 1] } else { 0 };
+                let short = (bucket as u64) << TAG_BITS | u64::from(tag);
+                (short, self.slots[i - 1]) > fresh[j - 1]
+            };
+            if take_base {
+                self.slots[k] = self.slots[i - 1];
+                if self.tagged {
+                    self.tags[k] = self.tags[i - 1];
+                }
+                i -= 1;
+            } else {
+                let (short, slot) = fresh[j - 1];
+                self.slots[k] = slot;
+                if self.tagged {
+                    self.tags[k] = short as u16;
+                }
+                j -= 1;
+            }
+        }
+        // Per-bucket counts, plus the fresh ones, summed again into offsets.
+        for b in (0..buckets).rev() {
+            self.dir[b + 1] -= self.dir[b];
+        }
+        for &(short, _) in &fresh {
+            self.dir[(short >> TAG_BITS) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            self.dir[b + 1] += self.dir[b];
+        }
+    }
+}
 
 /// SimHash tables: one per block, keyed by the block's bits.
 #[derive(Debug)]
@@ -12,9 +267,12 @@ pub struct SimIndex {
     max_distance: u32,
     /// (shift, width) of each block.
     blocks: Vec<(u32, u32)>,
-    tables: Vec<HashMap<u64, Vec<u32>>>,
+    tables: Vec<Buckets>,
     fps: Vec<u64>,
 }
+
+/// Directory bits of a SimHash table: a block of up to this many bits is its own bucket.
+const SIM_DIR_BITS: u32 = 16;
 
 impl SimIndex {
     pub fn new(max_distance: u32) -> SimIndex {
@@ -29,10 +287,33 @@ impl SimIndex {
         }
         SimIndex {
             max_distance,
-            tables: vec![HashMap::new(); count],
+            tables: blocks
+                .iter()
+                .map(|&(_, w)| Buckets::new(w.min(SIM_DIR_BITS), w > SIM_DIR_BITS))
+                .collect(),
             blocks,
             fps: Vec::new(),
         }
+    }
+
+    /// Builds the index of `fps` (slot `i` has `fps[i]`) at once.
+    pub fn build(max_distance: u32, fps: Vec<u64>) -> SimIndex {
+        let mut idx = SimIndex::new(max_distance);
+        for b in 0..idx.blocks.len() {
+            let (dir_bits, tagged) = (idx.tables[b].dir_bits, idx.tables[b].tagged);
+            let table = Buckets::build(dir_bits, tagged, |f| {
+                for (slot, &fp) in fps.iter().enumerate() {
+                    f(idx.key(b, fp), slot as u32);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            });
+            idx.tables[b] = match table {
+                Ok(t) => t,
+                Err(never) => match never {},
+            };
+        }
+        idx.fps = fps;
+        idx
     }
 
     pub fn max_distance(&self) -> u32 {
@@ -47,14 +328,15 @@ impl SimIndex {
         self.fps.is_empty()
     }
 
+    /// Bytes held by the tables and fingerprints.
+    pub fn heap_bytes(&self) -> usize {
+        self.fps.capacity() * 8 + self.tables.iter().map(Buckets::heap_bytes).sum::<usize>()
+    }
+
+    /// Block `block` of `fp`, moved to the top bits: the table's key.
     fn key(&self, block: usize, fp: u64) -> u64 {
         let (shift, width) = self.blocks[block];
-        let mask = if width >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
-        (fp >> shift) & mask
+        (fp >> shift) << (64 - width)
     }
 
     /// Adds the fingerprint of the next slot (slots are dense: 0, 1, 2, ...); returns the slot.
@@ -63,9 +345,14 @@ impl SimIndex {
         self.fps.push(fp.0);
         for b in 0..self.blocks.len() {
             let key = self.key(b, fp.0);
-            self.tables[b].entry(key).or_default().push(slot);
+            self.tables[b].insert(key, slot);
         }
         slot
+    }
+
+    /// Merges every table's recent additions into its sorted base.
+    pub fn compact(&mut self) {
+        self.tables.iter_mut().for_each(Buckets::compact);
     }
 
     pub fn fingerprint(&self, slot: u32) -> SimHash {
@@ -76,165 +363,85 @@ impl SimIndex {
     pub fn near(&self, fp: SimHash) -> Vec<(u32, u32)> {
         let mut out = Vec::new();
         for b in 0..self.blocks.len() {
-            let Some(slots) = self.tables[b].get(&self.key(b, fp.0)) else {
-                continue;
-            };
-            for &slot in slots {
+            let want = self.key(b, fp.0);
+            self.tables[b].get(want, usize::MAX, |slot| {
                 let other = self.fps[slot as usize];
-                // Report a slot from the first block it agrees on, so no set is needed.
+                // A bucket may hold other blocks (when the block is wider than the directory):
+                // report a slot from the first block it agrees on, so no set is needed.
+                let agrees = self.key(b, other) == want;
                 let first_agreeing = (0..b).all(|e| self.key(e, other) != self.key(e, fp.0));
                 let dist = (other ^ fp.0).count_ones();
-                if first_agreeing && dist <= self.max_distance {
+                if agrees && first_agreeing && dist <= self.max_distance {
                     out.push((slot, dist));
                 }
-            }
+            });
         }
         out.sort_unstable();
         out
     }
 }
 
-/// Inverted index of passage anchors: a sorted base with a bucket directory for O(1) look-ups,
-/// and a small map of recent additions merged into the base (linearly, in place) when it fills.
-#[derive(Debug, Default)]
-pub struct AnchorIndex {
-    dir_bits: u32,
-    /// `dir[b]..dir[b + 1]` is the range of `base` whose anchors start with bucket `b`.
-    dir: Vec<u32>,
-    /// (anchor << 32 | slot), sorted.
-    base: Vec<u64>,
-    recent: HashMap<u32, Vec<u32>>,
-    recent_len: usize,
-}
+/// Directory bits of the anchor index: 2^20 buckets (4 MB), about 21 postings each at 1,000,000
+/// stored articles, which the 16-bit tags tell apart but for a false hit in 3,000 probes.
+const ANCHOR_DIR_BITS: u32 = 20;
 
-/// Postings held in the recent map before they are merged into the base. Fixed, so the map stays
-/// small (a few MB) however large the base grows.
-const RECENT_MAX: usize = 1 << 17;
+/// Inverted index of passage anchors (64-bit hashes of 5-word windows) to the slots of the
+/// articles indexed under them.
+#[derive(Debug)]
+pub struct AnchorIndex(Buckets);
+
+impl Default for AnchorIndex {
+    fn default() -> AnchorIndex {
+        AnchorIndex::new()
+    }
+}
 
 impl AnchorIndex {
     pub fn new() -> AnchorIndex {
-        AnchorIndex::default()
+        AnchorIndex(Buckets::new(ANCHOR_DIR_BITS, true))
     }
 
-    /// Builds an index from every (anchor, slot) posting at once: one sort, no merging.
-    pub fn bulk(mut entries: Vec<u64>) -> AnchorIndex {
-        entries.sort_unstable();
-        let mut idx = AnchorIndex {
-            base: entries,
-            ..AnchorIndex::default()
-        };
-        idx.rebuild_dir();
-        idx
-    }
-
-    /// A posting as `bulk` takes it.
-    pub fn posting(anchor: u32, slot: u32) -> u64 {
-        u64::from(anchor) << 32 | u64::from(slot)
+    /// Builds an index from every (anchor, slot) posting at once, in two passes (see
+    /// [`Buckets::build`]).
+    pub fn build<E>(
+        pass: impl FnMut(&mut dyn FnMut(u64, u32)) -> Result<(), E>,
+    ) -> Result<AnchorIndex, E> {
+        Buckets::build(ANCHOR_DIR_BITS, true, pass).map(AnchorIndex)
     }
 
     pub fn len(&self) -> usize {
-        self.base.len() + self.recent_len
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 
     /// Bytes held by the index's arrays (for stats and benchmarks).
     pub fn heap_bytes(&self) -> usize {
-        self.base.capacity() * 8
-            + self.dir.capacity() * 4
-            + self.recent_len * 4
-            + self.recent.len() * 40
+        self.0.heap_bytes()
     }
 
-    pub fn insert(&mut self, slot: u32, anchors: &[u32]) {
+    pub fn insert(&mut self, slot: u32, anchors: &[u64]) {
         for &a in anchors {
-            self.recent.entry(a).or_default().push(slot);
-        }
-        self.recent_len += anchors.len();
-        if self.recent_len >= RECENT_MAX {
-            self.compact();
+            self.0.insert(a, slot);
         }
     }
 
-    /// Merges recent additions into the sorted base, from the back so no second copy of the base
-    /// is needed, and rebuilds the directory.
+    /// Merges recent additions into the sorted base.
     pub fn compact(&mut self) {
-        if self.recent_len == 0 {
-            return;
-        }
-        let mut fresh: Vec<u64> = Vec::with_capacity(self.recent_len);
-        for (anchor, slots) in self.recent.drain() {
-            fresh.extend(slots.iter().map(|&s| AnchorIndex::posting(anchor, s)));
-        }
-        self.recent_len = 0;
-        fresh.sort_unstable();
-        let (n, m) = (self.base.len(), fresh.len());
-        self.base.reserve_exact(m);
-        self.base.resize(n + m, 0);
-        let (mut i, mut j) = (n, m);
-        for k in (0..n + m).rev() {
-            if j == 0 {
-                break;
-            }
-            if i > 0 && self.base[i - 1] > fresh[j - 1] {
-                self.base[k] = self.base[i - 1];
-                i -= 1;
-            } else {
-                self.base[k] = fresh[j - 1];
-                j -= 1;
-            }
-        }
-        self.rebuild_dir();
-    }
-
-    fn rebuild_dir(&mut self) {
-        let want = (self.base.len() / 4).max(256).ilog2().min(24);
-        self.dir_bits = want;
-        let buckets = 1usize << want;
-        self.dir.clear();
-        self.dir.resize(buckets + 1, 0);
-        let shift = 32 - want;
-        for &e in &self.base {
-            self.dir[((e >> 32) as u32 >> shift) as usize + 1] += 1;
-        }
-        for b in 0..buckets {
-            self.dir[b + 1] += self.dir[b];
-        }
-    }
-
-    fn bucket(&self, anchor: u32) -> usize {
-        (anchor >> (32 - self.dir_bits)) as usize
+        self.0.compact();
     }
 
     /// How many articles an anchor points at.
-    pub fn count(&self, anchor: u32) -> usize {
-        self.base_postings(anchor).len() + self.recent.get(&anchor).map_or(0, Vec::len)
-    }
-
-    fn base_postings(&self, anchor: u32) -> &[u64] {
-        if self.base.is_empty() {
-            return &[];
-        }
-        let b = self.bucket(anchor);
-        let range = &self.base[self.dir[b] as usize..self.dir[b + 1] as usize];
-        let start = range.partition_point(|&e| ((e >> 32) as u32) < anchor);
-        let end = start + range[start..].partition_point(|&e| ((e >> 32) as u32) == anchor);
-        &range[start..end]
+    pub fn count(&self, anchor: u64) -> usize {
+        self.0.count(anchor)
     }
 
     /// Calls `f` with the postings of `anchor`, unless there are more than `max_postings`: an
     /// anchor that common says nothing about any one article. Returns how many there are.
-    pub fn postings(&self, anchor: u32, max_postings: usize, mut f: impl FnMut(u32)) -> usize {
-        let in_base = self.base_postings(anchor);
-        let recent = self.recent.get(&anchor).map_or(&[][..], Vec::as_slice);
-        let n = in_base.len() + recent.len();
-        if n <= max_postings {
-            in_base.iter().for_each(|&e| f(e as u32));
-            recent.iter().for_each(|&s| f(s));
-        }
-        n
+    pub fn postings(&self, anchor: u64, max_postings: usize, f: impl FnMut(u32)) -> usize {
+        self.0.get(anchor, max_postings, f)
     }
 }
 
@@ -254,17 +461,19 @@ mod tests {
 
     #[test]
     fn anchors_survive_compaction() {
+        let [a7, a9, a11] = [7u64, 9, 11].map(|a| a.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut idx = AnchorIndex::new();
-        idx.insert(0, &[7, 9]);
-        idx.insert(1, &[9]);
+        idx.insert(0, &[a7, a9]);
+        idx.insert(1, &[a9]);
         idx.compact();
-        idx.insert(2, &[9, 11]);
+        idx.insert(2, &[a9, a11]);
         let mut got = Vec::new();
-        idx.postings(9, 10, |s| got.push(s));
+        idx.postings(a9, 10, |s| got.push(s));
         got.sort_unstable();
         assert_eq!(got, [0, 1, 2]);
+        assert_eq!(idx.count(a7), 1);
         let mut none = Vec::new();
-        idx.postings(9, 2, |s| none.push(s));
+        idx.postings(a9, 2, |s| none.push(s));
         assert!(none.is_empty(), "over max_postings");
     }
 
@@ -279,39 +488,58 @@ mod tests {
             base in prop::collection::vec(any::<u64>(), 1..40),
             flips in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..8), 0..60),
             query_flips in prop::collection::vec(any::<u8>(), 0..8),
+            compact_at in 0usize..100,
         ) {
             // Stored hashes cluster around a few bases, as near-duplicates do.
             let stored: Vec<u64> = flips.iter().enumerate()
                 .map(|(i, f)| flip(base[i % base.len()], f)).chain(base.iter().copied()).collect();
-            let mut idx = SimIndex::new(radius);
-            for &fp in &stored { idx.push(SimHash(fp)); }
+            // Three ways to the same index: pushed one by one (with a merge into the base part
+            // way), and built at once.
+            let mut pushed = SimIndex::new(radius);
+            for (i, &fp) in stored.iter().enumerate() {
+                if i == compact_at { pushed.compact(); }
+                pushed.push(SimHash(fp));
+            }
+            let built = SimIndex::build(radius, stored.clone());
             let query = flip(base[0], &query_flips);
             let brute: Vec<(u32, u32)> = stored.iter().enumerate()
                 .map(|(i, &fp)| (i as u32, (fp ^ query).count_ones()))
                 .filter(|&(_, d)| d <= radius).collect();
-            prop_assert_eq!(idx.near(SimHash(query)), brute);
+            prop_assert_eq!(pushed.near(SimHash(query)), brute.clone());
+            prop_assert_eq!(built.near(SimHash(query)), brute);
         }
 
         #[test]
-        fn anchor_postings_match_a_scan(entries in prop::collection::vec((0u32..50, any::<u16>()), 0..300),
-                                        compact_at in 0usize..300) {
+        fn anchor_postings_match_a_scan(entries in prop::collection::vec((0u64..50, any::<u16>()), 0..300),
+                                        compact_at in prop::collection::vec(0usize..300, 0..3)) {
+            // Keys that differ in the directory bits, in the tag bits, or only below both (those
+            // are not told apart, by design).
+            let key = |a: u64| match a % 3 {
+                0 => a.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                1 => a << 30,
+                _ => a << 60 >> 40,
+            };
+            let same = |a: u64, b: u64| (key(a) >> 28) == (key(b) >> 28);
             let mut idx = AnchorIndex::new();
-            let mut bulk = Vec::new();
+            let mut postings = Vec::new();
             for (slot, &(anchor, _)) in entries.iter().enumerate() {
-                if slot == compact_at { idx.compact(); }
-                idx.insert(slot as u32, &[anchor.wrapping_mul(0x9E37_79B9)]);
-                bulk.push(AnchorIndex::posting(anchor.wrapping_mul(0x9E37_79B9), slot as u32));
+                if compact_at.contains(&slot) { idx.compact(); }
+                idx.insert(slot as u32, &[key(anchor)]);
+                postings.push((key(anchor), slot as u32));
             }
-            let bulk = AnchorIndex::bulk(bulk);
-            for probe in 0u32..50 {
-                let key = probe.wrapping_mul(0x9E37_79B9);
+            let built = AnchorIndex::build(|f| {
+                postings.iter().for_each(|&(k, s)| f(k, s));
+                Ok::<(), ()>(())
+            }).expect("no error");
+            for probe in 0u64..50 {
+                let key = key(probe);
                 let mut got = Vec::new();
                 idx.postings(key, usize::MAX, |s| got.push(s));
                 got.sort_unstable();
                 let mut from_bulk = Vec::new();
-                bulk.postings(key, usize::MAX, |s| from_bulk.push(s));
+                built.postings(key, usize::MAX, |s| from_bulk.push(s));
                 let want: Vec<u32> = entries.iter().enumerate()
-                    .filter(|(_, &(a, _))| a == probe).map(|(s, _)| s as u32).collect();
+                    .filter(|(_, &(a, _))| same(a, probe)).map(|(s, _)| s as u32).collect();
                 prop_assert_eq!(&got, &want);
                 prop_assert_eq!(from_bulk, want);
             }

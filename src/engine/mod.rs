@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::daemon::protocol::{Event, EventKind};
 use crate::detect::index::{AnchorIndex, SimIndex};
 use crate::detect::{judge, Side, Status};
-use crate::fingerprint::exact_hash;
+use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
 use crate::store::codec::{Content, FpRecord};
 use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
@@ -127,6 +127,17 @@ struct Pending {
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
+        if store.schema()? < 2 {
+            // Version 1 kept 32-bit anchors: derive the 64-bit ones from the stored stories.
+            let every = settings.anchor_every_words;
+            store.upgrade_fingerprints(|content, old| {
+                let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
+                FpRecord {
+                    anchors: sample_anchors(&anchor_hashes(&shingles), every),
+                    ..old
+                }
+            })?;
+        }
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         Ok(Engine {
@@ -150,17 +161,25 @@ impl Engine {
     fn load(&mut self) -> Result<&mut Loaded, EngineError> {
         if self.loaded.is_none() {
             let s = &self.settings;
-            let mut sim = SimIndex::new(s.simhash_max_distance);
-            let mut ids = Vec::new();
-            let mut postings = Vec::new();
-            self.store.for_each_fingerprint(|id, fp| {
-                let slot = sim.push(crate::fingerprint::SimHash(fp.simhash));
-                postings.extend(fp.anchors.iter().map(|&a| AnchorIndex::posting(a, slot)));
-                ids.push(id);
+            let (mut fps, mut ids) = (Vec::new(), Vec::new());
+            // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
+            // collects the SimHashes and ids.
+            let mut first = true;
+            let anchors = AnchorIndex::build(|f| {
+                let collect = std::mem::take(&mut first);
+                let mut slot = 0u32;
+                self.store.for_each_fingerprint(|id, fp| {
+                    if collect {
+                        fps.push(fp.simhash);
+                        ids.push(id);
+                    }
+                    fp.anchors.iter().for_each(|&a| f(a, slot));
+                    slot += 1;
+                })
             })?;
             let mut loaded = Loaded {
-                sim,
-                anchors: AnchorIndex::bulk(postings),
+                sim: SimIndex::build(s.simhash_max_distance, fps),
+                anchors,
                 ids,
                 templates: Templates::new(s.template_window_articles, s.template_min_articles),
             };

@@ -19,9 +19,9 @@ pub struct Prepared {
     pub tokens: Tokens,
     pub shingles: Vec<u64>,
     /// Anchor hashes at every position: what the look-up probes with.
-    pub probes: Vec<u32>,
+    pub probes: Vec<u64>,
     /// The sampled anchors the article is indexed under.
-    pub anchors: Vec<u32>,
+    pub anchors: Vec<u64>,
     pub simhash: SimHash,
     /// Hash of the cleaned story as written: equal stories are duplicates.
     pub exact: u64,

@@ -90,25 +90,26 @@ impl Tokens {
 
 /// Anchor hashes of every `ANCHOR_WORDS`-word window, derived from the positional shingle hashes
 /// (two overlapping 3-word shingles span one 5-word window), so no text is hashed twice.
-pub fn anchor_hashes(shingles: &[u64]) -> Vec<u32> {
+pub fn anchor_hashes(shingles: &[u64]) -> Vec<u64> {
     let gap = ANCHOR_WORDS - SHINGLE_WORDS;
     if shingles.len() <= gap {
-        return shingles.iter().map(|&h| (h >> 32) as u32).collect();
+        return shingles.to_vec();
     }
     (0..shingles.len() - gap)
         .map(|i| mix(shingles[i], shingles[i + gap]))
         .collect()
 }
 
-fn mix(a: u64, b: u64) -> u32 {
-    (a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(29)).wrapping_shr(32) as u32
+fn mix(a: u64, b: u64) -> u64 {
+    let x = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(29);
+    (x ^ (x >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
 /// The anchors a stored story is indexed under: one every `every` positions, and the last. Any
 /// passage of at least `every + ANCHOR_WORDS - 1` words shared with a later text contains one.
-pub fn sample_anchors(all: &[u32], every: usize) -> Vec<u32> {
+pub fn sample_anchors(all: &[u64], every: usize) -> Vec<u64> {
     let every = every.max(1);
-    let mut out: Vec<u32> = all.iter().step_by(every).copied().collect();
+    let mut out: Vec<u64> = all.iter().step_by(every).copied().collect();
     if let Some(&last) = all.last() {
         if (all.len() - 1) % every != 0 {
             out.push(last);
@@ -163,7 +164,7 @@ mod tests {
 
     #[test]
     fn sampled_anchors_cover_every_long_passage() {
-        let all: Vec<u32> = (0..100).collect();
+        let all: Vec<u64> = (0..100).collect();
         let sampled = sample_anchors(&all, 10);
         for start in 0..=90 {
             assert!(all[start..start + 10].iter().any(|a| sampled.contains(a)));

@@ -8,7 +8,7 @@ use crate::text::clean::BlockInfo;
 pub struct FpRecord {
     pub simhash: u64,
     pub exact: u64,
-    pub anchors: Vec<u32>,
+    pub anchors: Vec<u64>,
 }
 
 /// The stored story: its blocks (for template evidence) and its paragraphs.
@@ -18,11 +18,12 @@ pub struct Content {
     pub paragraphs: Vec<String>,
 }
 
-const FP_VERSION: u8 = 1;
+/// Version 1 had 32-bit anchors: they are read (for the schema upgrade) but not kept.
+const FP_VERSION: u8 = 2;
 const CONTENT_VERSION: u8 = 1;
 
 pub fn encode_fp(fp: &FpRecord) -> Vec<u8> {
-    let mut out = Vec::with_capacity(21 + fp.anchors.len() * 4);
+    let mut out = Vec::with_capacity(21 + fp.anchors.len() * 8);
     out.push(FP_VERSION);
     out.extend_from_slice(&fp.simhash.to_le_bytes());
     out.extend_from_slice(&fp.exact.to_le_bytes());
@@ -57,17 +58,23 @@ impl<'a> Reader<'a> {
 
 pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
     let mut r = Reader(bytes);
-    if r.u8()? != FP_VERSION {
-        return None;
-    }
+    let version = r.u8()?;
+    let width = match version {
+        1 => 4,
+        FP_VERSION => 8,
+        _ => return None,
+    };
     let simhash = r.u64()?;
     let exact = r.u64()?;
     let n = r.u32()? as usize;
-    let raw = r.take(n.checked_mul(4)?)?;
-    let anchors = raw
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let raw = r.take(n.checked_mul(width)?)?;
+    let anchors = if version == FP_VERSION {
+        raw.chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Some(FpRecord {
         simhash,
         exact,
@@ -131,7 +138,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn fingerprints_round_trip(simhash: u64, exact: u64, anchors: Vec<u32>) {
+        fn fingerprints_round_trip(simhash: u64, exact: u64, anchors: Vec<u64>) {
             let fp = FpRecord { simhash, exact, anchors };
             prop_assert_eq!(decode_fp(&encode_fp(&fp)), Some(fp));
         }

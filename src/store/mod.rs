@@ -22,7 +22,8 @@ use sled::Transactional;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub type ArticleId = u64;
 
@@ -202,6 +203,45 @@ impl Store {
         };
         store.check_schema()?;
         Ok(store)
+    }
+
+    /// The schema version the database was written with.
+    pub fn schema(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .meta
+            .get("schema")?
+            .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
+            .unwrap_or(SCHEMA_VERSION))
+    }
+
+    /// Rewrites every stored fingerprint as `f` makes it from the article's content and its old
+    /// record, then records the current schema version; durable on return. Safe to repeat if
+    /// interrupted: the version is written last.
+    pub fn upgrade_fingerprints(
+        &self,
+        mut f: impl FnMut(&Content, FpRecord) -> FpRecord,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut pending = 0;
+        for r in self.fps.iter() {
+            let (k, v) = r?;
+            let id = id_of(&k).unwrap_or(0);
+            let old = codec::decode_fp(&v)
+                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            let Some(content) = self.content(id)? else {
+                continue;
+            };
+            batch.insert(k, codec::encode_fp(&f(&content, old)));
+            pending += 1;
+            if pending == 10_000 {
+                self.fps.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        self.fps.apply_batch(batch)?;
+        self.sync()?;
+        self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+        self.sync()
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {

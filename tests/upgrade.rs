@@ -1,0 +1,58 @@
+//! A database written by schema version 1 (32-bit anchors) is upgraded on open: its anchors are
+//! derived again from the stored stories, so passage look-ups keep working.
+
+mod common;
+
+use common::{ingest, json_lines, seed};
+
+/// Rewrites every fingerprint record in the version 1 layout (32-bit anchors, truncated here as
+/// if an older copydesk had made them) and marks the database as version 1.
+fn downgrade(db: &std::path::Path) {
+    let sled = sled::open(db).expect("open the database directly");
+    let fps = sled.open_tree("fps").expect("fps tree");
+    let mut rewrites = 0;
+    for r in fps.iter() {
+        let (k, v) = r.expect("read");
+        assert_eq!(v[0], 2, "records are written as version 2");
+        let n = u32::from_le_bytes(v[17..21].try_into().expect("count")) as usize;
+        let mut old = v[..17].to_vec();
+        old[0] = 1;
+        old.extend_from_slice(&(n as u32).to_le_bytes());
+        for a in v[21..].chunks_exact(8) {
+            old.extend_from_slice(&a[4..8]);
+        }
+        assert_eq!(old.len(), 21 + 4 * n);
+        fps.insert(k, old).expect("write");
+        rewrites += 1;
+    }
+    assert!(rewrites > 0);
+    let meta = sled.open_tree("meta").expect("meta tree");
+    meta.insert("schema", &1u32.to_be_bytes()).expect("write");
+    sled.flush().expect("flush");
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("002_")]);
+    downgrade(&db);
+
+    // The quoted blurb is found only through passage anchors.
+    let file = seed("004_").display().to_string();
+    let got = json_lines(&db, &["check", "--json", &file]);
+    assert_eq!(got[0]["status"], "partial", "{got:?}");
+    assert_eq!(got[0]["match"]["id"], first[0]["id"]);
+
+    let sled = sled::open(&db).expect("open the database directly");
+    let schema = sled
+        .open_tree("meta")
+        .unwrap()
+        .get("schema")
+        .unwrap()
+        .unwrap();
+    assert_eq!(schema.as_ref(), 2u32.to_be_bytes());
+    for r in sled.open_tree("fps").unwrap().iter() {
+        assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
+    }
+}
