@@ -176,12 +176,10 @@ fn bench_index(c: &mut Criterion) {
         let f = cell.get_or_init(fixture);
         let mut next = cycle(&f.near);
         b.iter(|| {
-            let mut hits = 0u32;
-            for &probe in &next().probes {
-                f.index
-                    .anchors
-                    .postings(probe, synth::MAX_POSTINGS, |_| hits += 1);
-            }
+            let mut hits = 0usize;
+            f.index
+                .anchors
+                .postings_many(&next().probes, synth::MAX_POSTINGS, |_, n, _| hits += n);
             hits
         })
     });

@@ -502,17 +502,13 @@ impl Index {
     pub fn candidates(&self, simhash: SimHash, probes: &[u64], max: usize) -> Vec<u64> {
         let mut slots: Vec<u32> = self.sim.near(simhash).into_iter().map(|(s, _)| s).collect();
         let mut shared: FxHashMap<u32, f32> = FxHashMap::default();
-        let mut hits = Vec::new();
-        for &probe in probes {
-            hits.clear();
-            let n = self
-                .anchors
-                .postings(probe, MAX_POSTINGS, |slot| hits.push(slot));
-            let weight = (RARE_POSTINGS as f32 / n.max(1) as f32).min(1.0);
-            for &slot in &hits {
-                *shared.entry(slot).or_default() += weight;
-            }
-        }
+        self.anchors
+            .postings_many(probes, MAX_POSTINGS, |_, n, slots| {
+                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
+                for &slot in slots {
+                    *shared.entry(slot).or_default() += weight;
+                }
+            });
         let mut by_weight: Vec<(u32, f32)> =
             shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
         by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

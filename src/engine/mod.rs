@@ -21,8 +21,10 @@ use crate::text::Rejection;
 use files::FileData;
 use prepare::{prepare, stored_tokens, Prepared};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::{mpsc, Arc};
 use templates::Templates;
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +103,8 @@ const RARE_POSTINGS: usize = 4;
 
 pub struct Engine {
     settings: Settings,
-    store: Store,
+    /// Shared with the writer thread of `ingest`.
+    store: Arc<Store>,
     loaded: Option<Loaded>,
     next_id: ArticleId,
     next_seq: u64,
@@ -116,13 +119,29 @@ struct Decision {
     story: Option<ArticleId>,
 }
 
-/// Articles of the current batch, not yet committed, that later ones may match.
+/// Articles of the current batch, not yet committed (or not yet known to be), that later ones
+/// may match.
 #[derive(Default)]
 struct Pending {
-    items: Vec<NewArticle>,
-    by_id: HashMap<ArticleId, usize>,
-    exact: HashMap<u64, ArticleId>,
+    items: Vec<Arc<NewArticle>>,
+    by_id: FxHashMap<ArticleId, usize>,
+    exact: FxHashMap<u64, ArticleId>,
 }
+
+impl Pending {
+    fn add(&mut self, article: Arc<NewArticle>) {
+        let id = article.record.id;
+        if let Some(h) = article.exact_first {
+            self.exact.entry(h).or_insert(id);
+        }
+        self.by_id.insert(id, self.items.len());
+        self.items.push(article);
+    }
+}
+
+/// Files per chunk of the ingest pipeline: small enough that the stages overlap, large enough
+/// that each transaction and hand-over is worth its cost.
+const CHUNK: usize = 64;
 
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
@@ -142,7 +161,7 @@ impl Engine {
         let next_seq = store.last_seq()? + 1;
         Ok(Engine {
             settings,
-            store,
+            store: Arc::new(store),
             loaded: None,
             next_id,
             next_seq,
@@ -201,41 +220,91 @@ impl Engine {
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.
+    ///
+    /// A pipeline of three stages over chunks of `CHUNK` files: a thread prepares chunks (each
+    /// in parallel, against the templates learned before the call), this thread decides and
+    /// admits each file in order, and a writer thread commits each chunk in one transaction;
+    /// the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
-        let prepared = self.prepare_all(inputs)?;
-        let mut pending = Pending::default();
-        let mut verdicts = Vec::with_capacity(inputs.len());
-        for (input, prep) in inputs.iter().zip(prepared) {
-            let id = self.next_id;
-            self.next_id += 1;
-            let article = match prep {
-                Err(rejection) => rejected(id, input, &rejection, now_ms),
-                Ok(prep) => {
-                    let d = self.decide(&prep, &pending)?;
-                    self.admit(id, input, prep, d, now_ms)?
-                }
-            };
-            verdicts.push(verdict_of(&article.record));
-            if let Some(h) = article.exact_first {
-                pending.exact.entry(h).or_insert(id);
-            }
-            pending.by_id.insert(id, pending.items.len());
-            pending.items.push(article);
-        }
-        let events = self.events_for(
-            verdicts
-                .iter()
-                .cloned()
-                .map(|verdict| EventKind::Verdict { verdict }),
-            now_ms,
-        );
-        if let Err(e) = self.store.commit(&pending.items, &events) {
-            // The index holds what did not land: rebuild it from the store next time.
+        let result = self.ingest_pipelined(inputs, now_ms);
+        if result.is_err() {
+            // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;
             self.next_id = self.store.next_id().unwrap_or(self.next_id);
             self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
-            return Err(e.into());
         }
+        result
+    }
+
+    fn ingest_pipelined(
+        &mut self,
+        inputs: &[Input],
+        now_ms: u64,
+    ) -> Result<Vec<Verdict>, EngineError> {
+        let every = self.settings.anchor_every_words;
+        let templates = self.load()?.templates.snapshot();
+        let store = Arc::clone(&self.store);
+        let mut pending = Pending::default();
+        let mut verdicts = Vec::with_capacity(inputs.len());
+        let mut events = Vec::with_capacity(inputs.len());
+        std::thread::scope(|s| -> Result<(), EngineError> {
+            let (prep_tx, prep_rx) = mpsc::sync_channel(2);
+            let templates = &templates;
+            s.spawn(move || {
+                let is_template = |h: u64| templates.contains(&h);
+                for chunk in inputs.chunks(CHUNK) {
+                    let prepared: Vec<_> = chunk
+                        .par_iter()
+                        .map(|input| prepare_input(input, every, &is_template))
+                        .collect();
+                    if prep_tx.send(prepared).is_err() {
+                        return; // the call failed: stop early
+                    }
+                }
+            });
+            let (write_tx, write_rx) = mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(4);
+            let writer = s.spawn(move || -> Result<(), StoreError> {
+                for (items, events) in write_rx {
+                    store.write_articles(&items, &events)?;
+                }
+                store.sync()
+            });
+            let mut at = 0;
+            for prepared in prep_rx {
+                let mut items = Vec::with_capacity(prepared.len());
+                for prep in prepared {
+                    let input = &inputs[at];
+                    at += 1;
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    let article = match prep {
+                        Err(rejection) => rejected(id, input, &rejection, now_ms),
+                        Ok(prep) => {
+                            let d = self.decide(&prep, &pending)?;
+                            self.admit(id, input, prep, d, now_ms)?
+                        }
+                    };
+                    let article = Arc::new(article);
+                    verdicts.push(verdict_of(&article.record));
+                    pending.add(Arc::clone(&article));
+                    items.push(article);
+                }
+                let chunk_events = self.events_for(
+                    verdicts[verdicts.len() - items.len()..]
+                        .iter()
+                        .cloned()
+                        .map(|verdict| EventKind::Verdict { verdict }),
+                    now_ms,
+                );
+                events.extend(chunk_events.iter().cloned());
+                if write_tx.send((items, chunk_events)).is_err() {
+                    break; // the writer failed: its error is returned below
+                }
+            }
+            drop(write_tx);
+            writer.join().expect("the writer thread does not panic")?;
+            Ok(())
+        })?;
         self.outbox.extend(events);
         Ok(verdicts)
     }
@@ -297,10 +366,7 @@ impl Engine {
         let is_template = |h: u64| templates.is_template(h);
         Ok(inputs
             .par_iter()
-            .map(|input| match &input.data {
-                Err(r) => Err(r.clone()),
-                Ok(data) => prepare(&input.file, &data.bytes, every, &is_template),
-            })
+            .map(|input| prepare_input(input, every, &is_template))
             .collect())
     }
 
@@ -445,17 +511,14 @@ impl Engine {
             .collect();
         // Per slot: the weight of the anchors it shares with the new story.
         let mut shared: rustc_hash::FxHashMap<u32, f32> = Default::default();
-        let mut hits = Vec::new();
-        for &probe in &prep.probes {
-            hits.clear();
-            let n = loaded
-                .anchors
-                .postings(probe, MAX_POSTINGS, |slot| hits.push(slot));
-            let weight = (RARE_POSTINGS as f32 / n.max(1) as f32).min(1.0);
-            for &slot in &hits {
-                *shared.entry(slot).or_default() += weight;
-            }
-        }
+        loaded
+            .anchors
+            .postings_many(&prep.probes, MAX_POSTINGS, |_, n, slots| {
+                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
+                for &slot in slots {
+                    *shared.entry(slot).or_default() += weight;
+                }
+            });
         let mut by_count: Vec<(u32, f32)> = shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
         by_count.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (slot, _) in by_count {
@@ -490,6 +553,17 @@ impl Engine {
             return Ok(pending.items[i].content.clone());
         }
         Ok(self.store.content(id)?)
+    }
+}
+
+fn prepare_input(
+    input: &Input,
+    every: usize,
+    is_template: &dyn Fn(u64) -> bool,
+) -> Result<Prepared, Rejection> {
+    match &input.data {
+        Err(r) => Err(r.clone()),
+        Ok(data) => prepare(&input.file, &data.bytes, every, is_template),
     }
 }
 

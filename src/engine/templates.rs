@@ -2,12 +2,13 @@
 //! story. A window of the latest new stories' block hashes is kept with a count per hash; reprints
 //! (and partial reuses) are not counted, so a wire story republished ten times does not become template.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
 
 #[derive(Debug, Default)]
 pub struct Templates {
     window: VecDeque<Vec<u64>>,
-    counts: HashMap<u64, u32>,
+    counts: FxHashMap<u64, u32>,
     capacity: usize,
     min_articles: u32,
 }
@@ -32,11 +33,9 @@ impl Templates {
         if self.capacity == 0 {
             return;
         }
-        let distinct: Vec<u64> = blocks
-            .into_iter()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        let mut distinct: Vec<u64> = blocks.into_iter().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
         for &h in &distinct {
             *self.counts.entry(h).or_default() += 1;
         }
@@ -53,6 +52,15 @@ impl Templates {
                 }
             }
         }
+    }
+
+    /// The learned template blocks as a set, for preparing files while learning goes on.
+    pub fn snapshot(&self) -> FxHashSet<u64> {
+        self.counts
+            .iter()
+            .filter(|&(_, &n)| n >= self.min_articles)
+            .map(|(&h, _)| h)
+            .collect()
     }
 
     /// Learned template blocks, for stats.
@@ -75,6 +83,7 @@ mod tests {
         assert!(!t.is_template(2), "one story is no template");
         t.learn([2, 3]);
         assert!(t.is_template(2));
+        assert_eq!(t.snapshot().into_iter().collect::<Vec<_>>(), [2]);
         t.learn([4]);
         t.learn([5]);
         assert!(!t.is_template(2), "forgotten once out of the window");

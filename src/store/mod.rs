@@ -19,6 +19,7 @@ use codec::{Content, FpRecord};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionError;
 use sled::Transactional;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -285,10 +286,27 @@ impl Store {
     /// Writes articles with their fingerprints, content, exact hashes, path entries, events and
     /// counters in one sled transaction (all or nothing, even after `kill -9`), and makes it
     /// durable before returning.
-    pub fn commit(&self, items: &[NewArticle], events: &[Event]) -> Result<(), StoreError> {
+    pub fn commit<A: Borrow<NewArticle>>(
+        &self,
+        items: &[A],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        self.write_articles(items, events)?;
+        self.sync()
+    }
+
+    /// `commit` without the final `sync`: atomic, but durable only once `sync` returns. A batch
+    /// written as several of these, then synced, is durable as a whole; after a crash, a prefix of
+    /// them is found, each whole.
+    pub fn write_articles<A: Borrow<NewArticle>>(
+        &self,
+        items: &[A],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let mut w = Writes::default();
         let mut counts: BTreeMap<Status, i64> = BTreeMap::new();
         for a in items {
+            let a = a.borrow();
             let k = key(a.record.id);
             if let Some(fp) = &a.fp {
                 w.fps.insert(&k, codec::encode_fp(fp));
@@ -308,7 +326,7 @@ impl Store {
             *counts.entry(a.record.status).or_default() += 1;
         }
         w.events = event_batch(events)?;
-        self.write(w, &counts)
+        self.transact(w, &counts)
     }
 
     /// Replaces records after a triage change, with its events, overrules and the counters of
@@ -334,10 +352,12 @@ impl Store {
             }
         }
         w.events = event_batch(events)?;
-        self.write(w, &counts)
+        self.transact(w, &counts)?;
+        self.sync()
     }
 
-    fn write(&self, w: Writes, counts: &BTreeMap<Status, i64>) -> Result<(), StoreError> {
+    /// Applies writes and counter changes in one sled transaction.
+    fn transact(&self, w: Writes, counts: &BTreeMap<Status, i64>) -> Result<(), StoreError> {
         let trees = (
             &self.fps,
             &self.content,
@@ -375,8 +395,7 @@ impl Store {
             .map_err(|e: TransactionError<()>| match e {
                 TransactionError::Storage(e) => StoreError::Sled(e),
                 TransactionError::Abort(()) => StoreError::Corrupt(0, "transaction aborted".into()),
-            })?;
-        self.sync()
+            })
     }
 
     /// Whether an editor ruled that the story with this hash is not a reprint of `other`.
