@@ -248,27 +248,43 @@ impl Engine {
         let mut verdicts = Vec::with_capacity(inputs.len());
         let mut events = Vec::with_capacity(inputs.len());
         std::thread::scope(|s| -> Result<(), EngineError> {
-            let (prep_tx, prep_rx) = mpsc::sync_channel(2);
+            // Preparers take chunks in turn (chunk k to preparer k mod n), each with a channel of
+            // its own, so this thread receives them in order without a reordering buffer. Plain
+            // threads: idle rayon workers spin, taking the cores the other stages need.
+            let preparers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+            let mut from_preparers = Vec::with_capacity(preparers);
             let templates = &templates;
-            s.spawn(move || {
-                let is_template = |h: u64| templates.contains(&h);
-                for chunk in inputs.chunks(CHUNK) {
-                    let prepared: Vec<_> = chunk
-                        .par_iter()
-                        .map(|input| prepare_input(input, every, &is_template))
-                        .collect();
-                    if prep_tx.send(prepared).is_err() {
-                        return; // the call failed: stop early
-                    }
-                }
-            });
+            let store = &*store;
+            for p in 0..preparers {
+                let (tx, rx) = mpsc::sync_channel(1);
+                from_preparers.push(rx);
+                let preparer = std::thread::Builder::new().name(format!("copydesk-prep-{p}"));
+                preparer
+                    .spawn_scoped(s, move || {
+                        let is_template = |h: u64| templates.contains(&h);
+                        for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
+                            let prepared: Vec<_> = chunk
+                                .iter()
+                                .map(|input| prepare_input(input, every, &is_template))
+                                .collect();
+                            if tx.send(prepared).is_err() {
+                                return; // the call failed: stop early
+                            }
+                        }
+                    })
+                    .map_err(thread_error)?;
+            }
+            let prep_rx = (0..).map_while(|k| from_preparers[k % preparers].recv().ok());
             let (write_tx, write_rx) = mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(4);
-            let writer = s.spawn(move || -> Result<(), StoreError> {
-                for (items, events) in write_rx {
-                    store.write_articles(&items, &events)?;
-                }
-                store.sync()
-            });
+            let writer = std::thread::Builder::new()
+                .name("copydesk-write".into())
+                .spawn_scoped(s, move || -> Result<(), StoreError> {
+                    for (items, events) in write_rx {
+                        store.write_articles(&items, &events)?;
+                    }
+                    store.sync()
+                })
+                .map_err(thread_error)?;
             let mut at = 0;
             for prepared in prep_rx {
                 let mut items = Vec::with_capacity(prepared.len());
@@ -280,7 +296,8 @@ impl Engine {
                     let article = match prep {
                         Err(rejection) => rejected(id, input, &rejection, now_ms),
                         Ok(prep) => {
-                            let d = self.decide(&prep, &pending)?;
+                            let stored_exact = self.store.exact(prep.doc_hash)?;
+                            let d = self.decide(&prep, stored_exact, &pending)?;
                             self.admit(id, input, prep, d, now_ms)?
                         }
                     };
@@ -342,7 +359,8 @@ impl Engine {
             out.push(match prep {
                 Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
                 Ok(prep) => {
-                    let d = self.decide(&prep, &pending)?;
+                    let stored_exact = self.store.exact(prep.doc_hash)?;
+                    let d = self.decide(&prep, stored_exact, &pending)?;
                     Verdict {
                         file: input.file.clone(),
                         id: None,
@@ -421,11 +439,14 @@ impl Engine {
 
     /// Looks a prepared article up among everything stored (and the batch so far) and judges it
     /// against each verified candidate.
-    fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
-        let exact = match pending.exact.get(&prep.doc_hash) {
-            Some(&id) => Some(id),
-            None => self.store.exact(prep.doc_hash)?,
-        };
+    /// `stored_exact` is `Store::exact` of the article's document hash, looked up beforehand.
+    fn decide(
+        &mut self,
+        prep: &Prepared,
+        stored_exact: Option<ArticleId>,
+        pending: &Pending,
+    ) -> Result<Decision, EngineError> {
+        let exact = pending.exact.get(&prep.doc_hash).copied().or(stored_exact);
         if let Some(orig) = exact {
             let rec = self.record_anywhere(orig, pending)?;
             return Ok(Decision {
@@ -554,6 +575,10 @@ impl Engine {
         }
         Ok(self.store.content(id)?)
     }
+}
+
+fn thread_error(e: std::io::Error) -> EngineError {
+    EngineError::Invalid(format!("cannot start an ingest thread: {e}"))
 }
 
 fn prepare_input(

@@ -8,7 +8,8 @@
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `PathEntry` (the latest ingest of that path).
-//! - `events`: sequence number → `Event` (JSON): the log clients follow and catch up from.
+//! - `events`: last sequence number of a commit → its `Event`s (a JSON array): the log clients
+//!   follow and catch up from.
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
 
 pub mod codec;
@@ -137,12 +138,25 @@ fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(id, e.to_string()))
 }
 
+/// Events are stored in groups, one key per commit: the key is the last sequence number of the
+/// group, the value a JSON array of its events (a single JSON object in databases written before
+/// groups, read alike).
 fn event_batch(events: &[Event]) -> Result<sled::Batch, StoreError> {
     let mut batch = sled::Batch::default();
-    for e in events {
-        batch.insert(&e.seq.to_be_bytes(), to_json(e.seq, e)?);
+    if let Some(last) = events.last() {
+        batch.insert(&last.seq.to_be_bytes(), to_json(last.seq, &events)?);
     }
     Ok(batch)
+}
+
+/// The events of one stored group.
+fn event_group(last: u64, v: &[u8]) -> Result<Vec<Event>, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(last, e.to_string());
+    if v.first() == Some(&b'[') {
+        serde_json::from_slice(v).map_err(corrupt)
+    } else {
+        Ok(vec![serde_json::from_slice(v).map_err(corrupt)?])
+    }
 }
 
 fn overrule_key(story_hash: u64, other: ArticleId) -> [u8; 16] {
@@ -417,12 +431,15 @@ impl Store {
     /// Events after `after`, oldest first, at most `limit`.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
-        for r in self.events.range((after + 1).to_be_bytes()..).take(limit) {
+        // The first group that ends after `after` may start before it.
+        for r in self.events.range((after + 1).to_be_bytes()..) {
             let (k, v) = r?;
-            let seq = id_of(&k).unwrap_or(0);
-            out.push(
-                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(seq, e.to_string()))?,
-            );
+            let group = event_group(id_of(&k).unwrap_or(0), &v)?;
+            out.extend(group.into_iter().filter(|e| e.seq > after));
+            if out.len() >= limit {
+                out.truncate(limit);
+                break;
+            }
         }
         Ok(out)
     }
@@ -540,4 +557,50 @@ fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
         }
     }
     std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::protocol::EventKind;
+
+    fn event(seq: u64) -> Event {
+        Event {
+            seq,
+            at_ms: seq * 10,
+            kind: EventKind::Triage {
+                id: seq,
+                triage: Triage::default(),
+                status: Status::Unique,
+                matched: None,
+            },
+        }
+    }
+
+    #[test]
+    fn events_are_read_back_across_groups_and_single_records() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        // A record of one event, as databases before groups have them.
+        store
+            .events
+            .insert(1u64.to_be_bytes(), to_json(1, &event(1)).expect("json"))
+            .expect("insert");
+        store
+            .commit::<NewArticle>(&[], &[event(2), event(3), event(4)])
+            .expect("commit");
+        store
+            .commit::<NewArticle>(&[], &[event(5), event(6)])
+            .expect("commit");
+        assert_eq!(store.last_seq().expect("last"), 6);
+        let seqs = |after, limit| -> Vec<u64> {
+            let got = store.events_after(after, limit).expect("read");
+            got.iter().map(|e| e.seq).collect()
+        };
+        assert_eq!(seqs(0, 100), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(seqs(2, 100), [3, 4, 5, 6], "from inside a group");
+        assert_eq!(seqs(1, 2), [2, 3], "at most the limit");
+        assert_eq!(seqs(6, 100), Vec::<u64>::new());
+        assert_eq!(store.events_after(3, 1).expect("read")[0], event(4));
+    }
 }
