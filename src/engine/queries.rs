@@ -28,10 +28,9 @@ impl Engine {
             .unwrap_or_default();
         let source = q.source.as_deref().map(normalize);
         let mut out = Vec::new();
-        for r in self.store().records_rev() {
+        for r in self.store().records_rev(q.before) {
             let r = r?;
-            if q.before.is_some_and(|b| r.id >= b)
-                || q.status.is_some_and(|s| s != r.status)
+            if q.status.is_some_and(|s| s != r.status)
                 || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
                 || source
                     .as_deref()
@@ -114,8 +113,11 @@ impl Engine {
             .ok_or(EngineError::NoSuchArticle(id))?
             .story;
         let mut out = Vec::new();
-        for r in self.store().records_rev() {
+        for r in self.store().records_rev(None) {
             let r = r?;
+            if r.id < root {
+                break; // a story's articles all arrive after its original
+            }
             if r.story == root || r.id == root || r.matched.as_ref().is_some_and(|m| m.id == root) {
                 out.push(r);
             }
@@ -174,4 +176,60 @@ fn shared_ranges(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::engine::files::input_from;
+
+    #[test]
+    fn listings_page_down_from_before_and_stories_stop_at_their_original() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            db: dir.path().join("db"),
+            ..Settings::default()
+        };
+        let mut engine = Engine::open(settings).expect("open");
+        let story = "The river council voted on Tuesday to close the old bridge to lorries after \
+            engineers found cracks in two of its piers, a decision traders say will cost them.";
+        let mut inputs: Vec<_> = (0..6)
+            .map(|i| {
+                input_from(
+                    &format!("{i}.txt"),
+                    format!("Note {i} on a quiet day.").into(),
+                )
+            })
+            .collect();
+        inputs.push(input_from("story.txt", story.into()));
+        inputs.push(input_from("again.txt", story.into()));
+        let verdicts = engine.ingest(&inputs, 0).expect("ingest");
+        let ids: Vec<ArticleId> = verdicts.iter().map(|v| v.id.expect("stored")).collect();
+
+        let page = |before, limit| -> Vec<ArticleId> {
+            let q = ListQuery {
+                before,
+                limit,
+                ..ListQuery::default()
+            };
+            engine
+                .list(&q)
+                .expect("list")
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(page(None, 3), [ids[7], ids[6], ids[5]]);
+        assert_eq!(page(Some(ids[5]), 3), [ids[4], ids[3], ids[2]]);
+        assert_eq!(page(Some(ids[1]), 3), [ids[0]]);
+
+        let members: Vec<ArticleId> = engine
+            .story(ids[7])
+            .expect("story")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(members, [ids[6], ids[7]]);
+    }
 }

@@ -484,8 +484,17 @@ impl Store {
     }
 
     /// Records from the newest down.
-    pub fn records_rev(&self) -> impl Iterator<Item = Result<ArticleRecord, StoreError>> + '_ {
-        self.articles.iter().rev().map(|r| {
+    /// Records newest first, from just below `before` when it is given (a range scan: paging
+    /// deep into a large database costs no more than the first page).
+    pub fn records_rev(
+        &self,
+        before: Option<ArticleId>,
+    ) -> impl Iterator<Item = Result<ArticleRecord, StoreError>> + '_ {
+        let range = match before {
+            Some(b) => self.articles.range(..key(b)),
+            None => self.articles.iter(),
+        };
+        range.rev().map(|r| {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
             serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string()))
