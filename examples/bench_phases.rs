@@ -2,8 +2,9 @@
 //! API (`prepare`, `SimIndex`/`AnchorIndex`, `Store`, `judge`) on the same synthetic articles as
 //! `bench_ingest`, timing each phase: prepare (parallel), exact look-up, candidate look-up,
 //! candidate verification, admission, and the durable `Store::commit`. The replay mirrors the
-//! engine's steps; keep it in step when they change (its total is printed beside the engine's
-//! for that reason — compare with `bench_ingest`).
+//! engine's steps one after another; the engine itself overlaps them (preparer threads, this
+//! thread deciding, a writer thread committing each chunk), so its wall time is less than the
+//! replay's sum: compare with `bench_ingest`. Keep the steps in step with the engine's.
 //!
 //! `cargo run --release --example bench_phases -- [--articles 20000] [--batch 1000]
 //!  [--stock 0.1] [--seed N]`
