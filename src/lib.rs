@@ -14,9 +14,3 @@ pub mod inbox;
 pub mod store;
 pub mod text;
 pub mod tui;
-
-/// mimalloc for every program built on copydesk: the ingest path allocates per file and sled per
-/// write, from several threads, and glibc's allocator costs measurably more there (README,
-/// "Measured figures").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

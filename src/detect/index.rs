@@ -9,6 +9,71 @@
 
 use crate::fingerprint::SimHash;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::ops::{Index, IndexMut, Range};
+
+/// Entries per block of a [`Blocks`] array: 4M (16 MB of slots), so that each block is its own
+/// allocation from the system; small in unit tests, so that they cross blocks.
+const BLOCK_BITS: u32 = if cfg!(test) { 12 } else { 22 };
+const BLOCK: usize = 1 << BLOCK_BITS;
+
+/// A growable array kept in fixed blocks: growing never moves what is there, so the index grows
+/// without a second copy of itself (a large `Vec` that reallocates needs both for a moment).
+#[derive(Debug, Default)]
+struct Blocks<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy + Default> Blocks<T> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Grows to `n` entries, the new ones `T::default()`.
+    fn grow_to(&mut self, n: usize) {
+        while self.len < n {
+            if self.blocks.last().is_none_or(|b| b.len() == BLOCK) {
+                self.blocks.push(Vec::with_capacity(BLOCK));
+            }
+            let last = self.blocks.last_mut().expect("pushed above");
+            let add = (BLOCK - last.len()).min(n - self.len);
+            last.resize(last.len() + add, T::default());
+            self.len += add;
+        }
+    }
+
+    /// Entries `range`, borrowed when they lie in one block (nearly always).
+    fn range(&self, range: Range<usize>) -> Cow<'_, [T]> {
+        if range.is_empty() {
+            return Cow::Borrowed(&[]);
+        }
+        let (first, last) = (range.start >> BLOCK_BITS, (range.end - 1) >> BLOCK_BITS);
+        if first == last {
+            let at = first << BLOCK_BITS;
+            Cow::Borrowed(&self.blocks[first][range.start - at..range.end - at])
+        } else {
+            Cow::Owned(range.map(|i| self[i]).collect())
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.blocks.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<T>()
+    }
+}
+
+impl<T> Index<usize> for Blocks<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.blocks[i >> BLOCK_BITS][i & (BLOCK - 1)]
+    }
+}
+
+impl<T> IndexMut<usize> for Blocks<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.blocks[i >> BLOCK_BITS][i & (BLOCK - 1)]
+    }
+}
 
 /// Postings held in a recent map before they are merged into the sorted base. Fixed, so the map
 /// stays small (a few MB) however large the base grows.
@@ -29,9 +94,9 @@ pub struct Buckets {
     tagged: bool,
     /// `dir[b]..dir[b + 1]` is the range of the base holding bucket `b` (empty until the base is).
     dir: Vec<u32>,
-    slots: Vec<u32>,
+    slots: Blocks<u32>,
     /// The tag of each posting of the base (empty when untagged).
-    tags: Vec<u16>,
+    tags: Blocks<u16>,
     /// Recent postings by short key (bucket and tag).
     recent: FxHashMap<u64, Vec<u32>>,
     recent_len: usize,
@@ -50,8 +115,8 @@ impl Buckets {
             dir_bits: dir_bits.clamp(1, 24),
             tagged,
             dir: Vec::new(),
-            slots: Vec::new(),
-            tags: Vec::new(),
+            slots: Blocks::default(),
+            tags: Blocks::default(),
             recent: FxHashMap::default(),
             recent_len: 0,
             recent_bits: vec![0; 1 << (RECENT_FILTER_BITS - 6)],
@@ -76,9 +141,9 @@ impl Buckets {
         }
         let total = dir[buckets] as usize;
         let mut next = dir.clone();
-        b.slots = vec![0; total];
+        b.slots.grow_to(total);
         if tagged {
-            b.tags = vec![0; total];
+            b.tags.grow_to(total);
         }
         pass(&mut |key, slot| {
             let (bucket, tag) = b.split(key);
@@ -106,10 +171,9 @@ impl Buckets {
             return;
         }
         if self.tagged {
-            let mut pairs: Vec<(u16, u32)> = self.tags[range.clone()]
-                .iter()
-                .copied()
-                .zip(self.slots[range.clone()].iter().copied())
+            let mut pairs: Vec<(u16, u32)> = range
+                .clone()
+                .map(|i| (self.tags[i], self.slots[i]))
                 .collect();
             pairs.sort_unstable();
             for (i, (t, s)) in range.zip(pairs) {
@@ -117,7 +181,11 @@ impl Buckets {
                 self.slots[i] = s;
             }
         } else {
-            self.slots[range].sort_unstable();
+            let mut slots = self.slots.range(range.clone()).into_owned();
+            slots.sort_unstable();
+            for (i, s) in range.zip(slots) {
+                self.slots[i] = s;
+            }
         }
     }
 
@@ -147,8 +215,8 @@ impl Buckets {
 
     /// Bytes held by the arrays (for stats and benchmarks).
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * 4
-            + self.tags.capacity() * 2
+        self.slots.heap_bytes()
+            + self.tags.heap_bytes()
             + self.dir.capacity() * 4
             + self.recent_len * 4
             + self.recent.len() * 40
@@ -189,7 +257,7 @@ impl Buckets {
         if !self.tagged {
             return a..b;
         }
-        let tags = &self.tags[a..b];
+        let tags = self.tags.range(a..b);
         let start = tags.partition_point(|&t| t < tag);
         let end = start + tags[start..].partition_point(|&t| t == tag);
         a + start..a + end
@@ -207,7 +275,7 @@ impl Buckets {
         let recent = self.recent_slots(self.short(key));
         let n = range.len() + recent.len();
         if n <= max {
-            self.slots[range].iter().for_each(|&s| f(s));
+            self.slots.range(range).iter().for_each(|&s| f(s));
             recent.iter().for_each(|&s| f(s));
         }
         n
@@ -243,7 +311,7 @@ impl Buckets {
                 .map_or((0, 0), |&(a, b)| (a as usize, b as usize));
             let range = if self.tagged && a < b {
                 let tag = self.split(key).1;
-                let tags = &self.tags[a..b];
+                let tags = self.tags.range(a..b);
                 let start = tags.partition_point(|&t| t < tag);
                 let end = start + tags[start..].partition_point(|&t| t == tag);
                 a + start..a + end
@@ -256,9 +324,10 @@ impl Buckets {
                 continue;
             }
             if recent.is_empty() {
-                f(i, n, &self.slots[range]);
+                f(i, n, &self.slots.range(range));
             } else {
-                let both: Vec<u32> = self.slots[range].iter().chain(recent).copied().collect();
+                let mut both = self.slots.range(range).into_owned();
+                both.extend_from_slice(recent);
                 f(i, n, &both);
             }
         }
@@ -281,13 +350,9 @@ impl Buckets {
         self.recent_len = 0;
         fresh.sort_unstable();
         let (n, m) = (self.slots.len(), fresh.len());
-        // Exact growth: a doubling would leave up to half the base unused. (Large blocks grow by
-        // remapping, without a copy.)
-        self.slots.reserve_exact(m);
-        self.slots.resize(n + m, 0);
+        self.slots.grow_to(n + m);
         if self.tagged {
-            self.tags.reserve_exact(m);
-            self.tags.resize(n + m, 0);
+            self.tags.grow_to(n + m);
         }
         // The bucket of base posting i - 1, found by walking the directory down as i falls.
         let mut bucket = buckets - 1;
@@ -557,6 +622,53 @@ mod tests {
         let mut none = Vec::new();
         idx.postings(a9, 2, |s| none.push(s));
         assert!(none.is_empty(), "over max_postings");
+    }
+
+    #[test]
+    fn blocks_grow_without_moving_and_read_across_their_ends() {
+        let mut b: Blocks<u32> = Blocks::default();
+        b.grow_to(BLOCK - 2);
+        let first = b.blocks[0].as_ptr();
+        b.grow_to(2 * BLOCK + 3);
+        assert_eq!(b.blocks[0].as_ptr(), first, "the first block did not move");
+        for i in 0..b.len() {
+            b[i] = i as u32;
+        }
+        let across: Vec<u32> = (BLOCK as u32 - 3..BLOCK as u32 + 4).collect();
+        assert_eq!(&*b.range(BLOCK - 3..BLOCK + 4), &across[..]);
+        assert!(matches!(b.range(5..9), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn buckets_spanning_blocks_answer_like_a_scan() {
+        // Two buckets of 15,000 postings, each across several blocks.
+        let key = |i: u64| (i % 2) << 63 | (i % 1_000) << 48;
+        let n = 30_000u32;
+        let built = Buckets::build(1, true, |f| {
+            (0..n).for_each(|s| f(key(u64::from(s)), s));
+            Ok::<(), ()>(())
+        })
+        .expect("built");
+        let mut pushed = Buckets::new(1, true);
+        (0..n).for_each(|s| pushed.insert(key(u64::from(s)), s));
+        pushed.compact();
+        for probe in [0u64, 1, 777, 998, 999] {
+            let want: Vec<u32> = (0..n)
+                .filter(|&s| key(u64::from(s)) == key(probe))
+                .collect();
+            for idx in [&built, &pushed] {
+                let mut got = Vec::new();
+                idx.get(key(probe), usize::MAX, |s| got.push(s));
+                got.sort_unstable();
+                assert_eq!(got, want, "probe {probe}");
+                let mut many = Vec::new();
+                idx.get_many(&[key(probe)], usize::MAX, |_, _, s| {
+                    many.extend_from_slice(s)
+                });
+                many.sort_unstable();
+                assert_eq!(many, want, "probe {probe}, many");
+            }
+        }
     }
 
     fn flip(fp: u64, bits: &[u8]) -> u64 {
