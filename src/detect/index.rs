@@ -57,8 +57,9 @@ impl<T: Copy + Default> Blocks<T> {
         }
     }
 
+    /// Bytes in use (a block's untouched tail is reserved, not resident).
     fn heap_bytes(&self) -> usize {
-        self.blocks.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<T>()
+        self.len * std::mem::size_of::<T>()
     }
 }
 
