@@ -221,10 +221,10 @@ impl Engine {
 
     /// Ingests files in order: one verdict each, all durable before this returns.
     ///
-    /// A pipeline of three stages over chunks of `CHUNK` files: a thread prepares chunks (each
-    /// in parallel, against the templates learned before the call), this thread decides and
-    /// admits each file in order, and a writer thread commits each chunk in one transaction;
-    /// the last step syncs. The stages overlap, so the cores stay busy.
+    /// A pipeline of three stages over chunks of `CHUNK` files: preparer threads (one per core,
+    /// taking chunks in turn, against the templates learned before the call), this thread
+    /// deciding and admitting each file in order, and a writer thread committing each chunk in
+    /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
         let result = self.ingest_pipelined(inputs, now_ms);
         if result.is_err() {
@@ -296,8 +296,7 @@ impl Engine {
                     let article = match prep {
                         Err(rejection) => rejected(id, input, &rejection, now_ms),
                         Ok(prep) => {
-                            let stored_exact = self.store.exact(prep.doc_hash)?;
-                            let d = self.decide(&prep, stored_exact, &pending)?;
+                            let d = self.decide(&prep, &pending)?;
                             self.admit(id, input, prep, d, now_ms)?
                         }
                     };
@@ -359,8 +358,7 @@ impl Engine {
             out.push(match prep {
                 Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
                 Ok(prep) => {
-                    let stored_exact = self.store.exact(prep.doc_hash)?;
-                    let d = self.decide(&prep, stored_exact, &pending)?;
+                    let d = self.decide(&prep, &pending)?;
                     Verdict {
                         file: input.file.clone(),
                         id: None,
@@ -439,14 +437,11 @@ impl Engine {
 
     /// Looks a prepared article up among everything stored (and the batch so far) and judges it
     /// against each verified candidate.
-    /// `stored_exact` is `Store::exact` of the article's document hash, looked up beforehand.
-    fn decide(
-        &mut self,
-        prep: &Prepared,
-        stored_exact: Option<ArticleId>,
-        pending: &Pending,
-    ) -> Result<Decision, EngineError> {
-        let exact = pending.exact.get(&prep.doc_hash).copied().or(stored_exact);
+    fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
+        let exact = match pending.exact.get(&prep.doc_hash) {
+            Some(&id) => Some(id),
+            None => self.store.exact(prep.doc_hash)?,
+        };
         if let Some(orig) = exact {
             let rec = self.record_anywhere(orig, pending)?;
             return Ok(Decision {
