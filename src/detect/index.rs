@@ -150,7 +150,7 @@ impl Buckets {
             let (bucket, tag) = b.split(key);
             let at = &mut next[bucket];
             // A second pass with more postings than the first is a caller's bug; skip them.
-            if (*at as usize) < total && *at < dir[bucket + 1] {
+            if *at < dir[bucket + 1] {
                 b.slots[*at as usize] = slot;
                 if tagged {
                     b.tags[*at as usize] = tag;
@@ -249,19 +249,25 @@ impl Buckets {
     }
 
     /// The base's postings of a key, as a range of `slots`.
-    fn base_range(&self, key: u64) -> std::ops::Range<usize> {
+    fn base_range(&self, key: u64) -> Range<usize> {
         if self.dir.is_empty() {
             return 0..0;
         }
-        let (bucket, tag) = self.split(key);
+        let bucket = self.split(key).0;
         let (a, b) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
-        if !self.tagged {
-            return a..b;
+        self.tag_range(key, a..b)
+    }
+
+    /// The postings of `key` within its bucket's range `a..b` of the base.
+    fn tag_range(&self, key: u64, bucket: Range<usize>) -> Range<usize> {
+        if !self.tagged || bucket.is_empty() {
+            return bucket;
         }
-        let tags = self.tags.range(a..b);
+        let tag = self.split(key).1;
+        let tags = self.tags.range(bucket.clone());
         let start = tags.partition_point(|&t| t < tag);
         let end = start + tags[start..].partition_point(|&t| t == tag);
-        a + start..a + end
+        bucket.start + start..bucket.start + end
     }
 
     /// How many postings a key has.
@@ -310,15 +316,7 @@ impl Buckets {
             let (a, b) = ranges
                 .get(i)
                 .map_or((0, 0), |&(a, b)| (a as usize, b as usize));
-            let range = if self.tagged && a < b {
-                let tag = self.split(key).1;
-                let tags = self.tags.range(a..b);
-                let start = tags.partition_point(|&t| t < tag);
-                let end = start + tags[start..].partition_point(|&t| t == tag);
-                a + start..a + end
-            } else {
-                a..b
-            };
+            let range = self.tag_range(key, a..b);
             let recent = self.recent_slots(self.short(key));
             let n = range.len() + recent.len();
             if n == 0 || n > max {
@@ -444,10 +442,8 @@ impl SimIndex {
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
-            idx.tables[b] = match table {
-                Ok(t) => t,
-                Err(never) => match never {},
-            };
+            let Ok(table) = table;
+            idx.tables[b] = table;
         }
         idx.fps = fps;
         idx
