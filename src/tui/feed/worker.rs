@@ -6,7 +6,7 @@
 use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
 use crate::client::{current_user, Client, Mode, Remote};
 use crate::config::Settings;
-use crate::daemon::protocol::{ClientLine, Request, Response};
+use crate::daemon::protocol::{Request, Response};
 use crate::daemon::runtime::Runtime;
 use crate::engine::service::EngineGone;
 use crate::tui::watchdog::Watchdog;
@@ -110,8 +110,6 @@ struct Worker {
     last_seq: Arc<AtomicU64>,
     owns_engine: Arc<AtomicBool>,
     watchdog: Watchdog,
-    /// Whether requests naming an article by id survive the socket (see `Guarded`).
-    by_id_safe: bool,
     /// Numbers connections, so the event thread of an old one neither forwards nor closes.
     conn: Arc<AtomicU64>,
     next_try: Instant,
@@ -131,7 +129,6 @@ impl Worker {
             mode: None,
             last_seq: Arc::new(AtomicU64::new(0)),
             conn: Arc::new(AtomicU64::new(0)),
-            by_id_safe: article_ids_survive_the_wire(),
             next_try: Instant::now(),
             lost_said: false,
         }
@@ -185,11 +182,7 @@ impl Worker {
             return;
         };
         self.watchdog.begin(describe(&request));
-        let mut engine = Guarded {
-            client,
-            by_id_safe: self.by_id_safe,
-        };
-        let result = execute(&mut engine, (*request).clone());
+        let result = execute(client, (*request).clone());
         self.watchdog.end();
         match result {
             Ok(msg) => {
@@ -308,43 +301,6 @@ impl Worker {
         let _ = self.ui.send(FeedMsg::Connected { mode, inbox, you });
         Ok(())
     }
-}
-
-/// A client that refuses, over the socket, the requests that name an article by `id` when the
-/// wire format cannot carry them: in protocol 1 the request line's own `id` and the article's
-/// share one JSON object, the daemon cannot read the line, and its answer (to request 0) never
-/// reaches the waiting caller, which would hang the feed for good. Refused, they fail at once
-/// and the rest of the dashboard (list, triage, counts, events) keeps working.
-struct Guarded<'a> {
-    client: &'a mut Client,
-    by_id_safe: bool,
-}
-
-impl super::Engine for Guarded<'_> {
-    fn call(&mut self, request: Request) -> Result<Response> {
-        let by_id = matches!(
-            request,
-            Request::Show { .. } | Request::Compare { .. } | Request::Story { .. }
-        );
-        if by_id && !self.by_id_safe && self.client.mode() == Mode::Daemon {
-            anyhow::bail!(
-                "this daemon's protocol cannot carry article requests (the request id and the article id collide); the list, triage and counts still work, and a dashboard without a daemon shows articles in full"
-            );
-        }
-        self.client.call(request)
-    }
-}
-
-/// Whether a request naming an article by id comes back intact from its JSON line.
-pub fn article_ids_survive_the_wire() -> bool {
-    let line = ClientLine {
-        id: 1,
-        request: Request::Show { id: 2 },
-    };
-    serde_json::to_string(&line)
-        .ok()
-        .and_then(|text| serde_json::from_str::<ClientLine>(&text).ok())
-        .is_some_and(|back| back == line)
 }
 
 /// Keeps the order of requests but only the latest of each slot.
