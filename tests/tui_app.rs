@@ -131,3 +131,38 @@ fn the_story_view_lists_the_original_first() {
     assert_eq!(s.records.len(), 2);
     assert!(s.records[0].id < s.records[1].id);
 }
+
+#[test]
+fn arrivals_are_fetched_through_the_engines_filters() {
+    use copydesk::daemon::protocol::ListQuery;
+    use copydesk::detect::Status;
+    let mut desk = Desk::with(synthetic(40));
+    // Arrivals 21..=30, filtered as the list is: a status and a word found only in the text.
+    let ids: Vec<u64> = (21..=30).collect();
+    let evens = ListQuery {
+        text: Some("evenrow".into()),
+        status: Some(Status::Unique),
+        ..ListQuery::default()
+    };
+    let got: Vec<u64> = copydesk::tui::paging::arrivals(&mut desk.client, &ids, &evens)
+        .expect("arrivals")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(got, [30, 28, 26, 24, 22]);
+    let reprints = ListQuery {
+        status: Some(Status::Reprint),
+        ..ListQuery::default()
+    };
+    let none =
+        copydesk::tui::paging::arrivals(&mut desk.client, &ids, &reprints).expect("arrivals");
+    assert!(none.is_empty());
+    // Only the ids asked for, though others lie in their range.
+    let got: Vec<u64> =
+        copydesk::tui::paging::arrivals(&mut desk.client, &[22, 27], &ListQuery::default())
+            .expect("arrivals")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+    assert_eq!(got, [27, 22]);
+}

@@ -82,6 +82,8 @@ pub struct ListQuery {
     pub text: Option<String>,
     /// Only articles older than this id (paging down a newest-first list).
     pub before: Option<ArticleId>,
+    /// Only articles newer than this id (fetching arrivals).
+    pub after: Option<ArticleId>,
     pub limit: usize,
 }
 

@@ -28,7 +28,7 @@ impl Engine {
             .unwrap_or_default();
         let source = q.source.as_deref().map(normalize);
         let mut out = Vec::new();
-        for r in self.store().records_rev(q.before) {
+        for r in self.store().records_rev(q.after, q.before) {
             let r = r?;
             if q.status.is_some_and(|s| s != r.status)
                 || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
@@ -113,11 +113,9 @@ impl Engine {
             .ok_or(EngineError::NoSuchArticle(id))?
             .story;
         let mut out = Vec::new();
-        for r in self.store().records_rev(None) {
+        // A story's articles all arrive after its original.
+        for r in self.store().records_rev(root.checked_sub(1), None) {
             let r = r?;
-            if r.id < root {
-                break; // a story's articles all arrive after its original
-            }
             if r.story == root || r.id == root || r.matched.as_ref().is_some_and(|m| m.id == root) {
                 out.push(r);
             }
@@ -207,8 +205,9 @@ mod tests {
         let verdicts = engine.ingest(&inputs, 0).expect("ingest");
         let ids: Vec<ArticleId> = verdicts.iter().map(|v| v.id.expect("stored")).collect();
 
-        let page = |before, limit| -> Vec<ArticleId> {
+        let page = |after, before, limit| -> Vec<ArticleId> {
             let q = ListQuery {
+                after,
                 before,
                 limit,
                 ..ListQuery::default()
@@ -220,9 +219,15 @@ mod tests {
                 .map(|r| r.id)
                 .collect()
         };
-        assert_eq!(page(None, 3), [ids[7], ids[6], ids[5]]);
-        assert_eq!(page(Some(ids[5]), 3), [ids[4], ids[3], ids[2]]);
-        assert_eq!(page(Some(ids[1]), 3), [ids[0]]);
+        assert_eq!(page(None, None, 3), [ids[7], ids[6], ids[5]]);
+        assert_eq!(page(None, Some(ids[5]), 3), [ids[4], ids[3], ids[2]]);
+        assert_eq!(page(None, Some(ids[1]), 3), [ids[0]]);
+        assert_eq!(page(Some(ids[5]), None, 10), [ids[7], ids[6]]);
+        assert_eq!(page(Some(ids[2]), Some(ids[4]), 10), [ids[3]]);
+        assert_eq!(
+            page(Some(ids[4]), Some(ids[2]), 10),
+            Vec::<ArticleId>::new()
+        );
 
         let members: Vec<ArticleId> = engine
             .story(ids[7])

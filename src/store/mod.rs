@@ -484,17 +484,16 @@ impl Store {
     }
 
     /// Records from the newest down.
-    /// Records newest first, from just below `before` when it is given (a range scan: paging
-    /// deep into a large database costs no more than the first page).
+    /// Records newest first with ids above `after` and below `before`, each bound when given (a
+    /// range scan: paging deep into a large database costs no more than the first page).
     pub fn records_rev(
         &self,
+        after: Option<ArticleId>,
         before: Option<ArticleId>,
     ) -> impl Iterator<Item = Result<ArticleRecord, StoreError>> + '_ {
-        let range = match before {
-            Some(b) => self.articles.range(..key(b)),
-            None => self.articles.iter(),
-        };
-        range.rev().map(|r| {
+        let from = after.map_or(0, |a| a.saturating_add(1));
+        let to = before.unwrap_or(ArticleId::MAX).max(from);
+        self.articles.range(key(from)..key(to)).rev().map(|r| {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
             serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string()))

@@ -7,7 +7,6 @@
 use super::feed::{unexpected, Engine, PageKind};
 use crate::daemon::protocol::{ListQuery, Request, Response};
 use crate::store::{ArticleId, ArticleRecord};
-use crate::text::normalize::normalize;
 use anyhow::{bail, Result};
 
 /// Records per page.
@@ -136,9 +135,8 @@ fn oldest(engine: &mut dyn Engine, q: &ListQuery, span: u64) -> Result<Page> {
     bail!("could not find the oldest articles; try a narrower filter")
 }
 
-/// The records of newly arrived articles that pass `q`, newest first. The records are fetched
-/// unfiltered by id (a listing with filters would scan the whole database when none pass) and
-/// filtered here the way the engine filters a listing.
+/// The records of newly arrived articles that pass `q`, newest first: one listing of the id
+/// range they span (a range scan in the engine, however large the database), filtered there.
 pub fn arrivals(
     engine: &mut dyn Engine,
     ids: &[ArticleId],
@@ -148,61 +146,11 @@ pub fn arrivals(
         return Ok(Vec::new());
     };
     let span = usize::try_from(hi - lo + 1).unwrap_or(usize::MAX);
-    let fetched = list(
-        engine,
-        &ListQuery::default(),
-        hi.checked_add(1),
-        span.min(MAX_ARRIVALS),
-    )?;
-    let words: Vec<String> = q
-        .text
-        .as_deref()
-        .map(|t| normalize(t).split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
-    let source = q.source.as_deref().map(normalize);
-    let mut out = Vec::new();
-    for r in fetched {
-        if !ids.contains(&r.id)
-            || q.status.is_some_and(|s| s != r.status)
-            || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
-            || source
-                .as_deref()
-                .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
-            || (!words.is_empty() && !mentions(engine, &r, &words)?)
-        {
-            continue;
-        }
-        out.push(r);
-    }
-    Ok(out)
-}
-
-/// As the engine's listing: every word in the title, else in the text.
-fn mentions(engine: &mut dyn Engine, r: &ArticleRecord, words: &[String]) -> Result<bool> {
-    let title = normalize(&r.title);
-    let missing: Vec<&String> = words
-        .iter()
-        .filter(|w| !title.contains(w.as_str()))
-        .collect();
-    if missing.is_empty() {
-        return Ok(true);
-    }
-    let detail = match engine.call(Request::Show { id: r.id })? {
-        Response::Detail { detail } => detail,
-        other => return Err(unexpected(&other)),
+    let query = ListQuery {
+        after: lo.checked_sub(1),
+        ..q.clone()
     };
-    let text: Vec<String> = detail.paragraphs.iter().map(|p| normalize(p)).collect();
-    Ok(missing
-        .iter()
-        .all(|w| text.iter().any(|p| p.contains(w.as_str()))))
-}
-
-/// As the engine's listing: "reprint-of" matches "reprint-of #3"; an empty state is "new".
-pub fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
-    let state = if r.triage.state.is_empty() {
-        "new"
-    } else {
-        r.triage.state.as_str()
-    };
-    state == want || state.starts_with(&format!("{want} "))
+    let mut records = list(engine, &query, hi.checked_add(1), span.min(MAX_ARRIVALS))?;
+    records.retain(|r| ids.contains(&r.id));
+    Ok(records)
 }

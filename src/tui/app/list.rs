@@ -41,6 +41,7 @@ impl Filters {
             source: self.source.clone(),
             text: self.text.clone(),
             before: None,
+            after: None,
             limit: PAGE,
         }
     }
