@@ -7,7 +7,8 @@ use crate::daemon::protocol::{
     ClientLine, Event, Hello, Request, Response, ServerLine, PROTOCOL_VERSION,
 };
 use crate::engine::service::{Service, ServiceHandle};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
+use crate::store::StoreError;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -46,8 +47,9 @@ impl Client {
         }
         let engine = match Engine::open(settings.clone()) {
             Ok(e) => e,
-            // Locked: a daemon is starting and not listening yet; give it a moment.
-            Err(e) => {
+            // Locked: a daemon is starting and not listening yet; give it a moment. Any other
+            // failure is reported at once.
+            Err(e @ EngineError::Store(StoreError::Locked(_))) => {
                 for _ in 0..40 {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
@@ -56,6 +58,7 @@ impl Client {
                 }
                 return Err(e.into());
             }
+            Err(e) => return Err(e.into()),
         };
         let service = Service::start(engine);
         Ok(Client::Local {
@@ -152,7 +155,9 @@ impl Remote {
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::NotADirectory
                 ) =>
             {
                 return Ok(None)

@@ -171,6 +171,18 @@ fn a_locked_database_gets_a_clear_message() {
 }
 
 #[test]
+fn a_database_path_that_is_a_file_gets_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "not-a-folder", b"notes");
+    let out = run(&file, &["stats"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it is a file, not a folder"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(std::fs::read(&file).expect("still there"), b"notes");
+}
+
+#[test]
 fn bad_arguments_and_config_fail_with_one_line() {
     let db = tempfile::tempdir().expect("tempdir");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -178,7 +178,11 @@ impl Store {
     pub fn open(path: &Path, cache_bytes: u64, max_text_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
             path: path.to_owned(),
-            message: e.to_string(),
+            message: if path.exists() && !path.is_dir() {
+                "it is a file, not a folder; give --db (or [paths] db) a folder".into()
+            } else {
+                e.to_string()
+            },
         })?;
         let db = sled::Config::new()
             .path(path)
