@@ -87,11 +87,7 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
         format!("of #{} ({:.0}%)", m.id, m.similarity * 100.0)
     });
-    let triage = if r.triage.state.is_empty() {
-        "new"
-    } else {
-        r.triage.state.as_str()
-    };
+    let triage = r.triage.state_or_new();
     writeln!(
         out,
         "{:>6}  {:<10} {:<14} {:<12}  {}",

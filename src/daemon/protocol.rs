@@ -9,7 +9,7 @@
 
 use crate::detect::Status;
 use crate::engine::{Detail, Stats, Verdict};
-use crate::store::{ArticleId, ArticleRecord, Triage};
+use crate::store::{state_or_new, ArticleId, ArticleRecord, Triage};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of the messages below.
@@ -66,6 +66,20 @@ impl TriageAction {
             TriageAction::Spiked => "spiked".into(),
             TriageAction::NotReprint => "not-reprint".into(),
             TriageAction::ReprintOf { other } => format!("reprint-of #{other}"),
+        }
+    }
+
+    /// The action that sets a stored triage state: the inverse of `label` ("" is "new").
+    pub fn from_label(state: &str) -> Option<TriageAction> {
+        match state_or_new(state) {
+            "new" => Some(TriageAction::New),
+            "picked" => Some(TriageAction::Picked),
+            "spiked" => Some(TriageAction::Spiked),
+            "not-reprint" => Some(TriageAction::NotReprint),
+            s => s
+                .strip_prefix("reprint-of #")
+                .and_then(|n| n.parse().ok())
+                .map(|other| TriageAction::ReprintOf { other }),
         }
     }
 }
@@ -223,6 +237,21 @@ mod tests {
             serde_json::from_str::<ClientLine>(&text).expect("parses"),
             line
         );
+    }
+
+    #[test]
+    fn triage_labels_read_back_as_their_actions() {
+        for a in [
+            TriageAction::New,
+            TriageAction::Picked,
+            TriageAction::Spiked,
+            TriageAction::NotReprint,
+            TriageAction::ReprintOf { other: 42 },
+        ] {
+            assert_eq!(TriageAction::from_label(&a.label()), Some(a));
+        }
+        assert_eq!(TriageAction::from_label(""), Some(TriageAction::New));
+        assert_eq!(TriageAction::from_label("reprint-of #x"), None);
     }
 
     #[test]

@@ -137,11 +137,7 @@ impl Engine {
 }
 
 fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
-    let state = if r.triage.state.is_empty() {
-        "new"
-    } else {
-        r.triage.state.as_str()
-    };
+    let state = r.triage.state_or_new();
     state == want || state.starts_with(&format!("{want} "))
 }
 

@@ -66,6 +66,22 @@ pub struct Triage {
     pub note: Option<String>,
 }
 
+impl Triage {
+    /// The state, "new" when none was set.
+    pub fn state_or_new(&self) -> &str {
+        state_or_new(&self.state)
+    }
+}
+
+/// A stored triage state, "new" when empty (an article no editor has touched).
+pub fn state_or_new(state: &str) -> &str {
+    if state.is_empty() {
+        "new"
+    } else {
+        state
+    }
+}
+
 /// One ingested file and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleRecord {

@@ -4,7 +4,7 @@
 //! Pure state: it returns the actions to send and never talks to the engine.
 
 use crate::daemon::protocol::TriageAction;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::store::{state_or_new, ArticleId, ArticleRecord, MatchRef, Triage};
 use std::collections::BTreeMap;
 
 /// Undo steps kept.
@@ -59,32 +59,14 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
         if let Some(b) = back {
             add(&mut verdict, b, *id);
         }
-        let was = if prior.state.is_empty() {
-            "new"
-        } else {
-            prior.state.as_str()
-        };
+        let was = state_or_new(&prior.state);
         if was != label_now {
-            if let Some(a) = parse_state(was) {
+            if let Some(a) = TriageAction::from_label(was) {
                 add(&mut state, a, *id);
             }
         }
     }
     verdict.into_values().chain(state.into_values()).collect()
-}
-
-/// A stored triage state as the action that sets it.
-pub fn parse_state(state: &str) -> Option<TriageAction> {
-    match state {
-        "" | "new" => Some(TriageAction::New),
-        "picked" => Some(TriageAction::Picked),
-        "spiked" => Some(TriageAction::Spiked),
-        "not-reprint" => Some(TriageAction::NotReprint),
-        s => s
-            .strip_prefix("reprint-of #")
-            .and_then(|n| n.parse().ok())
-            .map(|other| TriageAction::ReprintOf { other }),
-    }
 }
 
 /// The marked articles.

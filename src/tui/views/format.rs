@@ -20,11 +20,7 @@ pub fn badge(r: &ArticleRecord) -> String {
 
 /// The triage state and who set it: "spiked by ana", "new".
 pub fn triage_label(r: &ArticleRecord) -> String {
-    let state = if r.triage.state.is_empty() {
-        "new".to_owned()
-    } else {
-        sanitize_line(&r.triage.state)
-    };
+    let state = sanitize_line(r.triage.state_or_new());
     match &r.triage.by {
         Some(by) => format!("{state} by {}", sanitize_line(by)),
         None => state,
