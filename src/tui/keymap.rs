@@ -80,14 +80,6 @@ const NAMED: [(&str, Code); 19] = [
 ];
 
 impl Key {
-    pub fn plain(code: Code) -> Key {
-        Key {
-            code,
-            ctrl: false,
-            alt: false,
-        }
-    }
-
     /// Parses "j", "G", "?", "ctrl-d", "alt-x", "shift-tab", "enter", "f5", "space".
     pub fn parse(text: &str) -> Result<Key, String> {
         let mut rest = text.trim();

@@ -384,9 +384,7 @@ impl ListWindow {
         matched: &Option<MatchRef>,
     ) {
         if let Some(r) = self.rows.iter_mut().find(|r| r.id == id) {
-            r.triage = triage.clone();
-            r.status = status;
-            r.matched = matched.clone();
+            super::reading::refresh(r, triage, status, matched);
         }
     }
 

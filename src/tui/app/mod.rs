@@ -84,7 +84,6 @@ pub struct Conn {
 pub struct Hits {
     pub list: Rect,
     pub preview: Rect,
-    pub text: Rect,
     pub left: Rect,
     pub right: Rect,
     /// The compare view showed one inline text (a narrow terminal).

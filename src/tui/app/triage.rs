@@ -143,10 +143,6 @@ impl UndoLog {
     pub fn pop(&mut self) -> Option<Vec<Step>> {
         self.done.pop()
     }
-
-    pub fn depth(&self) -> usize {
-        self.done.len()
-    }
 }
 
 #[cfg(test)]

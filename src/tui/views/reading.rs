@@ -131,7 +131,6 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &The
         w.line(Line::styled("loading…", theme.dim()));
     }
     scrolled(frame, inner, w.finish(), &mut r.scroll);
-    app.hits.text = inner;
     app.hits.page_rows = usize::from(inner.height);
 }
 
@@ -172,7 +171,6 @@ pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Th
         let mut w = Wrapper::new(usize::from(inner.width));
         push_paras(&mut w, &diff.inline, theme);
         scrolled(frame, inner, w.finish(), &mut c.scroll[0]);
-        app.hits.text = inner;
         app.hits.page_rows = usize::from(inner.height);
         return;
     }
