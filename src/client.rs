@@ -218,7 +218,11 @@ impl Remote {
                     bail!("the daemon could not read the request: {response:?}")
                 }
                 Some(_) => continue,
-                None => bail!("the daemon closed the connection"),
+                None => {
+                    // An I/O error, so that callers tell a lost connection from a refusal.
+                    let eof = std::io::ErrorKind::UnexpectedEof;
+                    return Err(std::io::Error::new(eof, "the daemon closed the connection").into());
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 fn is_disconnect(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>().is_some() || c.downcast_ref::<EngineGone>().is_some()
-    }) || e.to_string().contains("closed the connection")
+    })
 }
 
 enum Cmd {
