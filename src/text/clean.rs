@@ -3,7 +3,7 @@
 //! and structural (the story is the densest run of blocks, found as a maximum-sum segment, so
 //! menus, teaser lists and footers around it fall away). No rule depends on one language.
 
-use super::normalize::{normalize, word_count, word_spans};
+use super::normalize::{is_ascii_space, normalize, word_count, word_spans};
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -150,9 +150,8 @@ fn sentence_ends(text: &str) -> usize {
         return (0..b.len())
             .filter(|&i| {
                 matches!(b[i], b'.' | b'!' | b'?')
-                    && b.get(i + 1).is_none_or(|&n| {
-                        n.is_ascii_whitespace() || n == 0x0B || matches!(n, b'"' | b'\'' | b')')
-                    })
+                    && b.get(i + 1)
+                        .is_none_or(|&n| is_ascii_space(n) || matches!(n, b'"' | b'\'' | b')'))
             })
             .count();
     }

@@ -102,8 +102,8 @@ fn fold_ascii_into(s: &[u8], out: &mut String) {
     bytes.reserve(s.len());
     let mut pending_space = false;
     for &b in s {
-        if b.is_ascii_whitespace() || b == 0x0B || b.is_ascii_control() {
-            pending_space |= b.is_ascii_whitespace() || b == 0x0B;
+        if is_ascii_space(b) || b.is_ascii_control() {
+            pending_space |= is_ascii_space(b);
             continue;
         }
         if pending_space && !bytes.is_empty() {
@@ -117,6 +117,12 @@ fn fold_ascii_into(s: &[u8], out: &mut String) {
         });
     }
     *out = String::from_utf8(bytes).expect("ASCII in, ASCII out");
+}
+
+/// Whether a byte is ASCII white space as `char::is_whitespace` has it: tab, LF, VT, FF, CR and
+/// space (`u8::is_ascii_whitespace` leaves out VT).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0B
 }
 
 /// Whether ASCII text is printable, trimmed, with single spaces only: what collapsing white space

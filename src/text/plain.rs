@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::{Block, BlockKind, Document};
+use crate::text::normalize::{is_ascii_space, is_collapsed_ascii};
 
 /// Characters that mark a list item at the start of a line. The ASCII ones need a space after
 /// them, so that `-5 °C` and `**bold**` stay paragraphs.
@@ -54,25 +55,17 @@ pub(crate) fn text_blocks(text: &str) -> Vec<Block> {
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
-    if s.is_ascii() && crate::text::normalize::is_collapsed_ascii(s.as_bytes()) {
-        return s.to_owned();
-    }
     if s.is_ascii() {
-        // The same, a byte at a time (ASCII white space is tab, LF, VT, FF, CR and space).
-        let mut out = Vec::with_capacity(s.len());
-        let mut space = false;
-        for &b in s.as_bytes() {
-            if b.is_ascii_whitespace() || b == 0x0B {
-                space = true;
-            } else {
-                if space && !out.is_empty() {
-                    out.push(b' ');
-                }
-                space = false;
-                out.push(b);
-            }
+        if is_collapsed_ascii(s.as_bytes()) {
+            return s.to_owned();
         }
-        return String::from_utf8(out).expect("ASCII in, ASCII out");
+        // The same, over bytes: faster than `split_whitespace`, which decodes characters.
+        let words: Vec<&[u8]> = s
+            .as_bytes()
+            .split(|&b| is_ascii_space(b))
+            .filter(|w| !w.is_empty())
+            .collect();
+        return String::from_utf8(words.join(&b' ')).expect("ASCII in, ASCII out");
     }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
@@ -222,6 +215,15 @@ fn link_at(s: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ascii_collapsing_is_the_general_collapsing(s in "[ a-z.\t\n\x0b\x0c\r\x01]{0,40}") {
+            let general: Vec<&str> = s.split_whitespace().collect();
+            prop_assert_eq!(collapse_whitespace(&s), general.join(" "));
+        }
+    }
 
     fn texts(text: &str) -> Vec<(BlockKind, String)> {
         parse_plain(text)
