@@ -11,6 +11,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`copydesk list | head`): nothing more to say.
+        Err(e) if e.chain().any(is_output_closed) => ExitCode::SUCCESS,
         Err(e) => {
             let message = format!("{e:#}");
             eprintln!("copydesk: {}", message.replace('\n', " "));
@@ -28,7 +30,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         settings.inbox = inbox;
     }
     let s = &settings;
-    let mut out = std::io::stdout().lock();
+    let mut out = Stdout(std::io::stdout().lock());
     match cli.command {
         Some(Command::Ingest { json, paths }) => {
             commands::ingest(s, &paths, json, false, &mut out)?
@@ -59,4 +61,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Standard output whose closing by its reader is an `OutputClosed` error, told apart from any
+/// other broken pipe (a daemon's socket, say).
+struct Stdout<'a>(std::io::StdoutLock<'a>);
+
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct OutputClosed;
+
+fn is_output_closed(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .is_some_and(|inner| inner.is::<OutputClosed>())
+}
+
+fn closed(e: std::io::Error) -> std::io::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::io::Error::new(e.kind(), OutputClosed)
+    } else {
+        e
+    }
+}
+
+impl std::io::Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(closed)
+    }
 }

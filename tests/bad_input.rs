@@ -198,3 +198,25 @@ fn bad_arguments_and_config_fail_with_one_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no article with id 999"));
 }
+
+#[test]
+fn output_closed_by_its_reader_ends_quietly() {
+    let db = tempfile::tempdir().expect("tempdir");
+    ingest(db.path(), &[seed("000_"), seed("003_")]);
+    let mut child = common::bin()
+        .arg("--db")
+        .arg(db.path())
+        .args(["list", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take()); // as `copydesk list | head -0` would
+    let out = child.wait_with_output().expect("waits");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
