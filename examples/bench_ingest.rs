@@ -66,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut statuses: BTreeMap<Status, usize> = BTreeMap::new();
     let mut batches: Vec<Duration> = Vec::new();
+    let cpu_start = process_cpu_seconds();
     let start = Instant::now();
     for chunk in inputs.chunks(batch.max(1)) {
         let t = Instant::now();
@@ -76,6 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let total = start.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds()
+        .zip(cpu_start)
+        .map(|(end, start)| end - start);
     drop(engine);
     let run = Run {
         articles: n,
@@ -84,6 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         open,
         batches,
         total,
+        cpu,
         db_bytes: dir_bytes(&dir.path().join("db")),
     };
     report(&run, &statuses);
@@ -99,6 +104,8 @@ struct Run {
     /// Time of each `Engine::ingest` call, in order.
     batches: Vec<Duration>,
     total: f64,
+    /// CPU seconds the process used over the timed calls (all threads), when the OS tells.
+    cpu: Option<f64>,
     db_bytes: u64,
 }
 
@@ -140,6 +147,15 @@ fn report(run: &Run, statuses: &BTreeMap<Status, usize>) {
         "total: {:.2} s for {n} articles, durable at the end",
         run.total
     );
+    if let Some(cpu) = run.cpu {
+        // Steadier than wall time on a shared machine: what the work costs, whatever waited.
+        println!(
+            "cpu: {:.0} us per article (all threads; {:.2} of {} cores busy)",
+            cpu * 1e6 / n.max(1) as f64,
+            cpu / run.total,
+            std::thread::available_parallelism().map_or(1, |p| p.get())
+        );
+    }
     let rate = n as f64 / run.total;
     println!(
         "RESULT ingest (stock {}): {rate:.0} articles/s ({n} x ~5 KB, batches of {}) \
@@ -154,6 +170,23 @@ fn report(run: &Run, statuses: &BTreeMap<Status, usize>) {
 fn verdict(met: bool, ratio: f64) -> String {
     let word = if met { "met" } else { "MISSED" };
     format!("{word} ({:.0} % of target)", ratio * 100.0)
+}
+
+/// User plus system CPU seconds of this process so far, from /proc/self/stat (Linux); `None`
+/// elsewhere.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_second())
+}
+
+/// The kernel's clock tick (USER_HZ): 100 on every Linux architecture copydesk builds for.
+fn clock_ticks_per_second() -> f64 {
+    100.0
 }
 
 /// Bytes of the regular files under `dir` (what the database takes on disk).

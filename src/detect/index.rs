@@ -8,7 +8,6 @@
 //! top bits.
 
 use crate::fingerprint::SimHash;
-use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::{Index, IndexMut, Range};
 
@@ -76,9 +75,86 @@ impl<T> IndexMut<usize> for Blocks<T> {
     }
 }
 
-/// Postings held in a recent map before they are merged into the sorted base. Fixed, so the map
-/// stays small (a few MB) however large the base grows.
+/// Postings held in the recent table before they are merged into the sorted base. Fixed, so the
+/// table stays small (3 MB when full) however large the base grows.
 const RECENT_MAX: usize = 1 << 17;
+
+/// Chain heads of the recent table (1 MB): two per posting when full, so that most chains a
+/// look-up finds are empty.
+const RECENT_HEAD_BITS: u32 = 18;
+
+/// A posting of the recent table, chained to the older postings whose short keys share its head.
+#[derive(Debug, Clone, Copy)]
+struct RecentEntry {
+    short: u64,
+    slot: u32,
+    /// Index + 1 of the next older entry of the chain; 0 ends it.
+    next: u32,
+}
+
+/// The postings added since the last merge: a hash table of chains over one flat array, so adding
+/// a posting allocates nothing and emptying the table is two fills.
+#[derive(Debug)]
+struct Recent {
+    /// Index + 1 of the newest entry of each chain; 0 for none.
+    heads: Vec<u32>,
+    entries: Vec<RecentEntry>,
+}
+
+impl Recent {
+    fn new() -> Recent {
+        Recent {
+            heads: vec![0; 1 << RECENT_HEAD_BITS],
+            entries: Vec::new(),
+        }
+    }
+
+    fn head(short: u64) -> usize {
+        (short.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT_HEAD_BITS)) as usize
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn push(&mut self, short: u64, slot: u32) {
+        let head = &mut self.heads[Recent::head(short)];
+        self.entries.push(RecentEntry {
+            short,
+            slot,
+            next: *head,
+        });
+        *head = self.entries.len() as u32;
+    }
+
+    /// Appends the slots of a short key to `out`, oldest first.
+    fn slots_into(&self, short: u64, out: &mut Vec<u32>) {
+        let from = out.len();
+        let mut at = self.heads[Recent::head(short)];
+        while at != 0 {
+            let e = self.entries[at as usize - 1];
+            if e.short == short {
+                out.push(e.slot);
+            }
+            at = e.next;
+        }
+        out[from..].reverse();
+    }
+
+    /// Takes every posting out, emptying the table.
+    fn drain(&mut self) -> Vec<(u64, u32)> {
+        self.heads.fill(0);
+        self.entries.drain(..).map(|e| (e.short, e.slot)).collect()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.heads.capacity() * 4 + self.entries.capacity() * std::mem::size_of::<RecentEntry>()
+    }
+}
 
 /// Bits of a key kept with each posting, below the directory's bits.
 const TAG_BITS: u32 = 16;
@@ -88,7 +164,7 @@ const TAG_BITS: u32 = 16;
 /// tag, stored with the posting). Keys that agree on those bits are not told apart: callers
 /// either check candidates exactly (SimHash distance) or accept a rare false hit (anchors, one in
 /// 65,536 per posting of the bucket). Postings sit in a sorted base, ordered by (bucket, tag,
-/// slot), and a small map of recent additions that is merged into the base, in place, when full.
+/// slot), and a small table of recent additions that is merged into the base, in place, when full.
 #[derive(Debug)]
 pub struct Buckets {
     dir_bits: u32,
@@ -99,10 +175,9 @@ pub struct Buckets {
     /// The tag of each posting of the base (empty when untagged).
     tags: Blocks<u16>,
     /// Recent postings by short key (bucket and tag).
-    recent: FxHashMap<u64, Vec<u32>>,
-    recent_len: usize,
-    /// One bit per group of short keys, set when the group has a recent posting: most look-ups
-    /// skip the map (a 128 KB bit set stays in cache; the map does not).
+    recent: Recent,
+    /// One bit per group of short keys, set when the group has a recent posting since the last
+    /// merge: most look-ups skip the table (a 128 KB bit set stays in cache; the table does not).
     recent_bits: Vec<u64>,
 }
 
@@ -118,8 +193,7 @@ impl Buckets {
             dir: Vec::new(),
             slots: Blocks::default(),
             tags: Blocks::default(),
-            recent: FxHashMap::default(),
-            recent_len: 0,
+            recent: Recent::new(),
             recent_bits: vec![0; 1 << (RECENT_FILTER_BITS - 6)],
         }
     }
@@ -207,7 +281,7 @@ impl Buckets {
     }
 
     pub fn len(&self) -> usize {
-        self.slots.len() + self.recent_len
+        self.slots.len() + self.recent.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -219,31 +293,35 @@ impl Buckets {
         self.slots.heap_bytes()
             + self.tags.heap_bytes()
             + self.dir.capacity() * 4
-            + self.recent_len * 4
-            + self.recent.len() * 40
+            + self.recent.heap_bytes()
+            + self.recent_bits.capacity() * 8
     }
 
-    /// The bit of `recent_bits` for a short key.
-    fn filter_bit(short: u64) -> (usize, u64) {
-        let h = (short.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT_FILTER_BITS)) as usize;
-        (h >> 6, 1u64 << (h & 63))
+    /// The two bits of `recent_bits` for a short key (a Bloom filter with two hashes: when the
+    /// table is full, one look-up in 20 of an absent key passes it, against one in 8 with one).
+    fn filter_bits(short: u64) -> [usize; 2] {
+        let h = short.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        [
+            (h >> (64 - RECENT_FILTER_BITS)) as usize,
+            ((h >> (64 - 2 * RECENT_FILTER_BITS)) & ((1 << RECENT_FILTER_BITS) - 1)) as usize,
+        ]
     }
 
-    fn recent_slots(&self, short: u64) -> &[u32] {
-        let (word, bit) = Buckets::filter_bit(short);
-        if self.recent_bits[word] & bit == 0 {
-            return &[];
+    /// Appends the recent slots of a short key to `out`, oldest first.
+    fn recent_slots_into(&self, short: u64, out: &mut Vec<u32>) {
+        let set = |i: usize| self.recent_bits[i >> 6] & (1 << (i & 63)) != 0;
+        if Buckets::filter_bits(short).into_iter().all(set) {
+            self.recent.slots_into(short, out);
         }
-        self.recent.get(&short).map_or(&[][..], Vec::as_slice)
     }
 
     pub fn insert(&mut self, key: u64, slot: u32) {
         let short = self.short(key);
-        let (word, bit) = Buckets::filter_bit(short);
-        self.recent_bits[word] |= bit;
-        self.recent.entry(short).or_default().push(slot);
-        self.recent_len += 1;
-        if self.recent_len >= RECENT_MAX {
+        for i in Buckets::filter_bits(short) {
+            self.recent_bits[i >> 6] |= 1 << (i & 63);
+        }
+        self.recent.push(short, slot);
+        if self.recent.len() >= RECENT_MAX {
             self.compact();
         }
     }
@@ -272,14 +350,17 @@ impl Buckets {
 
     /// How many postings a key has.
     pub fn count(&self, key: u64) -> usize {
-        self.base_range(key).len() + self.recent_slots(self.short(key)).len()
+        let mut recent = Vec::new();
+        self.recent_slots_into(self.short(key), &mut recent);
+        self.base_range(key).len() + recent.len()
     }
 
     /// Calls `f` with each slot of a key, unless there are more than `max`; returns how many
     /// there are.
     pub fn get(&self, key: u64, max: usize, mut f: impl FnMut(u32)) -> usize {
         let range = self.base_range(key);
-        let recent = self.recent_slots(self.short(key));
+        let mut recent = Vec::new();
+        self.recent_slots_into(self.short(key), &mut recent);
         let n = range.len() + recent.len();
         if n <= max {
             self.slots.range(range).iter().for_each(|&s| f(s));
@@ -312,12 +393,15 @@ impl Buckets {
                 .fold(0u16, |acc, &(a, _)| acc ^ self.tags[a as usize]);
             std::hint::black_box(touched);
         }
+        let mut recent = Vec::new();
+        let mut both = Vec::new();
         for (i, &key) in keys.iter().enumerate() {
             let (a, b) = ranges
                 .get(i)
                 .map_or((0, 0), |&(a, b)| (a as usize, b as usize));
             let range = self.tag_range(key, a..b);
-            let recent = self.recent_slots(self.short(key));
+            recent.clear();
+            self.recent_slots_into(self.short(key), &mut recent);
             let n = range.len() + recent.len();
             if n == 0 || n > max {
                 continue;
@@ -325,8 +409,9 @@ impl Buckets {
             if recent.is_empty() {
                 f(i, n, &self.slots.range(range));
             } else {
-                let mut both = self.slots.range(range).into_owned();
-                both.extend_from_slice(recent);
+                both.clear();
+                both.extend_from_slice(&self.slots.range(range));
+                both.extend_from_slice(&recent);
                 f(i, n, &both);
             }
         }
@@ -335,18 +420,15 @@ impl Buckets {
     /// Merges the recent postings into the base, from the back so that no second copy of the
     /// base is needed, and updates the directory.
     pub fn compact(&mut self) {
-        if self.recent_len == 0 {
+        if self.recent.is_empty() {
             return;
         }
         let buckets = 1usize << self.dir_bits;
         if self.dir.is_empty() {
             self.dir = vec![0; buckets + 1];
         }
-        let mut fresh: Vec<(u64, u32)> = Vec::with_capacity(self.recent_len);
-        for (short, slots) in self.recent.drain() {
-            fresh.extend(slots.iter().map(|&s| (short, s)));
-        }
-        self.recent_len = 0;
+        let mut fresh = self.recent.drain();
+        self.recent_bits.fill(0);
         fresh.sort_unstable();
         let (n, m) = (self.slots.len(), fresh.len());
         self.slots.grow_to(n + m);
