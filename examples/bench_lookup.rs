@@ -117,7 +117,7 @@ fn build(run: &Run, shape: &Shape, tail: u32, by_part: bool, rss_before: f64) ->
         });
         let (_, rss_all) = rss_mb().unwrap_or_default();
         println!(
-            "resident memory by part: SimIndex + ids {:.0} MB, AnchorIndex {:.0} MB (its \
+            "resident memory by part: SimIndex + ids + seen filter {:.0} MB, AnchorIndex {:.0} MB (its \
              postings and directory alone {:.0} MB)",
             rss_sim - rss_before,
             rss_all - rss_sim,
@@ -187,9 +187,11 @@ fn measure(index: &Index, shape: &Shape, run: &Run, rng: &mut Rng) -> f64 {
 
 /// The index's main arrays in MB: SimHash values and table slots, anchor postings and
 /// directory, slot ids (hash-map and allocator overheads excluded).
-/// The index's own arrays (SimHash tables and fingerprints, slot ids, anchor postings), in MB.
+/// The index's own arrays (SimHash tables and fingerprints, slot ids, seen filter, anchor
+/// postings), in MB.
 fn estimate_mb(index: &Index) -> f64 {
-    (index.sim.heap_bytes() + index.ids.capacity() * 8) as f64 / 1e6 + anchor_arrays_mb(index)
+    (index.sim.heap_bytes() + index.ids.capacity() * 8 + index.seen.heap_bytes()) as f64 / 1e6
+        + anchor_arrays_mb(index)
 }
 
 /// The anchor index's postings (6 bytes each), bucket directory and recent map, in MB.

@@ -5,7 +5,7 @@
 // Included by path into several targets, each of which uses only some of these items.
 #![allow(dead_code)]
 
-use copydesk::detect::index::{AnchorIndex, SimIndex};
+use copydesk::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use copydesk::engine::prepare::prepare;
 use copydesk::engine::Input;
 use copydesk::fingerprint::SimHash;
@@ -412,6 +412,13 @@ pub struct Index {
     pub sim: SimIndex,
     pub anchors: AnchorIndex,
     pub ids: Vec<u64>,
+    /// The engine's filter of stored document hashes (`Engine::decide` asks it first).
+    pub seen: SeenFilter,
+}
+
+/// A stored article's document hash, for the synthetic index.
+fn doc_hash(slot: u32) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(&slot.to_le_bytes())
 }
 
 impl Index {
@@ -420,6 +427,7 @@ impl Index {
             sim: SimIndex::new(max_distance),
             anchors: AnchorIndex::new(),
             ids: Vec::new(),
+            seen: SeenFilter::default(),
         }
     }
 
@@ -431,6 +439,7 @@ impl Index {
             let s = self.sim.push(simhash);
             self.anchors.insert(s, &anchors);
             self.ids.push(u64::from(s) + 1);
+            self.seen.insert(doc_hash(slot));
         }
     }
 
@@ -439,11 +448,13 @@ impl Index {
     /// SimHash tables built at once.
     pub fn loaded(shape: &Shape, seed: u64, n: u32, max_distance: u32) -> Index {
         let (mut fps, mut ids) = (Vec::new(), Vec::new());
+        let mut seen = SeenFilter::default();
         let mut first = true;
         let anchors = Index::anchor_passes(shape, seed, n, |slot, simhash| {
             if first {
                 fps.push(simhash.0);
                 ids.push(u64::from(slot) + 1);
+                seen.insert(doc_hash(slot));
             }
             if slot + 1 == n {
                 first = false;
@@ -453,6 +464,7 @@ impl Index {
             sim: SimIndex::build(max_distance, fps),
             anchors,
             ids,
+            seen,
         }
     }
 
@@ -490,7 +502,9 @@ impl Index {
             sim: SimIndex::build(max_distance, fps),
             anchors: AnchorIndex::new(),
             ids: (0..n).map(|slot| u64::from(slot) + 1).collect(),
+            seen: SeenFilter::default(),
         };
+        (0..n).for_each(|slot| idx.seen.insert(doc_hash(slot)));
         between(&idx);
         idx.anchors = Index::anchor_passes(shape, seed, n, |_, _| {});
         idx

@@ -12,7 +12,7 @@ pub mod triage;
 
 use crate::config::Settings;
 use crate::daemon::protocol::{Event, EventKind};
-use crate::detect::index::{AnchorIndex, SimIndex};
+use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::detect::{judge, Side, Status};
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
 use crate::store::codec::{Content, FpRecord};
@@ -91,6 +91,8 @@ struct Loaded {
     sim: SimIndex,
     anchors: AnchorIndex,
     ids: Vec<ArticleId>,
+    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
+    seen: SeenFilter,
     templates: Templates,
 }
 
@@ -181,6 +183,7 @@ impl Engine {
         if self.loaded.is_none() {
             let s = &self.settings;
             let (mut fps, mut ids) = (Vec::new(), Vec::new());
+            let mut seen = SeenFilter::default();
             // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
             // collects the SimHashes and ids.
             let mut first = true;
@@ -191,6 +194,9 @@ impl Engine {
                     if collect {
                         fps.push(fp.simhash);
                         ids.push(id);
+                        // The fingerprint's exact hash is the document hash the `exact` tree
+                        // is keyed by (written together by `admit`).
+                        seen.insert(fp.exact);
                     }
                     fp.anchors.iter().for_each(|&a| f(a, slot));
                     slot += 1;
@@ -200,6 +206,7 @@ impl Engine {
                 sim: SimIndex::build(s.simhash_max_distance, fps),
                 anchors,
                 ids,
+                seen,
                 templates: Templates::new(s.template_window_articles, s.template_min_articles),
             };
             let mut recent = self.store.recent_blocks(s.template_window_articles)?;
@@ -399,6 +406,7 @@ impl Engine {
         let slot = loaded.sim.push(prep.simhash);
         loaded.anchors.insert(slot, &prep.anchors);
         loaded.ids.push(id);
+        loaded.seen.insert(prep.doc_hash);
         if d.status == Status::Unique {
             loaded.templates.learn(prep.blocks.iter().map(|b| b.hash));
         }
@@ -440,7 +448,10 @@ impl Engine {
     fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
         let exact = match pending.exact.get(&prep.doc_hash) {
             Some(&id) => Some(id),
-            None => self.store.exact(prep.doc_hash)?,
+            None if self.load()?.seen.may_contain(prep.doc_hash) => {
+                self.store.exact(prep.doc_hash)?
+            }
+            None => None,
         };
         if let Some(orig) = exact {
             let rec = self.record_anywhere(orig, pending)?;
