@@ -740,7 +740,9 @@ mod tests {
         }
         assert!((0..100_000).all(|i| seen.may_contain(hash(i))));
         // At 100,000 hashes in 2^23 bits, about 5 in 100,000 absent ones pass.
-        let passed = (100_000..200_000).filter(|&i| seen.may_contain(hash(i))).count();
+        let passed = (100_000..200_000)
+            .filter(|&i| seen.may_contain(hash(i)))
+            .count();
         assert!(passed < 100, "{passed} false hits");
     }
 
