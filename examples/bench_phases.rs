@@ -277,6 +277,8 @@ impl Replay {
                 blocks: prep.blocks,
                 paragraphs: prep.paragraphs,
             }),
+            // Encoded in the commit phase here; the engine's preparers encode it.
+            packed_content: None,
             exact_first: (status != Status::Duplicate).then_some(prep.doc_hash),
             path: data.map(|f| PathEntry {
                 id,

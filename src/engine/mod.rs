@@ -15,7 +15,7 @@ use crate::daemon::protocol::{Event, EventKind};
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::detect::{judge, Side, Status};
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
-use crate::store::codec::{Content, FpRecord};
+use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
@@ -145,6 +145,10 @@ impl Pending {
 /// that each transaction and hand-over is worth its cost.
 const CHUNK: usize = 64;
 
+/// Chunks each preparer may have ready before the deciding thread takes them: enough that the
+/// preparers keep the cores busy while the deciding thread waits on the writer.
+const PREPARED_AHEAD: usize = 4;
+
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
@@ -249,6 +253,7 @@ impl Engine {
         now_ms: u64,
     ) -> Result<Vec<Verdict>, EngineError> {
         let every = self.settings.anchor_every_words;
+        let max_text = self.settings.max_text_bytes;
         let templates = self.load()?.templates.snapshot();
         let store = Arc::clone(&self.store);
         let mut pending = Pending::default();
@@ -263,16 +268,23 @@ impl Engine {
             let templates = &templates;
             let store = &*store;
             for p in 0..preparers {
-                let (tx, rx) = mpsc::sync_channel(1);
+                let (tx, rx) = mpsc::sync_channel(PREPARED_AHEAD);
                 from_preparers.push(rx);
                 let preparer = std::thread::Builder::new().name(format!("copydesk-prep-{p}"));
                 preparer
                     .spawn_scoped(s, move || {
                         let is_template = |h: u64| templates.contains(&h);
                         for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
+                            // The content is encoded (compressed) here too, off the writer.
                             let prepared: Vec<_> = chunk
                                 .iter()
-                                .map(|input| prepare_input(input, every, &is_template))
+                                .map(|input| {
+                                    let prep = prepare_input(input, every, &is_template);
+                                    let packed = prep.as_ref().ok().map(|p| {
+                                        encode_content_parts(&p.blocks, &p.paragraphs, max_text)
+                                    });
+                                    (prep, packed)
+                                })
                                 .collect();
                             if tx.send(prepared).is_err() {
                                 return; // the call failed: stop early
@@ -295,7 +307,7 @@ impl Engine {
             let mut at = 0;
             for prepared in prep_rx {
                 let mut items = Vec::with_capacity(prepared.len());
-                for prep in prepared {
+                for (prep, packed) in prepared {
                     let input = &inputs[at];
                     at += 1;
                     let id = self.next_id;
@@ -304,7 +316,7 @@ impl Engine {
                         Err(rejection) => rejected(id, input, &rejection, now_ms),
                         Ok(prep) => {
                             let d = self.decide(&prep, &pending)?;
-                            self.admit(id, input, prep, d, now_ms)?
+                            self.admit(id, input, prep, packed, d, now_ms)?
                         }
                     };
                     let article = Arc::new(article);
@@ -399,6 +411,7 @@ impl Engine {
         id: ArticleId,
         input: &Input,
         prep: Prepared,
+        packed_content: Option<Vec<u8>>,
         d: Decision,
         now_ms: u64,
     ) -> Result<NewArticle, EngineError> {
@@ -438,6 +451,7 @@ impl Engine {
                 blocks: prep.blocks,
                 paragraphs: prep.paragraphs,
             }),
+            packed_content,
             exact_first,
             path: path_entry(id, input),
         })
@@ -621,6 +635,7 @@ fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewAr
         },
         fp: None,
         content: None,
+        packed_content: None,
         exact_first: None,
         path: path_entry(id, input),
     }

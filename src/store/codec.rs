@@ -84,8 +84,17 @@ pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
 
 /// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
 pub fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
+    encode_content_parts(&c.blocks, &c.paragraphs, max_text_bytes)
+}
+
+/// `encode_content` of the parts of a `Content`, for a caller that has not built one yet.
+pub fn encode_content_parts(
+    blocks: &[BlockInfo],
+    paragraphs: &[String],
+    max_text_bytes: usize,
+) -> Vec<u8> {
     let mut text = String::new();
-    for p in &c.paragraphs {
+    for p in paragraphs {
         if !text.is_empty() && text.len() + p.len() + 1 > max_text_bytes {
             break;
         }
@@ -94,16 +103,24 @@ pub fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
         }
         text.push_str(p);
     }
-    let packed = lz4_flex::compress_prepend_size(text.as_bytes());
-    let mut out = Vec::with_capacity(5 + c.blocks.len() * 13 + packed.len());
+    let header = 5 + blocks.len() * 13;
+    let bound = lz4_flex::block::get_maximum_output_size(text.len());
+    let mut out = Vec::with_capacity(header + 4 + bound);
     out.push(CONTENT_VERSION);
-    out.extend_from_slice(&(c.blocks.len() as u32).to_le_bytes());
-    for b in &c.blocks {
+    out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
+    for b in blocks {
         out.extend_from_slice(&b.hash.to_le_bytes());
         out.extend_from_slice(&b.words.to_le_bytes());
         out.push(u8::from(b.kept));
     }
-    out.extend_from_slice(&packed);
+    // What `compress_prepend_size` writes (the text's length, then the block), compressed in
+    // place rather than into a buffer of its own.
+    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    let at = out.len();
+    out.resize(at + bound, 0);
+    let n = lz4_flex::block::compress_into(text.as_bytes(), &mut out[at..])
+        .expect("the output is sized to the compression bound");
+    out.truncate(at + n);
     out
 }
 

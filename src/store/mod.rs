@@ -119,6 +119,9 @@ pub struct NewArticle {
     pub record: ArticleRecord,
     pub fp: Option<FpRecord>,
     pub content: Option<Content>,
+    /// `content` already encoded (`codec::encode_content` with the store's text cap), when a
+    /// preparer thread did it; encoded at write otherwise.
+    pub packed_content: Option<Vec<u8>>,
     /// Set when this article is the first read from its document (the hash of all its blocks).
     pub exact_first: Option<u64>,
     pub path: Option<PathEntry>,
@@ -345,9 +348,12 @@ impl Store {
             if let Some(fp) = &a.fp {
                 w.fps.insert(&k, codec::encode_fp(fp));
             }
-            if let Some(c) = &a.content {
-                w.content
-                    .insert(&k, codec::encode_content(c, self.max_text_bytes));
+            match (&a.packed_content, &a.content) {
+                (Some(packed), _) => w.content.insert(&k, packed.as_slice()),
+                (None, Some(c)) => w
+                    .content
+                    .insert(&k, codec::encode_content(c, self.max_text_bytes)),
+                (None, None) => {}
             }
             if let Some(h) = a.exact_first {
                 w.exact.insert(&h.to_be_bytes(), &k);
