@@ -149,6 +149,10 @@ const CHUNK: usize = 64;
 /// preparers keep the cores busy while the deciding thread waits on the writer.
 const PREPARED_AHEAD: usize = 4;
 
+/// Chunks waiting for the writer: one, so that when the deciding thread is done little writing
+/// is left to do on one core while the other idles.
+const WRITES_QUEUED: usize = 1;
+
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
@@ -294,7 +298,8 @@ impl Engine {
                     .map_err(thread_error)?;
             }
             let prep_rx = (0..).map_while(|k| from_preparers[k % preparers].recv().ok());
-            let (write_tx, write_rx) = mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(4);
+            let (write_tx, write_rx) =
+                mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(WRITES_QUEUED);
             let writer = std::thread::Builder::new()
                 .name("copydesk-write".into())
                 .spawn_scoped(s, move || -> Result<(), StoreError> {
