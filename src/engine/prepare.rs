@@ -42,7 +42,10 @@ pub fn prepare(
     if cleaned.paragraphs.is_empty() {
         return Err(Rejection::NoText);
     }
-    let tokens = Tokens::from_spans(&cleaned.norm, &cleaned.spans);
+    let tokens = Tokens {
+        joined: cleaned.words,
+        spans: cleaned.word_spans,
+    };
     if tokens.is_empty() {
         return Err(Rejection::NoText);
     }

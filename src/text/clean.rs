@@ -24,10 +24,11 @@ pub struct Cleaned {
     pub title: String,
     /// The story's paragraphs in their original wording (whitespace collapsed).
     pub paragraphs: Vec<String>,
-    /// The story normalised for comparison, paragraphs separated by newlines.
-    pub norm: String,
-    /// The byte range of each word of `norm`, as `word_spans(norm)` gives them.
-    pub spans: Vec<(usize, usize)>,
+    /// The story's words, normalised for comparison and joined by single spaces: what its
+    /// fingerprints are built from.
+    pub words: String,
+    /// The byte range of each word in `words`.
+    pub word_spans: Vec<(u32, u32)>,
     /// Every block of the document, kept or not.
     pub blocks: Vec<BlockInfo>,
 }
@@ -99,19 +100,24 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
         }
         None => vec![true; classes.len()],
     };
-    let mut paragraphs = Vec::new();
-    let mut norm = String::new();
-    let mut norm_spans = Vec::new();
+    let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
+    let mut paragraphs = Vec::with_capacity((0..norms.len()).filter(kept).count());
+    let mut words =
+        String::with_capacity((0..norms.len()).filter(kept).map(|i| norms[i].len()).sum());
+    let mut word_spans =
+        Vec::with_capacity((0..norms.len()).filter(kept).map(|i| spans[i].len()).sum());
     for (i, info) in blocks.iter_mut().enumerate() {
-        if keep[i] && !norms[i].is_empty() {
+        if kept(&i) {
             info.kept = true;
             paragraphs.push(doc.blocks[i].text.clone());
-            if !norm.is_empty() {
-                norm.push('\n');
+            for &(a, b) in &spans[i] {
+                if !words.is_empty() {
+                    words.push(' ');
+                }
+                let start = words.len() as u32;
+                words.push_str(&norms[i][a..b]);
+                word_spans.push((start, words.len() as u32));
             }
-            let at = norm.len();
-            norm_spans.extend(spans[i].iter().map(|&(a, b)| (at + a, at + b)));
-            norm.push_str(&norms[i]);
         }
     }
     let first_kept = keep.iter().position(|&k| k).unwrap_or(0);
@@ -124,8 +130,8 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     Cleaned {
         title,
         paragraphs,
-        norm,
-        spans: norm_spans,
+        words,
+        word_spans,
         blocks,
     }
 }
@@ -266,7 +272,17 @@ mod tests {
         ]);
         let c = clean(&d, &|_| false);
         assert_eq!(c.paragraphs, [PROSE, "Analysis", PROSE]);
-        assert_eq!(c.spans, crate::text::normalize::word_spans(&c.norm));
+        // The words are those of the kept paragraphs, normalised, one space apart.
+        let norms: Vec<String> = c.paragraphs.iter().map(|p| normalize(p)).collect();
+        let all = norms.join("\n");
+        let want: Vec<&str> = word_spans(&all).iter().map(|&(a, b)| &all[a..b]).collect();
+        assert_eq!(c.words, want.join(" "));
+        let got: Vec<&str> = c
+            .word_spans
+            .iter()
+            .map(|&(a, b)| &c.words[a as usize..b as usize])
+            .collect();
+        assert_eq!(got, want);
         assert_eq!(c.title, "A Headline About The Committee");
         assert_eq!(c.blocks.iter().filter(|b| b.kept).count(), 3);
     }
