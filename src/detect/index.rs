@@ -309,10 +309,15 @@ impl Buckets {
 
     /// Appends the recent slots of a short key to `out`, oldest first.
     fn recent_slots_into(&self, short: u64, out: &mut Vec<u32>) {
-        let set = |i: usize| self.recent_bits[i >> 6] & (1 << (i & 63)) != 0;
-        if Buckets::filter_bits(short).into_iter().all(set) {
+        if self.maybe_recent(short) {
             self.recent.slots_into(short, out);
         }
+    }
+
+    /// Whether a short key may have recent postings (false: it has none).
+    fn maybe_recent(&self, short: u64) -> bool {
+        let set = |i: usize| self.recent_bits[i >> 6] & (1 << (i & 63)) != 0;
+        Buckets::filter_bits(short).into_iter().all(set)
     }
 
     pub fn insert(&mut self, key: u64, slot: u32) {
@@ -393,6 +398,11 @@ impl Buckets {
                 .fold(0u16, |acc, &(a, _)| acc ^ self.tags[a as usize]);
             std::hint::black_box(touched);
         }
+        // The recent filter too, for every key before any chain is walked.
+        let maybe_recent: Vec<bool> = keys
+            .iter()
+            .map(|&k| self.maybe_recent(self.short(k)))
+            .collect();
         let mut recent = Vec::new();
         let mut both = Vec::new();
         for (i, &key) in keys.iter().enumerate() {
@@ -401,7 +411,9 @@ impl Buckets {
                 .map_or((0, 0), |&(a, b)| (a as usize, b as usize));
             let range = self.tag_range(key, a..b);
             recent.clear();
-            self.recent_slots_into(self.short(key), &mut recent);
+            if maybe_recent[i] {
+                self.recent.slots_into(self.short(key), &mut recent);
+            }
             let n = range.len() + recent.len();
             if n == 0 || n > max {
                 continue;
