@@ -141,7 +141,7 @@ fn classify(text: &str, words: usize, link_density: f32, template: bool) -> Clas
     let teaser = trimmed.ends_with('…') || trimmed.ends_with("...");
     if template || link_density > 0.5 || (teaser && words < LONG_MIN_WORDS * 2) {
         Class::Bad
-    } else if (words >= PROSE_MIN_WORDS && sentence_ends(text) > 0) || words >= LONG_MIN_WORDS {
+    } else if words >= LONG_MIN_WORDS || (words >= PROSE_MIN_WORDS && sentence_ends(text) > 0) {
         Class::Good
     } else {
         Class::Short
