@@ -154,7 +154,10 @@ impl Replay {
         let t = Instant::now();
         let exact = match pending.exact.get(&prep.doc_hash) {
             Some(&id) => Some(id),
-            None => self.store.exact(prep.doc_hash)?,
+            None if self.index.seen.may_contain(prep.doc_hash) => {
+                self.store.exact(prep.doc_hash)?
+            }
+            None => None,
         };
         ph.exact += t.elapsed();
         if exact.is_some() {
@@ -247,6 +250,7 @@ impl Replay {
         let slot = self.index.sim.push(prep.simhash);
         self.index.anchors.insert(slot, &prep.anchors);
         self.index.ids.push(id);
+        self.index.seen.insert(prep.doc_hash);
         if status == Status::Unique {
             self.templates.learn(prep.blocks.iter().map(|b| b.hash));
         }
@@ -303,7 +307,7 @@ fn report(ph: &Phases, total: Duration, n: usize, batch: usize, stock: f64) {
     );
     let rows = [
         ("prepare (parallel, wall)", ph.prepare),
-        ("exact look-up (sled get)", ph.exact),
+        ("exact look-up (filter, sled get)", ph.exact),
         ("candidate look-up (index)", ph.candidates),
         ("verify candidates", ph.verify),
         ("  of which fetch+decode content", ph.fetch),
