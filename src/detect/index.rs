@@ -8,6 +8,7 @@
 //! top bits.
 
 use crate::fingerprint::SimHash;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::{Index, IndexMut, Range};
 
@@ -76,83 +77,51 @@ impl<T> IndexMut<usize> for Blocks<T> {
 }
 
 /// Postings held in the recent table before they are merged into the sorted base. Fixed, so the
-/// table stays small (3 MB when full) however large the base grows.
+/// table stays small (a few MB when full) however large the base grows.
 const RECENT_MAX: usize = 1 << 17;
 
-/// Chain heads of the recent table (1 MB): two per posting when full, so that most chains a
-/// look-up finds are empty.
-const RECENT_HEAD_BITS: u32 = 18;
-
-/// A posting of the recent table, chained to the older postings whose short keys share its head.
-#[derive(Debug, Clone, Copy)]
-struct RecentEntry {
-    short: u64,
-    slot: u32,
-    /// Index + 1 of the next older entry of the chain; 0 ends it.
-    next: u32,
-}
-
-/// The postings added since the last merge: a hash table of chains over one flat array, so adding
-/// a posting allocates nothing and emptying the table is two fills.
-#[derive(Debug)]
+/// The postings added since the last merge, by short key. The slots of one key lie together, so
+/// a key with many recent postings (a SimHash block that near-duplicates share) reads as a slice.
+#[derive(Debug, Default)]
 struct Recent {
-    /// Index + 1 of the newest entry of each chain; 0 for none.
-    heads: Vec<u32>,
-    entries: Vec<RecentEntry>,
+    by_key: FxHashMap<u64, Vec<u32>>,
+    len: usize,
 }
 
 impl Recent {
-    fn new() -> Recent {
-        Recent {
-            heads: vec![0; 1 << RECENT_HEAD_BITS],
-            entries: Vec::new(),
-        }
-    }
-
-    fn head(short: u64) -> usize {
-        (short.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT_HEAD_BITS)) as usize
-    }
-
     fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     fn push(&mut self, short: u64, slot: u32) {
-        let head = &mut self.heads[Recent::head(short)];
-        self.entries.push(RecentEntry {
-            short,
-            slot,
-            next: *head,
-        });
-        *head = self.entries.len() as u32;
+        self.by_key.entry(short).or_default().push(slot);
+        self.len += 1;
     }
 
     /// Appends the slots of a short key to `out`, oldest first.
     fn slots_into(&self, short: u64, out: &mut Vec<u32>) {
-        let from = out.len();
-        let mut at = self.heads[Recent::head(short)];
-        while at != 0 {
-            let e = self.entries[at as usize - 1];
-            if e.short == short {
-                out.push(e.slot);
-            }
-            at = e.next;
+        if let Some(slots) = self.by_key.get(&short) {
+            out.extend_from_slice(slots);
         }
-        out[from..].reverse();
     }
 
     /// Takes every posting out, emptying the table.
     fn drain(&mut self) -> Vec<(u64, u32)> {
-        self.heads.fill(0);
-        self.entries.drain(..).map(|e| (e.short, e.slot)).collect()
+        let mut out = Vec::with_capacity(self.len);
+        for (short, slots) in self.by_key.drain() {
+            out.extend(slots.into_iter().map(|s| (short, s)));
+        }
+        self.len = 0;
+        out
     }
 
     fn heap_bytes(&self) -> usize {
-        self.heads.capacity() * 4 + self.entries.capacity() * std::mem::size_of::<RecentEntry>()
+        // Per key: the map's entry (key, vector header, control byte) and the slots.
+        self.by_key.capacity() * 41 + self.len * 4
     }
 }
 
@@ -193,7 +162,7 @@ impl Buckets {
             dir: Vec::new(),
             slots: Blocks::default(),
             tags: Blocks::default(),
-            recent: Recent::new(),
+            recent: Recent::default(),
             recent_bits: vec![0; 1 << (RECENT_FILTER_BITS - 6)],
         }
     }
