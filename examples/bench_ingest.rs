@@ -181,13 +181,11 @@ fn process_cpu_seconds() -> Option<f64> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / clock_ticks_per_second())
+    Some(ticks / USER_HZ)
 }
 
-/// The kernel's clock tick (USER_HZ): 100 on every Linux architecture copydesk builds for.
-fn clock_ticks_per_second() -> f64 {
-    100.0
-}
+/// The kernel's clock tick for /proc times: 100 on every Linux architecture copydesk builds for.
+const USER_HZ: f64 = 100.0;
 
 /// Bytes of the regular files under `dir` (what the database takes on disk).
 fn dir_bytes(dir: &std::path::Path) -> u64 {

@@ -5,7 +5,8 @@
 /// ingest pipeline frees on one thread what another allocated, for every article, which glibc's
 /// allocator serialises on a lock. Measured with `examples/bench_ingest` (seven interleaved pairs
 /// of runs): 11% more articles a second and 8% less CPU an article than glibc, with the same
-/// resident memory at 1,000,000 fingerprints (`examples/bench_lookup`: 182 MB against 180 MB).
+/// resident memory at 1,000,000 fingerprints (`examples/bench_lookup`: 182 MB against 180 MB,
+/// measured with an earlier layout of the index's recent postings).
 /// mimalloc was as fast but held 216 MB there, over the 200 MB budget.
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
