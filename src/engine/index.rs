@@ -110,7 +110,7 @@ impl Engine {
     }
 
     /// The index built from every stored fingerprint.
-    fn rebuild(&self) -> Result<IndexParts, EngineError> {
+    pub(super) fn rebuild(&self) -> Result<IndexParts, EngineError> {
         let (mut fps, mut ids) = (Vec::new(), Vec::new());
         let mut seen = SeenFilter::default();
         // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
@@ -138,6 +138,19 @@ impl Engine {
     /// Where the in-memory index came from, once it is loaded.
     pub fn index_origin(&self) -> Option<&IndexOrigin> {
         self.origin.as_ref()
+    }
+
+    /// Bytes held by each part of the loaded index (its arrays, as `heap_bytes` counts them), for
+    /// benchmarks and stats: SimHash tables, anchor index, slot ids, document filter.
+    pub fn index_heap_bytes(&self) -> Option<[(&'static str, usize); 4]> {
+        self.loaded.as_ref().map(|l| {
+            [
+                ("simhash", l.sim.heap_bytes()),
+                ("anchors", l.anchors.heap_bytes()),
+                ("ids", l.ids.capacity() * 8),
+                ("seen", l.seen.heap_bytes()),
+            ]
+        })
     }
 
     /// Loads the in-memory index now if it is not yet (it is otherwise loaded on first use).

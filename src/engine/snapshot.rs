@@ -262,3 +262,7 @@ fn check_against_store(store: &Store, s: &Saved) -> Result<(), SnapshotError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "snapshot_tests.rs"]
+mod tests;
