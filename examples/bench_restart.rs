@@ -250,8 +250,10 @@ fn parts(args: &[String]) -> Result<(), Error> {
         opened - base,
         settings.cache_bytes >> 20
     );
+    let (index_s, templates_s) = engine.index_load_secs().unwrap_or_default();
     println!(
-        "  + the index loaded, templates learned  {:>6.0}  in {load_s:.2} s ({:?})",
+        "  + the index loaded, templates learned  {:>6.0}  in {load_s:.2} s (index {index_s:.2} s, \
+         templates {templates_s:.2} s; {:?})",
         loaded - opened,
         engine.index_origin()
     );

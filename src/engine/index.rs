@@ -35,7 +35,9 @@ type IndexParts = (SimIndex, AnchorIndex, Vec<ArticleId>, SeenFilter);
 impl Engine {
     pub(super) fn load(&mut self) -> Result<&mut Loaded, EngineError> {
         if self.loaded.is_none() {
+            let started = std::time::Instant::now();
             let ((sim, anchors, ids, seen), origin) = self.load_index()?;
+            let index_secs = started.elapsed().as_secs_f64();
             self.saved_slots = match origin {
                 IndexOrigin::Snapshot { covered, .. } => covered as usize,
                 IndexOrigin::Rebuilt { .. } => 0,
@@ -61,6 +63,7 @@ impl Engine {
                     loaded.templates.learn(blocks);
                 }
             }
+            self.load_secs = Some((index_secs, started.elapsed().as_secs_f64() - index_secs));
             self.loaded = Some(loaded);
         }
         Ok(self.loaded.as_mut().expect("loaded above"))
@@ -151,6 +154,12 @@ impl Engine {
                 ("seen", l.seen.heap_bytes()),
             ]
         })
+    }
+
+    /// Seconds the last load took: the index (snapshot and replay, or rebuild), then the
+    /// templates learned again from the newest stories.
+    pub fn index_load_secs(&self) -> Option<(f64, f64)> {
+        self.load_secs
     }
 
     /// Loads the in-memory index now if it is not yet (it is otherwise loaded on first use).

@@ -103,8 +103,9 @@ pub struct Engine {
     loaded: Option<Loaded>,
     /// Articles of the loaded index that its snapshot on disk covers (0: none does).
     saved_slots: usize,
-    /// Where the loaded index came from.
+    /// Where the loaded index came from, and how long loading it took.
     origin: Option<IndexOrigin>,
+    load_secs: Option<(f64, f64)>,
     next_id: ArticleId,
     next_seq: u64,
     /// Events committed but not yet handed to followers.
@@ -162,6 +163,7 @@ impl Engine {
             loaded: None,
             saved_slots: 0,
             origin: None,
+            load_secs: None,
             next_id,
             next_seq,
             outbox: Vec::new(),
