@@ -199,6 +199,20 @@ fn rss_mb_of(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU seconds this process has used (user and system), from `/proc/self/stat`.
+fn own_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: Vec<f64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
 fn own_rss_mb() -> f64 {
     rss_mb_of(std::process::id()).unwrap_or(f64::NAN)
 }
@@ -219,15 +233,20 @@ fn serve(args: &[String]) -> Result<(), Error> {
 /// The child: memory by part, in one process, step by step.
 fn parts(args: &[String]) -> Result<(), Error> {
     let [db, inbox, ..] = args else {
-        return Err("parts DB INBOX".into());
+        return Err("parts DB INBOX [CACHE_MB]".into());
     };
-    let settings = settings(Path::new(db), Path::new(inbox));
+    let mut settings = settings(Path::new(db), Path::new(inbox));
+    if let Some(mb) = args.get(2) {
+        settings.cache_bytes = mb.parse::<u64>()? << 20;
+    }
     let base = own_rss_mb();
+    let (t, cpu) = (Instant::now(), own_cpu_s());
     let mut engine = Engine::open(settings.clone())?;
+    let (open_s, open_cpu) = (t.elapsed().as_secs_f64(), own_cpu_s() - cpu);
     let opened = own_rss_mb();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), own_cpu_s());
     engine.load_index_now()?;
-    let load_s = t.elapsed().as_secs_f64();
+    let (load_s, load_cpu) = (t.elapsed().as_secs_f64(), own_cpu_s() - cpu);
     let loaded = own_rss_mb();
     let arrays = engine.index_heap_bytes().unwrap_or_default();
     let n = engine.stats()?.articles;
@@ -246,14 +265,14 @@ fn parts(args: &[String]) -> Result<(), Error> {
     println!("memory by part at {n} articles (resident, MB; one process, step by step):");
     println!("  process before opening the database   {base:>6.0}");
     println!(
-        "  + the database opened (sled)           {:>6.0}  (cache_capacity {} MB)",
+        "  + the database opened (sled)           {:>6.0}  in {open_s:.2} s ({open_cpu:.2} s CPU; cache_capacity {} MB)",
         opened - base,
         settings.cache_bytes >> 20
     );
     let (index_s, templates_s) = engine.index_load_secs().unwrap_or_default();
     println!(
-        "  + the index loaded, templates learned  {:>6.0}  in {load_s:.2} s (index {index_s:.2} s, \
-         templates {templates_s:.2} s; {:?})",
+        "  + the index loaded, templates learned  {:>6.0}  in {load_s:.2} s ({load_cpu:.2} s CPU; index \
+         {index_s:.2} s, templates {templates_s:.2} s; {:?})",
         loaded - opened,
         engine.index_origin()
     );

@@ -191,7 +191,9 @@ pub(super) fn load(store: &Store, settings: &Settings) -> Result<Option<Saved>, 
     let slots = u32::try_from(header.covered.slots).or_else(|_| stale("too many articles"))?;
     let sim = SimIndex::read_from(&mut r, settings.simhash_max_distance, &mut budget)?;
     let anchors = AnchorIndex::read_from(&mut r, slots, &mut budget)?;
-    let ids: Vec<ArticleId> = read_words(&mut r, &mut budget)?;
+    let mut ids: Vec<ArticleId> = read_words(&mut r, &mut budget)?;
+    // Room to grow without doubling the array at the next article (reserved, not resident).
+    ids.reserve(ids.len() / 4);
     let seen = SeenFilter::read_from(&mut r, &mut budget)?;
     let digest = r.hash.digest();
     let mut rest = Vec::new();

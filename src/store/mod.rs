@@ -598,8 +598,9 @@ impl Store {
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
-            if let Some(c) = codec::decode_content(&v) {
-                out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
+            // The block list alone: the text is not decompressed.
+            if let Some(hashes) = codec::decode_block_hashes(&v) {
+                out.push((id, hashes));
             }
         }
         Ok(out)

@@ -258,6 +258,8 @@ impl SimIndex {
             return invalid("it was saved for another simhash_max_distance");
         }
         idx.fps = read_words(r, budget)?;
+        // Room to grow without doubling the array at the next article (reserved, not resident).
+        idx.fps.reserve(idx.fps.len() / 4);
         let slots = u32::try_from(idx.fps.len()).or_else(|_| invalid("too many articles"))?;
         let tables: u32 = read_word(r, budget)?;
         if tables as usize != idx.tables.len() {
