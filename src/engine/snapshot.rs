@@ -193,7 +193,7 @@ pub(super) fn load(store: &Store, settings: &Settings) -> Result<Option<Saved>, 
     let anchors = AnchorIndex::read_from(&mut r, slots, &mut budget)?;
     let mut ids: Vec<ArticleId> = read_words(&mut r, &mut budget)?;
     // Room to grow without doubling the array at the next article (reserved, not resident).
-    ids.reserve(ids.len() / 4);
+    ids.reserve_exact(ids.len() / 4);
     let seen = SeenFilter::read_from(&mut r, &mut budget)?;
     let digest = r.hash.digest();
     let mut rest = Vec::new();

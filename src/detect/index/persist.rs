@@ -259,7 +259,7 @@ impl SimIndex {
         }
         idx.fps = read_words(r, budget)?;
         // Room to grow without doubling the array at the next article (reserved, not resident).
-        idx.fps.reserve(idx.fps.len() / 4);
+        idx.fps.reserve_exact(idx.fps.len() / 4);
         let slots = u32::try_from(idx.fps.len()).or_else(|_| invalid("too many articles"))?;
         let tables: u32 = read_word(r, budget)?;
         if tables as usize != idx.tables.len() {
