@@ -220,14 +220,14 @@ impl Report {
 }
 
 /// Scores the stories `extract` makes of every page.
-pub fn score(cases: &[Case], extract: impl Fn(&Case) -> String) -> Report {
+pub fn score(cases: &[Case], extract: impl FnMut(&Case) -> String) -> Report {
     score_folded(cases, extract, fold)
 }
 
 /// [`score`] with another folding (to report what folding changes).
 pub fn score_folded(
     cases: &[Case],
-    extract: impl Fn(&Case) -> String,
+    mut extract: impl FnMut(&Case) -> String,
     fold_fn: fn(&str) -> String,
 ) -> Report {
     let mut report = Report {

@@ -3,6 +3,7 @@
 //! and structural (the story is the densest run of blocks, found as a maximum-sum segment, so
 //! menus, teaser lists and footers around it fall away). No rule depends on one language.
 
+use super::layout::{self, Judged};
 use super::normalize::{is_ascii_space, normalize, word_count, word_spans};
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
@@ -90,16 +91,32 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
         classes.push(class);
         values.push(value);
     }
-    let keep: Vec<bool> = match max_segment(&values) {
-        Some((start, end)) => (0..classes.len())
+    let core = max_segment(&values);
+    let structured = core.and_then(|core| {
+        let judged: Vec<Judged> = classes
+            .iter()
+            .zip(&blocks)
+            .map(|(class, info)| match class {
+                Class::Good => Judged::Prose(info.words),
+                Class::Short => Judged::Short(info.words),
+                Class::Bad => Judged::Bad(info.words),
+            })
+            .collect();
+        layout::story_blocks(doc, &judged, core)
+    });
+    let mut keep: Vec<bool> = match (structured, core) {
+        (Some(keep), _) => keep,
+        (None, Some((start, end))) => (0..classes.len())
             .map(|i| i >= start && i <= end && classes[i] != Class::Bad)
             .collect(),
         // No prose at all (a short note): keep what is not known boilerplate, or everything.
-        None if classes.iter().any(|&c| c != Class::Bad) => {
+        (None, None) if classes.iter().any(|&c| c != Class::Bad) => {
             classes.iter().map(|&c| c != Class::Bad).collect()
         }
-        None => vec![true; classes.len()],
+        (None, None) => vec![true; classes.len()],
     };
+    drop_dangling_introducers(doc, &norms, &mut keep);
+    drop_title_blocks(doc, &norms, &mut keep);
     let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
     let mut paragraphs = Vec::with_capacity((0..norms.len()).filter(kept).count());
     let mut words =
@@ -139,8 +156,12 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
 fn classify(text: &str, words: usize, link_density: f32, template: bool) -> Class {
     let trimmed = text.trim_end();
     let teaser = trimmed.ends_with('…') || trimmed.ends_with("...");
-    if template || link_density > 0.5 || (teaser && words < LONG_MIN_WORDS * 2) {
+    if template || link_density > 0.5 || (teaser && words < PROSE_MIN_WORDS) {
         Class::Bad
+    } else if teaser && words < LONG_MIN_WORDS * 2 {
+        // A paragraph cut short with an ellipsis: a teaser when it stands among other page
+        // furniture, a story's line when the structure around it says so.
+        Class::Short
     } else if words >= LONG_MIN_WORDS || (words >= PROSE_MIN_WORDS && sentence_ends(text) > 0) {
         Class::Good
     } else {
@@ -173,6 +194,44 @@ fn sentence_ends(text: &str) -> usize {
         }
     }
     n
+}
+
+/// A heading or a line ending in a colon introduces what follows it: when what follows is not
+/// story, neither is the introduction (`Related posts`, `More on this:` before a teaser list).
+fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]) {
+    let mut next_kept = false;
+    for i in (0..keep.len()).rev() {
+        if norms[i].is_empty() {
+            continue;
+        }
+        let text = doc.blocks[i].text.trim_end();
+        let introduces = doc.blocks[i].kind == BlockKind::Heading || text.ends_with([':', '：']);
+        if keep[i] && introduces && !next_kept {
+            keep[i] = false;
+        }
+        next_kept = keep[i];
+    }
+}
+
+/// The page's headline is its title, not its story: a kept block that says exactly what the
+/// page's stated title says is left out of the story, unless nothing else would be left.
+fn drop_title_blocks(doc: &Document, norms: &[String], keep: &mut [bool]) {
+    let Some(title) = doc
+        .title
+        .as_deref()
+        .map(normalize)
+        .filter(|t| !t.is_empty())
+    else {
+        return;
+    };
+    let titles: Vec<usize> = (0..keep.len())
+        .filter(|&i| keep[i] && norms[i] == title)
+        .collect();
+    if titles.len() < keep.iter().filter(|&&k| k).count() {
+        for i in titles {
+            keep[i] = false;
+        }
+    }
 }
 
 /// The maximum-sum contiguous segment of block values (Kadane), or `None` when no value is

@@ -31,6 +31,7 @@ pub(super) fn read_meta(page: &Html) -> Document {
         source: found.site_name,
         published: found.published.or(found.time),
         blocks: Vec::new(),
+        nodes: Vec::new(),
     }
 }
 
