@@ -9,6 +9,7 @@ mod layout;
 pub mod normalize;
 pub mod plain;
 pub mod sanitize;
+pub mod title;
 
 use std::fmt;
 
