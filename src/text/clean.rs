@@ -107,7 +107,7 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     }
     // A scraped page saved as text names its story twice: first line, and again above the story.
     let headline = if doc.nodes.is_empty() && doc.title.is_none() {
-        title::headline_again(doc)
+        title::headline_again(doc, &norms)
     } else {
         None
     };

@@ -35,21 +35,19 @@ pub(crate) fn is_plausible(title: &str) -> bool {
 
 /// A scraped page saved as text starts with its `<title>`, and the page states the headline
 /// again just above the story. When the first block reads as a title and comes again later,
-/// returns the index of that later block: the story is after it.
-pub(super) fn headline_again(doc: &Document) -> Option<usize> {
+/// returns the index of that later block: the story is after it. `norms` are the blocks'
+/// normalised texts.
+pub(super) fn headline_again(doc: &Document, norms: &[String]) -> Option<usize> {
     let first = doc.blocks.first()?.text.trim();
     if !looks_like_title(first) && !looks_like_title(strip_site_suffix(first)) {
         return None;
     }
     let (whole, head) = (normalize(first), normalize(strip_site_suffix(first)));
-    doc.blocks
+    norms
         .iter()
         .enumerate()
         .skip(1)
-        .find(|(_, b)| {
-            let n = normalize(&b.text);
-            !n.is_empty() && (n == head || n == whole)
-        })
+        .find(|(_, n)| !n.is_empty() && (**n == head || **n == whole))
         .map(|(i, _)| i)
 }
 
@@ -182,13 +180,16 @@ mod tests {
             "By A Reporter",
             "The story.",
         ]);
-        assert_eq!(headline_again(&d), Some(2));
+        let norms: Vec<String> = d.blocks.iter().map(|b| normalize(&b.text)).collect();
+        assert_eq!(headline_again(&d, &norms), Some(2));
         assert_eq!(
             choose(&d, Some(2), Some(4), "The story."),
             "Storm floods the harbour town overnight"
         );
         // A first line that is not a headline anchors nothing.
-        assert_eq!(headline_again(&doc(&["Menu", "x", "Menu"])), None);
+        let menu = doc(&["Menu", "x", "Menu"]);
+        let norms: Vec<String> = menu.blocks.iter().map(|b| normalize(&b.text)).collect();
+        assert_eq!(headline_again(&menu, &norms), None);
     }
 
     #[test]
