@@ -3,6 +3,9 @@
 //! precision and recall per kind. Half of the folders are stored; variants of the other half are
 //! the negatives (same sites, so shared templates are tested too).
 
+pub mod command;
+pub mod extraction;
+pub mod gold;
 pub mod variants;
 
 use crate::config::Settings;
