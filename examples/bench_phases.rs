@@ -13,14 +13,14 @@
 mod synth;
 
 use copydesk::config::Settings;
-use copydesk::daemon::protocol::{Event, EventKind};
-use copydesk::detect::{judge, Side, Status};
+use copydesk::detect::{judge, Side};
 use copydesk::engine::prepare::{prepare, stored_tokens, Prepared};
 use copydesk::engine::templates::Templates;
-use copydesk::engine::{Input, Verdict};
+use copydesk::engine::Input;
 use copydesk::fingerprint::exact_hash;
+use copydesk::model::{ArticleRecord, Event, EventKind, Status, Verdict};
 use copydesk::store::codec::{Content, FpRecord};
-use copydesk::store::{ArticleRecord, NewArticle, PathEntry, Store};
+use copydesk::store::{NewArticle, PathEntry, Store};
 use copydesk::text::Rejection;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -288,7 +288,7 @@ impl Replay {
                 id,
                 size: f.size,
                 mtime_ns: f.mtime_ns,
-                content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+                content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
             }),
         }
     }

@@ -51,7 +51,7 @@ pub enum Command {
         json: bool,
         /// Only this verdict: unique, duplicate, reprint, partial or rejected.
         #[arg(long, value_name = "S", value_parser = parse_status)]
-        status: Option<crate::detect::Status>,
+        status: Option<crate::model::Status>,
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
@@ -98,8 +98,8 @@ pub enum Command {
     },
 }
 
-fn parse_status(s: &str) -> Result<crate::detect::Status, String> {
-    crate::detect::Status::parse(s).ok_or_else(|| {
+fn parse_status(s: &str) -> Result<crate::model::Status, String> {
+    crate::model::Status::parse(s).ok_or_else(|| {
         format!("'{s}' is not a verdict; use unique, duplicate, reprint, partial or rejected")
     })
 }

@@ -4,9 +4,9 @@
 //! seen), so a hint too many costs nothing and a missed one is caught by the next listing.
 
 use crate::config::{AfterIngest, Settings, WatcherKind};
-use crate::detect::Status;
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::ServiceHandle;
+use crate::model::Status;
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;

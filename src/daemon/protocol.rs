@@ -1,16 +1,18 @@
-//! The wire protocol between clients and the engine: newline-delimited JSON over a Unix socket.
-//! The same `Request`, `Response` and `Event` values travel in-process, so a client sees no
-//! difference between the two transports.
+//! The wire protocol between clients and the daemon: newline-delimited JSON over a Unix socket.
+//! These are the wire's own message types, versioned by `PROTOCOL_VERSION`, with explicit
+//! conversions from and to the domain values of `model`; nothing else in copydesk serialises for
+//! the wire, so a change elsewhere cannot change what travels here. `tests::golden` keeps the
+//! encoding of every message as released for this version.
 //!
 //! On connect the server sends a `Hello` line. Each request line is `{"req": N, ...Request}`; each
-//! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0). After a `subscribe` request, event lines
-//! `{"event": "verdict" | "triage", "seq": S, ...}` follow as they happen; a client that
-//! reconnects subscribes with `after` set to the last `seq` it saw and first gets what it missed.
+//! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0).
+//! After a `subscribe` request, event lines `{"event": "verdict" | "triage", "seq": S, ...}`
+//! follow as they happen; a client that reconnects subscribes with `after` set to the last `seq`
+//! it saw and first gets what it missed.
 
-use crate::detect::Status;
-use crate::engine::{Detail, Stats, Verdict};
-use crate::store::{state_or_new, ArticleId, ArticleRecord, Triage};
+use crate::model::{self, ArticleId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Bumped on any incompatible change of the messages below.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -28,88 +30,54 @@ pub struct Hello {
     pub you: String,
 }
 
-/// An editor's triage action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Unique,
+    Duplicate,
+    Reprint,
+    Partial,
+    Rejected,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum TriageAction {
-    /// Back to untriaged.
     New,
-    /// The desk takes it.
     Picked,
-    /// Dropped.
     Spiked,
-    /// Overrule: this is not a reprint (or partial) of what it was matched with.
     NotReprint,
-    /// Overrule: this is a reprint of another article.
     ReprintOf { other: ArticleId },
 }
 
-impl TriageAction {
-    /// Parses the command line's STATE (and OTHER for `reprint-of`).
-    pub fn parse(state: &str, other: Option<ArticleId>) -> Result<TriageAction, String> {
-        match (state, other) {
-            ("new" | "reset", None) => Ok(TriageAction::New),
-            ("picked" | "pick", None) => Ok(TriageAction::Picked),
-            ("spiked" | "spike", None) => Ok(TriageAction::Spiked),
-            ("not-reprint", None) => Ok(TriageAction::NotReprint),
-            ("reprint-of", Some(other)) => Ok(TriageAction::ReprintOf { other }),
-            ("reprint-of", None) => Err("reprint-of needs the id of the original: `triage ID reprint-of OTHER_ID`".into()),
-            (s, Some(_)) if s != "reprint-of" => Err(format!("'{s}' takes no other id; only reprint-of does")),
-            (s, _) => Err(format!("'{s}' is not a triage state; use new, picked, spiked, not-reprint or reprint-of OTHER_ID")),
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            TriageAction::New => "new".into(),
-            TriageAction::Picked => "picked".into(),
-            TriageAction::Spiked => "spiked".into(),
-            TriageAction::NotReprint => "not-reprint".into(),
-            TriageAction::ReprintOf { other } => format!("reprint-of #{other}"),
-        }
-    }
-
-    /// The action that sets a stored triage state: the inverse of `label` ("" is "new").
-    pub fn from_label(state: &str) -> Option<TriageAction> {
-        match state_or_new(state) {
-            "new" => Some(TriageAction::New),
-            "picked" => Some(TriageAction::Picked),
-            "spiked" => Some(TriageAction::Spiked),
-            "not-reprint" => Some(TriageAction::NotReprint),
-            s => s
-                .strip_prefix("reprint-of #")
-                .and_then(|n| n.parse().ok())
-                .map(|other| TriageAction::ReprintOf { other }),
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriageKind {
+    New,
+    Picked,
+    Spiked,
+    NotReprint,
+    ReprintOf,
 }
 
-/// Which articles a listing wants. Every field narrows; all empty lists everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     pub status: Option<Status>,
-    /// Triage state: new, picked, spiked, not-reprint, reprint-of.
-    pub triage: Option<String>,
+    pub triage: Option<TriageKind>,
     pub source: Option<String>,
-    /// Words that must all occur in the title or the text (case-insensitive).
     pub text: Option<String>,
-    /// Only articles older than this id (paging down a newest-first list).
     pub before: Option<ArticleId>,
-    /// Only articles newer than this id (fetching arrivals).
     pub after: Option<ArticleId>,
     pub limit: usize,
 }
 
-/// A request to the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
-    /// Ingest files (absolute paths, read by the engine's process), one verdict each.
     Ingest {
         paths: Vec<String>,
     },
-    /// The verdict each file would get; nothing stored.
     Check {
         paths: Vec<String>,
     },
@@ -119,12 +87,10 @@ pub enum Request {
     Show {
         id: ArticleId,
     },
-    /// An article and what it shares with another: for the compare view.
     Compare {
         id: ArticleId,
         other: ArticleId,
     },
-    /// Every article of one story (the original first).
     Story {
         id: ArticleId,
     },
@@ -140,32 +106,92 @@ pub enum Request {
     },
 }
 
-/// Shared word ranges of two texts, for highlighting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub id: ArticleId,
+    pub file: String,
+    pub similarity: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triage {
+    /// The state's text form: "new", "picked", "spiked", "not-reprint", "reprint-of #12"
+    /// ("" from daemons before 0.2, read as "new").
+    #[serde(with = "state_text")]
+    pub state: model::TriageState,
+    pub by: Option<String>,
+    pub at_ms: Option<u64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: ArticleId,
+    pub file: String,
+    pub status: Status,
+    pub title: String,
+    #[serde(rename = "match")]
+    pub matched: Option<Match>,
+    pub reason: Option<String>,
+    pub story: ArticleId,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub words: u32,
+    pub size: u64,
+    pub ingested_ms: u64,
+    pub triage: Triage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub file: String,
+    pub id: Option<ArticleId>,
+    pub status: Status,
+    pub title: String,
+    #[serde(rename = "match")]
+    pub matched: Option<Match>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub record: Record,
+    pub paragraphs: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub left: Detail,
     pub right: Detail,
     pub similarity: f32,
-    /// Byte ranges, within each paragraph, of the passages the texts share: (paragraph, start, end).
     pub left_shared: Vec<(u32, u32, u32)>,
     pub right_shared: Vec<(u32, u32, u32)>,
 }
 
-/// The engine's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub articles: u64,
+    pub by_status: BTreeMap<Status, u64>,
+    pub db_bytes: u64,
+    pub db: String,
+    pub last_seq: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Response {
     Verdicts { verdicts: Vec<Verdict> },
-    Records { records: Vec<ArticleRecord> },
+    Records { records: Vec<Record> },
     Detail { detail: Box<Detail> },
     Comparison { comparison: Box<Comparison> },
     Stats { stats: Stats },
-    Triaged { records: Vec<ArticleRecord> },
+    Triaged { records: Vec<Record> },
     Subscribed { last_seq: u64 },
     Error { message: String },
 }
 
-/// Something that happened, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
@@ -186,7 +212,7 @@ pub enum EventKind {
         triage: Triage,
         status: Status,
         #[serde(rename = "match")]
-        matched: Option<crate::store::MatchRef>,
+        matched: Option<Match>,
     },
 }
 
@@ -214,96 +240,41 @@ pub struct ClientLine {
     pub request: Request,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A request as the server takes it: one for the engine, or a subscription the server keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Engine(model::Request),
+    Subscribe { after: u64 },
+}
 
-    #[test]
-    fn requests_round_trip_as_json_lines() {
-        let line = ClientLine {
-            id: 7,
-            request: Request::Triage {
-                ids: vec![3],
-                action: TriageAction::ReprintOf { other: 1 },
-                note: Some("same wire copy".into()),
-            },
-        };
-        let text = serde_json::to_string(&line).expect("serialises");
-        assert!(
-            text.contains(r#""op":"triage""#) && text.contains(r#""state":"reprint-of""#),
-            "{text}"
-        );
-        assert_eq!(
-            serde_json::from_str::<ClientLine>(&text).expect("parses"),
-            line
-        );
+/// A reply as a client takes it: the engine's answer, or the start of a subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Engine(model::Response),
+    Subscribed { last_seq: u64 },
+}
+
+/// The triage state's text form on the wire.
+mod state_text {
+    use crate::model::TriageState;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(state: &TriageState, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(state)
     }
 
-    #[test]
-    fn triage_labels_read_back_as_their_actions() {
-        for a in [
-            TriageAction::New,
-            TriageAction::Picked,
-            TriageAction::Spiked,
-            TriageAction::NotReprint,
-            TriageAction::ReprintOf { other: 42 },
-        ] {
-            assert_eq!(TriageAction::from_label(&a.label()), Some(a));
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TriageState, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            // What daemons before 0.2 sent for an article no editor touched.
+            return Ok(TriageState::New);
         }
-        assert_eq!(TriageAction::from_label(""), Some(TriageAction::New));
-        assert_eq!(TriageAction::from_label("reprint-of #x"), None);
-    }
-
-    #[test]
-    fn requests_with_an_article_id_round_trip() {
-        for request in [
-            Request::Show { id: 3 },
-            Request::Compare { id: 3, other: 1 },
-            Request::Story { id: 3 },
-        ] {
-            let line = ClientLine { id: 9, request };
-            let text = serde_json::to_string(&line).expect("serialises");
-            assert_eq!(
-                serde_json::from_str::<ClientLine>(&text).expect("parses"),
-                line,
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn events_round_trip_as_json_lines() {
-        let event = Event {
-            seq: 4,
-            at_ms: 9,
-            kind: EventKind::Triage {
-                id: 2,
-                triage: Triage {
-                    state: "spiked".into(),
-                    by: Some("ed".into()),
-                    at_ms: Some(9),
-                    note: None,
-                },
-                status: Status::Reprint,
-                matched: None,
-            },
-        };
-        let line = serde_json::to_string(&ServerLine::Event(event.clone())).expect("serialises");
-        assert!(line.contains(r#""event":"triage""#), "{line}");
-        assert_eq!(
-            serde_json::from_str::<ServerLine>(&line).expect("parses"),
-            ServerLine::Event(event)
-        );
-    }
-
-    #[test]
-    fn triage_states_parse_with_clear_errors() {
-        assert_eq!(
-            TriageAction::parse("spiked", None),
-            Ok(TriageAction::Spiked)
-        );
-        assert!(TriageAction::parse("reprint-of", None).is_err());
-        let err = TriageAction::parse("maybe", None).expect_err("unknown");
-        assert!(err.contains("'maybe'"), "{err}");
+        TriageState::parse(&text)
+            .ok_or_else(|| D::Error::custom(format!("'{text}' is not a triage state")))
     }
 }
+
+mod convert;
+
+#[cfg(test)]
+mod tests;

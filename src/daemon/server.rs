@@ -2,8 +2,9 @@
 //! credentials, and relays their requests to the engine service and its events to them. One
 //! thread reads each connection and one writes to it, so a slow reader never stalls the engine.
 
-use super::protocol::{ClientLine, Hello, Request, Response, ServerLine, PROTOCOL_VERSION};
+use super::protocol::{ClientLine, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION};
 use crate::engine::service::ServiceHandle;
+use crate::model;
 use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -128,8 +129,8 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
     };
     let (out, lines) = mpsc::channel::<ServerLine>();
     let writer = std::thread::spawn(move || write_lines(write_half, lines));
-    let last_seq = match engine.call(Request::Stats, &who) {
-        Ok(Response::Stats { stats }) => stats.last_seq,
+    let last_seq = match engine.call(model::Request::Stats, &who) {
+        Ok(model::Response::Stats { stats }) => stats.last_seq,
         _ => 0,
     };
     let hello = Hello {
@@ -161,16 +162,18 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
                     message: format!("cannot read the request: {e}"),
                 },
             },
-            Ok(ClientLine {
-                id,
-                request: Request::Subscribe { after },
-            }) => match subscribe(&engine, after, id, &out) {
-                Some(()) => continue,
-                None => break,
-            },
-            Ok(ClientLine { id, request }) => match engine.call(request, &who) {
-                Ok(response) => ServerLine::Reply { id, response },
-                Err(_) => break,
+            Ok(ClientLine { id, request }) => match Incoming::from(request) {
+                Incoming::Subscribe { after } => match subscribe(&engine, after, id, &out) {
+                    Some(()) => continue,
+                    None => break,
+                },
+                Incoming::Engine(request) => match engine.call(request, &who) {
+                    Ok(response) => ServerLine::Reply {
+                        id,
+                        response: response.into(),
+                    },
+                    Err(_) => break,
+                },
             },
         };
         if out.send(reply).is_err() {
@@ -195,12 +198,12 @@ fn subscribe(
     })
     .ok()?;
     for e in backlog {
-        out.send(ServerLine::Event(e)).ok()?;
+        out.send(ServerLine::Event(e.into())).ok()?;
     }
     let out = out.clone();
     std::thread::spawn(move || {
         for e in live {
-            if out.send(ServerLine::Event(e)).is_err() {
+            if out.send(ServerLine::Event(e.into())).is_err() {
                 break;
             }
         }

@@ -4,45 +4,9 @@
 pub mod index;
 pub mod verify;
 
-use crate::text::clean::BlockInfo;
-use serde::{Deserialize, Serialize};
+use crate::model::{BlockInfo, Status};
 use std::collections::HashSet;
 use verify::Overlap;
-
-/// What copydesk says of an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Unique,
-    Duplicate,
-    Reprint,
-    Partial,
-    Rejected,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Unique,
-        Status::Duplicate,
-        Status::Reprint,
-        Status::Partial,
-        Status::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Unique => "unique",
-            Status::Duplicate => "duplicate",
-            Status::Reprint => "reprint",
-            Status::Partial => "partial",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
 
 /// Thresholds of the verdict (validated from config).
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 //! what makes a rescan, or a restart after `kill -9`, safe.
 
 use super::files::{identity, read_file};
-use super::{Engine, EngineError, Input, Verdict};
-use crate::store::ArticleRecord;
+use super::{Engine, EngineError, Input};
+use crate::model::{ArticleRecord, Verdict};
 use std::path::PathBuf;
 
 /// What happened to one arrival.
@@ -58,10 +58,10 @@ impl Engine {
             Ok(d) => {
                 d.size == entry.size
                     && d.mtime_ns == entry.mtime_ns
-                    && xxhash_rust::xxh3::xxh3_64(&d.bytes) == entry.content_hash
+                    && Some(xxhash_rust::xxh3::xxh3_64(&d.bytes)) == entry.content_hash
             }
             Err(_) => {
-                entry.content_hash == 0
+                entry.content_hash.is_none()
                     && identity(std::path::Path::new(file)) == Some((entry.size, entry.mtime_ns))
             }
         };

@@ -11,19 +11,17 @@ pub mod templates;
 pub mod triage;
 
 use crate::config::Settings;
-use crate::daemon::protocol::{Event, EventKind};
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
-use crate::detect::{judge, Side, Status};
+use crate::detect::{judge, Side};
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
+use crate::model::{ArticleId, ArticleRecord, Event, EventKind, MatchRef, Status, Verdict};
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
-use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
+use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
 use prepare::{prepare, stored_tokens, Prepared};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
 use templates::Templates;
 
@@ -54,36 +52,6 @@ pub struct Input {
     /// The path as the caller names it; stored as the article's `file`.
     pub file: String,
     pub data: Result<FileData, Rejection>,
-}
-
-/// A verdict as reported to callers (one JSON line per file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub file: String,
-    pub id: Option<ArticleId>,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-}
-
-/// An article with its story, for `show`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detail {
-    #[serde(flatten)]
-    pub record: ArticleRecord,
-    pub paragraphs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub articles: u64,
-    pub by_status: BTreeMap<Status, u64>,
-    pub db_bytes: u64,
-    pub db: String,
-    /// The sequence number of the latest event.
-    pub last_seq: u64,
 }
 
 /// The in-memory index, rebuilt from the store's fingerprints on first use.
@@ -325,7 +293,7 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(verdict_of(&article.record));
+                    verdicts.push(Verdict::of(&article.record));
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
@@ -380,7 +348,7 @@ impl Engine {
         let mut out = Vec::with_capacity(inputs.len());
         for (input, prep) in inputs.iter().zip(prepared) {
             out.push(match prep {
-                Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
+                Err(rejection) => refused(input, &rejection),
                 Ok(prep) => {
                     let d = self.decide(&prep, &pending)?;
                     Verdict {
@@ -617,18 +585,31 @@ fn prepare_input(
     }
 }
 
-fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+/// The verdict of a file refused with `why`, before anything is stored.
+fn refused(input: &Input, why: &Rejection) -> Verdict {
     let name = std::path::Path::new(&input.file)
         .file_name()
         .map_or_else(|| input.file.clone(), |n| n.to_string_lossy().into_owned());
+    Verdict {
+        file: input.file.clone(),
+        id: None,
+        status: Status::Rejected,
+        title: crate::text::sanitize::sanitize_line(&name),
+        matched: None,
+        reason: Some(why.to_string()),
+    }
+}
+
+fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+    let v = refused(input, why);
     NewArticle {
         record: ArticleRecord {
             id,
-            file: input.file.clone(),
-            status: Status::Rejected,
-            title: crate::text::sanitize::sanitize_line(&name),
+            file: v.file,
+            status: v.status,
+            title: v.title,
             matched: None,
-            reason: Some(why.to_string()),
+            reason: v.reason,
             story: id,
             source: None,
             url: None,
@@ -653,26 +634,15 @@ fn path_entry(id: ArticleId, input: &Input) -> Option<PathEntry> {
             id,
             size: f.size,
             mtime_ns: f.mtime_ns,
-            content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+            content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
         }),
         Err(_) => {
             files::identity(std::path::Path::new(&input.file)).map(|(size, mtime_ns)| PathEntry {
                 id,
                 size,
                 mtime_ns,
-                content_hash: 0,
+                content_hash: None,
             })
         }
-    }
-}
-
-fn verdict_of(r: &ArticleRecord) -> Verdict {
-    Verdict {
-        file: r.file.clone(),
-        id: (r.id != 0).then_some(r.id),
-        status: r.status,
-        title: r.title.clone(),
-        matched: r.matched.clone(),
-        reason: r.reason.clone(),
     }
 }

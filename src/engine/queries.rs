@@ -3,11 +3,10 @@
 //! never has to load every article to find one.
 
 use super::prepare::stored_tokens;
-use super::{Detail, Engine, EngineError, Stats};
-use crate::daemon::protocol::{Comparison, ListQuery};
+use super::{Engine, EngineError};
 use crate::detect::verify::overlap;
 use crate::fingerprint::Tokens;
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, ListQuery, Stats};
 use crate::text::normalize::normalize;
 
 /// The most a listing returns in one answer.
@@ -31,7 +30,7 @@ impl Engine {
         for r in self.store().records_rev(q.after, q.before) {
             let r = r?;
             if q.status.is_some_and(|s| s != r.status)
-                || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
+                || q.triage.is_some_and(|t| r.triage.state.kind() != t)
                 || source
                     .as_deref()
                     .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
@@ -129,16 +128,11 @@ impl Engine {
         Ok(Stats {
             articles: by_status.values().sum(),
             by_status,
-            db_bytes: self.store().size_on_disk(),
+            db_bytes: self.store().size_on_disk()?,
             db: self.store().path().display().to_string(),
             last_seq: self.last_seq(),
         })
     }
-}
-
-fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
-    let state = r.triage.state_or_new();
-    state == want || state.starts_with(&format!("{want} "))
 }
 
 /// Maps shared word runs back to byte ranges within the display paragraphs. Words are found in

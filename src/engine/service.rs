@@ -6,7 +6,7 @@
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
-use crate::daemon::protocol::{Event, Request, Response};
+use crate::model::{Event, Request, Response};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::thread::JoinHandle;
@@ -249,9 +249,6 @@ fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, 
         },
         Request::Triage { ids, action, note } => Response::Triaged {
             records: engine.triage(&ids, &action, note, who, now_ms())?,
-        },
-        Request::Subscribe { .. } => Response::Error {
-            message: "subscribe through ServiceHandle::subscribe".into(),
         },
     })
 }

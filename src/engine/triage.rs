@@ -3,10 +3,8 @@
 //! same pair again. Every change is an event with who made it and when.
 
 use super::{Engine, EngineError};
-use crate::daemon::protocol::{EventKind, TriageAction};
-use crate::detect::Status;
 use crate::fingerprint::exact_hash;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, EventKind, MatchRef, Status, Triage, TriageAction};
 
 impl Engine {
     /// Applies one action to articles; durable, and its events queued, on return.
@@ -56,7 +54,7 @@ impl Engine {
                 TriageAction::New | TriageAction::Picked | TriageAction::Spiked => {}
             }
             rec.triage = Triage {
-                state: action.label(),
+                state: action.state(),
                 by: Some(by.to_owned()),
                 at_ms: Some(now_ms),
                 note: note.clone(),

@@ -6,9 +6,9 @@
 pub mod variants;
 
 use crate::config::Settings;
-use crate::detect::Status;
 use crate::engine::files::input_from;
 use crate::engine::{Engine, Input};
+use crate::model::Status;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::io::Write;
@@ -284,7 +284,7 @@ fn run_kind(
     Ok(())
 }
 
-fn describe(v: &crate::engine::Verdict) -> String {
+fn describe(v: &crate::model::Verdict) -> String {
     match &v.matched {
         Some(m) => format!("{} of {} ({:.2})", v.status.as_str(), m.file, m.similarity),
         None => v.status.as_str().to_owned(),

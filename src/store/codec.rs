@@ -1,7 +1,7 @@
 //! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
 //! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
 
-use crate::text::clean::BlockInfo;
+use crate::model::BlockInfo;
 
 /// Fingerprints of one stored article: what the index is rebuilt from.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,21 +3,21 @@
 //!
 //! Trees (ids are u64 big-endian, so keys sort by arrival):
 //! - `meta`: `schema` → u32; `count/<status>` → u64 counters.
-//! - `articles`: id → `ArticleRecord` (JSON). Written last in a commit: the commit point.
+//! - `articles`: id → `schema::Record` (JSON). Written last in a commit: the commit point.
 //! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
-//! - `paths`: file path → `PathEntry` (the latest ingest of that path).
-//! - `events`: last sequence number of a commit → its `Event`s (a JSON array): the log clients
+//! - `paths`: file path → `schema::Path` (the latest ingest of that path).
+//! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
 //!   follow and catch up from.
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
 
 pub mod codec;
+mod schema;
 
-use crate::daemon::protocol::Event;
-use crate::detect::Status;
+use crate::model::{ArticleId, ArticleRecord, Event, Status};
 use codec::{Content, FpRecord};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sled::transaction::TransactionError;
 use sled::Transactional;
 use std::borrow::Borrow;
@@ -26,8 +26,6 @@ use std::path::{Path, PathBuf};
 
 /// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
 pub const SCHEMA_VERSION: u32 = 2;
-
-pub type ArticleId = u64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -45,73 +43,24 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("cannot make the database durable: {0}")]
     Sync(std::io::Error),
-    #[error("record {0} is corrupt: {1}")]
-    Corrupt(ArticleId, String),
+    #[error("{what} is corrupt: {1}", what = what_is_corrupt(*.0))]
+    Corrupt(Option<ArticleId>, String),
 }
 
-/// What the match of a verdict points at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MatchRef {
-    pub id: ArticleId,
-    pub file: String,
-    pub similarity: f32,
-}
-
-/// An editor's decision on an article.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Triage {
-    pub state: String,
-    pub by: Option<String>,
-    pub at_ms: Option<u64>,
-    pub note: Option<String>,
-}
-
-impl Triage {
-    /// The state, "new" when none was set.
-    pub fn state_or_new(&self) -> &str {
-        state_or_new(&self.state)
-    }
-}
-
-/// A stored triage state, "new" when empty (an article no editor has touched).
-pub fn state_or_new(state: &str) -> &str {
-    if state.is_empty() {
-        "new"
-    } else {
-        state
-    }
-}
-
-/// One ingested file and its verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ArticleRecord {
-    pub id: ArticleId,
-    pub file: String,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-    /// The first article of this story (itself when the article is no reprint).
-    pub story: ArticleId,
-    pub source: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub words: u32,
-    pub size: u64,
-    pub ingested_ms: u64,
-    #[serde(default)]
-    pub triage: Triage,
+fn what_is_corrupt(id: Option<ArticleId>) -> String {
+    id.map_or_else(|| "the database".to_owned(), |id| format!("record {id}"))
 }
 
 /// Identity of a file as last ingested from one path: the same path, size, mtime and content is
 /// the same file, not a new arrival.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathEntry {
     pub id: ArticleId,
     pub size: u64,
-    pub mtime_ns: i128,
-    pub content_hash: u64,
+    /// `None` when the file system gave no modification time.
+    pub mtime_ns: Option<i128>,
+    /// `None` when the file could not be read.
+    pub content_hash: Option<u64>,
 }
 
 /// One article as a commit writes it.
@@ -154,7 +103,13 @@ struct Writes {
 }
 
 fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(Some(id), e.to_string()))
+}
+
+fn record_from_json(id: Option<ArticleId>, v: &[u8]) -> Result<ArticleRecord, StoreError> {
+    serde_json::from_slice::<schema::Record>(v)
+        .map_err(|e| StoreError::Corrupt(id, e.to_string()))?
+        .into_model()
 }
 
 /// Events are stored in groups, one key per commit: the key is the last sequence number of the
@@ -163,19 +118,21 @@ fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError
 fn event_batch(events: &[Event]) -> Result<sled::Batch, StoreError> {
     let mut batch = sled::Batch::default();
     if let Some(last) = events.last() {
-        batch.insert(&last.seq.to_be_bytes(), to_json(last.seq, &events)?);
+        let group: Vec<schema::Event> = events.iter().map(Into::into).collect();
+        batch.insert(&last.seq.to_be_bytes(), to_json(last.seq, &group)?);
     }
     Ok(batch)
 }
 
 /// The events of one stored group.
-fn event_group(last: u64, v: &[u8]) -> Result<Vec<Event>, StoreError> {
+fn event_group(last: Option<u64>, v: &[u8]) -> Result<Vec<Event>, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(last, e.to_string());
-    if v.first() == Some(&b'[') {
-        serde_json::from_slice(v).map_err(corrupt)
+    let group: Vec<schema::Event> = if v.first() == Some(&b'[') {
+        serde_json::from_slice(v).map_err(corrupt)?
     } else {
-        Ok(vec![serde_json::from_slice(v).map_err(corrupt)?])
-    }
+        vec![serde_json::from_slice(v).map_err(corrupt)?]
+    };
+    group.into_iter().map(schema::Event::into_model).collect()
 }
 
 fn overrule_key(story_hash: u64, other: ArticleId) -> [u8; 16] {
@@ -263,9 +220,12 @@ impl Store {
         let mut pending = 0;
         for r in self.fps.iter() {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
-            let old = codec::decode_fp(&v)
-                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            let Some(id) = id_of(&k) else {
+                return Err(StoreError::Corrupt(None, "a fingerprint key".into()));
+            };
+            let old = codec::decode_fp(&v).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
+            })?;
             let Some(content) = self.content(id)? else {
                 continue;
             };
@@ -358,10 +318,12 @@ impl Store {
             if let Some(h) = a.exact_first {
                 w.exact.insert(&h.to_be_bytes(), &k);
             }
-            w.articles.insert(&k, to_json(a.record.id, &a.record)?);
+            let record = schema::Record::from(&a.record);
+            w.articles.insert(&k, to_json(a.record.id, &record)?);
             if let Some(p) = &a.path {
+                let path = schema::Path::from(p);
                 w.paths
-                    .insert(a.record.file.as_bytes(), to_json(a.record.id, p)?);
+                    .insert(a.record.file.as_bytes(), to_json(a.record.id, &path)?);
             }
             *counts.entry(a.record.status).or_default() += 1;
         }
@@ -384,8 +346,10 @@ impl Store {
         }
         let mut counts: BTreeMap<Status, i64> = BTreeMap::new();
         for (record, before) in changes {
-            w.articles
-                .insert(&key(record.id), to_json(record.id, record)?);
+            w.articles.insert(
+                &key(record.id),
+                to_json(record.id, &schema::Record::from(record))?,
+            );
             if record.status != *before {
                 *counts.entry(*before).or_default() -= 1;
                 *counts.entry(record.status).or_default() += 1;
@@ -419,7 +383,7 @@ impl Store {
                     events.apply_batch(&w.events)?;
                     overrules.apply_batch(&w.overrules)?;
                     for (status, n) in counts {
-                        let k = format!("count/{}", status.as_str());
+                        let k = schema::Status::counter_key(*status);
                         let before = meta
                             .get(k.as_bytes())?
                             .and_then(|v| v.as_ref().try_into().ok())
@@ -434,7 +398,9 @@ impl Store {
             )
             .map_err(|e: TransactionError<()>| match e {
                 TransactionError::Storage(e) => StoreError::Sled(e),
-                TransactionError::Abort(()) => StoreError::Corrupt(0, "transaction aborted".into()),
+                TransactionError::Abort(()) => {
+                    StoreError::Corrupt(None, "transaction aborted".into())
+                }
             })
     }
 
@@ -460,7 +426,7 @@ impl Store {
         // The first group that ends after `after` may start before it.
         for r in self.events.range((after + 1).to_be_bytes()..) {
             let (k, v) = r?;
-            let group = event_group(id_of(&k).unwrap_or(0), &v)?;
+            let group = event_group(id_of(&k), &v)?;
             out.extend(group.into_iter().filter(|e| e.seq > after));
             if out.len() >= limit {
                 out.truncate(limit);
@@ -480,7 +446,7 @@ impl Store {
     pub fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
         self.articles
             .get(key(id))?
-            .map(|v| serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string())))
+            .map(|v| record_from_json(Some(id), &v))
             .transpose()
     }
 
@@ -489,7 +455,7 @@ impl Store {
             None => Ok(None),
             Some(v) => codec::decode_content(&v)
                 .map(Some)
-                .ok_or_else(|| StoreError::Corrupt(id, "content does not decode".into())),
+                .ok_or_else(|| StoreError::Corrupt(Some(id), "content does not decode".into())),
         }
     }
 
@@ -498,7 +464,8 @@ impl Store {
         let Some(v) = self.exact.get(hash.to_be_bytes())? else {
             return Ok(None);
         };
-        let id = id_of(&v).ok_or_else(|| StoreError::Corrupt(0, "exact index entry".into()))?;
+        let id =
+            id_of(&v).ok_or_else(|| StoreError::Corrupt(None, "an exact index entry".into()))?;
         Ok(self.articles.contains_key(key(id))?.then_some(id))
     }
 
@@ -506,7 +473,8 @@ impl Store {
         Ok(self
             .paths
             .get(file.as_bytes())?
-            .and_then(|v| serde_json::from_slice(&v).ok()))
+            .and_then(|v| serde_json::from_slice::<schema::Path>(&v).ok())
+            .map(PathEntry::from))
     }
 
     /// Records from the newest down.
@@ -520,9 +488,8 @@ impl Store {
         let from = after.map_or(0, |a| a.saturating_add(1));
         let to = before.unwrap_or(ArticleId::MAX).max(from);
         self.articles.range(key(from)..key(to)).rev().map(|r| {
-            let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
-            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+            let (k, v) = r.map_err(StoreError::Sled)?;
+            record_from_json(id_of(&k), &v)
         })
     }
 
@@ -535,12 +502,14 @@ impl Store {
         let last = self.next_id()?.saturating_sub(1);
         for r in self.fps.iter() {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
+            let id =
+                id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a fingerprint key".into()))?;
             if id > last {
                 break;
             }
-            let fp = codec::decode_fp(&v)
-                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            let fp = codec::decode_fp(&v).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
+            })?;
             f(id, fp);
         }
         Ok(())
@@ -551,7 +520,7 @@ impl Store {
         let mut out = Vec::new();
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
+            let id = id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a content key".into()))?;
             if let Some(c) = codec::decode_content(&v) {
                 out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
             }
@@ -565,7 +534,7 @@ impl Store {
         for s in Status::ALL {
             let n = self
                 .meta
-                .get(format!("count/{}", s.as_str()))?
+                .get(schema::Status::counter_key(s))?
                 .and_then(|v| v.as_ref().try_into().ok())
                 .map_or(0, u64::from_be_bytes);
             out.insert(s, n);
@@ -574,8 +543,8 @@ impl Store {
     }
 
     /// Bytes the database takes on disk.
-    pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
     }
 }
 
@@ -604,7 +573,7 @@ fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::protocol::EventKind;
+    use crate::model::{EventKind, Triage};
 
     fn event(seq: u64) -> Event {
         Event {
@@ -626,7 +595,10 @@ mod tests {
         // A record of one event, as databases before groups have them.
         store
             .events
-            .insert(1u64.to_be_bytes(), to_json(1, &event(1)).expect("json"))
+            .insert(
+                1u64.to_be_bytes(),
+                to_json(1, &schema::Event::from(&event(1))).expect("json"),
+            )
             .expect("insert");
         store
             .commit::<NewArticle>(&[], &[event(2), event(3), event(4)])

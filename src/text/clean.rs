@@ -7,15 +7,8 @@ use super::normalize::{is_ascii_space, normalize, word_count, word_spans};
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
-/// A block of the document as the cleaner judged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockInfo {
-    /// Hash of the block's normalised text: the key of template learning.
-    pub hash: u64,
-    pub words: u32,
-    /// Whether the block is part of the story.
-    pub kept: bool,
-}
+/// A block of the document as the cleaner judged it (a domain value: stored and verified too).
+pub use crate::model::BlockInfo;
 
 /// A document reduced to its story.
 #[derive(Debug, Clone, PartialEq)]

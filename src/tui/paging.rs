@@ -5,8 +5,7 @@
 //! thread; must not hold state between calls.
 
 use super::feed::{unexpected, Engine, PageKind};
-use crate::daemon::protocol::{ListQuery, Request, Response};
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{ArticleId, ArticleRecord, ListQuery, Request, Response};
 use anyhow::{bail, Result};
 
 /// Records per page.

@@ -1,7 +1,7 @@
 //! The dashboard's two themes: colour, and for NO_COLOR / --no-color one of bold, reverse and
 //! underline alone. Views ask the theme for a style by meaning; they never name a colour.
 
-use crate::detect::Status;
+use crate::model::{Status, TriageState};
 use crate::tui::app::text::Mark;
 use ratatui::style::{Color, Modifier, Style};
 
@@ -61,15 +61,17 @@ impl Theme {
         )
     }
 
-    pub fn triage(&self, state: &str) -> Style {
+    pub fn triage(&self, state: TriageState) -> Style {
         match state {
-            "picked" => self.pick(
+            TriageState::Picked => self.pick(
                 fg(Color::LightGreen).add_modifier(Modifier::BOLD),
                 m(Modifier::BOLD),
             ),
-            "spiked" => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
-            "" | "new" => self.dim(),
-            _ => self.pick(fg(Color::Cyan), m(Modifier::BOLD)),
+            TriageState::Spiked => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
+            TriageState::New => self.dim(),
+            TriageState::NotReprint | TriageState::ReprintOf(_) => {
+                self.pick(fg(Color::Cyan), m(Modifier::BOLD))
+            }
         }
     }
 
@@ -155,7 +157,16 @@ impl Theme {
             self.border(false),
         ];
         out.extend(Status::ALL.map(|s| self.badge(s)));
-        out.extend(["", "new", "picked", "spiked", "not-reprint"].map(|s| self.triage(s)));
+        out.extend(
+            [
+                TriageState::New,
+                TriageState::Picked,
+                TriageState::Spiked,
+                TriageState::NotReprint,
+                TriageState::ReprintOf(1),
+            ]
+            .map(|s| self.triage(s)),
+        );
         out.extend(
             [
                 Mark::Plain,

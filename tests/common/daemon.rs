@@ -2,8 +2,7 @@
 
 use super::bin;
 use copydesk::client::Remote;
-use copydesk::daemon::protocol::{Event, EventKind, Request, Response};
-use copydesk::engine::Verdict;
+use copydesk::model::{Event, EventKind, Request, Response, Verdict};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
@@ -92,7 +91,7 @@ impl Daemon {
         let _ = child.wait();
     }
 
-    pub fn stats(&self) -> copydesk::engine::Stats {
+    pub fn stats(&self) -> copydesk::model::Stats {
         match self.client().call(Request::Stats).expect("stats") {
             Response::Stats { stats } => stats,
             other => panic!("unexpected {other:?}"),

@@ -3,9 +3,7 @@
 //! article, not a row: new arrivals and pages added above it never move it. Pure state: it asks
 //! for pages by returning requests and never talks to the engine itself.
 
-use crate::daemon::protocol::ListQuery;
-use crate::detect::Status;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, ListQuery, MatchRef, Status, Triage, TriageKind};
 use crate::tui::feed::{FeedRequest, PageKind};
 use crate::tui::paging::{MAX_ARRIVALS, PAGE};
 use std::collections::VecDeque;
@@ -21,14 +19,12 @@ const STATUS_CYCLE: [Status; 5] = [
     Status::Unique,
     Status::Rejected,
 ];
-/// The triage states the filter cycles through.
-pub const TRIAGE_CYCLE: [&str; 5] = ["new", "picked", "spiked", "not-reprint", "reprint-of"];
 
 /// What the list shows: every field narrows; all empty shows everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub status: Option<Status>,
-    pub triage: Option<String>,
+    pub triage: Option<TriageKind>,
     pub source: Option<String>,
     pub text: Option<String>,
 }
@@ -37,7 +33,7 @@ impl Filters {
     pub fn query(&self) -> ListQuery {
         ListQuery {
             status: self.status,
-            triage: self.triage.clone(),
+            triage: self.triage,
             source: self.source.clone(),
             text: self.text.clone(),
             before: None,
@@ -61,13 +57,14 @@ impl Filters {
     }
 
     pub fn cycle_triage(&mut self) {
-        self.triage = match self.triage.as_deref() {
-            None => Some(TRIAGE_CYCLE[0].to_owned()),
-            Some(t) => TRIAGE_CYCLE
+        // In the order of `TriageKind::ALL`, then back to all.
+        let cycle = TriageKind::ALL;
+        self.triage = match self.triage {
+            None => Some(cycle[0]),
+            Some(t) => cycle
                 .iter()
                 .position(|&c| c == t)
-                .and_then(|i| TRIAGE_CYCLE.get(i + 1))
-                .map(|s| (*s).to_owned()),
+                .and_then(|i| cycle.get(i + 1).copied()),
         };
     }
 }

@@ -4,10 +4,7 @@
 //! from the feed's answers.
 
 use super::text::{highlight, plain, word_diff, Para, WordDiff};
-use crate::daemon::protocol::Comparison;
-use crate::detect::Status;
-use crate::engine::Detail;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Status, Triage};
 
 /// Keeps a shown record current with a triage change.
 pub fn refresh(r: &mut ArticleRecord, triage: &Triage, status: Status, matched: &Option<MatchRef>) {

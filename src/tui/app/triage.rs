@@ -3,8 +3,7 @@
 //! the triage actions that put each article back: its verdict overrule first, then its state.
 //! Pure state: it returns the actions to send and never talks to the engine.
 
-use crate::daemon::protocol::TriageAction;
-use crate::store::{state_or_new, ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, MatchRef, Triage, TriageAction, TriageState};
 use std::collections::BTreeMap;
 
 /// Undo steps kept.
@@ -13,8 +12,7 @@ pub const UNDO_DEPTH: usize = 64;
 /// What undo needs to know of an article before a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prior {
-    /// The triage state ("" and "new" are the same).
-    pub state: String,
+    pub state: TriageState,
     /// The article its verdict points at.
     pub matched: Option<ArticleId>,
 }
@@ -26,7 +24,7 @@ impl Prior {
 
     pub fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
         Prior {
-            state: triage.state.clone(),
+            state: triage.state,
             matched: matched.as_ref().map(|m| m.id),
         }
     }
@@ -40,7 +38,7 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
     let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
     let mut state: BTreeMap<String, Step> = BTreeMap::new();
     let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
-        map.entry(a.label())
+        map.entry(a.to_string())
             .or_insert_with(|| (a, Vec::new()))
             .1
             .push(id);
@@ -55,15 +53,12 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
             (TriageAction::ReprintOf { .. }, None) => Some(TriageAction::NotReprint),
             _ => None,
         };
-        let label_now = back.as_ref().unwrap_or(action).label();
+        let now = back.as_ref().unwrap_or(action).state();
         if let Some(b) = back {
             add(&mut verdict, b, *id);
         }
-        let was = state_or_new(&prior.state);
-        if was != label_now {
-            if let Some(a) = TriageAction::from_label(was) {
-                add(&mut state, a, *id);
-            }
+        if prior.state != now {
+            add(&mut state, TriageAction::from(prior.state), *id);
         }
     }
     verdict.into_values().chain(state.into_values()).collect()
@@ -149,11 +144,8 @@ impl UndoLog {
 mod tests {
     use super::*;
 
-    fn prior(state: &str, matched: Option<ArticleId>) -> Prior {
-        Prior {
-            state: state.into(),
-            matched,
-        }
+    fn prior(state: TriageState, matched: Option<ArticleId>) -> Prior {
+        Prior { state, matched }
     }
 
     #[test]
@@ -161,9 +153,9 @@ mod tests {
         let steps = undo_steps(
             &TriageAction::Spiked,
             &[
-                (1, prior("", None)),
-                (2, prior("picked", Some(1))),
-                (3, prior("spiked", None)),
+                (1, prior(TriageState::New, None)),
+                (2, prior(TriageState::Picked, Some(1))),
+                (3, prior(TriageState::Spiked, None)),
             ],
         );
         assert_eq!(
@@ -177,7 +169,10 @@ mod tests {
 
     #[test]
     fn undoing_an_overrule_puts_the_match_back_then_the_state() {
-        let steps = undo_steps(&TriageAction::NotReprint, &[(2, prior("new", Some(1)))]);
+        let steps = undo_steps(
+            &TriageAction::NotReprint,
+            &[(2, prior(TriageState::New, Some(1)))],
+        );
         assert_eq!(
             steps,
             vec![
@@ -187,7 +182,10 @@ mod tests {
         );
         let steps = undo_steps(
             &TriageAction::ReprintOf { other: 4 },
-            &[(5, prior("", None)), (6, prior("reprint-of #1", Some(1)))],
+            &[
+                (5, prior(TriageState::New, None)),
+                (6, prior(TriageState::ReprintOf(1), Some(1))),
+            ],
         );
         assert_eq!(
             steps,

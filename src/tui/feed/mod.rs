@@ -10,9 +10,10 @@ pub use worker::Feed;
 use super::action::Input;
 use super::paging;
 use crate::client::{Client, Mode};
-use crate::daemon::protocol::{Comparison, Event, ListQuery, Request, Response, TriageAction};
-use crate::engine::{Detail, Stats};
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{
+    ArticleId, ArticleRecord, Comparison, Detail, Event, ListQuery, Request, Response, Stats,
+    TriageAction,
+};
 use anyhow::{anyhow, Result};
 use std::sync::mpsc::Sender;
 use std::time::Duration;

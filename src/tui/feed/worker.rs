@@ -6,9 +6,9 @@
 use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
 use crate::client::{current_user, Client, Mode, Remote};
 use crate::config::Settings;
-use crate::daemon::protocol::{Request, Response};
 use crate::daemon::runtime::Runtime;
 use crate::engine::service::EngineGone;
+use crate::model::{Request, Response};
 use crate::tui::watchdog::Watchdog;
 use anyhow::{anyhow, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -242,8 +242,8 @@ impl Worker {
         };
         let (mut client, inbox, you) = match remote {
             Some(remote) => {
-                let inbox = remote.hello.inbox.clone();
-                let you = remote.hello.you.clone();
+                let inbox = remote.inbox().to_owned();
+                let you = remote.you().to_owned();
                 (Client::Remote(remote), inbox, you)
             }
             None if self.mode == Some(Mode::Daemon) => {
@@ -327,7 +327,7 @@ fn describe(r: &FeedRequest) -> String {
         FeedRequest::Story { id } => format!("story of #{id}"),
         FeedRequest::Stats => "counts".into(),
         FeedRequest::Triage { action, ids, .. } => {
-            format!("{} on {} article(s)", action.label(), ids.len())
+            format!("{} on {} article(s)", action, ids.len())
         }
     }
 }
@@ -335,7 +335,7 @@ fn describe(r: &FeedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::protocol::{ListQuery, TriageAction};
+    use crate::model::{ListQuery, TriageAction};
     use crate::tui::feed::PageKind;
 
     #[test]

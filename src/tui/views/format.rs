@@ -2,8 +2,7 @@
 //! clock passed in, never read here), and fitting text to a column by display width. Untrusted
 //! strings are sanitised here before they are measured or shown.
 
-use crate::detect::Status;
-use crate::store::ArticleRecord;
+use crate::model::{ArticleRecord, Status};
 use crate::text::sanitize::sanitize_line;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -20,7 +19,7 @@ pub fn badge(r: &ArticleRecord) -> String {
 
 /// The triage state and who set it: "spiked by ana", "new".
 pub fn triage_label(r: &ArticleRecord) -> String {
-    let state = sanitize_line(r.triage.state_or_new());
+    let state = r.triage.state.to_string();
     match &r.triage.by {
         Some(by) => format!("{state} by {}", sanitize_line(by)),
         None => state,

@@ -5,7 +5,7 @@ use super::format::{age, badge, fit, right, source, triage_label};
 use super::reading::meta_lines;
 use super::scrolled;
 use super::wrap::Wrapper;
-use crate::store::ArticleRecord;
+use crate::model::ArticleRecord;
 use crate::text::sanitize::sanitize_line;
 use crate::tui::app::{App, Pane, View};
 use crate::tui::theme::Theme;
@@ -92,7 +92,7 @@ fn row(r: &ArticleRecord, c: &Columns, app: &App, theme: &Theme, selected: bool)
     spans.push(Span::raw(" "));
     spans.push(Span::styled(
         fit(&triage_label(r), c.triage),
-        theme.triage(&r.triage.state),
+        theme.triage(r.triage.state),
     ));
     let line = Line::from(spans);
     if selected {

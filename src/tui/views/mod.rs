@@ -58,7 +58,7 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             "verdict:{}",
             f.status.map_or("all", |s| s.as_str())
         ));
-        right.push(format!("triage:{}", f.triage.as_deref().unwrap_or("all")));
+        right.push(format!("triage:{}", f.triage.map_or("all", |t| t.as_str())));
         if let Some(s) = &f.source {
             right.push(format!(
                 "source:{}",
@@ -131,9 +131,7 @@ pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, sc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::Status;
-    use crate::engine::Detail;
-    use crate::store::{ArticleRecord, MatchRef, Triage};
+    use crate::model::{ArticleRecord, Detail, MatchRef, Status, Triage, TriageState};
     use crate::tui::action::{Action, Command};
     use crate::tui::feed::{FeedMsg, PageKind};
     use crate::tui::keymap::Keymap;
@@ -162,8 +160,9 @@ mod tests {
             words: 1,
             size: 1,
             ingested_ms: 0,
+            // A state is typed now; who set it and the note still come from outside.
             triage: Triage {
-                state: HOSTILE.into(),
+                state: TriageState::Spiked,
                 by: Some(HOSTILE.into()),
                 at_ms: Some(0),
                 note: Some(HOSTILE.into()),

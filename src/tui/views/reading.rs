@@ -5,7 +5,7 @@
 use super::format::{age, badge, file_name, triage_label, utc};
 use super::scrolled;
 use super::wrap::Wrapper;
-use crate::store::ArticleRecord;
+use crate::model::ArticleRecord;
 use crate::text::sanitize::sanitize_line;
 use crate::tui::app::text::{Mark, Para};
 use crate::tui::app::{App, View};
@@ -29,7 +29,7 @@ pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> 
     out.push(Line::from(verdict));
     let mut triage = vec![
         label("triage "),
-        Span::styled(triage_label(r), theme.triage(&r.triage.state)),
+        Span::styled(triage_label(r), theme.triage(r.triage.state)),
     ];
     if let Some(at) = r.triage.at_ms {
         triage.push(Span::raw(format!(", {}", ago(now_ms, at))));
