@@ -3,13 +3,60 @@
 //! same requests and get the same responses and events either way.
 
 use crate::config::Settings;
-pub use crate::daemon::remote::Remote;
-use crate::engine::service::{Service, ServiceHandle};
+pub use crate::daemon::remote::{Remote, RemoteError};
+use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
-use crate::model::{Event, Request, Response};
+use crate::model::{Event, Failure, Request, Response};
 use crate::store::StoreError;
-use anyhow::{anyhow, Result};
 use std::sync::mpsc::{self, Receiver};
+
+/// Why a client got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Remote(RemoteError),
+    /// The engine refused the request (either transport).
+    #[error(transparent)]
+    Refused(Failure),
+    /// The engine in this process has stopped.
+    #[error("the engine has stopped")]
+    EngineGone,
+    /// The database could not be opened in this process.
+    #[error(transparent)]
+    Open(#[from] EngineError),
+}
+
+impl ClientError {
+    /// Whether the connection to the engine is gone (as opposed to a refused request): worth
+    /// reconnecting.
+    pub fn is_disconnect(&self) -> bool {
+        match self {
+            ClientError::Remote(e) => e.is_disconnect(),
+            ClientError::EngineGone => true,
+            ClientError::Refused(_) | ClientError::Open(_) => false,
+        }
+    }
+}
+
+impl From<RemoteError> for ClientError {
+    fn from(e: RemoteError) -> ClientError {
+        match e {
+            RemoteError::Refused(failure) => ClientError::Refused(failure),
+            e => ClientError::Remote(e),
+        }
+    }
+}
+
+impl From<ServiceError> for ClientError {
+    fn from(e: ServiceError) -> ClientError {
+        match e {
+            ServiceError::Gone => ClientError::EngineGone,
+            ServiceError::Refused(failure) => ClientError::Refused(failure),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ClientError>;
 
 /// Which transport a client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +99,9 @@ impl Client {
                         return Ok(Client::Remote(remote));
                     }
                 }
-                return Err(e.into());
+                return Err(ClientError::Open(e));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ClientError::Open(e)),
         };
         let service = Service::start(engine);
         Ok(Client::Local {
@@ -80,16 +127,12 @@ impl Client {
         }
     }
 
-    /// Sends one request and waits for its answer; an engine error becomes an `Err`.
+    /// Sends one request and waits for its answer; a refusal is an `Err`.
     pub fn call(&mut self, request: Request) -> Result<Response> {
-        let response = match self {
+        Ok(match self {
             Client::Remote(r) => r.call(request)?,
             Client::Local { handle, who, .. } => handle.call(request, who)?,
-        };
-        match response {
-            Response::Error { message } => Err(anyhow!(message)),
-            r => Ok(r),
-        }
+        })
     }
 
     /// Follows events after `after`. Over the socket this opens a second connection, so requests

@@ -109,7 +109,8 @@ pub fn list(
     let mut client = Client::connect_or_open(settings)?;
     let query = ListQuery {
         status,
-        limit,
+        // `--limit 0`: as many as the engine gives.
+        limit: (limit != 0).then_some(limit),
         ..Default::default()
     };
     match client.call(Request::List { query })? {

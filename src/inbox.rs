@@ -5,7 +5,7 @@
 
 use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
-use crate::engine::service::ServiceHandle;
+use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::Status;
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
@@ -344,12 +344,12 @@ impl Watch {
         }
         ready.sort();
         match self.engine.arrivals(ready.clone()) {
-            Ok(Ok(outcomes)) => {
+            Ok(outcomes) => {
                 for (path, arrival) in outcomes {
                     self.file_away(&path, &arrival);
                 }
             }
-            Ok(Err(e)) => {
+            Err(ServiceError::Refused(e)) => {
                 self.say(format!(
                     "ingest failed, retrying in {} s: {e}",
                     RETRY.as_secs()
@@ -364,7 +364,7 @@ impl Watch {
                     );
                 }
             }
-            Err(_) => self.stop.store(true, Ordering::SeqCst),
+            Err(ServiceError::Gone) => self.stop.store(true, Ordering::SeqCst),
         }
     }
 

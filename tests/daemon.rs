@@ -313,8 +313,17 @@ fn every_request_works_over_the_socket() {
             query: Default::default(),
         },
     ] {
-        let r = c.call(request.clone()).expect("answered");
-        assert!(!matches!(r, Response::Error { .. }), "{request:?}: {r:?}");
+        // A refusal is an error now, with its kind.
+        if let Err(e) = c.call(request.clone()) {
+            panic!("{request:?}: {e}");
+        }
+    }
+    match c.call(Request::Show { id: 999 }) {
+        Err(copydesk::client::RemoteError::Refused(f)) => {
+            assert_eq!(f.kind, copydesk::model::FailureKind::NoSuchArticle);
+            assert_eq!(f.message, "no article with id 999");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
     }
     let out = common::bin()
         .arg("--config")

@@ -69,6 +69,7 @@ pub struct ListQuery {
     pub text: Option<String>,
     pub before: Option<ArticleId>,
     pub after: Option<ArticleId>,
+    /// 0: the engine's maximum.
     pub limit: usize,
 }
 
@@ -182,14 +183,45 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Response {
-    Verdicts { verdicts: Vec<Verdict> },
-    Records { records: Vec<Record> },
-    Detail { detail: Box<Detail> },
-    Comparison { comparison: Box<Comparison> },
-    Stats { stats: Stats },
-    Triaged { records: Vec<Record> },
-    Subscribed { last_seq: u64 },
-    Error { message: String },
+    Verdicts {
+        verdicts: Vec<Verdict>,
+    },
+    Records {
+        records: Vec<Record>,
+    },
+    Detail {
+        detail: Box<Detail>,
+    },
+    Comparison {
+        comparison: Box<Comparison>,
+    },
+    Stats {
+        stats: Stats,
+    },
+    Triaged {
+        records: Vec<Record>,
+    },
+    Subscribed {
+        last_seq: u64,
+    },
+    Error {
+        message: String,
+        /// Absent from daemons before 0.2 (read as `internal`).
+        #[serde(default)]
+        kind: FailureKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    NoSuchArticle,
+    Invalid,
+    Storage,
+    Unavailable,
+    Corrupt,
+    #[default]
+    Internal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,10 +279,11 @@ pub enum Incoming {
     Subscribe { after: u64 },
 }
 
-/// A reply as a client takes it: the engine's answer, or the start of a subscription.
+/// A reply as a client takes it: the engine's answer or refusal, or the start of a subscription.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Engine(model::Response),
+    Refused(model::Failure),
     Subscribed { last_seq: u64 },
 }
 

@@ -3,12 +3,57 @@
 //! the wire (`protocol`) and hands domain values (`model`) to its caller.
 
 use super::protocol::{self, ClientLine, Hello, Reply, ServerLine, PROTOCOL_VERSION};
-use crate::model::{Event, Request, Response};
-use anyhow::{bail, Context, Result};
+use crate::model::{Event, Failure, Request, Response};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
+
+/// What can go wrong talking to the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("cannot connect to the daemon's socket '{}': {source}", path.display())]
+    Connect {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the daemon closed the connection")]
+    Closed,
+    #[error("talking to the daemon failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the daemon sent a line this copydesk cannot read ({source}): {line}")]
+    Unreadable {
+        line: String,
+        source: serde_json::Error,
+    },
+    #[error("the daemon at '{}' did not greet as expected", path.display())]
+    NoGreeting { path: PathBuf },
+    #[error("the daemon at '{}' speaks protocol {theirs}, this copydesk speaks {ours}; run the same version", path.display())]
+    Version {
+        path: PathBuf,
+        theirs: u32,
+        ours: u32,
+    },
+    #[error("the daemon could not read the request: {0}")]
+    BadRequest(String),
+    /// The engine behind the daemon refused the request.
+    #[error(transparent)]
+    Refused(Failure),
+    #[error("the daemon answered with something unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl RemoteError {
+    /// Whether the connection itself is gone (as opposed to a refused or unreadable request).
+    pub fn is_disconnect(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Connect { .. } | RemoteError::Closed | RemoteError::Io(_)
+        )
+    }
+}
+
+type Result<T> = std::result::Result<T, RemoteError>;
 
 /// A connection to the daemon's socket.
 pub struct Remote {
@@ -45,9 +90,10 @@ impl Remote {
             {
                 return Ok(None)
             }
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot connect to the daemon's socket '{}'", path.display())
+            Err(source) => {
+                return Err(RemoteError::Connect {
+                    path: path.to_owned(),
+                    source,
                 })
             }
         };
@@ -59,18 +105,18 @@ impl Remote {
         let mut reader = BufReader::new(stream);
         let hello = match read_line(&mut reader)? {
             Some(ServerLine::Hello(h)) => h,
-            other => bail!(
-                "the daemon at '{}' did not greet as expected: {other:?}",
-                path.display()
-            ),
+            _ => {
+                return Err(RemoteError::NoGreeting {
+                    path: path.to_owned(),
+                })
+            }
         };
         if hello.protocol != PROTOCOL_VERSION {
-            bail!(
-                "the daemon at '{}' speaks protocol {}, this copydesk speaks {}; run the same version",
-                path.display(),
-                hello.protocol,
-                PROTOCOL_VERSION
-            );
+            return Err(RemoteError::Version {
+                path: path.to_owned(),
+                theirs: hello.protocol,
+                ours: PROTOCOL_VERSION,
+            });
         }
         Ok(Remote {
             path: path.to_owned(),
@@ -84,11 +130,11 @@ impl Remote {
     fn send(&mut self, request: protocol::Request) -> Result<u64> {
         let id = self.next_id;
         self.next_id += 1;
-        let mut line = serde_json::to_vec(&ClientLine { id, request })?;
+        let mut line = serde_json::to_vec(&ClientLine { id, request }).map_err(|e| {
+            RemoteError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+        })?;
         line.push(b'\n');
-        self.writer
-            .write_all(&line)
-            .context("the daemon closed the connection")?;
+        self.writer.write_all(&line)?;
         Ok(id)
     }
 
@@ -100,14 +146,13 @@ impl Remote {
                     return Ok(response.into())
                 }
                 Some(ServerLine::Reply { id: 0, response }) => {
-                    bail!("the daemon could not read the request: {response:?}")
+                    return Err(RemoteError::BadRequest(match response {
+                        protocol::Response::Error { message, .. } => message,
+                        other => format!("{other:?}"),
+                    }))
                 }
                 Some(_) => continue,
-                None => {
-                    // An I/O error, so that callers tell a lost connection from a refusal.
-                    let eof = std::io::ErrorKind::UnexpectedEof;
-                    return Err(std::io::Error::new(eof, "the daemon closed the connection").into());
-                }
+                None => return Err(RemoteError::Closed),
             }
         }
     }
@@ -116,24 +161,23 @@ impl Remote {
     pub fn call(&mut self, request: Request) -> Result<Response> {
         match self.call_wire(request.into())? {
             Reply::Engine(response) => Ok(response),
-            other => bail!("unexpected answer from the daemon: {other:?}"),
+            Reply::Refused(failure) => Err(RemoteError::Refused(failure)),
+            other => Err(RemoteError::Unexpected(format!("{other:?}"))),
         }
     }
 
     /// Follows events after `after` on a connection of its own, so requests and events never
     /// wait on each other. Returns the latest sequence number and the feed.
     pub fn subscribe(&mut self, after: u64) -> Result<(u64, Receiver<Event>)> {
-        let stream = UnixStream::connect(&self.path).with_context(|| {
-            format!(
-                "cannot connect to the daemon's socket '{}'",
-                self.path.display()
-            )
+        let stream = UnixStream::connect(&self.path).map_err(|source| RemoteError::Connect {
+            path: self.path.clone(),
+            source,
         })?;
         let mut feed = Remote::handshake(&self.path, stream)?;
         let last_seq = match feed.call_wire(protocol::Request::Subscribe { after })? {
             Reply::Subscribed { last_seq } => last_seq,
-            Reply::Engine(Response::Error { message }) => bail!(message),
-            other => bail!("unexpected answer to subscribe: {other:?}"),
+            Reply::Refused(failure) => return Err(RemoteError::Refused(failure)),
+            other => return Err(RemoteError::Unexpected(format!("{other:?}"))),
         };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -151,17 +195,13 @@ impl Remote {
 
 fn read_line(reader: &mut BufReader<UnixStream>) -> Result<Option<ServerLine>> {
     let mut line = String::new();
-    if reader
-        .read_line(&mut line)
-        .context("reading from the daemon")?
-        == 0
-    {
+    if reader.read_line(&mut line)? == 0 {
         return Ok(None);
     }
-    serde_json::from_str(&line).map(Some).with_context(|| {
-        format!(
-            "the daemon sent a line this copydesk cannot read: {}",
-            line.trim()
-        )
-    })
+    serde_json::from_str(&line)
+        .map(Some)
+        .map_err(|source| RemoteError::Unreadable {
+            line: line.trim().to_owned(),
+            source,
+        })
 }

@@ -2,8 +2,10 @@
 //! credentials, and relays their requests to the engine service and its events to them. One
 //! thread reads each connection and one writes to it, so a slow reader never stalls the engine.
 
-use super::protocol::{ClientLine, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION};
-use crate::engine::service::ServiceHandle;
+use super::protocol::{
+    ClientLine, FailureKind, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION,
+};
+use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model;
 use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader, Write};
@@ -160,6 +162,7 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
                 id: 0,
                 response: Response::Error {
                     message: format!("cannot read the request: {e}"),
+                    kind: FailureKind::Invalid,
                 },
             },
             Ok(ClientLine { id, request }) => match Incoming::from(request) {
@@ -172,7 +175,11 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
                         id,
                         response: response.into(),
                     },
-                    Err(_) => break,
+                    Err(ServiceError::Refused(failure)) => ServerLine::Reply {
+                        id,
+                        response: failure.into(),
+                    },
+                    Err(ServiceError::Gone) => break,
                 },
             },
         };
@@ -191,7 +198,14 @@ fn subscribe(
     id: u64,
     out: &mpsc::Sender<ServerLine>,
 ) -> Option<()> {
-    let (last_seq, backlog, live) = engine.subscribe(after).ok()?;
+    let (last_seq, backlog, live) = match engine.subscribe(after) {
+        Ok(follow) => follow,
+        Err(ServiceError::Refused(failure)) => {
+            let response = failure.into();
+            return out.send(ServerLine::Reply { id, response }).ok();
+        }
+        Err(ServiceError::Gone) => return None,
+    };
     out.send(ServerLine::Reply {
         id,
         response: Response::Subscribed { last_seq },

@@ -14,7 +14,9 @@ use crate::config::Settings;
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::detect::{judge, Side};
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
-use crate::model::{ArticleId, ArticleRecord, Event, EventKind, MatchRef, Status, Verdict};
+use crate::model::{
+    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
+};
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
@@ -31,8 +33,10 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("#{0} cannot be a reprint of itself")]
+    ReprintOfItself(ArticleId),
+    #[error("cannot start an ingest thread: {0}")]
+    Thread(std::io::Error),
 }
 
 impl EngineError {
@@ -43,6 +47,24 @@ impl EngineError {
             self,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
         )
+    }
+
+    /// What a client is told: the kind of failure, and this error's message.
+    pub fn failure(&self) -> Failure {
+        let kind = match self {
+            EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
+            EngineError::Store(
+                StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
+            ) => FailureKind::Unavailable,
+            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
+            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::Thread(_) => FailureKind::Internal,
+        };
+        Failure {
+            kind,
+            message: self.to_string(),
+        }
     }
 }
 
@@ -571,7 +593,7 @@ impl Engine {
 }
 
 fn thread_error(e: std::io::Error) -> EngineError {
-    EngineError::Invalid(format!("cannot start an ingest thread: {e}"))
+    EngineError::Thread(e)
 }
 
 fn prepare_input(

@@ -15,11 +15,7 @@ pub const MAX_LIST: usize = 10_000;
 impl Engine {
     /// Records, newest first, that pass every filter of `q`.
     pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
-        let limit = if q.limit == 0 {
-            MAX_LIST
-        } else {
-            q.limit.min(MAX_LIST)
-        };
+        let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
         let words: Vec<String> = q
             .text
             .as_deref()
@@ -199,7 +195,7 @@ mod tests {
             let q = ListQuery {
                 after,
                 before,
-                limit,
+                limit: Some(limit),
                 ..ListQuery::default()
             };
             engine

@@ -6,7 +6,7 @@
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
-use crate::model::{Event, Request, Response};
+use crate::model::{Event, Failure, Request, Response};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::thread::JoinHandle;
@@ -16,7 +16,8 @@ pub const FOLLOWER_QUEUE: usize = 65_536;
 /// Events replayed to a subscriber at most; older ones are gone from its view.
 const MAX_BACKLOG: usize = 1_000_000;
 
-pub type ArrivalResult = Result<Vec<(PathBuf, Arrival)>, String>;
+/// What became of each file handed in from the inbox.
+pub type Arrivals = Vec<(PathBuf, Arrival)>;
 
 /// A new follower: the latest sequence number, the backlog, and the live feed.
 pub type Follow = (u64, Vec<Event>, Receiver<Event>);
@@ -25,23 +26,39 @@ enum Command {
     Request {
         request: Request,
         who: String,
-        reply: Sender<Response>,
+        reply: Sender<Result<Response, Failure>>,
     },
     Subscribe {
         after: u64,
-        reply: Sender<Result<Follow, String>>,
+        reply: Sender<Result<Follow, Failure>>,
     },
     Arrivals {
         paths: Vec<PathBuf>,
-        reply: Sender<ArrivalResult>,
+        reply: Sender<Result<Arrivals, Failure>>,
     },
     Shutdown,
 }
 
-/// The engine is gone (it stopped or panicked).
-#[derive(Debug, thiserror::Error)]
-#[error("the engine has stopped")]
-pub struct EngineGone;
+/// Why a command to the engine thread has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ServiceError {
+    /// The engine is gone (it stopped or panicked).
+    #[error("the engine has stopped")]
+    Gone,
+    /// The engine refused the command.
+    #[error(transparent)]
+    Refused(#[from] Failure),
+}
+
+/// Sends a command built around a reply channel and waits for the answer.
+fn ask<T>(
+    tx: &Sender<Command>,
+    command: impl FnOnce(Sender<Result<T, Failure>>) -> Command,
+) -> Result<T, ServiceError> {
+    let (reply, rx) = mpsc::channel();
+    tx.send(command(reply)).map_err(|_| ServiceError::Gone)?;
+    Ok(rx.recv().map_err(|_| ServiceError::Gone)??)
+}
 
 /// A cheap, cloneable way to talk to the engine thread.
 #[derive(Clone)]
@@ -50,34 +67,23 @@ pub struct ServiceHandle {
 }
 
 impl ServiceHandle {
-    pub fn call(&self, request: Request, who: &str) -> Result<Response, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Request {
-                request,
-                who: who.to_owned(),
-                reply,
-            })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)
+    pub fn call(&self, request: Request, who: &str) -> Result<Response, ServiceError> {
+        ask(&self.tx, |reply| Command::Request {
+            request,
+            who: who.to_owned(),
+            reply,
+        })
     }
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
     /// number as well.
-    pub fn subscribe(&self, after: u64) -> Result<Follow, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Subscribe { after, reply })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)?.map_err(|_| EngineGone)
+    pub fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
+        ask(&self.tx, |reply| Command::Subscribe { after, reply })
     }
 
-    pub fn arrivals(&self, paths: Vec<PathBuf>) -> Result<ArrivalResult, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Arrivals { paths, reply })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)
+    /// Ingests files from the inbox that were not ingested before.
+    pub fn arrivals(&self, paths: Vec<PathBuf>) -> Result<Arrivals, ServiceError> {
+        ask(&self.tx, |reply| Command::Arrivals { paths, reply })
     }
 }
 
@@ -138,7 +144,7 @@ fn run(engine: Engine, rx: Receiver<Command>) {
             None => match Engine::open(settings.clone()) {
                 Ok(e) => engine.insert(e),
                 Err(err) => {
-                    refuse(cmd, &err.to_string());
+                    refuse(cmd, err.failure());
                     continue;
                 }
             },
@@ -168,29 +174,22 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             who,
             reply,
         } => {
-            let (response, failed) = match handle(e, request, &who) {
-                Ok(r) => (r, false),
-                Err(err) => (
-                    Response::Error {
-                        message: err.to_string(),
-                    },
-                    err.is_storage_failure(),
-                ),
-            };
-            let _ = reply.send(response);
+            let result = handle(e, request, &who);
+            let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
+            let _ = reply.send(result.map_err(|err| err.failure()));
             failed
         }
         Command::Arrivals { paths, reply } => {
             let r = e.ingest_arrivals(&paths, now_ms());
             let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
-            let _ = reply.send(r.map_err(|err| err.to_string()));
+            let _ = reply.send(r.map_err(|err| err.failure()));
             failed
         }
         Command::Subscribe { after, reply } => {
             let r = e
                 .store()
                 .events_after(after, MAX_BACKLOG)
-                .map_err(|err| err.to_string());
+                .map_err(|err| EngineError::from(err).failure());
             let _ = reply.send(r.map(|backlog| {
                 let (tx, rx) = mpsc::sync_channel(FOLLOWER_QUEUE);
                 followers.push(tx);
@@ -202,18 +201,16 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
 }
 
 /// Answers a command when the database cannot be opened.
-fn refuse(cmd: Command, why: &str) {
+fn refuse(cmd: Command, why: Failure) {
     match cmd {
         Command::Request { reply, .. } => {
-            let _ = reply.send(Response::Error {
-                message: why.to_owned(),
-            });
+            let _ = reply.send(Err(why));
         }
         Command::Arrivals { reply, .. } => {
-            let _ = reply.send(Err(why.to_owned()));
+            let _ = reply.send(Err(why));
         }
         Command::Subscribe { reply, .. } => {
-            let _ = reply.send(Err(why.to_owned()));
+            let _ = reply.send(Err(why));
         }
         Command::Shutdown => {}
     }
@@ -251,4 +248,34 @@ fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, 
             records: engine.triage(&ids, &action, note, who, now_ms())?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::model::FailureKind;
+    use crate::store::StoreError;
+
+    #[test]
+    fn refusals_reach_callers_typed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            db: dir.path().join("db"),
+            ..Settings::default()
+        };
+        let service = Service::start(Engine::open(settings).expect("open"));
+        let h = service.handle();
+        match h.call(Request::Show { id: 7 }, "ed") {
+            Err(ServiceError::Refused(f)) => {
+                assert_eq!(f.kind, FailureKind::NoSuchArticle);
+                assert_eq!(f.message, "no article with id 7");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let locked = EngineError::Store(StoreError::Locked("db".into())).failure();
+        assert_eq!(locked.kind, FailureKind::Unavailable);
+        service.shutdown();
+        assert_eq!(h.call(Request::Stats, "ed"), Err(ServiceError::Gone));
+    }
 }

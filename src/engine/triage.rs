@@ -34,15 +34,13 @@ impl Engine {
                 }
                 TriageAction::ReprintOf { other } => {
                     if *other == id {
-                        return Err(EngineError::Invalid(format!(
-                            "#{id} cannot be a reprint of itself"
-                        )));
+                        return Err(EngineError::ReprintOfItself(id));
                     }
                     let original = self
                         .store()
                         .record(*other)?
                         .ok_or(EngineError::NoSuchArticle(*other))?;
-                    let similarity = self.compare(id, *other).map_or(0.0, |c| c.similarity);
+                    let similarity = self.compare(id, *other)?.similarity;
                     rec.status = Status::Reprint;
                     rec.story = original.story;
                     rec.matched = Some(MatchRef {

@@ -11,7 +11,7 @@ mod request;
 mod triage;
 
 pub use article::{ArticleRecord, BlockInfo, Comparison, Detail, MatchRef, Stats, Verdict};
-pub use request::{Event, EventKind, ListQuery, Request, Response};
+pub use request::{Event, EventKind, Failure, FailureKind, ListQuery, Request, Response};
 pub use triage::{Triage, TriageAction, TriageKind, TriageParseError, TriageState};
 
 use serde::Serialize;

@@ -18,8 +18,8 @@ pub struct ListQuery {
     pub before: Option<ArticleId>,
     /// Only articles newer than this id (fetching arrivals).
     pub after: Option<ArticleId>,
-    /// At most this many (0: the engine's maximum).
-    pub limit: usize,
+    /// At most this many (`None`: the engine's maximum).
+    pub limit: Option<usize>,
 }
 
 /// A request to the engine.
@@ -65,7 +65,33 @@ pub enum Response {
     Comparison { comparison: Box<Comparison> },
     Stats { stats: Stats },
     Triaged { records: Vec<ArticleRecord> },
-    Error { message: String },
+}
+
+/// Why the engine did not carry out a request: a kind callers can act on, and a message for
+/// people that names what failed and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No article has the id asked for.
+    NoSuchArticle,
+    /// The request cannot be carried out as asked (an article as a reprint of itself).
+    Invalid,
+    /// The database failed underneath (a full disk, an I/O error); it is reopened for the next
+    /// request, which may succeed.
+    Storage,
+    /// The database cannot be opened (held by another process, read-only, newer than this
+    /// copydesk).
+    Unavailable,
+    /// Stored data does not read back.
+    Corrupt,
+    /// Anything else (a thread that could not start).
+    Internal,
 }
 
 /// Something that happened, in the order it happened.

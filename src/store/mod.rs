@@ -166,18 +166,17 @@ impl Store {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-                    StoreError::Locked(path.to_owned())
+                sled::Error::Io(ref io)
+                    if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+                {
+                    StoreError::Open {
+                        path: path.to_owned(),
+                        message:
+                            "it is on a read-only file system; make it writable or use --db elsewhere"
+                                .into(),
+                    }
                 }
-                sled::Error::Io(ref io) if io.to_string().contains("lock") => {
-                    StoreError::Locked(path.to_owned())
-                }
-                sled::Error::Io(ref io) if io.raw_os_error() == Some(30) => StoreError::Open {
-                    path: path.to_owned(),
-                    message:
-                        "it is on a read-only file system; make it writable or use --db elsewhere"
-                            .into(),
-                },
+                _ if held_elsewhere(path) => StoreError::Locked(path.to_owned()),
                 other => StoreError::Open {
                     path: path.to_owned(),
                     message: other.to_string(),
@@ -548,6 +547,21 @@ impl Store {
     }
 }
 
+/// Whether another open file holds the lock sled takes on its `db` file (another process, or
+/// another `Store` in this one). sled reports a lock it cannot take only as text, so the lock is
+/// tried here (non-blocking, and let go at once) to tell that case from the others.
+fn held_elsewhere(path: &Path) -> bool {
+    use nix::errno::Errno;
+    use nix::fcntl::{Flock, FlockArg};
+    let Ok(file) = std::fs::File::open(path.join("db")) else {
+        return false;
+    };
+    matches!(
+        Flock::lock(file, FlockArg::LockExclusiveNonblock),
+        Err((_, Errno::EWOULDBLOCK))
+    )
+}
+
 /// fsyncs every file under the database folder, and the folder itself.
 fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -586,6 +600,26 @@ mod tests {
                 matched: None,
             },
         }
+    }
+
+    #[test]
+    fn a_database_held_open_elsewhere_is_locked_and_other_failures_are_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let held = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        let again = Store::open(dir.path(), 1 << 20, 1 << 20).err();
+        assert!(matches!(again, Some(StoreError::Locked(_))), "{again:?}");
+        drop(held);
+        assert!(
+            Store::open(dir.path(), 1 << 20, 1 << 20).is_ok(),
+            "free again"
+        );
+
+        // A configuration sled cannot read is no lock.
+        let broken = tempfile::tempdir().expect("temp dir");
+        drop(Store::open(broken.path(), 1 << 20, 1 << 20).expect("open"));
+        std::fs::write(broken.path().join("conf"), b"not a sled config").expect("write");
+        let err = Store::open(broken.path(), 1 << 20, 1 << 20).err();
+        assert!(matches!(err, Some(StoreError::Open { .. })), "{err:?}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn list(
 ) -> Result<Vec<ArticleRecord>> {
     let query = ListQuery {
         before,
-        limit,
+        limit: Some(limit),
         ..q.clone()
     };
     match engine.call(Request::List { query })? {

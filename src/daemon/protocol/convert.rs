@@ -84,7 +84,7 @@ impl From<model::ListQuery> for ListQuery {
             text: q.text,
             before: q.before,
             after: q.after,
-            limit: q.limit,
+            limit: q.limit.unwrap_or(0),
         }
     }
 }
@@ -98,7 +98,7 @@ impl From<ListQuery> for model::ListQuery {
             text: q.text,
             before: q.before,
             after: q.after,
-            limit: q.limit,
+            limit: (q.limit != 0).then_some(q.limit),
         }
     }
 }
@@ -355,7 +355,42 @@ impl From<model::Response> for Response {
             model::Response::Triaged { records: r } => Response::Triaged {
                 records: records(r),
             },
-            model::Response::Error { message } => Response::Error { message },
+        }
+    }
+}
+
+impl From<model::FailureKind> for FailureKind {
+    fn from(k: model::FailureKind) -> FailureKind {
+        match k {
+            model::FailureKind::NoSuchArticle => FailureKind::NoSuchArticle,
+            model::FailureKind::Invalid => FailureKind::Invalid,
+            model::FailureKind::Storage => FailureKind::Storage,
+            model::FailureKind::Unavailable => FailureKind::Unavailable,
+            model::FailureKind::Corrupt => FailureKind::Corrupt,
+            model::FailureKind::Internal => FailureKind::Internal,
+        }
+    }
+}
+
+impl From<FailureKind> for model::FailureKind {
+    fn from(k: FailureKind) -> model::FailureKind {
+        match k {
+            FailureKind::NoSuchArticle => model::FailureKind::NoSuchArticle,
+            FailureKind::Invalid => model::FailureKind::Invalid,
+            FailureKind::Storage => model::FailureKind::Storage,
+            FailureKind::Unavailable => model::FailureKind::Unavailable,
+            FailureKind::Corrupt => model::FailureKind::Corrupt,
+            FailureKind::Internal => model::FailureKind::Internal,
+        }
+    }
+}
+
+/// A refusal is an error reply.
+impl From<model::Failure> for Response {
+    fn from(f: model::Failure) -> Response {
+        Response::Error {
+            message: f.message,
+            kind: f.kind.into(),
         }
     }
 }
@@ -382,7 +417,12 @@ impl From<Response> for Reply {
             Response::Triaged { records: r } => model::Response::Triaged {
                 records: records(r),
             },
-            Response::Error { message } => model::Response::Error { message },
+            Response::Error { message, kind } => {
+                return Reply::Refused(model::Failure {
+                    kind: kind.into(),
+                    message,
+                })
+            }
         })
     }
 }

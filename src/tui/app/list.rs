@@ -38,7 +38,7 @@ impl Filters {
             text: self.text.clone(),
             before: None,
             after: None,
-            limit: PAGE,
+            limit: Some(PAGE),
         }
     }
 
@@ -276,9 +276,13 @@ impl ListWindow {
     /// the new rows show and the rows below move down.
     fn prepend(&mut self, newer: Vec<ArticleRecord>, keep_view: bool) {
         let had_rows = !self.rows.is_empty();
-        let first = self.rows.front().map_or(0, |r| r.id);
+        let first = self.rows.front().map(|r| r.id);
         let mut added = 0;
-        for r in newer.into_iter().rev().filter(|r| r.id > first) {
+        for r in newer
+            .into_iter()
+            .rev()
+            .filter(|r| first.is_none_or(|f| r.id > f))
+        {
             self.rows.push_front(r);
             added += 1;
         }

@@ -140,7 +140,7 @@ pub trait Engine {
 
 impl Engine for Client {
     fn call(&mut self, request: Request) -> Result<Response> {
-        Client::call(self, request)
+        Ok(Client::call(self, request)?)
     }
 }
 

@@ -4,10 +4,9 @@
 //! the last event sequence seen. Must not draw or hold UI state.
 
 use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
-use crate::client::{current_user, Client, Mode, Remote};
+use crate::client::{current_user, Client, ClientError, Mode, Remote};
 use crate::config::Settings;
 use crate::daemon::runtime::Runtime;
-use crate::engine::service::EngineGone;
 use crate::model::{Request, Response};
 use crate::tui::watchdog::Watchdog;
 use anyhow::{anyhow, Result};
@@ -20,7 +19,8 @@ use std::time::{Duration, Instant};
 /// Whether an error means the connection itself is gone (as opposed to a refused request).
 fn is_disconnect(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some() || c.downcast_ref::<EngineGone>().is_some()
+        c.downcast_ref::<ClientError>()
+            .is_some_and(ClientError::is_disconnect)
     })
 }
 
