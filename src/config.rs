@@ -41,9 +41,9 @@ pub struct RawDaemon {
     pub socket_group: Option<String>,
     pub settle_ms: u64,
     pub rescan_secs: u64,
-    pub after_ingest: String,
+    pub after_ingest: AfterIngest,
     pub done_dir: PathBuf,
-    pub watcher: String,
+    pub watcher: WatcherKind,
     pub poll_ms: u64,
 }
 
@@ -54,9 +54,9 @@ impl Default for RawDaemon {
             socket_group: None,
             settle_ms: 500,
             rescan_secs: 30,
-            after_ingest: "keep".into(),
+            after_ingest: AfterIngest::Keep,
             done_dir: PathBuf::from("done"),
-            watcher: "native".into(),
+            watcher: WatcherKind::Native,
             poll_ms: 1000,
         }
     }
@@ -80,7 +80,8 @@ impl Default for RawDashboard {
 }
 
 /// What the daemon does with a file once its verdict is durable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AfterIngest {
     Keep,
     Move,
@@ -88,7 +89,8 @@ pub enum AfterIngest {
 }
 
 /// How the inbox is watched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WatcherKind {
     /// inotify (or the platform's equivalent).
     Native,
@@ -363,30 +365,9 @@ impl RawConfig {
                 86_400,
                 "use 1..=86400",
             )?,
-            after_ingest: match self.daemon.after_ingest.as_str() {
-                "keep" => AfterIngest::Keep,
-                "move" => AfterIngest::Move,
-                "delete" => AfterIngest::Delete,
-                other => {
-                    return Err(ConfigError::Range {
-                        key: "daemon.after_ingest",
-                        value: format!("'{other}'"),
-                        hint: "use \"keep\", \"move\" or \"delete\"",
-                    })
-                }
-            },
+            after_ingest: self.daemon.after_ingest,
             done_dir: self.daemon.done_dir,
-            watcher: match self.daemon.watcher.as_str() {
-                "native" => WatcherKind::Native,
-                "poll" => WatcherKind::Poll,
-                other => {
-                    return Err(ConfigError::Range {
-                        key: "daemon.watcher",
-                        value: format!("'{other}'"),
-                        hint: "use \"native\" or \"poll\"",
-                    })
-                }
-            },
+            watcher: self.daemon.watcher,
             poll_ms: range(
                 "daemon.poll_ms",
                 self.daemon.poll_ms,
@@ -446,6 +427,27 @@ mod tests {
         let err = RawConfig::parse("[detect]\nreprint_mn = 0.5\n", Path::new("c.toml"))
             .expect_err("unknown key");
         assert!(err.to_string().contains("reprint_mn"), "{err}");
+    }
+
+    #[test]
+    fn choices_are_read_by_name_and_others_refused_with_the_choices() {
+        let raw = RawConfig::parse(
+            "[daemon]\nafter_ingest = \"move\"\nwatcher = \"poll\"\n",
+            Path::new("c.toml"),
+        )
+        .expect("parses");
+        let s = raw.validate(Path::new(".")).expect("valid");
+        assert_eq!(
+            (s.after_ingest, s.watcher),
+            (AfterIngest::Move, WatcherKind::Poll)
+        );
+        let err = RawConfig::parse("[daemon]\nafter_ingest = \"shred\"\n", Path::new("c.toml"))
+            .expect_err("not a choice");
+        let text = err.to_string();
+        assert!(
+            text.contains("after_ingest") && text.contains("shred") && text.contains("`delete`"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -7,14 +7,12 @@ use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::Status;
+use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Where rejected files go, inside the inbox.
@@ -31,10 +29,9 @@ pub fn ignored(name: &str) -> bool {
     name.starts_with('.') || lower.ends_with(".tmp") || lower.ends_with(".part")
 }
 
-/// The running watcher.
+/// The running watcher; stopped after the batch in hand when dropped.
 pub struct Inbox {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl Inbox {
@@ -45,32 +42,18 @@ impl Inbox {
         report: Sender<String>,
     ) -> std::io::Result<Inbox> {
         std::fs::create_dir_all(&settings.inbox)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
         let mut settings = settings.clone();
         // Watchers report absolute paths; files are stored under their absolute path too.
         settings.inbox = settings.inbox.canonicalize()?;
-        let thread = std::thread::Builder::new()
-            .name("inbox".into())
-            .spawn(move || Watch::new(settings, engine, report, flag).run())?;
-        Ok(Inbox {
-            stop,
-            thread: Some(thread),
-        })
+        let worker = Worker::spawn("inbox", move |stop| {
+            Watch::new(settings, engine, report, stop).run()
+        })?;
+        Ok(Inbox { worker })
     }
 
     /// Stops after the batch in hand.
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        self.stop();
+        self.worker.stop();
     }
 }
 
@@ -86,7 +69,7 @@ struct Watch {
     settings: Settings,
     engine: ServiceHandle,
     report: Sender<String>,
-    stop: Arc<AtomicBool>,
+    stop: Stop,
     settle: Duration,
     waiting: HashMap<PathBuf, Waiting>,
     /// Files already handled and kept in the inbox, by their size and mtime.
@@ -98,12 +81,7 @@ struct Watch {
 type Hints = Receiver<notify::Result<Event>>;
 
 impl Watch {
-    fn new(
-        settings: Settings,
-        engine: ServiceHandle,
-        report: Sender<String>,
-        stop: Arc<AtomicBool>,
-    ) -> Watch {
+    fn new(settings: Settings, engine: ServiceHandle, report: Sender<String>, stop: Stop) -> Watch {
         Watch {
             settle: Duration::from_millis(settings.settle_ms),
             settings,
@@ -137,7 +115,7 @@ impl Watch {
 
     fn run(mut self) {
         let mut watch: Option<(Box<dyn Watcher + Send>, Hints)> = None;
-        while !self.stop.load(Ordering::SeqCst) {
+        while !self.stop.is_set() {
             if watch.is_none() {
                 match self.watcher() {
                     Ok(w) => watch = Some(w),
@@ -364,7 +342,7 @@ impl Watch {
                     );
                 }
             }
-            Err(ServiceError::Gone) => self.stop.store(true, Ordering::SeqCst),
+            Err(ServiceError::Gone) => self.stop.set(),
         }
     }
 

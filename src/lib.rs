@@ -19,6 +19,10 @@ pub mod config;
 pub mod daemon;
 pub mod detect;
 pub mod engine;
+/// The dev evaluation: built with the `eval` feature (and for the library's own tests), never into
+/// the binary `cargo install` makes.
+#[cfg(any(test, feature = "eval"))]
+#[cfg_attr(not(feature = "eval"), allow(dead_code))]
 pub mod eval;
 pub mod fingerprint;
 pub mod inbox;
@@ -26,3 +30,4 @@ pub mod model;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod worker;

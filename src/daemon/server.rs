@@ -7,15 +7,13 @@ use super::protocol::{
 };
 use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model;
+use crate::worker::{Stop, Worker};
 use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// What the greeting tells clients.
@@ -28,8 +26,7 @@ pub struct ServerInfo {
 /// The listening socket; removed when stopped.
 pub struct Server {
     path: PathBuf,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl Server {
@@ -56,23 +53,17 @@ impl Server {
                 .with_context(|| format!("cannot give '{}' to group '{name}'", path.display()))?;
         }
         listener.set_nonblocking(true)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("socket".into())
-            .spawn(move || accept_loop(listener, engine, info, flag))?;
+        let worker = Worker::spawn("socket", move |stop| {
+            accept_loop(listener, engine, info, stop)
+        })?;
         Ok(Server {
             path: path.to_owned(),
-            stop,
-            thread: Some(thread),
+            worker,
         })
     }
 
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.worker.stop();
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -83,13 +74,8 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(
-    listener: UnixListener,
-    engine: ServiceHandle,
-    info: ServerInfo,
-    stop: Arc<AtomicBool>,
-) {
-    while !stop.load(Ordering::SeqCst) {
+fn accept_loop(listener: UnixListener, engine: ServiceHandle, info: ServerInfo, stop: Stop) {
+    while !stop.is_set() {
         match listener.accept() {
             Ok((stream, _)) => {
                 let (engine, info) = (engine.clone(), info.clone());

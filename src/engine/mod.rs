@@ -22,7 +22,6 @@ use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
 use prepare::{prepare, stored_tokens, Prepared};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
 use templates::Templates;
@@ -387,17 +386,37 @@ impl Engine {
         Ok(out)
     }
 
+    /// Prepares every input, in order, on one scoped thread per core (each takes a contiguous
+    /// share of the inputs).
     fn prepare_all(
         &mut self,
         inputs: &[Input],
     ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
         let every = self.settings.anchor_every_words;
         let templates = &self.load()?.templates;
-        let is_template = |h: u64| templates.is_template(h);
-        Ok(inputs
-            .par_iter()
-            .map(|input| prepare_input(input, every, &is_template))
-            .collect())
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let share = inputs.len().div_ceil(cores).max(1);
+        std::thread::scope(|s| {
+            let preparers = inputs
+                .chunks(share)
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        .name("copydesk-check".into())
+                        .spawn_scoped(s, move || {
+                            let is_template = |h: u64| templates.is_template(h);
+                            chunk
+                                .iter()
+                                .map(|input| prepare_input(input, every, &is_template))
+                                .collect::<Vec<_>>()
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(thread_error)?;
+            Ok(preparers
+                .into_iter()
+                .flat_map(|p| p.join().expect("a preparer thread does not panic"))
+                .collect())
+        })
     }
 
     /// Adds a prepared article to the index and the template window, and builds its write.

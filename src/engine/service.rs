@@ -7,9 +7,9 @@ use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response};
+use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
-use std::thread::JoinHandle;
 
 /// Events a follower may fall behind by before it is dropped.
 pub const FOLLOWER_QUEUE: usize = 65_536;
@@ -87,22 +87,27 @@ impl ServiceHandle {
     }
 }
 
-/// The running engine thread.
+/// The running engine thread; stopped (after the command in hand) when dropped.
 pub struct Service {
     handle: ServiceHandle,
-    thread: Option<JoinHandle<()>>,
+    /// `None` when the thread could not start: every call then finds the engine gone.
+    worker: Option<Worker>,
 }
 
 impl Service {
     pub fn start(engine: Engine) -> Service {
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("engine".into())
-            .spawn(move || run(engine, rx))
-            .ok();
+        let shutdown = tx.clone();
+        let worker = Worker::spawn("engine", move |_| run(engine, rx))
+            .ok()
+            .map(|w| {
+                w.on_stop(move || {
+                    let _ = shutdown.send(Command::Shutdown);
+                })
+            });
         Service {
             handle: ServiceHandle { tx },
-            thread,
+            worker,
         }
     }
 
@@ -112,20 +117,9 @@ impl Service {
 
     /// Finishes the command in hand, then stops; everything committed is durable.
     pub fn shutdown(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        let _ = self.handle.tx.send(Command::Shutdown);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(w) = self.worker.as_mut() {
+            w.stop();
         }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

@@ -188,41 +188,6 @@ impl fmt::Display for Key {
     }
 }
 
-/// The default keys of each command.
-pub fn default_keys(command: Command) -> &'static [&'static str] {
-    match command {
-        Command::Down => &["j", "down"],
-        Command::Up => &["k", "up"],
-        Command::Top => &["g", "home"],
-        Command::Bottom => &["G", "end"],
-        Command::PageDown => &["ctrl-d", "pgdn"],
-        Command::PageUp => &["ctrl-u", "pgup"],
-        Command::Open => &["enter"],
-        Command::Back => &["esc"],
-        Command::NextPane => &["tab", "shift-tab"],
-        Command::Help => &["?", "f1"],
-        Command::Quit => &["q", "ctrl-c"],
-        Command::Compare => &["c"],
-        Command::Story => &["s"],
-        Command::Pick => &["p"],
-        Command::Spike => &["x"],
-        Command::Reset => &["r"],
-        Command::NotReprint => &["N"],
-        Command::ReprintOf => &["R"],
-        Command::Undo => &["u"],
-        Command::Mark => &["space"],
-        Command::Search => &["/"],
-        Command::FilterVerdict => &["v"],
-        Command::FilterTriage => &["t"],
-        Command::FilterSource => &["S"],
-        Command::ClearFilters => &["F"],
-        Command::Refresh => &["ctrl-r"],
-        Command::CopyTitle => &["y"],
-        Command::CopyUrl => &["Y"],
-        Command::CopyText => &["ctrl-y"],
-    }
-}
-
 /// Keys to commands, and each command's keys for the help overlay.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -239,7 +204,10 @@ impl Keymap {
         for (name, value) in overrides {
             let command = Command::from_name(name).ok_or_else(|| KeymapError::UnknownCommand {
                 name: name.clone(),
-                known: Command::ALL.map(Command::name).join(", "),
+                known: Command::all()
+                    .map(Command::name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
             let keys = parse_list(value).map_err(|why| KeymapError::BadKey {
                 name: name.clone(),
@@ -260,11 +228,11 @@ impl Keymap {
                 }
             }
         }
-        for command in Command::ALL {
+        for command in Command::all() {
             if chosen.contains_key(&command) {
                 continue;
             }
-            for text in default_keys(command) {
+            for text in command.default_keys() {
                 if let Ok(key) = Key::parse(text) {
                     by_key.entry(key).or_insert(command);
                 }
@@ -324,8 +292,8 @@ mod tests {
     #[test]
     fn every_default_key_parses_and_none_is_shared() {
         let mut seen = BTreeMap::new();
-        for c in Command::ALL {
-            for k in default_keys(c) {
+        for c in Command::all() {
+            for k in c.default_keys() {
                 let key = Key::parse(k).unwrap_or_else(|e| panic!("{k}: {e}"));
                 assert_eq!(seen.insert(key, c), None, "{k} bound twice");
                 assert_eq!(Key::parse(&key.to_string()), Ok(key), "{k} round trip");

@@ -16,6 +16,7 @@ pub mod watchdog;
 
 use crate::config::Settings;
 use crate::engine::files::now_ms;
+use crate::worker::Worker;
 use action::{Action, Input};
 use anyhow::{bail, Context, Result};
 use app::{App, Effect};
@@ -60,14 +61,12 @@ pub fn run(settings: &Settings, no_color: bool) -> Result<()> {
     let screen = Screen::enter(settings.mouse)?;
     let hook = PanicHook::install(settings.mouse);
     let (tx, rx) = mpsc::channel::<Input>();
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = spawn_reader(tx.clone(), stop.clone())?;
+    let mut reader = spawn_reader(tx.clone())?;
     let mut feed = Feed::start(settings.clone(), ToUi::new(tx))?;
     let result = event_loop(&mut app, &theme, &screen, &rx, &feed);
 
     // The terminal first: the editor gets the shell back while the engine stops.
-    stop.store(true, Ordering::SeqCst);
-    let _ = reader.join();
+    reader.stop();
     drop(screen);
     drop(hook);
     feed.stop();
@@ -161,28 +160,24 @@ fn perform(effects: Vec<Effect>, app: &mut App, feed: &Feed, terminal: &mut Term
     Ok(false)
 }
 
-fn spawn_reader(
-    tx: mpsc::Sender<Input>,
-    stop: Arc<AtomicBool>,
-) -> Result<std::thread::JoinHandle<()>> {
-    Ok(std::thread::Builder::new()
-        .name("dashboard-input".into())
-        .spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match crossterm::event::poll(Duration::from_millis(100)) {
-                    Ok(true) => match crossterm::event::read() {
-                        Ok(ev) => {
-                            if tx.send(Input::Term(ev)).is_err() {
-                                return;
-                            }
+/// The thread that reads the terminal's input; it looks at its stop flag every 100 ms.
+fn spawn_reader(tx: mpsc::Sender<Input>) -> Result<Worker> {
+    Ok(Worker::spawn("dashboard-input", move |stop| {
+        while !stop.is_set() {
+            match crossterm::event::poll(Duration::from_millis(100)) {
+                Ok(true) => match crossterm::event::read() {
+                    Ok(ev) => {
+                        if tx.send(Input::Term(ev)).is_err() {
+                            return;
                         }
-                        Err(_) => return,
-                    },
-                    Ok(false) => {}
+                    }
                     Err(_) => return,
-                }
+                },
+                Ok(false) => {}
+                Err(_) => return,
             }
-        })?)
+        }
+    })?)
 }
 
 /// The terminal in dashboard mode (raw, alternate screen, mouse reporting); restored on drop.

@@ -3,9 +3,8 @@
 //! of being left guessing. Must not touch the request or the connection.
 
 use super::feed::{FeedMsg, ToUi};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::worker::Worker;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long an answer may take before the editor is told.
@@ -18,38 +17,35 @@ struct InHand {
     said: bool,
 }
 
+/// The watching thread; stopped when dropped.
 pub struct Watchdog {
     in_hand: Arc<Mutex<InHand>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    /// `None` when the thread could not start: the editor is then not told of slow answers.
+    _thread: Option<Worker>,
 }
 
 impl Watchdog {
     pub fn start(ui: ToUi) -> Watchdog {
         let in_hand = Arc::new(Mutex::new(InHand::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (state, done) = (in_hand.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("dashboard-watchdog".into())
-            .spawn(move || {
-                while !done.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(250));
-                    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-                    let Some(since) = s.since else { continue };
-                    if !s.said && since.elapsed() >= SLOW {
-                        s.said = true;
-                        ui.send(FeedMsg::Waiting {
-                            what: s.what.clone(),
-                            secs: since.elapsed().as_secs(),
-                        });
-                    }
+        let state = in_hand.clone();
+        let thread = Worker::spawn("dashboard-watchdog", move |stop| {
+            while !stop.is_set() {
+                std::thread::sleep(Duration::from_millis(250));
+                let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+                let Some(since) = s.since else { continue };
+                if !s.said && since.elapsed() >= SLOW {
+                    s.said = true;
+                    ui.send(FeedMsg::Waiting {
+                        what: s.what.clone(),
+                        secs: since.elapsed().as_secs(),
+                    });
                 }
-            })
-            .ok();
+            }
+        })
+        .ok();
         Watchdog {
             in_hand,
-            stop,
-            thread,
+            _thread: thread,
         }
     }
 
@@ -65,14 +61,5 @@ impl Watchdog {
     pub fn end(&self) {
         let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
         s.since = None;
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! A real `copydesk serve` on a temporary inbox, database and socket, for the daemon tests.
+//! A real `copydesk serve` on a temporary inbox, database and socket: the one daemon child the
+//! tests start (daemon, faults, the dashboard end to end). Killed however the test ends.
 
 use super::bin;
 use copydesk::client::Remote;
@@ -53,14 +54,14 @@ impl Daemon {
             .spawn()
             .expect("serve starts");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("the daemon did not come up");
+        panic!("the daemon did not come up within 30 s");
     }
 
     pub fn socket(&self) -> PathBuf {

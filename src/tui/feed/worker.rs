@@ -9,11 +9,11 @@ use crate::config::Settings;
 use crate::daemon::runtime::Runtime;
 use crate::model::{Request, Response};
 use crate::tui::watchdog::Watchdog;
+use crate::worker as thread;
 use anyhow::{anyhow, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Whether an error means the connection itself is gone (as opposed to a refused request).
@@ -34,9 +34,7 @@ enum Cmd {
 /// The running feed thread.
 pub struct Feed {
     tx: Sender<Cmd>,
-    thread: Option<JoinHandle<()>>,
-    /// Says when the worker has finished.
-    done: Receiver<()>,
+    thread: thread::Worker,
     /// Set while the worker runs an engine of its own, which must stop in full before exit.
     owns_engine: Arc<AtomicBool>,
 }
@@ -44,33 +42,22 @@ pub struct Feed {
 /// How long quitting waits for a feed that is stuck on a daemon that does not answer.
 const STOP_WAIT: Duration = Duration::from_secs(3);
 
-/// Sends on drop: the worker has finished, however it ended.
-struct Done(Sender<()>);
-
-impl Drop for Done {
-    fn drop(&mut self) {
-        let _ = self.0.send(());
-    }
-}
-
 impl Feed {
     /// Starts the feed thread; it connects on its own and says `Connected` when it has.
     pub fn start(settings: Settings, ui: ToUi) -> Result<Feed> {
         let (tx, rx) = mpsc::channel();
-        let (done_tx, done) = mpsc::channel();
         let owns_engine = Arc::new(AtomicBool::new(false));
-        let own = tx.clone();
+        let (own, shutdown) = (tx.clone(), tx.clone());
         let owns = owns_engine.clone();
-        let thread = std::thread::Builder::new()
-            .name("dashboard-feed".into())
-            .spawn(move || {
-                let _done = Done(done_tx);
-                Worker::new(settings, ui, own, owns).run(&rx);
-            })?;
+        let thread = thread::Worker::spawn("dashboard-feed", move |_| {
+            Worker::new(settings, ui, own, owns).run(&rx);
+        })?
+        .on_stop(move || {
+            let _ = shutdown.send(Cmd::Shutdown);
+        });
         Ok(Feed {
             tx,
-            thread: Some(thread),
-            done,
+            thread,
             owns_engine,
         })
     }
@@ -82,12 +69,10 @@ impl Feed {
     /// Stops the feed and, when it started one, the in-process engine (durably, in order). A
     /// feed stuck waiting on a daemon is left behind after a short wait: the process is ending.
     pub fn stop(&mut self) {
-        let _ = self.tx.send(Cmd::Shutdown);
-        let Some(t) = self.thread.take() else {
-            return;
-        };
-        if self.owns_engine.load(Ordering::SeqCst) || self.done.recv_timeout(STOP_WAIT).is_ok() {
-            let _ = t.join();
+        if self.owns_engine.load(Ordering::SeqCst) {
+            self.thread.stop();
+        } else {
+            self.thread.stop_within(STOP_WAIT);
         }
     }
 }
