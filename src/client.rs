@@ -29,7 +29,7 @@ pub enum ClientError {
 impl ClientError {
     /// Whether the connection to the engine is gone (as opposed to a refused request): worth
     /// reconnecting.
-    pub fn is_disconnect(&self) -> bool {
+    pub(crate) fn is_disconnect(&self) -> bool {
         match self {
             ClientError::Remote(e) => e.is_disconnect(),
             ClientError::EngineGone => true,
@@ -68,17 +68,19 @@ pub enum Mode {
 /// A connection to the engine.
 pub enum Client {
     Remote(Remote),
-    Local {
-        handle: ServiceHandle,
-        /// Set when this client started the engine and owns it.
-        service: Option<Service>,
-        who: String,
-    },
+    Local(Local),
+}
+
+/// An engine in this process, as a client sees it.
+pub struct Local {
+    handle: ServiceHandle,
+    /// Set when this client started the engine and owns it.
+    _service: Option<Service>,
+    who: String,
 }
 
 /// A live feed of events: the backlog first, then each new one.
 pub struct Subscription {
-    pub last_seq: u64,
     pub events: Receiver<Event>,
 }
 
@@ -104,26 +106,26 @@ impl Client {
             Err(e) => return Err(ClientError::Open(e)),
         };
         let service = Service::start(engine);
-        Ok(Client::Local {
+        Ok(Client::Local(Local {
             handle: service.handle(),
-            service: Some(service),
+            _service: Some(service),
+            who: current_user(),
+        }))
+    }
+
+    /// A client of an engine already running in this process.
+    pub(crate) fn local(handle: ServiceHandle) -> Client {
+        Client::Local(Local {
+            handle,
+            _service: None,
             who: current_user(),
         })
     }
 
-    /// A client of an engine already running in this process.
-    pub fn local(handle: ServiceHandle) -> Client {
-        Client::Local {
-            handle,
-            service: None,
-            who: current_user(),
-        }
-    }
-
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         match self {
             Client::Remote(_) => Mode::Daemon,
-            Client::Local { .. } => Mode::InProcess,
+            Client::Local(_) => Mode::InProcess,
         }
     }
 
@@ -131,7 +133,7 @@ impl Client {
     pub fn call(&mut self, request: Request) -> Result<Response> {
         Ok(match self {
             Client::Remote(r) => r.call(request)?,
-            Client::Local { handle, who, .. } => handle.call(request, who)?,
+            Client::Local(local) => local.handle.call(request, &local.who)?,
         })
     }
 
@@ -139,12 +141,11 @@ impl Client {
     /// and events never wait on each other.
     pub fn subscribe(&mut self, after: u64) -> Result<Subscription> {
         match self {
-            Client::Remote(r) => {
-                let (last_seq, events) = r.subscribe(after)?;
-                Ok(Subscription { last_seq, events })
-            }
-            Client::Local { handle, .. } => {
-                let (last_seq, backlog, live) = handle.subscribe(after)?;
+            Client::Remote(r) => Ok(Subscription {
+                events: r.subscribe(after)?,
+            }),
+            Client::Local(Local { handle, .. }) => {
+                let (_, backlog, live) = handle.subscribe(after)?;
                 let (tx, rx) = mpsc::channel();
                 std::thread::spawn(move || {
                     for e in backlog.into_iter().chain(live) {
@@ -153,10 +154,7 @@ impl Client {
                         }
                     }
                 });
-                Ok(Subscription {
-                    last_seq,
-                    events: rx,
-                })
+                Ok(Subscription { events: rx })
             }
         }
     }

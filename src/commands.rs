@@ -48,7 +48,7 @@ pub fn ingest(
     Ok(())
 }
 
-pub fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
+pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
         serde_json::to_writer(&mut *out, v)?;
         writeln!(out)?;

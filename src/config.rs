@@ -25,26 +25,26 @@ pub enum ConfigError {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawConfig {
-    pub paths: RawPaths,
-    pub limits: RawLimits,
-    pub detect: RawDetect,
-    pub store: RawStore,
-    pub daemon: RawDaemon,
-    pub dashboard: RawDashboard,
+pub(crate) struct RawConfig {
+    pub(crate) paths: RawPaths,
+    pub(crate) limits: RawLimits,
+    pub(crate) detect: RawDetect,
+    pub(crate) store: RawStore,
+    pub(crate) daemon: RawDaemon,
+    pub(crate) dashboard: RawDashboard,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDaemon {
-    pub socket: Option<PathBuf>,
-    pub socket_group: Option<String>,
-    pub settle_ms: u64,
-    pub rescan_secs: u64,
-    pub after_ingest: AfterIngest,
-    pub done_dir: PathBuf,
-    pub watcher: WatcherKind,
-    pub poll_ms: u64,
+pub(crate) struct RawDaemon {
+    pub(crate) socket: Option<PathBuf>,
+    pub(crate) socket_group: Option<String>,
+    pub(crate) settle_ms: u64,
+    pub(crate) rescan_secs: u64,
+    pub(crate) after_ingest: AfterIngest,
+    pub(crate) done_dir: PathBuf,
+    pub(crate) watcher: WatcherKind,
+    pub(crate) poll_ms: u64,
 }
 
 impl Default for RawDaemon {
@@ -64,10 +64,10 @@ impl Default for RawDaemon {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDashboard {
-    pub mouse: bool,
+pub(crate) struct RawDashboard {
+    pub(crate) mouse: bool,
     /// Action name → key ("j", "ctrl-d", "enter", "f5"), overriding the default key map.
-    pub keys: std::collections::BTreeMap<String, String>,
+    pub(crate) keys: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for RawDashboard {
@@ -100,9 +100,9 @@ pub enum WatcherKind {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawPaths {
-    pub inbox: PathBuf,
-    pub db: PathBuf,
+pub(crate) struct RawPaths {
+    pub(crate) inbox: PathBuf,
+    pub(crate) db: PathBuf,
 }
 
 impl Default for RawPaths {
@@ -116,9 +116,9 @@ impl Default for RawPaths {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawLimits {
-    pub max_file_bytes: u64,
-    pub max_text_bytes: u64,
+pub(crate) struct RawLimits {
+    pub(crate) max_file_bytes: u64,
+    pub(crate) max_text_bytes: u64,
 }
 
 impl Default for RawLimits {
@@ -132,16 +132,16 @@ impl Default for RawLimits {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDetect {
-    pub simhash_max_distance: u32,
-    pub reprint_min: f32,
-    pub partial_min_words: u32,
-    pub passage_min_words: u32,
-    pub anchor_every_words: u32,
-    pub max_candidates: u32,
-    pub chrome_min_blocks: u32,
-    pub template_min_articles: u32,
-    pub template_window_articles: u32,
+pub(crate) struct RawDetect {
+    pub(crate) simhash_max_distance: u32,
+    pub(crate) reprint_min: f32,
+    pub(crate) partial_min_words: u32,
+    pub(crate) passage_min_words: u32,
+    pub(crate) anchor_every_words: u32,
+    pub(crate) max_candidates: u32,
+    pub(crate) chrome_min_blocks: u32,
+    pub(crate) template_min_articles: u32,
+    pub(crate) template_window_articles: u32,
 }
 
 impl Default for RawDetect {
@@ -163,8 +163,8 @@ impl Default for RawDetect {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawStore {
-    pub cache_mb: u64,
+pub(crate) struct RawStore {
+    pub(crate) cache_mb: u64,
 }
 
 impl Default for RawStore {
@@ -208,7 +208,7 @@ impl Settings {
             .unwrap_or_else(|| self.db.join("copydesk.sock"))
     }
 
-    pub fn done_path(&self) -> PathBuf {
+    pub(crate) fn done_path(&self) -> PathBuf {
         self.inbox.join(&self.done_dir)
     }
 }
@@ -240,7 +240,7 @@ fn range<T: PartialOrd + std::fmt::Display>(
 
 impl RawConfig {
     /// Parses config text; `path` is only for messages.
-    pub fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string().trim().replace('\n', " "),
@@ -248,7 +248,7 @@ impl RawConfig {
     }
 
     /// Reads a config file.
-    pub fn load(path: &Path) -> Result<RawConfig, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<RawConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -257,7 +257,7 @@ impl RawConfig {
     }
 
     /// Validates; relative paths are taken from `base` (the config file's folder).
-    pub fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
+    pub(crate) fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
         let d = &self.detect;
         let params = Params {
             reprint_min: range(

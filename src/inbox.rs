@@ -16,7 +16,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Where rejected files go, inside the inbox.
-pub const REJECTED_DIR: &str = ".rejected";
+pub(crate) const REJECTED_DIR: &str = ".rejected";
 /// How long to wait before retrying after the engine failed (disk full, read-only database).
 const RETRY: Duration = Duration::from_secs(2);
 /// Files handed to the engine in one batch, at most.
@@ -24,19 +24,19 @@ const BATCH: usize = 512;
 
 /// Whether a name in the inbox is never an article: hidden, or still being written under a
 /// temporary name.
-pub fn ignored(name: &str) -> bool {
+pub(crate) fn ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.starts_with('.') || lower.ends_with(".tmp") || lower.ends_with(".part")
 }
 
 /// The running watcher; stopped after the batch in hand when dropped.
-pub struct Inbox {
+pub(crate) struct Inbox {
     worker: Worker,
 }
 
 impl Inbox {
     /// Starts watching. Problems (a vanished inbox, a failed move) are reported on `report`.
-    pub fn start(
+    pub(crate) fn start(
         settings: &Settings,
         engine: ServiceHandle,
         report: Sender<String>,
@@ -52,7 +52,7 @@ impl Inbox {
     }
 
     /// Stops after the batch in hand.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.worker.stop();
     }
 }
@@ -409,7 +409,7 @@ fn free_name(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
 
 /// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
 /// when the name is taken. Returns the new path.
-pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     let target = free_name(path, dir)?;
     std::fs::rename(path, &target)?;
     Ok(target)

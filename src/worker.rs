@@ -11,20 +11,20 @@ use std::time::Duration;
 
 /// A thread's stop flag: set by its owner (or by the thread itself, to end on its own).
 #[derive(Debug, Clone, Default)]
-pub struct Stop(Arc<AtomicBool>);
+pub(crate) struct Stop(Arc<AtomicBool>);
 
 impl Stop {
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 
-    pub fn set(&self) {
+    pub(crate) fn set(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 }
 
 /// A running thread, stopped and joined on drop.
-pub struct Worker {
+pub(crate) struct Worker {
     stop: Stop,
     /// Called after the flag is set, for a thread that waits on something other than the flag.
     wake: Option<Box<dyn Fn() + Send>>,
@@ -35,7 +35,10 @@ pub struct Worker {
 
 impl Worker {
     /// Starts `body` on a thread named `name`, with the flag it must watch.
-    pub fn spawn(name: &str, body: impl FnOnce(Stop) + Send + 'static) -> std::io::Result<Worker> {
+    pub(crate) fn spawn(
+        name: &str,
+        body: impl FnOnce(Stop) + Send + 'static,
+    ) -> std::io::Result<Worker> {
         let stop = Stop::default();
         let flag = stop.clone();
         let (finished, done) = mpsc::channel();
@@ -56,18 +59,19 @@ impl Worker {
 
     /// Also calls `wake` when stopping: for a body that blocks on a channel, say, rather than
     /// looking at its flag.
-    pub fn on_stop(mut self, wake: impl Fn() + Send + 'static) -> Worker {
+    pub(crate) fn on_stop(mut self, wake: impl Fn() + Send + 'static) -> Worker {
         self.wake = Some(Box::new(wake));
         self
     }
 
+    #[cfg(test)]
     /// Whether the body has returned.
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Asks the thread to stop and waits until it has. Safe to call twice.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.signal();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -76,7 +80,7 @@ impl Worker {
 
     /// Asks the thread to stop and waits at most `wait` for it; a thread still busy then is left
     /// to end on its own (the process is ending). True when it ended.
-    pub fn stop_within(&mut self, wait: Duration) -> bool {
+    pub(crate) fn stop_within(&mut self, wait: Duration) -> bool {
         self.signal();
         let Some(t) = self.thread.take() else {
             return true;

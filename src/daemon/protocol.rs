@@ -15,24 +15,24 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped on any incompatible change of the messages below.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub(crate) const PROTOCOL_VERSION: u32 = 2;
 
 /// The first line the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hello {
-    pub copydesk: String,
-    pub protocol: u32,
+pub(crate) struct Hello {
+    pub(crate) copydesk: String,
+    pub(crate) protocol: u32,
     /// The sequence number of the latest event.
-    pub last_seq: u64,
-    pub inbox: String,
-    pub db: String,
+    pub(crate) last_seq: u64,
+    pub(crate) inbox: String,
+    pub(crate) db: String,
     /// The name the server knows this client by (from the socket's peer credentials).
-    pub you: String,
+    pub(crate) you: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Unique,
     Duplicate,
     Reprint,
@@ -42,7 +42,7 @@ pub enum Status {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
-pub enum TriageAction {
+pub(crate) enum TriageAction {
     New,
     Picked,
     Spiked,
@@ -52,7 +52,7 @@ pub enum TriageAction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum TriageKind {
+pub(crate) enum TriageKind {
     New,
     Picked,
     Spiked,
@@ -62,20 +62,20 @@ pub enum TriageKind {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    pub triage: Option<TriageKind>,
-    pub source: Option<String>,
-    pub text: Option<String>,
-    pub before: Option<ArticleId>,
-    pub after: Option<ArticleId>,
+pub(crate) struct ListQuery {
+    pub(crate) status: Option<Status>,
+    pub(crate) triage: Option<TriageKind>,
+    pub(crate) source: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) before: Option<ArticleId>,
+    pub(crate) after: Option<ArticleId>,
     /// 0: the engine's maximum.
-    pub limit: usize,
+    pub(crate) limit: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Request {
+pub(crate) enum Request {
     Ingest {
         paths: Vec<String>,
     },
@@ -108,81 +108,81 @@ pub enum Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Match {
-    pub id: ArticleId,
-    pub file: String,
-    pub similarity: f32,
+pub(crate) struct Match {
+    pub(crate) id: ArticleId,
+    pub(crate) file: String,
+    pub(crate) similarity: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Triage {
+pub(crate) struct Triage {
     /// The state's text form: "new", "picked", "spiked", "not-reprint", "reprint-of #12"
     /// ("" from daemons before 0.2, read as "new").
     #[serde(with = "state_text")]
-    pub state: model::TriageState,
-    pub by: Option<String>,
-    pub at_ms: Option<u64>,
-    pub note: Option<String>,
+    pub(crate) state: model::TriageState,
+    pub(crate) by: Option<String>,
+    pub(crate) at_ms: Option<u64>,
+    pub(crate) note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub id: ArticleId,
-    pub file: String,
-    pub status: Status,
-    pub title: String,
+pub(crate) struct Record {
+    pub(crate) id: ArticleId,
+    pub(crate) file: String,
+    pub(crate) status: Status,
+    pub(crate) title: String,
     #[serde(rename = "match")]
-    pub matched: Option<Match>,
-    pub reason: Option<String>,
-    pub story: ArticleId,
-    pub source: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub words: u32,
-    pub size: u64,
-    pub ingested_ms: u64,
-    pub triage: Triage,
+    pub(crate) matched: Option<Match>,
+    pub(crate) reason: Option<String>,
+    pub(crate) story: ArticleId,
+    pub(crate) source: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) words: u32,
+    pub(crate) size: u64,
+    pub(crate) ingested_ms: u64,
+    pub(crate) triage: Triage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub file: String,
-    pub id: Option<ArticleId>,
-    pub status: Status,
-    pub title: String,
+pub(crate) struct Verdict {
+    pub(crate) file: String,
+    pub(crate) id: Option<ArticleId>,
+    pub(crate) status: Status,
+    pub(crate) title: String,
     #[serde(rename = "match")]
-    pub matched: Option<Match>,
-    pub reason: Option<String>,
+    pub(crate) matched: Option<Match>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detail {
+pub(crate) struct Detail {
     #[serde(flatten)]
-    pub record: Record,
-    pub paragraphs: Vec<String>,
+    pub(crate) record: Record,
+    pub(crate) paragraphs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    pub left: Detail,
-    pub right: Detail,
-    pub similarity: f32,
-    pub left_shared: Vec<(u32, u32, u32)>,
-    pub right_shared: Vec<(u32, u32, u32)>,
+pub(crate) struct Comparison {
+    pub(crate) left: Detail,
+    pub(crate) right: Detail,
+    pub(crate) similarity: f32,
+    pub(crate) left_shared: Vec<(u32, u32, u32)>,
+    pub(crate) right_shared: Vec<(u32, u32, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub articles: u64,
-    pub by_status: BTreeMap<Status, u64>,
-    pub db_bytes: u64,
-    pub db: String,
-    pub last_seq: u64,
+pub(crate) struct Stats {
+    pub(crate) articles: u64,
+    pub(crate) by_status: BTreeMap<Status, u64>,
+    pub(crate) db_bytes: u64,
+    pub(crate) db: String,
+    pub(crate) last_seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
-pub enum Response {
+pub(crate) enum Response {
     Verdicts {
         verdicts: Vec<Verdict>,
     },
@@ -214,7 +214,7 @@ pub enum Response {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     NoSuchArticle,
     Invalid,
     Storage,
@@ -225,16 +225,16 @@ pub enum FailureKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    pub seq: u64,
-    pub at_ms: u64,
+pub(crate) struct Event {
+    pub(crate) seq: u64,
+    pub(crate) at_ms: u64,
     #[serde(flatten)]
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum EventKind {
+pub(crate) enum EventKind {
     Verdict {
         #[serde(flatten)]
         verdict: Verdict,
@@ -251,7 +251,7 @@ pub enum EventKind {
 /// A line from the server: a greeting, a reply to request `id`, or an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum ServerLine {
+pub(crate) enum ServerLine {
     Reply {
         #[serde(rename = "req")]
         id: u64,
@@ -264,24 +264,24 @@ pub enum ServerLine {
 
 /// A line from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClientLine {
+pub(crate) struct ClientLine {
     /// The request's number; named `req` on the wire, apart from requests' own `id` fields.
     #[serde(rename = "req")]
-    pub id: u64,
+    pub(crate) id: u64,
     #[serde(flatten)]
-    pub request: Request,
+    pub(crate) request: Request,
 }
 
 /// A request as the server takes it: one for the engine, or a subscription the server keeps.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
+pub(crate) enum Incoming {
     Engine(model::Request),
     Subscribe { after: u64 },
 }
 
 /// A reply as a client takes it: the engine's answer or refusal, or the start of a subscription.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
+pub(crate) enum Reply {
     Engine(model::Response),
     Refused(model::Failure),
     Subscribed { last_seq: u64 },
@@ -292,11 +292,11 @@ mod state_text {
     use crate::model::TriageState;
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(state: &TriageState, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(state: &TriageState, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(state)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TriageState, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TriageState, D::Error> {
         let text = String::deserialize(d)?;
         if text.is_empty() {
             // What daemons before 0.2 sent for an article no editor touched.

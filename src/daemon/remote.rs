@@ -45,7 +45,7 @@ pub enum RemoteError {
 
 impl RemoteError {
     /// Whether the connection itself is gone (as opposed to a refused or unreadable request).
-    pub fn is_disconnect(&self) -> bool {
+    pub(crate) fn is_disconnect(&self) -> bool {
         matches!(
             self,
             RemoteError::Connect { .. } | RemoteError::Closed | RemoteError::Io(_)
@@ -66,12 +66,12 @@ pub struct Remote {
 
 impl Remote {
     /// The daemon's inbox, as its greeting names it.
-    pub fn inbox(&self) -> &str {
+    pub(crate) fn inbox(&self) -> &str {
         &self.hello.inbox
     }
 
     /// The name the daemon knows this client by.
-    pub fn you(&self) -> &str {
+    pub(crate) fn you(&self) -> &str {
         &self.hello.you
     }
 
@@ -167,18 +167,18 @@ impl Remote {
     }
 
     /// Follows events after `after` on a connection of its own, so requests and events never
-    /// wait on each other. Returns the latest sequence number and the feed.
-    pub fn subscribe(&mut self, after: u64) -> Result<(u64, Receiver<Event>)> {
+    /// wait on each other.
+    pub(crate) fn subscribe(&mut self, after: u64) -> Result<Receiver<Event>> {
         let stream = UnixStream::connect(&self.path).map_err(|source| RemoteError::Connect {
             path: self.path.clone(),
             source,
         })?;
         let mut feed = Remote::handshake(&self.path, stream)?;
-        let last_seq = match feed.call_wire(protocol::Request::Subscribe { after })? {
-            Reply::Subscribed { last_seq } => last_seq,
+        match feed.call_wire(protocol::Request::Subscribe { after })? {
+            Reply::Subscribed { .. } => {}
             Reply::Refused(failure) => return Err(RemoteError::Refused(failure)),
             other => return Err(RemoteError::Unexpected(format!("{other:?}"))),
-        };
+        }
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             while let Ok(Some(line)) = read_line(&mut feed.reader) {
@@ -189,7 +189,7 @@ impl Remote {
                 }
             }
         });
-        Ok((last_seq, rx))
+        Ok(rx)
     }
 }
 

@@ -18,13 +18,13 @@ use std::time::Duration;
 
 /// What the greeting tells clients.
 #[derive(Debug, Clone)]
-pub struct ServerInfo {
-    pub inbox: String,
-    pub db: String,
+pub(crate) struct ServerInfo {
+    pub(crate) inbox: String,
+    pub(crate) db: String,
 }
 
 /// The listening socket; removed when stopped.
-pub struct Server {
+pub(crate) struct Server {
     path: PathBuf,
     worker: Worker,
 }
@@ -32,7 +32,7 @@ pub struct Server {
 impl Server {
     /// Binds the socket (replacing a stale one: the caller holds the database, so no other daemon
     /// can be serving it), sets mode 0660 and the group, and starts accepting.
-    pub fn start(
+    pub(crate) fn start(
         path: &Path,
         group: Option<&str>,
         engine: ServiceHandle,
@@ -62,7 +62,7 @@ impl Server {
         })
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.worker.stop();
         let _ = std::fs::remove_file(&self.path);
     }
@@ -95,7 +95,7 @@ fn accept_loop(listener: UnixListener, engine: ServiceHandle, info: ServerInfo, 
 }
 
 /// The name of the user at the other end of the socket.
-pub fn peer_name(stream: &UnixStream) -> String {
+pub(crate) fn peer_name(stream: &UnixStream) -> String {
     use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
     match getsockopt(stream, PeerCredentials) {
         Ok(cred) => {

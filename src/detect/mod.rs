@@ -2,7 +2,7 @@
 //! duplicate, a reprint or a partial reuse of it, or unrelated. Pure: values in, values out.
 
 pub mod index;
-pub mod verify;
+pub(crate) mod verify;
 
 use crate::model::{BlockInfo, Status};
 use std::collections::HashSet;
@@ -12,13 +12,13 @@ use verify::Overlap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     /// Coverage, in either direction, from which a text is the same story.
-    pub reprint_min: f32,
+    pub(crate) reprint_min: f32,
     /// Words in shared passages from which two stories are partial reuse.
-    pub partial_min_words: u32,
+    pub(crate) partial_min_words: u32,
     /// Shortest run of shared words that counts as a passage.
-    pub passage_min_words: u32,
+    pub(crate) passage_min_words: u32,
     /// Short blocks (menus, labels) two pages must share to be counted as one site's template.
-    pub chrome_min_blocks: usize,
+    pub(crate) chrome_min_blocks: usize,
 }
 
 impl Default for Params {
@@ -45,7 +45,7 @@ pub struct Side<'a> {
 pub struct Judgement {
     pub status: Status,
     pub similarity: f32,
-    pub overlap: Overlap,
+    pub(crate) overlap: Overlap,
 }
 
 /// Blocks shorter than this are labels and menu items, the chrome of a site's template.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// What happened to one arrival.
 #[derive(Debug, Clone)]
-pub enum Arrival {
+pub(crate) enum Arrival {
     /// Ingested now.
     Ingested(Verdict),
     /// Ingested before (same path, size, mtime and content): here is its record.
@@ -18,7 +18,7 @@ pub enum Arrival {
 
 impl Engine {
     /// Ingests the files not ingested before, in order; all durable on return.
-    pub fn ingest_arrivals(
+    pub(crate) fn ingest_arrivals(
         &mut self,
         paths: &[PathBuf],
         now_ms: u64,

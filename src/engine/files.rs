@@ -16,7 +16,7 @@ pub struct FileData {
 }
 
 /// Size and modification time (ns since the epoch) of a file, following links.
-pub fn identity(path: &Path) -> Option<(u64, Option<i128>)> {
+pub(crate) fn identity(path: &Path) -> Option<(u64, Option<i128>)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.len(), mtime_ns(&meta)))
 }
@@ -28,7 +28,7 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
         .map(|d| d.as_nanos() as i128)
 }
 
-pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
+pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| Rejection::Unreadable(e.to_string()))?;
     let meta = if meta.file_type().is_symlink() {
         std::fs::metadata(path).map_err(|e| Rejection::Unreadable(format!("broken link: {e}")))?
@@ -68,7 +68,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
 
 /// Files to ingest from the command line's paths: files as given, folders as their regular
 /// files in name order (hidden names and sub-folders skipped).
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

@@ -2,13 +2,13 @@
 //! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
 //! draws nor watches folders.
 
-pub mod arrivals;
+pub(crate) mod arrivals;
 pub mod files;
 pub mod prepare;
-pub mod queries;
-pub mod service;
+pub(crate) mod queries;
+pub(crate) mod service;
 pub mod templates;
-pub mod triage;
+pub(crate) mod triage;
 
 use crate::config::Settings;
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
@@ -41,7 +41,7 @@ pub enum EngineError {
 impl EngineError {
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
-    pub fn is_storage_failure(&self) -> bool {
+    pub(crate) fn is_storage_failure(&self) -> bool {
         matches!(
             self,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
@@ -49,7 +49,7 @@ impl EngineError {
     }
 
     /// What a client is told: the kind of failure, and this error's message.
-    pub fn failure(&self) -> Failure {
+    pub(crate) fn failure(&self) -> Failure {
         let kind = match self {
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
             EngineError::Store(
@@ -168,11 +168,11 @@ impl Engine {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -354,16 +354,16 @@ impl Engine {
     }
 
     /// Events committed since the last call, for followers.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.outbox)
     }
 
-    pub fn last_seq(&self) -> u64 {
+    pub(crate) fn last_seq(&self) -> u64 {
         self.next_seq - 1
     }
 
     /// The verdict each file would get now; nothing is stored.
-    pub fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
+    pub(crate) fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
         let prepared = self.prepare_all(inputs)?;
         let pending = Pending::default();
         let mut out = Vec::with_capacity(inputs.len());

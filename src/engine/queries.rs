@@ -10,11 +10,11 @@ use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, ListQuery, Stat
 use crate::text::normalize::normalize;
 
 /// The most a listing returns in one answer.
-pub const MAX_LIST: usize = 10_000;
+pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
     /// Records, newest first, that pass every filter of `q`.
-    pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
+    pub(crate) fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
         let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
         let words: Vec<String> = q
             .text
@@ -65,7 +65,7 @@ impl Engine {
         Ok(false)
     }
 
-    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
+    pub(crate) fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
         let record = self
             .store()
             .record(id)?
@@ -79,7 +79,11 @@ impl Engine {
     }
 
     /// Two articles side by side, with the passages they share.
-    pub fn compare(&self, id: ArticleId, other: ArticleId) -> Result<Comparison, EngineError> {
+    pub(crate) fn compare(
+        &self,
+        id: ArticleId,
+        other: ArticleId,
+    ) -> Result<Comparison, EngineError> {
         let (left, right) = (self.show(id)?, self.show(other)?);
         let (lt, rt) = (
             stored_tokens(&left.paragraphs),
@@ -101,7 +105,7 @@ impl Engine {
     }
 
     /// The original of an article's story and every article flagged against it, oldest first.
-    pub fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
+    pub(crate) fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
         let root = self
             .store()
             .record(id)?

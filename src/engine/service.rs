@@ -12,15 +12,15 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 
 /// Events a follower may fall behind by before it is dropped.
-pub const FOLLOWER_QUEUE: usize = 65_536;
+pub(crate) const FOLLOWER_QUEUE: usize = 65_536;
 /// Events replayed to a subscriber at most; older ones are gone from its view.
 const MAX_BACKLOG: usize = 1_000_000;
 
 /// What became of each file handed in from the inbox.
-pub type Arrivals = Vec<(PathBuf, Arrival)>;
+pub(crate) type Arrivals = Vec<(PathBuf, Arrival)>;
 
 /// A new follower: the latest sequence number, the backlog, and the live feed.
-pub type Follow = (u64, Vec<Event>, Receiver<Event>);
+pub(crate) type Follow = (u64, Vec<Event>, Receiver<Event>);
 
 enum Command {
     Request {
@@ -41,7 +41,7 @@ enum Command {
 
 /// Why a command to the engine thread has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ServiceError {
+pub(crate) enum ServiceError {
     /// The engine is gone (it stopped or panicked).
     #[error("the engine has stopped")]
     Gone,
@@ -62,12 +62,12 @@ fn ask<T>(
 
 /// A cheap, cloneable way to talk to the engine thread.
 #[derive(Clone)]
-pub struct ServiceHandle {
+pub(crate) struct ServiceHandle {
     tx: Sender<Command>,
 }
 
 impl ServiceHandle {
-    pub fn call(&self, request: Request, who: &str) -> Result<Response, ServiceError> {
+    pub(crate) fn call(&self, request: Request, who: &str) -> Result<Response, ServiceError> {
         ask(&self.tx, |reply| Command::Request {
             request,
             who: who.to_owned(),
@@ -77,25 +77,25 @@ impl ServiceHandle {
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
     /// number as well.
-    pub fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
+    pub(crate) fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
         ask(&self.tx, |reply| Command::Subscribe { after, reply })
     }
 
     /// Ingests files from the inbox that were not ingested before.
-    pub fn arrivals(&self, paths: Vec<PathBuf>) -> Result<Arrivals, ServiceError> {
+    pub(crate) fn arrivals(&self, paths: Vec<PathBuf>) -> Result<Arrivals, ServiceError> {
         ask(&self.tx, |reply| Command::Arrivals { paths, reply })
     }
 }
 
 /// The running engine thread; stopped (after the command in hand) when dropped.
-pub struct Service {
+pub(crate) struct Service {
     handle: ServiceHandle,
     /// `None` when the thread could not start: every call then finds the engine gone.
     worker: Option<Worker>,
 }
 
 impl Service {
-    pub fn start(engine: Engine) -> Service {
+    pub(crate) fn start(engine: Engine) -> Service {
         let (tx, rx) = mpsc::channel();
         let shutdown = tx.clone();
         let worker = Worker::spawn("engine", move |_| run(engine, rx))
@@ -111,12 +111,12 @@ impl Service {
         }
     }
 
-    pub fn handle(&self) -> ServiceHandle {
+    pub(crate) fn handle(&self) -> ServiceHandle {
         self.handle.clone()
     }
 
     /// Finishes the command in hand, then stops; everything committed is durable.
-    pub fn shutdown(mut self) {
+    pub(crate) fn shutdown(mut self) {
         if let Some(w) = self.worker.as_mut() {
             w.stop();
         }

@@ -8,7 +8,7 @@ use crate::model::{ArticleId, ArticleRecord, EventKind, MatchRef, Status, Triage
 
 impl Engine {
     /// Applies one action to articles; durable, and its events queued, on return.
-    pub fn triage(
+    pub(crate) fn triage(
         &mut self,
         ids: &[ArticleId],
         action: &TriageAction,

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -200,7 +200,7 @@ impl Store {
     }
 
     /// The schema version the database was written with.
-    pub fn schema(&self) -> Result<u32, StoreError> {
+    pub(crate) fn schema(&self) -> Result<u32, StoreError> {
         Ok(self
             .meta
             .get("schema")?
@@ -211,7 +211,7 @@ impl Store {
     /// Rewrites every stored fingerprint as `f` makes it from the article's content and its old
     /// record, then records the current schema version; durable on return. Safe to repeat if
     /// interrupted: the version is written last.
-    pub fn upgrade_fingerprints(
+    pub(crate) fn upgrade_fingerprints(
         &self,
         mut f: impl FnMut(&Content, FpRecord) -> FpRecord,
     ) -> Result<(), StoreError> {
@@ -266,7 +266,7 @@ impl Store {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -294,7 +294,7 @@ impl Store {
     /// `commit` without the final `sync`: atomic, but durable only once `sync` returns. A batch
     /// written as several of these, then synced, is durable as a whole; after a crash, a prefix of
     /// them is found, each whole.
-    pub fn write_articles<A: Borrow<NewArticle>>(
+    pub(crate) fn write_articles<A: Borrow<NewArticle>>(
         &self,
         items: &[A],
         events: &[Event],
@@ -332,7 +332,7 @@ impl Store {
 
     /// Replaces records after a triage change, with its events, overrules and the counters of
     /// changed statuses, in one transaction; durable on return.
-    pub fn commit_triage(
+    pub(crate) fn commit_triage(
         &self,
         changes: &[(ArticleRecord, Status)],
         events: &[Event],
@@ -420,7 +420,7 @@ impl Store {
     }
 
     /// Events after `after`, oldest first, at most `limit`.
-    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+    pub(crate) fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
         // The first group that ends after `after` may start before it.
         for r in self.events.range((after + 1).to_be_bytes()..) {
@@ -437,12 +437,12 @@ impl Store {
 
     /// Makes everything written so far durable. sled 0.34's `flush` writes its buffers but does
     /// not fsync on Linux, so the files are synced here as well.
-    pub fn sync(&self) -> Result<(), StoreError> {
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         sync_dir_files(&self.path).map_err(StoreError::Sync)
     }
 
-    pub fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
+    pub(crate) fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
         self.articles
             .get(key(id))?
             .map(|v| record_from_json(Some(id), &v))
@@ -468,7 +468,7 @@ impl Store {
         Ok(self.articles.contains_key(key(id))?.then_some(id))
     }
 
-    pub fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
+    pub(crate) fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
         Ok(self
             .paths
             .get(file.as_bytes())?
@@ -479,7 +479,7 @@ impl Store {
     /// Records from the newest down.
     /// Records newest first with ids above `after` and below `before`, each bound when given (a
     /// range scan: paging deep into a large database costs no more than the first page).
-    pub fn records_rev(
+    pub(crate) fn records_rev(
         &self,
         after: Option<ArticleId>,
         before: Option<ArticleId>,
@@ -494,7 +494,7 @@ impl Store {
 
     /// Fingerprints of committed articles, oldest first (ids past the last record, left by a
     /// crash between writes, are skipped).
-    pub fn for_each_fingerprint(
+    pub(crate) fn for_each_fingerprint(
         &self,
         mut f: impl FnMut(ArticleId, FpRecord),
     ) -> Result<(), StoreError> {
@@ -515,7 +515,7 @@ impl Store {
     }
 
     /// Block lists of the newest `n` articles with content, newest first.
-    pub fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
+    pub(crate) fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
@@ -528,7 +528,7 @@ impl Store {
     }
 
     /// Articles per status, from the counters.
-    pub fn counts(&self) -> Result<BTreeMap<Status, u64>, StoreError> {
+    pub(crate) fn counts(&self) -> Result<BTreeMap<Status, u64>, StoreError> {
         let mut out = BTreeMap::new();
         for s in Status::ALL {
             let n = self
@@ -542,7 +542,7 @@ impl Store {
     }
 
     /// Bytes the database takes on disk.
-    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+    pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
     }
 }

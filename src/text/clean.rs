@@ -8,7 +8,7 @@ use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// A block of the document as the cleaner judged it (a domain value: stored and verified too).
-pub use crate::model::BlockInfo;
+pub(crate) use crate::model::BlockInfo;
 
 /// A document reduced to its story.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,15 +19,15 @@ pub struct Cleaned {
     pub paragraphs: Vec<String>,
     /// The story's words, normalised for comparison and joined by single spaces: what its
     /// fingerprints are built from.
-    pub words: String,
+    pub(crate) words: String,
     /// The byte range of each word in `words`.
-    pub word_spans: Vec<(u32, u32)>,
+    pub(crate) word_spans: Vec<(u32, u32)>,
     /// Every block of the document, kept or not.
     pub blocks: Vec<BlockInfo>,
 }
 
 /// Hash of a normalised block, as stored for template learning.
-pub fn block_hash(norm: &str) -> u64 {
+pub(crate) fn block_hash(norm: &str) -> u64 {
     xxh3_64(norm.as_bytes())
 }
 
@@ -219,7 +219,7 @@ fn looks_like_title(text: &str) -> bool {
 }
 
 /// A title made from the first words of the text, for files that state none.
-pub fn title_from_text(text: &str) -> String {
+pub(crate) fn title_from_text(text: &str) -> String {
     const WORDS: usize = 12;
     let words: Vec<&str> = text.split_whitespace().collect();
     if words.len() <= WORDS {

@@ -35,7 +35,7 @@ const MAGIC: &[(&[u8], &str)] = &[
 /// as Windows-1252, which maps every byte. Empty or whitespace-only input is [`Rejection::Empty`];
 /// known binary signatures, NUL bytes and a high share of control characters are
 /// [`Rejection::Binary`].
-pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Err(Rejection::Binary((*what).to_owned()));
     }

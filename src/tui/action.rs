@@ -40,21 +40,21 @@ pub enum Command {
 
 /// The views whose help lists a command (a set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Views(u8);
+pub(crate) struct Views(u8);
 
 impl Views {
-    pub const LIST: Views = Views(1);
-    pub const ARTICLE: Views = Views(2);
-    pub const COMPARE: Views = Views(4);
-    pub const STORY: Views = Views(8);
+    pub(crate) const LIST: Views = Views(1);
+    pub(crate) const ARTICLE: Views = Views(2);
+    pub(crate) const COMPARE: Views = Views(4);
+    pub(crate) const STORY: Views = Views(8);
     /// Every view.
-    pub const ALL: Views = Views(15);
+    pub(crate) const ALL: Views = Views(15);
     /// The list and the views that read articles, but not the story's list of articles.
     const NOT_STORY: Views = Views(1 | 2 | 4);
     const LIST_STORY: Views = Views(1 | 8);
     const LIST_COMPARE: Views = Views(1 | 4);
 
-    pub fn contains(self, view: Views) -> bool {
+    pub(crate) fn contains(self, view: Views) -> bool {
         self.0 & view.0 == view.0
     }
 }
@@ -62,12 +62,12 @@ impl Views {
 /// One command: its name in `[dashboard.keys]`, what the help says it does, its default keys, and
 /// the views whose help lists it.
 #[derive(Debug)]
-pub struct Spec {
-    pub command: Command,
-    pub name: &'static str,
-    pub describe: &'static str,
-    pub keys: &'static [&'static str],
-    pub help: Views,
+pub(crate) struct Spec {
+    pub(crate) command: Command,
+    pub(crate) name: &'static str,
+    pub(crate) describe: &'static str,
+    pub(crate) keys: &'static [&'static str],
+    pub(crate) help: Views,
 }
 
 const fn spec(
@@ -93,7 +93,7 @@ use Views as V;
 /// Columns: the command, its name in `[dashboard.keys]`, what the help says, its default keys, and
 /// the views whose help lists it.
 #[rustfmt::skip]
-pub const COMMANDS: [Spec; 29] = [
+pub(crate) const COMMANDS: [Spec; 29] = [
     spec(C::Down,          "down",           "down / scroll down",     &["j", "down"],        V::ALL),
     spec(C::Up,            "up",             "up / scroll up",         &["k", "up"],          V::ALL),
     spec(C::Top,           "top",            "first (newest) / top",   &["g", "home"],        V::ALL),
@@ -127,30 +127,30 @@ pub const COMMANDS: [Spec; 29] = [
 
 impl Command {
     /// Every command, in table order.
-    pub fn all() -> impl Iterator<Item = Command> {
+    pub(crate) fn all() -> impl Iterator<Item = Command> {
         COMMANDS.iter().map(|s| s.command)
     }
 
-    pub fn spec(self) -> &'static Spec {
+    pub(crate) fn spec(self) -> &'static Spec {
         &COMMANDS[self as usize]
     }
 
     /// The name in `[dashboard.keys]`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.spec().name
     }
 
-    pub fn from_name(name: &str) -> Option<Command> {
+    pub(crate) fn from_name(name: &str) -> Option<Command> {
         COMMANDS.iter().find(|s| s.name == name).map(|s| s.command)
     }
 
     /// What the help overlay says it does.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         self.spec().describe
     }
 
     /// The keys it has unless `[dashboard.keys]` says otherwise.
-    pub fn default_keys(self) -> &'static [&'static str] {
+    pub(crate) fn default_keys(self) -> &'static [&'static str] {
         self.spec().keys
     }
 }

@@ -5,14 +5,14 @@
 
 pub mod action;
 pub mod app;
-pub mod clipboard;
+pub(crate) mod clipboard;
 pub mod feed;
 pub mod input;
 pub mod keymap;
 pub mod paging;
 pub mod theme;
 pub mod views;
-pub mod watchdog;
+pub(crate) mod watchdog;
 
 use crate::config::Settings;
 use crate::engine::files::now_ms;
@@ -44,7 +44,7 @@ const BATCH: usize = 512;
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
 /// Whether colour is wanted: not with `--no-color`, nor when NO_COLOR is set and not empty.
-pub fn wants_color(no_color: bool) -> bool {
+pub(crate) fn wants_color(no_color: bool) -> bool {
     !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 

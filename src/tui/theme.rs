@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
-    pub color: bool,
+    pub(crate) color: bool,
 }
 
 fn m(modifier: Modifier) -> Style {
@@ -31,7 +31,7 @@ impl Theme {
         }
     }
 
-    pub fn badge(&self, status: Status) -> Style {
+    pub(crate) fn badge(&self, status: Status) -> Style {
         match status {
             Status::Reprint => self.pick(
                 fg(Color::LightRed).add_modifier(Modifier::BOLD),
@@ -47,21 +47,21 @@ impl Theme {
         }
     }
 
-    pub fn selected(&self) -> Style {
+    pub(crate) fn selected(&self) -> Style {
         self.pick(
             Style::default().bg(Color::Blue).fg(Color::White),
             m(Modifier::REVERSED),
         )
     }
 
-    pub fn marked(&self) -> Style {
+    pub(crate) fn marked(&self) -> Style {
         self.pick(
             fg(Color::Yellow).add_modifier(Modifier::BOLD),
             m(Modifier::BOLD),
         )
     }
 
-    pub fn triage(&self, state: TriageState) -> Style {
+    pub(crate) fn triage(&self, state: TriageState) -> Style {
         match state {
             TriageState::Picked => self.pick(
                 fg(Color::LightGreen).add_modifier(Modifier::BOLD),
@@ -75,7 +75,7 @@ impl Theme {
         }
     }
 
-    pub fn text(&self, mark: Mark) -> Style {
+    pub(crate) fn text(&self, mark: Mark) -> Style {
         match mark {
             Mark::Plain => Style::default(),
             Mark::Shared => self.pick(
@@ -94,7 +94,7 @@ impl Theme {
         }
     }
 
-    pub fn header(&self) -> Style {
+    pub(crate) fn header(&self) -> Style {
         self.pick(
             Style::default()
                 .bg(Color::Blue)
@@ -104,14 +104,14 @@ impl Theme {
         )
     }
 
-    pub fn bar(&self) -> Style {
+    pub(crate) fn bar(&self) -> Style {
         self.pick(
             Style::default().bg(Color::DarkGray).fg(Color::White),
             m(Modifier::REVERSED),
         )
     }
 
-    pub fn error(&self) -> Style {
+    pub(crate) fn error(&self) -> Style {
         self.pick(
             Style::default()
                 .bg(Color::Red)
@@ -121,19 +121,19 @@ impl Theme {
         )
     }
 
-    pub fn title(&self) -> Style {
+    pub(crate) fn title(&self) -> Style {
         m(Modifier::BOLD)
     }
 
-    pub fn dim(&self) -> Style {
+    pub(crate) fn dim(&self) -> Style {
         self.pick(fg(Color::DarkGray), Style::default())
     }
 
-    pub fn label(&self) -> Style {
+    pub(crate) fn label(&self) -> Style {
         self.pick(fg(Color::Cyan), Style::default())
     }
 
-    pub fn border(&self, focused: bool) -> Style {
+    pub(crate) fn border(&self, focused: bool) -> Style {
         match (self.color, focused) {
             (true, true) => fg(Color::Cyan),
             (true, false) => fg(Color::DarkGray),
@@ -142,8 +142,9 @@ impl Theme {
         }
     }
 
+    #[cfg(test)]
     /// Every style the theme gives, for checking the monochrome one.
-    pub fn all(&self) -> Vec<Style> {
+    pub(crate) fn all(&self) -> Vec<Style> {
         let mut out = vec![
             self.selected(),
             self.marked(),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How long an answer may take before the editor is told.
-pub const SLOW: Duration = Duration::from_secs(3);
+pub(crate) const SLOW: Duration = Duration::from_secs(3);
 
 #[derive(Default)]
 struct InHand {
@@ -18,14 +18,14 @@ struct InHand {
 }
 
 /// The watching thread; stopped when dropped.
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     in_hand: Arc<Mutex<InHand>>,
     /// `None` when the thread could not start: the editor is then not told of slow answers.
     _thread: Option<Worker>,
 }
 
 impl Watchdog {
-    pub fn start(ui: ToUi) -> Watchdog {
+    pub(crate) fn start(ui: ToUi) -> Watchdog {
         let in_hand = Arc::new(Mutex::new(InHand::default()));
         let state = in_hand.clone();
         let thread = Worker::spawn("dashboard-watchdog", move |stop| {
@@ -49,7 +49,7 @@ impl Watchdog {
         }
     }
 
-    pub fn begin(&self, what: String) {
+    pub(crate) fn begin(&self, what: String) {
         let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
         *s = InHand {
             since: Some(Instant::now()),
@@ -58,7 +58,7 @@ impl Watchdog {
         };
     }
 
-    pub fn end(&self) {
+    pub(crate) fn end(&self) {
         let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
         s.since = None;
     }

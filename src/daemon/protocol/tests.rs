@@ -182,7 +182,7 @@ fn samples() -> Vec<String> {
 mod erased {
     use super::*;
 
-    pub trait Line {
+    pub(crate) trait Line {
         fn line(&self) -> String;
     }
 

@@ -229,7 +229,7 @@ impl App {
     }
 
     /// The article the current view is about.
-    pub fn current_record(&self) -> Option<&ArticleRecord> {
+    pub(crate) fn current_record(&self) -> Option<&ArticleRecord> {
         match self.views.last() {
             None => self.list.selected_record(),
             Some(View::Detail(r)) => Some(&r.record),

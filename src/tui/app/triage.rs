@@ -7,22 +7,22 @@ use crate::model::{ArticleId, ArticleRecord, MatchRef, Triage, TriageAction, Tri
 use std::collections::BTreeMap;
 
 /// Undo steps kept.
-pub const UNDO_DEPTH: usize = 64;
+pub(crate) const UNDO_DEPTH: usize = 64;
 
 /// What undo needs to know of an article before a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prior {
-    pub state: TriageState,
+pub(crate) struct Prior {
+    pub(crate) state: TriageState,
     /// The article its verdict points at.
-    pub matched: Option<ArticleId>,
+    pub(crate) matched: Option<ArticleId>,
 }
 
 impl Prior {
-    pub fn of(r: &ArticleRecord) -> Prior {
+    pub(crate) fn of(r: &ArticleRecord) -> Prior {
         Prior::from_parts(&r.triage, &r.matched)
     }
 
-    pub fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
+    pub(crate) fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
         Prior {
             state: triage.state,
             matched: matched.as_ref().map(|m| m.id),
@@ -31,10 +31,10 @@ impl Prior {
 }
 
 /// One group of triage requests: an action and the articles it applies to.
-pub type Step = (TriageAction, Vec<ArticleId>);
+pub(crate) type Step = (TriageAction, Vec<ArticleId>);
 
 /// The actions that undo `action` on articles that were as `priors` say, in the order to send.
-pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
+pub(crate) fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
     let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
     let mut state: BTreeMap<String, Step> = BTreeMap::new();
     let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
@@ -66,41 +66,41 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
 
 /// The marked articles.
 #[derive(Debug, Default)]
-pub struct Marks {
+pub(crate) struct Marks {
     map: BTreeMap<ArticleId, Prior>,
 }
 
 impl Marks {
-    pub fn toggle(&mut self, r: &ArticleRecord) {
+    pub(crate) fn toggle(&mut self, r: &ArticleRecord) {
         if self.map.remove(&r.id).is_none() {
             self.map.insert(r.id, Prior::of(r));
         }
     }
 
-    pub fn contains(&self, id: ArticleId) -> bool {
+    pub(crate) fn contains(&self, id: ArticleId) -> bool {
         self.map.contains_key(&id)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.map.clear();
     }
 
     /// Keeps a marked article's state current as changes arrive.
-    pub fn update(&mut self, id: ArticleId, triage: &Triage, matched: &Option<MatchRef>) {
+    pub(crate) fn update(&mut self, id: ArticleId, triage: &Triage, matched: &Option<MatchRef>) {
         if let Some(p) = self.map.get_mut(&id) {
             *p = Prior::from_parts(triage, matched);
         }
     }
 
-    pub fn priors(&self) -> Vec<(ArticleId, Prior)> {
+    pub(crate) fn priors(&self) -> Vec<(ArticleId, Prior)> {
         self.map.iter().map(|(id, p)| (*id, p.clone())).collect()
     }
 }
@@ -108,18 +108,18 @@ impl Marks {
 /// Undo: steps of changes sent but not yet confirmed (in order: the feed never reorders triage)
 /// and of changes confirmed.
 #[derive(Debug, Default)]
-pub struct UndoLog {
+pub(crate) struct UndoLog {
     sent: std::collections::VecDeque<Vec<Step>>,
     done: Vec<Vec<Step>>,
 }
 
 impl UndoLog {
-    pub fn sent(&mut self, steps: Vec<Step>) {
+    pub(crate) fn sent(&mut self, steps: Vec<Step>) {
         self.sent.push_back(steps);
     }
 
     /// The engine applied the oldest change sent.
-    pub fn confirmed(&mut self) {
+    pub(crate) fn confirmed(&mut self) {
         if let Some(steps) = self.sent.pop_front() {
             if !steps.is_empty() {
                 self.done.push(steps);
@@ -131,11 +131,11 @@ impl UndoLog {
     }
 
     /// The engine refused the oldest change sent.
-    pub fn refused(&mut self) {
+    pub(crate) fn refused(&mut self) {
         self.sent.pop_front();
     }
 
-    pub fn pop(&mut self) -> Option<Vec<Step>> {
+    pub(crate) fn pop(&mut self) -> Option<Vec<Step>> {
         self.done.pop()
     }
 }

@@ -19,7 +19,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 /// How often a lost connection is tried again.
-pub const RETRY: Duration = Duration::from_secs(1);
+pub(crate) const RETRY: Duration = Duration::from_secs(1);
 
 /// Which part of the list a page request fills.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,7 +190,7 @@ pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg>
     })
 }
 
-pub fn unexpected(r: &Response) -> anyhow::Error {
+pub(crate) fn unexpected(r: &Response) -> anyhow::Error {
     anyhow!("the engine answered with something unexpected: {r:?}")
 }
 
@@ -204,7 +204,7 @@ impl ToUi {
     }
 
     /// False when the UI has gone.
-    pub fn send(&self, msg: FeedMsg) -> bool {
+    pub(crate) fn send(&self, msg: FeedMsg) -> bool {
         self.0.send(Input::Feed(msg)).is_ok()
     }
 }

@@ -68,7 +68,7 @@ impl Feed {
 
     /// Stops the feed and, when it started one, the in-process engine (durably, in order). A
     /// feed stuck waiting on a daemon is left behind after a short wait: the process is ending.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if self.owns_engine.load(Ordering::SeqCst) {
             self.thread.stop();
         } else {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 /// The commands the current view takes (the help column of their rows), and its name.
-pub fn commands(app: &App) -> (&'static str, Vec<Command>) {
+pub(crate) fn commands(app: &App) -> (&'static str, Vec<Command>) {
     let (name, view) = match app.views.last() {
         None => ("incoming list", Views::LIST),
         Some(View::Detail(_)) => ("article", Views::ARTICLE),
@@ -27,7 +27,13 @@ pub fn commands(app: &App) -> (&'static str, Vec<Command>) {
 }
 
 /// Draws the overlay over `area`; returns the scroll, clamped.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize, theme: &Theme) -> usize {
+pub(crate) fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    scroll: usize,
+    theme: &Theme,
+) -> usize {
     let (name, commands) = commands(app);
     let width = area.width.min(100);
     let inner_w = usize::from(width.saturating_sub(2));

@@ -132,7 +132,7 @@ fn rows_block(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-pub fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let preview_rows = if area.height >= 14 {
         (area.height * 2 / 5).max(6)
     } else {
@@ -213,7 +213,7 @@ fn draw_preview(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme)
     scrolled(frame, inner, w.finish(), &mut app.preview.scroll);
 }
 
-pub fn draw_story(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_story(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let Some(View::Story(s)) = app.views.last() else {
         return;
     };

@@ -2,12 +2,12 @@
 //! terminal or `TestBackend`). Views read the state and record where they drew things (for the
 //! mouse) and clamp scroll positions; they change nothing else and never talk to the engine.
 
-pub mod format;
-pub mod help;
-pub mod list;
-pub mod reading;
-pub mod status;
-pub mod wrap;
+pub(crate) mod format;
+pub(crate) mod help;
+pub(crate) mod list;
+pub(crate) mod reading;
+pub(crate) mod status;
+pub(crate) mod wrap;
 
 use super::app::{App, PromptKind, View};
 use super::theme::Theme;
@@ -120,7 +120,12 @@ fn prompt(frame: &mut Frame<'_>, area: Rect, kind: PromptKind, text: &str, theme
 }
 
 /// Draws pre-wrapped lines from `scroll`, clamping it so the last line can reach the bottom.
-pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: &mut usize) {
+pub(crate) fn scrolled(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: &mut usize,
+) {
     let height = usize::from(area.height);
     let max = lines.len().saturating_sub(height);
     *scroll = (*scroll).min(max);
