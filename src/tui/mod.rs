@@ -15,7 +15,6 @@ pub mod views;
 pub(crate) mod watchdog;
 
 use crate::config::Settings;
-use crate::engine::files::now_ms;
 use crate::worker::Worker;
 use action::{Action, Input};
 use anyhow::{bail, Context, Result};
@@ -42,6 +41,14 @@ const TICK: Duration = Duration::from_secs(1);
 const BATCH: usize = 512;
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// The wall clock in ms since the epoch: the ages and the rate the dashboard shows. (The engine
+/// stamps articles with its own clock; the dashboard only reads it.)
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// Whether colour is wanted: not with `--no-color`, nor when NO_COLOR is set and not empty.
 pub(crate) fn wants_color(no_color: bool) -> bool {
