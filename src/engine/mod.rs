@@ -4,16 +4,18 @@
 
 pub(crate) mod arrivals;
 pub mod files;
+mod index;
 pub mod prepare;
 pub(crate) mod queries;
 pub(crate) mod service;
+pub mod snapshot;
 pub mod templates;
 pub(crate) mod triage;
+mod upgrade;
 
 use crate::config::Settings;
-use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::detect::{judge, Side};
-use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
+use crate::fingerprint::exact_hash;
 use crate::model::{
     ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
 };
@@ -21,10 +23,11 @@ use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
+pub(crate) use index::IndexOrigin;
+use index::Loaded;
 use prepare::{prepare, stored_tokens, Prepared};
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
-use templates::Templates;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -75,16 +78,6 @@ pub struct Input {
     pub data: Result<FileData, Rejection>,
 }
 
-/// The in-memory index, rebuilt from the store's fingerprints on first use.
-struct Loaded {
-    sim: SimIndex,
-    anchors: AnchorIndex,
-    ids: Vec<ArticleId>,
-    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
-    seen: SeenFilter,
-    templates: Templates,
-}
-
 /// Anchors with more postings than this are too common to point at any one story.
 const MAX_POSTINGS: usize = 64;
 /// An anchor pointing at this many articles or fewer is evidence on its own (weight 1); a
@@ -97,6 +90,11 @@ pub struct Engine {
     /// Shared with the writer thread of `ingest`.
     store: Arc<Store>,
     loaded: Option<Loaded>,
+    /// Articles of the loaded index that its snapshot on disk covers (0: none does).
+    saved_slots: usize,
+    /// Where the loaded index came from, and how long loading it took.
+    origin: Option<IndexOrigin>,
+    load_secs: Option<(f64, f64)>,
     next_id: ArticleId,
     next_seq: u64,
     /// Events committed but not yet handed to followers.
@@ -145,23 +143,16 @@ const WRITES_QUEUED: usize = 1;
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
-        if store.schema()? < 2 {
-            // Version 1 kept 32-bit anchors: derive the 64-bit ones from the stored stories.
-            let every = settings.anchor_every_words;
-            store.upgrade_fingerprints(|content, old| {
-                let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
-                FpRecord {
-                    anchors: sample_anchors(&anchor_hashes(&shingles), every),
-                    ..old
-                }
-            })?;
-        }
+        upgrade::upgrade(&store, store.schema()?, settings.anchor_every_words)?;
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         Ok(Engine {
             settings,
             store: Arc::new(store),
             loaded: None,
+            saved_slots: 0,
+            origin: None,
+            load_secs: None,
             next_id,
             next_seq,
             outbox: Vec::new(),
@@ -174,53 +165,6 @@ impl Engine {
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
-    }
-
-    fn load(&mut self) -> Result<&mut Loaded, EngineError> {
-        if self.loaded.is_none() {
-            let s = &self.settings;
-            let (mut fps, mut ids) = (Vec::new(), Vec::new());
-            let mut seen = SeenFilter::default();
-            // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
-            // collects the SimHashes and ids.
-            let mut first = true;
-            let anchors = AnchorIndex::build(|f| {
-                let collect = std::mem::take(&mut first);
-                let mut slot = 0u32;
-                self.store.for_each_fingerprint(|id, fp| {
-                    if collect {
-                        fps.push(fp.simhash);
-                        ids.push(id);
-                        // The fingerprint's exact hash is the document hash the `exact` tree
-                        // is keyed by (written together by `admit`).
-                        seen.insert(fp.exact);
-                    }
-                    fp.anchors.iter().for_each(|&a| f(a, slot));
-                    slot += 1;
-                })
-            })?;
-            let mut loaded = Loaded {
-                sim: SimIndex::build(s.simhash_max_distance, fps),
-                anchors,
-                ids,
-                seen,
-                templates: Templates::new(s.template_window_articles, s.template_min_articles),
-            };
-            let mut recent = self.store.recent_blocks(s.template_window_articles)?;
-            recent.reverse();
-            for (id, blocks) in recent {
-                // As at ingest: only new stories teach templates, never reprints of one.
-                if self
-                    .store
-                    .record(id)?
-                    .is_some_and(|r| r.status == Status::Unique)
-                {
-                    loaded.templates.learn(blocks);
-                }
-            }
-            self.loaded = Some(loaded);
-        }
-        Ok(self.loaded.as_mut().expect("loaded above"))
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.
@@ -363,7 +307,7 @@ impl Engine {
     }
 
     /// The verdict each file would get now; nothing is stored.
-    pub(crate) fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
+    pub fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
         let prepared = self.prepare_all(inputs)?;
         let pending = Pending::default();
         let mut out = Vec::with_capacity(inputs.len());

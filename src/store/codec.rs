@@ -124,6 +124,21 @@ pub(crate) fn encode_content_parts(
     out
 }
 
+/// The block hashes of encoded content, without decompressing its text.
+pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut r = Reader(bytes);
+    if r.u8()? != CONTENT_VERSION {
+        return None;
+    }
+    let n = r.u32()? as usize;
+    let mut hashes = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        hashes.push(r.u64()?);
+        r.take(5)?;
+    }
+    Some(hashes)
+}
+
 pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
     if r.u8()? != CONTENT_VERSION {
@@ -167,13 +182,17 @@ mod tests {
                 blocks: blocks.into_iter().map(|(hash, words, kept)| BlockInfo { hash, words, kept }).collect(),
                 paragraphs,
             };
-            prop_assert_eq!(decode_content(&encode_content(&c, usize::MAX)), Some(c));
+            let encoded = encode_content(&c, usize::MAX);
+            let hashes: Vec<u64> = c.blocks.iter().map(|b| b.hash).collect();
+            prop_assert_eq!(decode_block_hashes(&encoded), Some(hashes));
+            prop_assert_eq!(decode_content(&encoded), Some(c));
         }
 
         #[test]
         fn decoding_garbage_never_panics(bytes: Vec<u8>) {
             let _ = decode_fp(&bytes);
             let _ = decode_content(&bytes);
+            let _ = decode_block_hashes(&bytes);
         }
     }
 

@@ -24,8 +24,9 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+/// 2: anchors are 64-bit; 3: the SimHash is taken over the shingles' xxh3 hashes. Older
+/// databases are upgraded on open (`engine/upgrade.rs`).
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -210,13 +211,47 @@ impl Store {
 
     /// Rewrites every stored fingerprint as `f` makes it from the article's content and its old
     /// record, then records the current schema version; durable on return. Safe to repeat if
-    /// interrupted: the version is written last.
+    /// interrupted: the version is written last. Articles are read in batches and `f` runs on
+    /// each batch in parallel. Returns how many fingerprints were rewritten.
     pub(crate) fn upgrade_fingerprints(
         &self,
-        mut f: impl FnMut(&Content, FpRecord) -> FpRecord,
-    ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
+        f: impl Fn(&Content, FpRecord) -> FpRecord + Sync,
+    ) -> Result<u64, StoreError> {
+        const BATCH: usize = 4_096;
+        let mut rewritten = 0u64;
+        let mut todo: Vec<(sled::IVec, Content, FpRecord)> = Vec::with_capacity(BATCH);
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let f = &f;
+        let mut flush = |todo: &mut Vec<(sled::IVec, Content, FpRecord)>| {
+            // One scoped thread per core, each rewriting a contiguous share, in order.
+            let share = todo.len().div_ceil(cores).max(1);
+            let mut shares = Vec::with_capacity(cores);
+            while !todo.is_empty() {
+                let at = todo.len().saturating_sub(share);
+                shares.push(todo.split_off(at));
+            }
+            shares.reverse();
+            let new: Vec<(sled::IVec, Vec<u8>)> = std::thread::scope(|s| {
+                let threads: Vec<_> = shares
+                    .into_iter()
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.into_iter()
+                                .map(|(k, content, old)| (k, codec::encode_fp(&f(&content, old))))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .flat_map(|t| t.join().expect("an upgrade thread does not panic"))
+                    .collect()
+            });
+            let mut batch = sled::Batch::default();
+            rewritten += new.len() as u64;
+            new.into_iter().for_each(|(k, v)| batch.insert(k, v));
+            self.fps.apply_batch(batch)
+        };
         for r in self.fps.iter() {
             let (k, v) = r?;
             let Some(id) = id_of(&k) else {
@@ -228,17 +263,16 @@ impl Store {
             let Some(content) = self.content(id)? else {
                 continue;
             };
-            batch.insert(k, codec::encode_fp(&f(&content, old)));
-            pending += 1;
-            if pending == 10_000 {
-                self.fps.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
+            todo.push((k, content, old));
+            if todo.len() == BATCH {
+                flush(&mut todo)?;
             }
         }
-        self.fps.apply_batch(batch)?;
+        flush(&mut todo)?;
         self.sync()?;
         self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
-        self.sync()
+        self.sync()?;
+        Ok(rewritten)
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -496,10 +530,19 @@ impl Store {
     /// crash between writes, are skipped).
     pub(crate) fn for_each_fingerprint(
         &self,
+        f: impl FnMut(ArticleId, FpRecord),
+    ) -> Result<(), StoreError> {
+        self.for_each_fingerprint_after(0, f)
+    }
+
+    /// `for_each_fingerprint` of the articles with ids above `after`.
+    pub(crate) fn for_each_fingerprint_after(
+        &self,
+        after: ArticleId,
         mut f: impl FnMut(ArticleId, FpRecord),
     ) -> Result<(), StoreError> {
         let last = self.next_id()?.saturating_sub(1);
-        for r in self.fps.iter() {
+        for r in self.fps.range(key(after.saturating_add(1))..) {
             let (k, v) = r?;
             let id =
                 id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a fingerprint key".into()))?;
@@ -514,14 +557,39 @@ impl Store {
         Ok(())
     }
 
+    /// The fingerprint record of one article.
+    pub(crate) fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
+        match self.fps.get(key(id))? {
+            None => Ok(None),
+            Some(v) => codec::decode_fp(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(Some(id), "fingerprint does not decode".into())),
+        }
+    }
+
+    /// A number drawn when the database was first opened by a copydesk that knows it: what
+    /// tells this database from a copy of another (an index snapshot names the one it is of).
+    pub(crate) fn instance(&self) -> Result<u64, StoreError> {
+        if let Some(v) = self.meta.get("instance")? {
+            if let Ok(b) = <[u8; 8]>::try_from(v.as_ref()) {
+                return Ok(u64::from_be_bytes(b));
+            }
+        }
+        let drawn = random_u64();
+        self.meta.insert("instance", &drawn.to_be_bytes())?;
+        self.sync()?;
+        Ok(drawn)
+    }
+
     /// Block lists of the newest `n` articles with content, newest first.
     pub(crate) fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
             let id = id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a content key".into()))?;
-            if let Some(c) = codec::decode_content(&v) {
-                out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
+            // The block list alone: the text is not decompressed.
+            if let Some(hashes) = codec::decode_block_hashes(&v) {
+                out.push((id, hashes));
             }
         }
         Ok(out)
@@ -560,6 +628,18 @@ fn held_elsewhere(path: &Path) -> bool {
         Flock::lock(file, FlockArg::LockExclusiveNonblock),
         Err((_, Errno::EWOULDBLOCK))
     )
+}
+
+/// A number unlikely to be drawn twice: the clock, the process and a fresh hasher's keys mixed.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 /// fsyncs every file under the database folder, and the folder itself.
