@@ -5,13 +5,13 @@ mod common;
 
 use common::daemon::{follow, next_verdict, Daemon};
 use common::seed;
-use copydesk::daemon::protocol::{EventKind, Request, Response};
+use copydesk::model::{EventKind, Request, Response, TriageState};
 use std::io::Write;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn file_name(v: &copydesk::engine::Verdict) -> String {
+fn file_name(v: &copydesk::model::Verdict) -> String {
     std::path::Path::new(&v.file)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -149,7 +149,7 @@ fn two_followers_see_every_verdict_and_a_triage_from_the_command_line() {
         match e.kind {
             EventKind::Triage { id, triage, .. } => {
                 assert_eq!(id, 2);
-                assert_eq!(triage.state, "spiked");
+                assert_eq!(triage.state, TriageState::Spiked);
                 assert_eq!(triage.note.as_deref(), Some("wire copy"));
                 assert_eq!(
                     triage.by,
@@ -175,7 +175,7 @@ fn an_overrule_sticks() {
     let r = c
         .call(Request::Triage {
             ids: vec![2],
-            action: copydesk::daemon::protocol::TriageAction::NotReprint,
+            action: copydesk::model::TriageAction::NotReprint,
             note: None,
         })
         .expect("triage");
@@ -313,8 +313,17 @@ fn every_request_works_over_the_socket() {
             query: Default::default(),
         },
     ] {
-        let r = c.call(request.clone()).expect("answered");
-        assert!(!matches!(r, Response::Error { .. }), "{request:?}: {r:?}");
+        // A refusal is an error now, with its kind.
+        if let Err(e) = c.call(request.clone()) {
+            panic!("{request:?}: {e}");
+        }
+    }
+    match c.call(Request::Show { id: 999 }) {
+        Err(copydesk::client::RemoteError::Refused(f)) => {
+            assert_eq!(f.kind, copydesk::model::FailureKind::NoSuchArticle);
+            assert_eq!(f.message, "no article with id 999");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
     }
     let out = common::bin()
         .arg("--config")

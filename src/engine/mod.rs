@@ -2,32 +2,31 @@
 //! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
 //! draws nor watches folders.
 
-pub mod arrivals;
+pub(crate) mod arrivals;
 pub mod files;
 mod index;
 pub mod prepare;
-pub mod queries;
-pub mod service;
+pub(crate) mod queries;
+pub(crate) mod service;
 pub mod snapshot;
 pub mod templates;
-pub mod triage;
+pub(crate) mod triage;
 mod upgrade;
 
 use crate::config::Settings;
-use crate::daemon::protocol::{Event, EventKind};
-use crate::detect::{judge, Side, Status};
+use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
+use crate::model::{
+    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
+};
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
-use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
+use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
-pub use index::IndexOrigin;
+pub(crate) use index::IndexOrigin;
 use index::Loaded;
 use prepare::{prepare, stored_tokens, Prepared};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,18 +35,38 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("#{0} cannot be a reprint of itself")]
+    ReprintOfItself(ArticleId),
+    #[error("cannot start an ingest thread: {0}")]
+    Thread(std::io::Error),
 }
 
 impl EngineError {
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
-    pub fn is_storage_failure(&self) -> bool {
+    pub(crate) fn is_storage_failure(&self) -> bool {
         matches!(
             self,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
         )
+    }
+
+    /// What a client is told: the kind of failure, and this error's message.
+    pub(crate) fn failure(&self) -> Failure {
+        let kind = match self {
+            EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
+            EngineError::Store(
+                StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
+            ) => FailureKind::Unavailable,
+            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
+            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::Thread(_) => FailureKind::Internal,
+        };
+        Failure {
+            kind,
+            message: self.to_string(),
+        }
     }
 }
 
@@ -57,36 +76,6 @@ pub struct Input {
     /// The path as the caller names it; stored as the article's `file`.
     pub file: String,
     pub data: Result<FileData, Rejection>,
-}
-
-/// A verdict as reported to callers (one JSON line per file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub file: String,
-    pub id: Option<ArticleId>,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-}
-
-/// An article with its story, for `show`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detail {
-    #[serde(flatten)]
-    pub record: ArticleRecord,
-    pub paragraphs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub articles: u64,
-    pub by_status: BTreeMap<Status, u64>,
-    pub db_bytes: u64,
-    pub db: String,
-    /// The sequence number of the latest event.
-    pub last_seq: u64,
 }
 
 /// Anchors with more postings than this are too common to point at any one story.
@@ -170,11 +159,11 @@ impl Engine {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -269,7 +258,7 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(verdict_of(&article.record));
+                    verdicts.push(Verdict::of(&article.record));
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
@@ -309,11 +298,11 @@ impl Engine {
     }
 
     /// Events committed since the last call, for followers.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.outbox)
     }
 
-    pub fn last_seq(&self) -> u64 {
+    pub(crate) fn last_seq(&self) -> u64 {
         self.next_seq - 1
     }
 
@@ -324,7 +313,7 @@ impl Engine {
         let mut out = Vec::with_capacity(inputs.len());
         for (input, prep) in inputs.iter().zip(prepared) {
             out.push(match prep {
-                Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
+                Err(rejection) => refused(input, &rejection),
                 Ok(prep) => {
                     let d = self.decide(&prep, &pending)?;
                     Verdict {
@@ -341,17 +330,37 @@ impl Engine {
         Ok(out)
     }
 
+    /// Prepares every input, in order, on one scoped thread per core (each takes a contiguous
+    /// share of the inputs).
     fn prepare_all(
         &mut self,
         inputs: &[Input],
     ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
         let every = self.settings.anchor_every_words;
         let templates = &self.load()?.templates;
-        let is_template = |h: u64| templates.is_template(h);
-        Ok(inputs
-            .par_iter()
-            .map(|input| prepare_input(input, every, &is_template))
-            .collect())
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let share = inputs.len().div_ceil(cores).max(1);
+        std::thread::scope(|s| {
+            let preparers = inputs
+                .chunks(share)
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        .name("copydesk-check".into())
+                        .spawn_scoped(s, move || {
+                            let is_template = |h: u64| templates.is_template(h);
+                            chunk
+                                .iter()
+                                .map(|input| prepare_input(input, every, &is_template))
+                                .collect::<Vec<_>>()
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(thread_error)?;
+            Ok(preparers
+                .into_iter()
+                .flat_map(|p| p.join().expect("a preparer thread does not panic"))
+                .collect())
+        })
     }
 
     /// Adds a prepared article to the index and the template window, and builds its write.
@@ -547,7 +556,7 @@ impl Engine {
 }
 
 fn thread_error(e: std::io::Error) -> EngineError {
-    EngineError::Invalid(format!("cannot start an ingest thread: {e}"))
+    EngineError::Thread(e)
 }
 
 fn prepare_input(
@@ -561,18 +570,31 @@ fn prepare_input(
     }
 }
 
-fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+/// The verdict of a file refused with `why`, before anything is stored.
+fn refused(input: &Input, why: &Rejection) -> Verdict {
     let name = std::path::Path::new(&input.file)
         .file_name()
         .map_or_else(|| input.file.clone(), |n| n.to_string_lossy().into_owned());
+    Verdict {
+        file: input.file.clone(),
+        id: None,
+        status: Status::Rejected,
+        title: crate::text::sanitize::sanitize_line(&name),
+        matched: None,
+        reason: Some(why.to_string()),
+    }
+}
+
+fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+    let v = refused(input, why);
     NewArticle {
         record: ArticleRecord {
             id,
-            file: input.file.clone(),
-            status: Status::Rejected,
-            title: crate::text::sanitize::sanitize_line(&name),
+            file: v.file,
+            status: v.status,
+            title: v.title,
             matched: None,
-            reason: Some(why.to_string()),
+            reason: v.reason,
             story: id,
             source: None,
             url: None,
@@ -597,26 +619,15 @@ fn path_entry(id: ArticleId, input: &Input) -> Option<PathEntry> {
             id,
             size: f.size,
             mtime_ns: f.mtime_ns,
-            content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+            content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
         }),
         Err(_) => {
             files::identity(std::path::Path::new(&input.file)).map(|(size, mtime_ns)| PathEntry {
                 id,
                 size,
                 mtime_ns,
-                content_hash: 0,
+                content_hash: None,
             })
         }
-    }
-}
-
-fn verdict_of(r: &ArticleRecord) -> Verdict {
-    Verdict {
-        file: r.file.clone(),
-        id: (r.id != 0).then_some(r.id),
-        status: r.status,
-        title: r.title.clone(),
-        matched: r.matched.clone(),
-        reason: r.reason.clone(),
     }
 }

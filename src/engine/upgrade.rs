@@ -12,7 +12,7 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// - 1 → 2: anchors became 64-bit (version 1 kept 32 bits, which are not read back);
 /// - 2 → 3: the SimHash is taken over the shingles' xxh3 hashes (it was the `simhash` crate's
 ///   SipHash of each shingle's text).
-pub fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
+pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
         return Ok(());
     }

@@ -12,15 +12,8 @@ use super::title;
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
-/// A block of the document as the cleaner judged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockInfo {
-    /// Hash of the block's normalised text: the key of template learning.
-    pub hash: u64,
-    pub words: u32,
-    /// Whether the block is part of the story.
-    pub kept: bool,
-}
+/// A block of the document as the cleaner judged it (a domain value: stored and verified too).
+pub(crate) use crate::model::BlockInfo;
 
 /// A document reduced to its story.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,15 +24,15 @@ pub struct Cleaned {
     pub paragraphs: Vec<String>,
     /// The story's words, normalised for comparison and joined by single spaces: what its
     /// fingerprints are built from.
-    pub words: String,
+    pub(crate) words: String,
     /// The byte range of each word in `words`.
-    pub word_spans: Vec<(u32, u32)>,
+    pub(crate) word_spans: Vec<(u32, u32)>,
     /// Every block of the document, kept or not.
     pub blocks: Vec<BlockInfo>,
 }
 
 /// Hash of a normalised block, as stored for template learning.
-pub fn block_hash(norm: &str) -> u64 {
+pub(crate) fn block_hash(norm: &str) -> u64 {
     xxh3_64(norm.as_bytes())
 }
 

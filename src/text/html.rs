@@ -87,7 +87,7 @@ const FURNITURE_ROLES: &[&str] = &[
 const CONTAINER_TAGS: &[&str] = &["html", "body", "main", "article"];
 
 /// Reads an HTML page: its metadata and the text of its blocks in document order.
-pub fn parse_html(html: &str) -> Document {
+pub(crate) fn parse_html(html: &str) -> Document {
     let page = Html::parse_document(html);
     let (blocks, nodes) = page_blocks(&page);
     Document {

@@ -1,9 +1,9 @@
-//! A real `copydesk serve` on a temporary inbox, database and socket, for the daemon tests.
+//! A real `copydesk serve` on a temporary inbox, database and socket: the one daemon child the
+//! tests start (daemon, faults, the dashboard end to end). Killed however the test ends.
 
 use super::bin;
 use copydesk::client::Remote;
-use copydesk::daemon::protocol::{Event, EventKind, Request, Response};
-use copydesk::engine::Verdict;
+use copydesk::model::{Event, EventKind, Request, Response, Verdict};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
@@ -54,14 +54,14 @@ impl Daemon {
             .spawn()
             .expect("serve starts");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("the daemon did not come up");
+        panic!("the daemon did not come up within 30 s");
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -92,7 +92,7 @@ impl Daemon {
         let _ = child.wait();
     }
 
-    pub fn stats(&self) -> copydesk::engine::Stats {
+    pub fn stats(&self) -> copydesk::model::Stats {
         match self.client().call(Request::Stats).expect("stats") {
             Response::Stats { stats } => stats,
             other => panic!("unexpected {other:?}"),
