@@ -13,6 +13,7 @@
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
 
 pub mod codec;
+mod lock;
 mod schema;
 
 use crate::model::{ArticleId, ArticleRecord, Event, Status};
@@ -151,6 +152,12 @@ fn id_of(k: &[u8]) -> Option<ArticleId> {
     k.try_into().ok().map(u64::from_be_bytes)
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        lock::closed(&self.path);
+    }
+}
+
 impl Store {
     pub fn open(path: &Path, cache_bytes: u64, max_text_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
@@ -161,28 +168,25 @@ impl Store {
                 e.to_string()
             },
         })?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
-                {
-                    StoreError::Open {
-                        path: path.to_owned(),
-                        message:
-                            "it is on a read-only file system; make it writable or use --db elsewhere"
-                                .into(),
-                    }
-                }
-                _ if held_elsewhere(path) => StoreError::Locked(path.to_owned()),
-                other => StoreError::Open {
+            .mode(sled::Mode::HighThroughput);
+        let db = lock::open_waiting_for_own_close(path, || config.open()).map_err(|e| match e {
+            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                StoreError::Open {
                     path: path.to_owned(),
-                    message: other.to_string(),
-                },
-            })?;
+                    message:
+                        "it is on a read-only file system; make it writable or use --db elsewhere"
+                            .into(),
+                }
+            }
+            _ if lock::held(path) => StoreError::Locked(path.to_owned()),
+            other => StoreError::Open {
+                path: path.to_owned(),
+                message: other.to_string(),
+            },
+        })?;
         let store = Store {
             path: path.to_owned(),
             meta: db.open_tree("meta")?,
@@ -615,21 +619,6 @@ impl Store {
     }
 }
 
-/// Whether another open file holds the lock sled takes on its `db` file (another process, or
-/// another `Store` in this one). sled reports a lock it cannot take only as text, so the lock is
-/// tried here (non-blocking, and let go at once) to tell that case from the others.
-fn held_elsewhere(path: &Path) -> bool {
-    use nix::errno::Errno;
-    use nix::fcntl::{Flock, FlockArg};
-    let Ok(file) = std::fs::File::open(path.join("db")) else {
-        return false;
-    };
-    matches!(
-        Flock::lock(file, FlockArg::LockExclusiveNonblock),
-        Err((_, Errno::EWOULDBLOCK))
-    )
-}
-
 /// A number unlikely to be drawn twice: the clock, the process and a fresh hasher's keys mixed.
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -679,6 +668,28 @@ mod tests {
                 status: Status::Unique,
                 matched: None,
             },
+        }
+    }
+
+    #[test]
+    fn a_database_closed_in_this_process_reopens_at_once_every_time() {
+        // sled's threads may hold the lock a moment after the handle drops; the reopen waits
+        // for them rather than calling the database locked by another process.
+        let dir = tempfile::tempdir().expect("temp dir");
+        for round in 0..30u64 {
+            let store = Store::open(dir.path(), 1 << 20, 1 << 20)
+                .unwrap_or_else(|e| panic!("reopen {round}: {e}"));
+            let last = store.meta.get("test-round").expect("get");
+            assert_eq!(
+                last.map(|v| v.to_vec()),
+                round.checked_sub(1).map(|r| r.to_be_bytes().to_vec()),
+                "what the last round wrote is there"
+            );
+            store
+                .meta
+                .insert("test-round", &round.to_be_bytes())
+                .expect("insert");
+            store.sync().expect("sync");
         }
     }
 
