@@ -243,17 +243,21 @@ fn mark_menus(doc: &Document, classes: &[Class], values: &mut [i64]) {
 /// A heading or a line ending in a colon introduces what follows it: when what follows is not
 /// story, neither is the introduction (`Related posts`, `More on this:` before a teaser list).
 fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]) {
-    let mut next_kept = false;
+    let (mut next_kept, mut story_after) = (false, false);
     for i in (0..keep.len()).rev() {
         if norms[i].is_empty() {
             continue;
         }
         let text = doc.blocks[i].text.trim_end();
-        let introduces = doc.blocks[i].kind == BlockKind::Heading || text.ends_with([':', '：']);
+        // A heading as long as prose, with story after it, is the story's lead.
+        let lead = story_after && word_count(text) >= PROSE_MIN_WORDS;
+        let introduces =
+            (doc.blocks[i].kind == BlockKind::Heading && !lead) || text.ends_with([':', '：']);
         if keep[i] && introduces && !next_kept {
             keep[i] = false;
         }
         next_kept = keep[i];
+        story_after |= keep[i];
     }
 }
 
@@ -404,6 +408,19 @@ mod tests {
         d.blocks[2].link_density = 1.0;
         let c = clean(&d, &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE, "Its next part:", PROSE]);
+    }
+
+    #[test]
+    fn a_lead_set_as_a_heading_is_story_when_story_follows() {
+        let lead = "The council agreed late on Monday to extend the programme for two more \
+            years after a debate that ran into the night";
+        let html = format!(
+            r#"<body><article><h2>{lead}</h2><p><a href="/x">Read more</a></p><p>{PROSE}</p>
+            <p>{PROSE}</p><h2>{lead}</h2></article></body>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        // The lead before the story is kept across the link; the same words after it are not.
+        assert_eq!(c.paragraphs, [lead, PROSE, PROSE]);
     }
 
     #[test]
