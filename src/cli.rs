@@ -57,7 +57,12 @@ pub enum Command {
     /// Counts per verdict and the database size.
     Stats,
     /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
-    Serve,
+    Serve {
+        /// Started by a dashboard: a session of its own, no terminal; quietly leaves when another
+        /// daemon already serves the database.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
     /// Follow verdicts and triage changes as they happen.
     Tail {
         /// Start after this event sequence number (default: only new events).

@@ -113,15 +113,6 @@ impl Client {
         }))
     }
 
-    /// A client of an engine already running in this process.
-    pub(crate) fn local(handle: ServiceHandle) -> Client {
-        Client::Local(Local {
-            handle,
-            _service: None,
-            who: current_user(),
-        })
-    }
-
     pub(crate) fn mode(&self) -> Mode {
         match self {
             Client::Remote(_) => Mode::Daemon,

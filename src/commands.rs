@@ -290,19 +290,43 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
 }
 
 /// `copydesk serve`: runs until SIGTERM or SIGINT, then finishes the file in hand and exits.
-pub fn serve(settings: &Settings) -> Result<()> {
+/// Waits (bounded) for a one-off command holding the database. `background` is a dashboard's
+/// start: a session of its own (no terminal's signals reach it), and when another daemon already
+/// serves the database it leaves quietly, as the loser of a race between two dashboards.
+pub fn serve(settings: &Settings, background: bool) -> Result<()> {
+    use crate::daemon::runtime::{Runtime, Started, LOCK_WAIT};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    if background {
+        // Fails only for a process group leader, which a freshly spawned child is not.
+        let _ = nix::unistd::setsid();
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
     }
-    let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
+    let waiting = |why: &str| eprintln!("copydesk: {why}");
+    let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting)? {
+        Started::Serving(runtime) => runtime,
+        Started::AlreadyServed if background => {
+            eprintln!(
+                "copydesk: another daemon already serves '{}'; leaving it to that one",
+                settings.db.display()
+            );
+            return Ok(());
+        }
+        Started::AlreadyServed => anyhow::bail!(
+            "another daemon already serves '{}' on '{}'; stop it first",
+            settings.db.display(),
+            settings.socket_path().display()
+        ),
+    };
     eprintln!(
-        "copydesk: serving '{}' on '{}', watching '{}'",
+        "copydesk: serving '{}' on '{}', watching '{}' (pid {})",
         settings.db.display(),
         settings.socket_path().display(),
-        settings.inbox.display()
+        settings.inbox.display(),
+        std::process::id()
     );
     while !stop.load(Ordering::SeqCst) {
         if let Ok(report) = runtime

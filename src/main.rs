@@ -37,7 +37,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
         Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
-        Some(Command::Serve) => commands::serve(s)?,
+        Some(Command::Serve { background }) => commands::serve(s, background)?,
         Some(Command::Tail { after }) => commands::tail(s, after, json, &mut out)?,
         Some(Command::Triage {
             id,

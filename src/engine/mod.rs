@@ -51,6 +51,11 @@ impl EngineError {
         )
     }
 
+    /// Whether the database is held by another process (sled's lock).
+    pub(crate) fn is_locked(&self) -> bool {
+        matches!(self, EngineError::Store(StoreError::Locked(_)))
+    }
+
     /// What a client is told: the kind of failure, and this error's message.
     pub(crate) fn failure(&self) -> Failure {
         let kind = match self {

@@ -21,10 +21,11 @@ impl App {
                 ));
             }
             FeedMsg::Connected { mode, inbox, you } => {
-                self.conn.mode = Some(mode);
+                let before = self.conn.mode.replace(mode);
                 self.conn.inbox = inbox;
                 self.conn.you = you;
-                if self.conn.lost.take().is_some() {
+                // Lost before the first connection is the daemon starting, not an outage.
+                if self.conn.lost.take().is_some() && before.is_some() {
                     self.last_error = None;
                     self.notice = Some("reconnected; caught up from the event log".into());
                 }

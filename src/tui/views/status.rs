@@ -28,6 +28,8 @@ fn counts(app: &App) -> String {
 pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let mode = match (&app.conn.lost, app.conn.mode) {
+        // Never connected yet: the daemon is being found or started.
+        (Some(_), None) => "connecting",
         (Some(_), _) => "DISCONNECTED",
         (None, Some(Mode::Daemon)) => "daemon",
         (None, Some(Mode::InProcess)) => "in-process",
@@ -51,6 +53,9 @@ pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             ),
             theme.error(),
         ),
+        (Some(why), _, _) if app.conn.mode.is_none() => {
+            (format!(" {} ", sanitize_line(why)), theme.error())
+        }
         (Some(why), _, _) => (
             format!(" lost: {}; retrying every second ", sanitize_line(why)),
             theme.error(),
