@@ -161,6 +161,16 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
             sanitize_line(by)
         )?;
     }
+    if let Some(d) = &r.triage.overruled {
+        let matched = d.matched.as_ref().map_or(String::new(), |m| {
+            format!(" of #{} ({:.1}%)", m.id, m.similarity * 100.0)
+        });
+        writeln!(
+            out,
+            "detector said: {}{matched} (overruled by the editors)",
+            d.status.as_str()
+        )?;
+    }
     writeln!(out)?;
     for p in &d.paragraphs {
         writeln!(out, "{}\n", sanitize_display(p))?;
@@ -215,6 +225,7 @@ pub fn triage(
         ids: vec![id],
         action,
         note,
+        before: None,
     })?
     else {
         bail!("unexpected answer from the engine");

@@ -177,6 +177,7 @@ fn an_overrule_sticks() {
             ids: vec![2],
             action: copydesk::model::TriageAction::NotReprint,
             note: None,
+            before: None,
         })
         .expect("triage");
     assert!(

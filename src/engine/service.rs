@@ -274,8 +274,13 @@ fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, 
         Request::Stats => Response::Stats {
             stats: engine.stats()?,
         },
-        Request::Triage { ids, action, note } => Response::Triaged {
-            records: engine.triage(&ids, &action, note, who, now_ms())?,
+        Request::Triage {
+            ids,
+            action,
+            note,
+            before,
+        } => Response::Triaged {
+            records: engine.triage(&ids, &action, note, before.as_deref(), who, now_ms())?,
         },
     })
 }

@@ -264,6 +264,7 @@ impl App {
         }
         self.undo.sent(undo_steps(&action, &targets));
         let ids: Vec<ArticleId> = targets.iter().map(|(id, _)| *id).collect();
+        let before = targets.iter().map(|(_, p)| p.state).collect();
         self.notice = Some(format!("{} → {} article(s)…", action, ids.len()));
         if self.marks.len() == ids.len() && ids.iter().all(|id| self.marks.contains(*id)) {
             self.marks.clear();
@@ -271,6 +272,7 @@ impl App {
         fx.push(Effect::Request(FeedRequest::Triage {
             ids,
             action,
+            before,
             undo: false,
         }));
     }
@@ -281,10 +283,12 @@ impl App {
             return;
         };
         self.notice = Some("undoing the last triage…".into());
-        for (action, ids) in steps {
+        for (action, targets) in steps {
+            let (ids, before) = targets.into_iter().unzip();
             fx.push(Effect::Request(FeedRequest::Triage {
                 ids,
                 action,
+                before,
                 undo: true,
             }));
         }

@@ -199,12 +199,23 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
     assert_eq!(app.marks.len(), 2);
     let fx = cmd(&mut app, Command::Spike);
     let asked = requests(&fx);
-    let Some(FeedRequest::Triage { ids, action, undo }) = asked.first() else {
+    let Some(FeedRequest::Triage {
+        ids,
+        action,
+        before,
+        undo,
+    }) = asked.first()
+    else {
         panic!("{asked:?}")
     };
     assert_eq!(
-        (ids.clone(), *action, *undo),
-        (vec![3, 5], TriageAction::Spiked, false)
+        (ids.clone(), *action, before.clone(), *undo),
+        (
+            vec![3, 5],
+            TriageAction::Spiked,
+            vec![TriageState::New; 2],
+            false
+        )
     );
     assert!(app.marks.is_empty(), "marks are used up");
     // Nothing to undo until the engine confirms.
@@ -216,6 +227,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
             by: Some("ed".into()),
             at_ms: Some(1),
             note: None,
+            overruled: None,
         };
         r
     };
@@ -230,6 +242,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
         vec![FeedRequest::Triage {
             ids: vec![3, 5],
             action: TriageAction::New,
+            before: vec![TriageState::Spiked; 2],
             undo: true
         }]
     );

@@ -321,8 +321,11 @@ fn describe(r: &FeedRequest) -> String {
         FeedRequest::Compare { id, other } => format!("compare #{id} with #{other}"),
         FeedRequest::Story { id } => format!("story of #{id}"),
         FeedRequest::Stats => "counts".into(),
-        FeedRequest::Triage { action, ids, .. } => {
-            format!("{} on {} article(s)", action, ids.len())
+        FeedRequest::Triage {
+            action, ids, undo, ..
+        } => {
+            let undoing = if *undo { "undo: " } else { "" };
+            format!("{undoing}{} on {} article(s)", action, ids.len())
         }
     }
 }
@@ -330,7 +333,7 @@ fn describe(r: &FeedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ListQuery, TriageAction};
+    use crate::model::{ListQuery, TriageAction, TriageState};
     use crate::tui::feed::PageKind;
 
     #[test]
@@ -343,6 +346,7 @@ mod tests {
         let triage = FeedRequest::Triage {
             ids: vec![1],
             action: TriageAction::Spiked,
+            before: vec![TriageState::New],
             undo: false,
         };
         let out = collapse(vec![

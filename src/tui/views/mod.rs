@@ -171,6 +171,7 @@ mod tests {
                 by: Some(HOSTILE.into()),
                 at_ms: Some(0),
                 note: Some(HOSTILE.into()),
+                overruled: None,
             },
         }
     }
