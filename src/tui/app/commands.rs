@@ -204,7 +204,7 @@ impl App {
             }
             Command::Compare => {
                 let Some(m) = &r.matched else {
-                    self.last_error = Some(format!(
+                    self.fail(format!(
                         "#{} matches no earlier article, so there is nothing to compare; R names one",
                         r.id
                     ));
@@ -253,19 +253,19 @@ impl App {
     pub(super) fn triage(&mut self, action: TriageAction, fx: &mut Vec<Effect>) {
         let targets = self.targets();
         if targets.is_empty() {
-            self.last_error = Some("nothing selected to triage".into());
+            self.fail("nothing selected to triage");
             return;
         }
         if let TriageAction::ReprintOf { other } = action {
             if targets.iter().any(|(id, _)| *id == other) {
-                self.last_error = Some(format!("#{other} cannot be a reprint of itself"));
+                self.fail(format!("#{other} cannot be a reprint of itself"));
                 return;
             }
         }
         self.undo.sent(undo_steps(&action, &targets));
         let ids: Vec<ArticleId> = targets.iter().map(|(id, _)| *id).collect();
         let before = targets.iter().map(|(_, p)| p.state).collect();
-        self.notice = Some(format!("{} → {} article(s)…", action, ids.len()));
+        self.say(format!("{} → {} article(s)…", action, ids.len()));
         if self.marks.len() == ids.len() && ids.iter().all(|id| self.marks.contains(*id)) {
             self.marks.clear();
         }
@@ -279,10 +279,10 @@ impl App {
 
     fn undo_last(&mut self, fx: &mut Vec<Effect>) {
         let Some(steps) = self.undo.pop() else {
-            self.notice = Some("nothing to undo".into());
+            self.say("nothing to undo");
             return;
         };
-        self.notice = Some("undoing the last triage…".into());
+        self.say("undoing the last triage…");
         for (action, targets) in steps {
             let (ids, before) = targets.into_iter().unzip();
             fx.push(Effect::Request(FeedRequest::Triage {

@@ -26,8 +26,7 @@ impl App {
                 self.conn.you = you;
                 // Lost before the first connection is the daemon starting, not an outage.
                 if self.conn.lost.take().is_some() && before.is_some() {
-                    self.last_error = None;
-                    self.notice = Some("reconnected; caught up from the event log".into());
+                    self.say("reconnected; caught up from the event log");
                 }
                 if !self.list.loaded && self.list.loading.is_none() {
                     let r = self.list.reload(&self.filters, false);
@@ -99,12 +98,12 @@ impl App {
             }
             FeedMsg::Triaged { records, undo } => {
                 if undo {
-                    self.notice = Some(format!("undone on {} article(s)", records.len()));
+                    self.say(format!("undone on {} article(s)", records.len()));
                 } else {
                     self.undo.confirmed();
                     if let Some(r) = records.first() {
                         let who = r.triage.by.as_deref().unwrap_or("?");
-                        self.notice = Some(format!(
+                        self.say(format!(
                             "{} by {} on {} article(s); u undoes",
                             r.triage.state,
                             crate::text::sanitize::sanitize_line(who),
@@ -139,7 +138,7 @@ impl App {
                     self.stats_wanted = true;
                 }
             },
-            FeedMsg::Report(r) => self.last_error = Some(format!("inbox: {r}")),
+            FeedMsg::Report(r) => self.fail(format!("inbox: {r}")),
             FeedMsg::Failed { request, message } => {
                 match *request {
                     FeedRequest::Page { .. } => self.list.page_failed(),
@@ -148,7 +147,7 @@ impl App {
                     FeedRequest::Triage { undo: false, .. } => self.undo.refused(),
                     _ => {}
                 }
-                self.last_error = Some(message);
+                self.fail(message);
             }
         }
     }

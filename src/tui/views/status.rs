@@ -1,9 +1,10 @@
 //! The status bar: mode (daemon or in-process, or the lost connection), inbox, counts, arrival
-//! rate, and the last error or notice.
+//! rate, and the newest error or notice (they expire: `App::update`), else the help key.
 
 use super::format::cut;
 use crate::client::Mode;
 use crate::text::sanitize::sanitize_line;
+use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
@@ -62,7 +63,13 @@ pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
         ),
         (None, Some(e), _) => (format!(" ⚠ {} ", sanitize_line(e)), theme.error()),
         (None, None, Some(n)) => (format!(" {} ", sanitize_line(n)), theme.bar()),
-        _ => (String::new(), theme.bar()),
+        // Nothing to say: where the keys are explained, when the facts leave room for it.
+        _ => match app.keymap.keys_of(Command::Help).split(' ').next() {
+            Some(key) if !key.is_empty() && left.width() + key.width() + 6 <= width => {
+                (format!(" {key} help "), theme.bar())
+            }
+            _ => (String::new(), theme.bar()),
+        },
     };
     // The message gets the room it needs, up to two thirds of the bar; the facts take the rest.
     let msg = cut(&msg, width * 2 / 3);
