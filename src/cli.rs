@@ -8,8 +8,9 @@ use std::path::PathBuf;
     name = "copydesk",
     version,
     about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
-    after_help = "Without a command, copydesk opens the live triage dashboard: attached to the daemon \
-                  when one serves the database, else running the engine and the inbox watcher itself."
+    after_help = "Without a command, copydesk opens the live triage dashboard, a client of the daemon: \
+                  when none serves the database, it starts `copydesk serve` in the background (logging to \
+                  <db>/copydesk.log), which keeps running after the dashboard quits."
 )]
 pub struct Cli {
     /// Config file (default: ./config.toml when present, else built-in defaults).
