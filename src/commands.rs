@@ -317,8 +317,13 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
     }
     let waiting = |why: &str| eprintln!("copydesk: {why}");
-    let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting)? {
+    let stopped = || stop.load(Ordering::SeqCst);
+    let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting, stopped)? {
         Started::Serving(runtime) => runtime,
+        Started::Stopped => {
+            eprintln!("copydesk: stopped before the database was free");
+            return Ok(());
+        }
         Started::AlreadyServed if background => {
             eprintln!(
                 "copydesk: another daemon already serves '{}'; leaving it to that one",

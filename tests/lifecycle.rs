@@ -1,6 +1,6 @@
 //! The daemon's life beside one-off commands: `serve` started while a command holds the database
-//! waits for it and ends up serving, however the two race; a second `serve` gives way to the one
-//! already serving.
+//! waits for it (and stops when told to meanwhile) and ends up serving, however the two race; a
+//! second `serve` gives way to the one already serving; a stale socket does not stop a daemon.
 
 mod common;
 
@@ -147,4 +147,31 @@ fn a_second_serve_gives_way_to_the_one_serving() {
     // The first one still serves.
     serving(&setup, &mut first);
     stop(&mut first);
+}
+
+#[test]
+fn a_stale_socket_is_replaced_by_the_daemon_that_takes_the_database() {
+    let setup = Daemon::new("");
+    std::fs::create_dir_all(&setup.db).expect("db folder");
+    // A socket file nobody listens on, as a daemon killed with -9 leaves it.
+    drop(std::os::unix::net::UnixListener::bind(setup.socket()).expect("binds"));
+    assert!(setup.socket().exists());
+    assert!(matches!(Remote::try_connect(&setup.socket()), Ok(None)));
+    let (mut child, _lines) = serve(&setup);
+    serving(&setup, &mut child);
+    stop(&mut child);
+}
+
+#[test]
+fn serve_stops_while_waiting_for_the_database() {
+    let setup = Daemon::new("");
+    let settings = Settings {
+        db: setup.db.clone(),
+        inbox: setup.inbox.clone(),
+        ..Settings::default()
+    };
+    let _holder = Engine::open(settings).expect("the database opens");
+    let (mut child, lines) = serve(&setup);
+    said(&lines, "waiting up to");
+    stop(&mut child);
 }

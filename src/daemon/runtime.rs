@@ -23,6 +23,8 @@ pub enum Started {
     Serving(Box<Runtime>),
     /// Another daemon already serves the database (it holds the lock and answers on the socket).
     AlreadyServed,
+    /// Asked to stop while waiting for the database.
+    Stopped,
 }
 
 pub struct Runtime {
@@ -41,11 +43,12 @@ impl Runtime {
 
     /// Starts once the database is free: while another process holds it, looks whether a daemon
     /// answers on the socket (then gives way) and otherwise waits for the holder to finish, up
-    /// to `wait`; `waiting` is told once when the wait begins.
+    /// to `wait`; `waiting` is told once when the wait begins; `stopped` ends the wait.
     pub fn start_when_free(
         settings: &Settings,
         wait: Duration,
         waiting: impl FnOnce(&str),
+        stopped: impl Fn() -> bool,
     ) -> Result<Started> {
         let deadline = Instant::now() + wait;
         let mut waiting = Some(waiting);
@@ -63,6 +66,9 @@ impl Runtime {
                 .is_some()
             {
                 return Ok(Started::AlreadyServed);
+            }
+            if stopped() {
+                return Ok(Started::Stopped);
             }
             if Instant::now() >= deadline {
                 return Err(anyhow::Error::new(error).context(format!(
