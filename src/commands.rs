@@ -332,7 +332,7 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
             return Ok(());
         }
         Started::AlreadyServed => anyhow::bail!(
-            "another daemon already serves '{}' on '{}'; stop it first",
+            "the database '{}' is in use by another copydesk process: a daemon already serves it on '{}'; stop it first",
             settings.db.display(),
             settings.socket_path().display()
         ),

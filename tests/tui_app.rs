@@ -158,13 +158,20 @@ fn an_overrule_keeps_the_detectors_verdict_beside_it() {
     };
     let detected = show(&mut desk).record;
     let original = detected.matched.clone().expect("a match").id;
-    desk.keys(&["N"]);
+    desk.keys(&["enter", "N"]);
     let overruled = show(&mut desk);
     assert_eq!(overruled.record.status, Status::Unique);
     assert!(overruled.record.matched.is_none());
     let kept = overruled.record.triage.overruled.clone().expect("kept");
     assert_eq!(kept.status, Status::Reprint);
     assert_eq!(kept.matched.as_ref().map(|m| m.id), Some(original));
+    // The dashboard's article view shows both.
+    let screen = desk.screen(120, 40);
+    assert!(
+        screen.contains(&format!("detector reprint of #{original}")),
+        "{screen}"
+    );
+    assert!(screen.contains("overruled by the editors"), "{screen}");
     let json = serde_json::to_value(&overruled).expect("json");
     assert_eq!(json["triage"]["overruled"]["status"], "reprint");
     assert_eq!(json["triage"]["overruled"]["match"]["id"], original);

@@ -5,7 +5,7 @@ use super::list::Filters;
 use super::reading::{Comparing, Reading, StoryView};
 use super::triage::{undo_steps, Prior};
 use super::{App, Effect, Pane, PromptKind, View, MAX_VIEWS};
-use crate::model::{ArticleId, ArticleRecord, TriageAction};
+use crate::model::{ArticleId, ArticleRecord, TriageAction, TriageState};
 use crate::text::sanitize::sanitize_line;
 use crate::tui::action::Command;
 use crate::tui::feed::FeedRequest;
@@ -21,6 +21,10 @@ impl App {
             Command::Reset => return self.triage(TriageAction::New, fx),
             Command::NotReprint => return self.triage(TriageAction::NotReprint, fx),
             Command::ReprintOf => return self.open_prompt(PromptKind::ReprintOf, String::new()),
+            Command::Note => {
+                let note = self.current_record().and_then(|r| r.triage.note.clone());
+                return self.open_prompt(PromptKind::Note, note.unwrap_or_default());
+            }
             Command::CopyTitle | Command::CopyUrl | Command::CopyText => return self.copy(c, fx),
             _ => {}
         }
@@ -265,6 +269,7 @@ impl App {
         self.undo.sent(undo_steps(&action, &targets));
         let ids: Vec<ArticleId> = targets.iter().map(|(id, _)| *id).collect();
         let before = targets.iter().map(|(_, p)| p.state).collect();
+        let note = None;
         self.say(format!("{} → {} article(s)…", action, ids.len()));
         if self.marks.len() == ids.len() && ids.iter().all(|id| self.marks.contains(*id)) {
             self.marks.clear();
@@ -273,8 +278,36 @@ impl App {
             ids,
             action,
             before,
+            note,
             undo: false,
         }));
+    }
+
+    /// Notes the targets, each keeping its state (one request per state; nothing to undo).
+    pub(super) fn note(&mut self, note: Option<String>, fx: &mut Vec<Effect>) {
+        let targets = self.targets();
+        if targets.is_empty() {
+            self.fail("nothing selected to note");
+            return;
+        }
+        let mut by_state: Vec<(TriageState, Vec<ArticleId>)> = Vec::new();
+        for (id, prior) in &targets {
+            match by_state.iter_mut().find(|(s, _)| *s == prior.state) {
+                Some((_, ids)) => ids.push(*id),
+                None => by_state.push((prior.state, vec![*id])),
+            }
+        }
+        self.say(format!("noting {} article(s)…", targets.len()));
+        for (state, ids) in by_state {
+            self.undo.sent(Vec::new());
+            fx.push(Effect::Request(FeedRequest::Triage {
+                before: vec![state; ids.len()],
+                ids,
+                action: TriageAction::from(state),
+                note: note.clone(),
+                undo: false,
+            }));
+        }
     }
 
     fn undo_last(&mut self, fx: &mut Vec<Effect>) {
@@ -289,6 +322,7 @@ impl App {
                 ids,
                 action,
                 before,
+                note: None,
                 undo: true,
             }));
         }

@@ -48,6 +48,7 @@ impl App {
                             self.fail(format!("'{text}' is not an article id; type a number"))
                         }
                     },
+                    PromptKind::Note => self.note(value, fx),
                 }
             }
         }

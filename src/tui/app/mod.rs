@@ -63,6 +63,7 @@ pub(crate) enum PromptKind {
     Search,
     Source,
     ReprintOf,
+    Note,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

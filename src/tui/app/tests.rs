@@ -204,6 +204,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
         action,
         before,
         undo,
+        ..
     }) = asked.first()
     else {
         panic!("{asked:?}")
@@ -243,9 +244,59 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
             ids: vec![3, 5],
             action: TriageAction::New,
             before: vec![TriageState::Spiked; 2],
+            note: None,
             undo: true
         }]
     );
+}
+
+#[test]
+fn a_note_keeps_each_articles_state_and_leaves_nothing_to_undo() {
+    let mut app = showing(4);
+    cmd(&mut app, Command::Mark); // 4 (picked below), moves to 3
+    cmd(&mut app, Command::Mark); // 3 (new)
+    let mut picked = rec(4);
+    picked.triage.state = TriageState::Picked;
+    app.update(Action::Feed(FeedMsg::Event(crate::model::Event {
+        seq: 1,
+        at_ms: 0,
+        kind: crate::model::EventKind::Triage {
+            id: 4,
+            triage: picked.triage.clone(),
+            status: picked.status,
+            matched: None,
+        },
+    })));
+    cmd(&mut app, Command::Note);
+    for c in "wire copy".chars() {
+        app.update(Action::Prompt(PromptInput::Char(c)));
+    }
+    let asked = requests(&app.update(Action::Prompt(PromptInput::Submit)));
+    let note = Some("wire copy".to_owned());
+    assert_eq!(
+        asked,
+        vec![
+            FeedRequest::Triage {
+                ids: vec![3],
+                action: TriageAction::New,
+                before: vec![TriageState::New],
+                note: note.clone(),
+                undo: false,
+            },
+            FeedRequest::Triage {
+                ids: vec![4],
+                action: TriageAction::Picked,
+                before: vec![TriageState::Picked],
+                note,
+                undo: false,
+            },
+        ]
+    );
+    app.update(Action::Feed(FeedMsg::Triaged {
+        records: vec![rec(3)],
+        undo: false,
+    }));
+    assert!(requests(&cmd(&mut app, Command::Undo)).is_empty());
 }
 
 #[test]

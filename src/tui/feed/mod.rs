@@ -66,6 +66,8 @@ pub enum FeedRequest {
         ids: Vec<ArticleId>,
         action: TriageAction,
         before: Vec<TriageState>,
+        /// The editor's note, kept with the state (none clears it).
+        note: Option<String>,
         undo: bool,
     },
 }
@@ -184,12 +186,13 @@ pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg>
             ids,
             action,
             before,
+            note,
             undo,
         } => {
             match engine.call(Request::Triage {
                 ids,
                 action,
-                note: None,
+                note,
                 before: Some(before),
             })? {
                 Response::Triaged { records } => FeedMsg::Triaged { records, undo },

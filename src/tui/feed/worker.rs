@@ -347,6 +347,7 @@ mod tests {
             ids: vec![1],
             action: TriageAction::Spiked,
             before: vec![TriageState::New],
+            note: None,
             undo: false,
         };
         let out = collapse(vec![
