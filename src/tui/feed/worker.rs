@@ -223,10 +223,13 @@ impl Worker {
                         launched.log().display()
                     )
                 }
-                // It found another daemon serving: that one's socket answers on the next try.
+                // It gave way to another daemon (whose socket answers on the next try), or was
+                // stopped on purpose: look again, and start one if none answers then.
                 Some(status) if status.success() => {
                     self.launched = None;
-                    return anyhow::anyhow!("attaching to the engine already running");
+                    return anyhow::anyhow!(
+                        "the engine started in the background has left; looking for the daemon again"
+                    );
                 }
                 Some(status) if launched.age() < RESTART_GAP => {
                     let why = launched.last_words().unwrap_or_default();
