@@ -41,7 +41,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("inbox", &["config", "engine", "model", "worker"]),
     ("daemon", &["config", "engine", "inbox", "model", "worker"]),
-    ("client", &["config", "daemon", "engine", "model", "store"]),
+    ("client", &["config", "daemon", "engine", "model"]),
     (
         "tui",
         &["client", "config", "daemon", "model", "text", "worker"],

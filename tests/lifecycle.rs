@@ -98,7 +98,7 @@ fn serve_waits_for_a_command_holding_the_database() {
 #[test]
 fn serve_raced_by_one_off_commands_always_ends_up_serving() {
     let setup = Daemon::new("");
-    for round in 0..20 {
+    for round in 0..50 {
         let (mut child, _lines) = serve(&setup);
         // A command at the same moment: it either answers through the daemon or opens the
         // database itself while the daemon waits for it.
