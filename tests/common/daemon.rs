@@ -15,6 +15,9 @@ pub struct Daemon {
     pub db: PathBuf,
     pub config: PathBuf,
     pub child: Option<Child>,
+    /// Reads the daemon's log as it is written, so that a chatty daemon never blocks on a full
+    /// pipe; `stop` returns what it read.
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Daemon {
@@ -37,6 +40,7 @@ impl Daemon {
             db,
             config,
             child: None,
+            log: None,
         }
     }
 
@@ -53,6 +57,19 @@ impl Daemon {
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
+        self.spawned(child);
+    }
+
+    /// Takes over a started daemon: its log is read, and it is killed when the test ends.
+    pub fn spawned(&mut self, mut child: Child) {
+        let mut stderr = child.stderr.take();
+        self.log = Some(std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(e) = stderr.as_mut() {
+                let _ = std::io::Read::read_to_string(e, &mut text);
+            }
+            text
+        }));
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -79,11 +96,9 @@ impl Daemon {
         let child = self.child.take().expect("running");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
-        let out = child.wait_with_output().expect("exits");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let status = child.wait_with_output().expect("exits").status;
+        let log = self.log.take().map(|t| t.join().unwrap_or_default());
+        (status.code(), log.unwrap_or_default())
     }
 
     pub fn kill9(&mut self) {
