@@ -27,7 +27,7 @@ pub struct Cli {
     /// Dashboard without colour (bold, reverse and underline only); also when NO_COLOR is set.
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, eval);
+    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, config, eval);
     /// before or after the command.
     #[arg(long, global = true)]
     pub json: bool,
