@@ -22,6 +22,7 @@ pub mod engine;
 pub mod eval;
 pub mod fingerprint;
 pub mod inbox;
+pub mod search;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -1,0 +1,246 @@
+//! Tests of the index as a whole: `Engine::list` with the index answers exactly what a scan of
+//! every article answers, and the folder recovers, or starts again, after a crash or damage.
+
+use super::folder::Folder;
+use super::segment::{Builder, Segment};
+use super::{candidates, query_words};
+use crate::config::Settings;
+use crate::daemon::protocol::ListQuery;
+use crate::engine::files::input_from;
+use crate::engine::Engine;
+use crate::store::ArticleId;
+use crate::text::normalize::normalize;
+use proptest::prelude::*;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// Words the random articles and queries are made of: case, accents (composed and not), curly
+/// quotes, dashes, ligatures, CJK, numbers with separators.
+const VOCAB: &[&str] = &[
+    "bridge",
+    "Bridges",
+    "cambridge",
+    "BRIDGE",
+    "river",
+    "council",
+    "Peru\u{2019}s",
+    "peru's",
+    "caf\u{e9}",
+    "cafe\u{301}",
+    "\u{201c}tough\u{201d}",
+    "\u{fb01}nal",
+    "final",
+    "2,000",
+    "u.s.",
+    "\u{4e2d}\u{56fd}",
+    "\u{56fd}\u{4eba}",
+    "state\u{2014}run",
+    "e-mail",
+    "x",
+    "don't",
+    "vote",
+];
+const SOURCES: &[&str] = &["Gazette", "gazette", "The Post", "", "Caf\u{e9} News"];
+
+fn article(words: &[usize], title: &[usize], source: usize) -> Vec<u8> {
+    let pick = |ws: &[usize]| -> Vec<&str> { ws.iter().map(|&w| VOCAB[w % VOCAB.len()]).collect() };
+    let body: Vec<String> = pick(words).chunks(5).map(|c| c.join(" ")).collect();
+    serde_json::json!({
+        "title": pick(title).join(" "),
+        "body": body.join("\n\n"),
+        "source": SOURCES[source % SOURCES.len()],
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The definition of a match, written out independently of the engine: every white-space word
+/// of the normalised query occurs in the normalised title or in a normalised paragraph.
+fn scan(engine: &Engine, q: &ListQuery) -> Vec<ArticleId> {
+    let words: Vec<String> = q
+        .text
+        .as_deref()
+        .map(|t| normalize(t).split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let source = q.source.as_deref().map(normalize);
+    let mut out = Vec::new();
+    for r in engine.store().records_rev(q.after, q.before) {
+        let r = r.expect("record");
+        if source
+            .as_deref()
+            .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
+        {
+            continue;
+        }
+        let detail = engine.show(r.id).expect("show");
+        let mut texts = vec![normalize(&r.title)];
+        texts.extend(detail.paragraphs.iter().map(|p| normalize(p)));
+        if words
+            .iter()
+            .all(|w| texts.iter().any(|t| t.contains(w.as_str())))
+        {
+            out.push(r.id);
+        }
+        if q.limit > 0 && out.len() >= q.limit {
+            break;
+        }
+    }
+    out
+}
+
+fn engine_in(dir: &std::path::Path) -> Engine {
+    Engine::open(Settings {
+        db: dir.join("db"),
+        ..Settings::default()
+    })
+    .expect("open")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn listing_with_the_index_answers_what_the_scan_answers(
+        docs in prop::collection::vec(
+            (prop::collection::vec(0usize..64, 0..12), prop::collection::vec(0usize..64, 0..3), 0usize..8),
+            1..40),
+        queries in prop::collection::vec(
+            (prop::collection::vec(0usize..40, 1..3), 0usize..8, 0usize..5, 0usize..5, 0usize..6),
+            1..12),
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut engine = engine_in(dir.path());
+        let inputs: Vec<_> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, (w, t, s))| input_from(&format!("{i}.json"), article(w, t, *s)))
+            .collect();
+        // Two calls, so that the index may cover the first while the second is scanned.
+        let half = inputs.len() / 2;
+        engine.ingest(&inputs[..half], 0).expect("ingest");
+        engine.ingest(&inputs[half..], 0).expect("ingest");
+        let last = engine.store().next_id().expect("next") - 1;
+        for wait in [false, true] {
+            if wait {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                let search = engine.search().expect("indexer");
+                prop_assert!(search.wait_covered(last, deadline), "{:?}", search.failure());
+            }
+            for (ws, source, after, before, limit) in &queries {
+                // Query words: vocabulary words, their pieces, and punctuation alone.
+                let text: Vec<String> = ws
+                    .iter()
+                    .map(|&w| match w {
+                        w if w < VOCAB.len() => VOCAB[w].to_owned(),
+                        w if w < 34 => VOCAB[w % VOCAB.len()].chars().skip(1).take(3).collect(),
+                        36 => "-".to_owned(),
+                        _ => "'".to_owned(),
+                    })
+                    .collect();
+                let q = ListQuery {
+                    text: Some(text.join(" ")),
+                    source: (*source < SOURCES.len()).then(|| SOURCES[*source].to_owned()),
+                    after: (*after > 0).then(|| (*after as u64 * 3).min(last)),
+                    before: (*before > 0).then(|| last + 1 - (*before as u64 * 3).min(last)),
+                    limit: *limit * 2,
+                    ..ListQuery::default()
+                };
+                let got: Vec<ArticleId> = engine.list(&q).expect("list").iter().map(|r| r.id).collect();
+                prop_assert_eq!(got, scan(&engine, &q), "query {:?}", q);
+            }
+        }
+    }
+}
+
+/// `n` articles with a word of their own (`w<id>`) and a shared one, as a folder would get them.
+fn fill(folder: &mut Folder, from: ArticleId, n: u64, per_segment: u64) {
+    let mut id = from;
+    while id < from + n {
+        let mut b = Builder::default();
+        let lo = id;
+        while id < (lo + per_segment).min(from + n) {
+            b.add(id, "title", &[format!("shared w{id}")], "src");
+            id += 1;
+        }
+        let seg = Segment::from_bytes(b.encode(lo, id - 1)).expect("segment");
+        folder.push(seg).expect("push");
+    }
+}
+
+fn ids_with(folder: &Folder, word: &str) -> Vec<ArticleId> {
+    let mut out = Vec::new();
+    let snap = folder.snapshot();
+    candidates::<super::SearchError>(&snap, &query_words(word), Some("src"), None, None, |id| {
+        out.push(id);
+        Ok(ControlFlow::Continue(()))
+    })
+    .expect("query");
+    out
+}
+
+#[test]
+fn segments_merge_into_files_that_a_reopened_folder_trusts_only_when_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("search");
+    let mut folder = Folder::open(&path, 0).expect("open");
+    // 9,000 articles in segments of 100: merged in memory, then into files of 8 x 800 or more.
+    fill(&mut folder, 1, 9_000, 100);
+    assert_eq!(folder.covered(), 9_000);
+    assert_eq!(ids_with(&folder, "w4321"), [4321]);
+    assert_eq!(
+        ids_with(&folder, "w432"),
+        [4329, 4328, 4327, 4326, 4325, 4324, 4323, 4322, 4321, 4320, 432]
+    );
+    assert_eq!(ids_with(&folder, "shared").len(), 9_000);
+    let files = folder
+        .snapshot()
+        .segments
+        .iter()
+        .filter(|s| !s.is_in_memory())
+        .count();
+    assert!(files >= 1, "large merges are written to files");
+
+    // A crash: what is in memory is lost, what the manifest names is kept.
+    let on_disk = {
+        let snap = folder.snapshot();
+        snap.segments
+            .iter()
+            .filter(|s| !s.is_in_memory())
+            .map(|s| s.hi)
+            .max()
+            .expect("a file")
+    };
+    drop(folder);
+    let mut folder = Folder::open(&path, 9_000).expect("reopen");
+    assert_eq!(folder.covered(), on_disk);
+    fill(&mut folder, on_disk + 1, 9_000 - on_disk, 100);
+    folder.persist().expect("persist");
+    assert_eq!(ids_with(&folder, "w8999"), [8999]);
+    drop(folder);
+    assert_eq!(Folder::open(&path, 9_000).expect("reopen").covered(), 9_000);
+
+    // An index ahead of the database (an older database put back) starts again.
+    assert_eq!(Folder::open(&path, 8_999).expect("reopen").covered(), 0);
+
+    // A damaged file: the index starts again, never half-trusted.
+    let mut folder = Folder::open(&path, 9_000).expect("reopen");
+    fill(&mut folder, 1, 9_000, 1_000);
+    folder.persist().expect("persist");
+    drop(folder);
+    let seg = std::fs::read_dir(&path)
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "seg"))
+        .expect("a segment file");
+    let mut bytes = std::fs::read(&seg).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&seg, bytes).expect("write");
+    let folder = Folder::open(&path, 9_000).expect("reopen");
+    assert_eq!(folder.covered(), 0);
+    assert_eq!(
+        std::fs::read_dir(&path).expect("list").count(),
+        0,
+        "leftovers deleted, no manifest"
+    );
+}
