@@ -35,6 +35,8 @@ pub enum EngineError {
     NoSuchArticle(ArticleId),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
 }
 
 impl EngineError {
@@ -112,6 +114,9 @@ pub struct Engine {
     next_seq: u64,
     /// Events committed but not yet handed to followers.
     outbox: Vec<Event>,
+    /// The search index's background thread (`None` when it could not start: text queries
+    /// then scan).
+    search: Option<crate::search::Indexer>,
 }
 
 /// What a verdict decided, before it is written.
@@ -169,13 +174,20 @@ impl Engine {
         }
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
+        let store = Arc::new(store);
+        let search = crate::search::Indexer::start(
+            settings.db.join(crate::search::DIR),
+            Arc::clone(&store),
+            next_id - 1,
+        );
         Ok(Engine {
             settings,
-            store: Arc::new(store),
+            store,
             loaded: None,
             next_id,
             next_seq,
             outbox: Vec::new(),
+            search: Some(search),
         })
     }
 
@@ -185,6 +197,11 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The search indexer, for waiting until it covers an article (tests, benchmarks).
+    pub fn search(&self) -> Option<&crate::search::Indexer> {
+        self.search.as_ref()
     }
 
     fn load(&mut self) -> Result<&mut Loaded, EngineError> {
@@ -241,7 +258,14 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        // The search indexer waits while this runs, and follows what it made durable.
+        if let Some(s) = &self.search {
+            s.begin_ingest();
+        }
         let result = self.ingest_pipelined(inputs, now_ms);
+        if let Some(s) = &self.search {
+            s.end_ingest(result.is_ok().then(|| self.next_id - 1));
+        }
         if result.is_err() {
             // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;

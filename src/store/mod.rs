@@ -579,14 +579,16 @@ impl Store {
     }
 }
 
-/// fsyncs every file under the database folder, and the folder itself.
+/// fsyncs every file under the database folder, and the folder itself (not the search index's).
 fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let ft = entry.file_type()?;
         let synced = if ft.is_file() {
             std::fs::File::open(entry.path()).and_then(|f| f.sync_all())
-        } else if ft.is_dir() {
+        } else if ft.is_dir() && entry.file_name() != crate::search::DIR {
+            // The search index syncs its own files when it writes them; syncing them here would
+            // put its writes on every commit's path.
             sync_dir_files(&entry.path())
         } else {
             Ok(())
