@@ -163,11 +163,15 @@ impl Default for RawDetect {
 #[serde(deny_unknown_fields, default)]
 pub struct RawStore {
     pub cache_mb: u64,
+    pub search_index: bool,
 }
 
 impl Default for RawStore {
     fn default() -> RawStore {
-        RawStore { cache_mb: 64 }
+        RawStore {
+            cache_mb: 64,
+            search_index: true,
+        }
     }
 }
 
@@ -185,6 +189,8 @@ pub struct Settings {
     pub template_min_articles: u32,
     pub template_window_articles: usize,
     pub cache_bytes: u64,
+    /// Keep the full-text search index (`<db>/search`); off, text queries scan every article.
+    pub search_index: bool,
     /// The daemon's socket (`None`: `<db>/copydesk.sock`).
     pub socket: Option<PathBuf>,
     pub socket_group: Option<String>,
@@ -347,6 +353,7 @@ impl RawConfig {
                 1 << 20,
                 "use 1..=1048576",
             )? << 20,
+            search_index: self.store.search_index,
             socket: self.daemon.socket.map(|p| base.join(p)),
             socket_group: self.daemon.socket_group.filter(|g| !g.is_empty()),
             settle_ms: range(

@@ -175,11 +175,13 @@ impl Engine {
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         let store = Arc::new(store);
-        let search = crate::search::Indexer::start(
-            settings.db.join(crate::search::DIR),
-            Arc::clone(&store),
-            next_id - 1,
-        );
+        let search = settings.search_index.then(|| {
+            crate::search::Indexer::start(
+                settings.db.join(crate::search::DIR),
+                Arc::clone(&store),
+                next_id - 1,
+            )
+        });
         Ok(Engine {
             settings,
             store,
@@ -187,7 +189,7 @@ impl Engine {
             next_id,
             next_seq,
             outbox: Vec::new(),
-            search: Some(search),
+            search,
         })
     }
 

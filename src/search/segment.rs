@@ -12,7 +12,7 @@ use super::terms::for_each_term;
 use super::SearchError;
 use crate::store::ArticleId;
 use crate::text::normalize::normalize;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
@@ -31,7 +31,7 @@ const FIELDS: usize = 2;
 pub struct Builder {
     lo: Option<ArticleId>,
     docs: u32,
-    fields: [FxHashMap<Box<str>, Vec<u32>>; FIELDS],
+    fields: [Terms; FIELDS],
 }
 
 impl Builder {
@@ -40,19 +40,30 @@ impl Builder {
         let lo = *self.lo.get_or_insert(id);
         let local = (id - lo) as u32;
         self.docs += 1;
-        let mut norms = Vec::with_capacity(paragraphs.len() + 1);
-        norms.push(normalize(title));
-        norms.extend(paragraphs.iter().map(|p| normalize(p)));
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        // The article's distinct terms first, in a small table that stays in cache: the field's
+        // large one is then visited once per distinct term, not once per word.
+        let norms: Vec<String> = std::iter::once(title)
+            .chain(paragraphs.iter().map(String::as_str))
+            .map(normalize)
+            .collect();
+        let mut mine: Vec<(u64, &str)> = Vec::with_capacity(1024);
         for n in &norms {
             for_each_term(n, |t| {
-                seen.insert(t);
+                mine.push((xxhash_rust::xxh3::xxh3_64(t.as_bytes()), t))
             });
         }
-        for t in seen {
-            push_posting(&mut self.fields[TEXT], t, local);
+        mine.sort_unstable();
+        mine.dedup();
+        let text = &mut self.fields[TEXT];
+        for (h, t) in mine {
+            text.add(h, t, local);
         }
-        push_posting(&mut self.fields[SOURCE], &normalize(source), local);
+        let source = normalize(source);
+        self.fields[SOURCE].add(
+            xxhash_rust::xxh3::xxh3_64(source.as_bytes()),
+            &source,
+            local,
+        );
     }
 
     pub fn docs(&self) -> u32 {
@@ -64,13 +75,10 @@ impl Builder {
     pub fn encode(self, lo: ArticleId, hi: ArticleId) -> Vec<u8> {
         let shift = self.lo.map_or(0, |first| (first - lo) as u32);
         let mut w = Encoder::new(Vec::new(), lo, hi);
-        let [text, source] = self.fields;
         let mut tables = Vec::with_capacity(FIELDS);
-        for field in [text, source] {
-            let mut terms: Vec<(Box<str>, Vec<u32>)> = field.into_iter().collect();
-            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for field in self.fields {
             let mut table = w.table();
-            for (term, mut ids) in terms {
+            for (term, mut ids) in field.sorted() {
                 ids.iter_mut().for_each(|i| *i += shift);
                 w.postings(&mut table, &term, &ids);
             }
@@ -81,12 +89,56 @@ impl Builder {
     }
 }
 
-fn push_posting(field: &mut FxHashMap<Box<str>, Vec<u32>>, term: &str, local: u32) {
-    match field.get_mut(term) {
-        Some(v) => v.push(local),
-        None => {
-            field.insert(term.into(), vec![local]);
+/// One field's terms while a segment is built, each with the articles holding it. Looked up by
+/// a 64-bit hash of the term (one short hash and one compare a term, against hashing and
+/// comparing strings in a map of strings: half the indexing CPU), with a map of strings for the
+/// rare terms whose hash another term has.
+#[derive(Default)]
+struct Terms {
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    postings: Vec<Vec<u32>>,
+}
+
+impl Terms {
+    /// Records that article `local` holds `term`, whose hash is `h` (articles come in order,
+    /// so a repeat of the term in the same article is the last posting).
+    fn add(&mut self, h: u64, term: &str, local: u32) {
+        let i = match self.by_hash.get(&h) {
+            Some(&i) if *self.names[i as usize] == *term => i,
+            Some(_) => match self.collided.get(term) {
+                Some(&i) => i,
+                None => {
+                    let i = self.new_term(term);
+                    self.collided.insert(term.into(), i);
+                    i
+                }
+            },
+            None => {
+                let i = self.new_term(term);
+                self.by_hash.insert(h, i);
+                i
+            }
+        };
+        let p = &mut self.postings[i as usize];
+        if p.last() != Some(&local) {
+            p.push(local);
         }
+    }
+
+    fn new_term(&mut self, term: &str) -> u32 {
+        self.names.push(term.into());
+        self.postings.push(Vec::new());
+        (self.names.len() - 1) as u32
+    }
+
+    /// The terms in byte order, with their articles.
+    fn sorted(self) -> Vec<(Box<str>, Vec<u32>)> {
+        let mut all: Vec<(Box<str>, Vec<u32>)> =
+            self.names.into_iter().zip(self.postings).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 }
 

@@ -244,3 +244,57 @@ fn segments_merge_into_files_that_a_reopened_folder_trusts_only_when_whole() {
         "leftovers deleted, no manifest"
     );
 }
+
+#[test]
+fn a_reopened_engine_keeps_its_index_and_rebuilds_a_damaged_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inputs: Vec<_> = (0..30)
+        .map(|i| {
+            input_from(
+                &format!("{i}.json"),
+                article(&[i, i + 1, i * 7], &[i + 3], i),
+            )
+        })
+        .collect();
+    let deadline = || Instant::now() + Duration::from_secs(120);
+    let q = ListQuery {
+        text: Some("bridge".into()),
+        ..ListQuery::default()
+    };
+    let want = {
+        let mut engine = engine_in(dir.path());
+        engine.ingest(&inputs, 0).expect("ingest");
+        let search = engine.search().expect("indexer");
+        assert!(
+            search.wait_covered(30, deadline()),
+            "{:?}",
+            search.failure()
+        );
+        scan(&engine, &q)
+    };
+    assert!(!want.is_empty());
+    let manifest = dir.path().join("db").join(super::DIR).join("manifest");
+    assert!(
+        manifest.exists(),
+        "closing writes what the indexer held in memory"
+    );
+    for damage in [false, true] {
+        if damage {
+            std::fs::write(&manifest, "copydesk search index 1\nnot a segment\n").expect("write");
+        }
+        let engine = engine_in(dir.path());
+        let search = engine.search().expect("indexer");
+        assert!(
+            search.wait_covered(30, deadline()),
+            "{:?}",
+            search.failure()
+        );
+        let got: Vec<ArticleId> = engine
+            .list(&q)
+            .expect("list")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(got, want, "damaged: {damage}");
+    }
+}
