@@ -59,7 +59,8 @@ impl Engine {
         let Some(snap) = index else {
             return Ok(out);
         };
-        // The index: candidates hold every exact word; the others are confirmed on the text.
+        // The index: candidates hold every exact word, unless the index says otherwise; the
+        // other words are confirmed on the text.
         let inexact: Vec<&Word> = words.iter().filter(|w| !w.is_exact()).collect();
         let before = q.before.unwrap_or(ArticleId::MAX).min(snap.covered + 1);
         candidates(
@@ -68,11 +69,13 @@ impl Engine {
             source.as_deref(),
             q.after,
             Some(before),
-            |id| -> Result<ControlFlow<()>, EngineError> {
+            limit - out.len(),
+            |id, checked| -> Result<ControlFlow<()>, EngineError> {
                 let Some(r) = self.store().record(id)? else {
                     return Ok(ControlFlow::Continue(()));
                 };
-                if passes(&r) && (inexact.is_empty() || self.mentions(&r, &inexact)?) {
+                let confirm = if checked { &inexact } else { &all_words };
+                if passes(&r) && (confirm.is_empty() || self.mentions(&r, confirm)?) {
                     out.push(r);
                     if out.len() >= limit {
                         return Ok(ControlFlow::Break(()));

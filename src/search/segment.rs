@@ -453,11 +453,11 @@ impl Segment {
         Bits::new((self.hi - self.lo + 1) as usize)
     }
 
-    /// The articles holding a term of the text that contains `piece`.
-    pub fn with_piece(&self, piece: &str, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
-        let mut set = self.empty_set();
+    /// The terms of the text that contain `piece`, and how many postings they have in all.
+    pub fn expand(&self, piece: &str) -> Expansion {
         let t = &self.tables[TEXT];
         let finder = memchr::memmem::Finder::new(piece.as_bytes());
+        let (mut terms, mut postings) = (Vec::new(), 0u64);
         let mut from = 0;
         while let Some(at) = finder.find(&t.blob[from..]) {
             let end = (from + at + piece.len()) as u32;
@@ -465,10 +465,25 @@ impl Segment {
             if i >= t.len() {
                 break;
             }
-            self.or_postings(TEXT, i, &mut set, buf)?;
+            terms.push(i as u32);
+            postings += u64::from(t.dfs[i]);
             from = t.term_ends[i] as usize + 1;
         }
+        Expansion { terms, postings }
+    }
+
+    /// The articles holding any of the expansion's terms.
+    pub fn union(&self, e: &Expansion, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
+        let mut set = self.empty_set();
+        for &i in &e.terms {
+            self.or_postings(TEXT, i as usize, &mut set, buf)?;
+        }
         Ok(set)
+    }
+
+    /// The articles holding a term of the text that contains `piece`.
+    pub fn with_piece(&self, piece: &str, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
+        self.union(&self.expand(piece), buf)
     }
 
     /// The articles whose normalised source is `source`.
@@ -497,6 +512,14 @@ impl Segment {
         (0..set.len).for_each(|i| set.set(i));
         set
     }
+}
+
+/// The terms of a segment that contain a piece of a query word.
+#[derive(Debug, Clone, Default)]
+pub struct Expansion {
+    pub terms: Vec<u32>,
+    /// Their postings in all: what reading them costs, and at most how many articles hold them.
+    pub postings: u64,
 }
 
 /// A set of a segment's articles, a bit each.
@@ -529,6 +552,10 @@ impl Bits {
 
     pub fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
+    }
+
+    pub fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// Members from the highest down, as offsets.

@@ -170,10 +170,20 @@ fn fill(folder: &mut Folder, from: ArticleId, n: u64, per_segment: u64) {
 fn ids_with(folder: &Folder, word: &str) -> Vec<ArticleId> {
     let mut out = Vec::new();
     let snap = folder.snapshot();
-    candidates::<super::SearchError>(&snap, &query_words(word), Some("src"), None, None, |id| {
-        out.push(id);
-        Ok(ControlFlow::Continue(()))
-    })
+    let words = query_words(word);
+    candidates::<super::SearchError>(
+        &snap,
+        &words,
+        Some("src"),
+        None,
+        None,
+        1 << 20,
+        |id, checked| {
+            assert!(checked, "every piece read when the page is unbounded");
+            out.push(id);
+            Ok(ControlFlow::Continue(()))
+        },
+    )
     .expect("query");
     out
 }
