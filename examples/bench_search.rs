@@ -174,7 +174,7 @@ fn query(
     };
     // The rarest-looking word of an article: its longest (long words sit deep in the vocabulary).
     let rare = move |rng: &mut Rng| -> String {
-        let ws = words_of(1 + rng.below(n as usize) as u64 - 1);
+        let ws = words_of(rng.below(n as usize) as u64);
         ws.iter()
             .max_by_key(|w| (w.len(), w.as_str().to_owned()))
             .cloned()
