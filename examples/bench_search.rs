@@ -7,6 +7,10 @@
 //! `cargo run --release --example bench_search -- [--articles 1000000] [--batch 5000]
 //!  [--vocabulary 1000000] [--queries 200] [--scan-queries 2] [--db PATH] [--seed N]`
 //!
+//! `--real DIR` instead ingests every page under DIR (`.html`, `.txt`; the corpora in
+//! `../shared/corpus`), then times words and word pairs taken from the stored stories with the
+//! index and with the scan, and checks that both give the same articles.
+//!
 //! `--db` keeps the database for later runs (one with N articles or more is reused as it is);
 //! without it a temporary one is built and removed. A vocabulary of 1,000,000 words (proper
 //! names drawn from all of it) makes the index's term lists as long as a real archive's.
@@ -38,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "--db",
         "--seed",
         "--query-only",
+        "--real",
     ];
     check_flags(&args, &known)?;
     let n: u64 = flag(&args, "--articles", 1_000_000)?;
@@ -48,6 +53,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let temp = tempfile::tempdir()?;
     let db: std::path::PathBuf = flag(&args, "--db", temp.path().join("db"))?;
+    if let Some(i) = args.iter().position(|a| a == "--real") {
+        let dir = args.get(i + 1).ok_or("--real needs a folder")?;
+        return real(
+            std::path::Path::new(dir),
+            &db,
+            flag(&args, "--queries", 200)?,
+        );
+    }
     let corpus = Corpus::new(spec);
     if args.iter().any(|a| a == "--query-only") {
         return query(&args, &corpus, &db, n);
@@ -312,4 +325,100 @@ fn list_query(text: String, source: Option<String>) -> ListQuery {
 
 fn ms(d: Option<Duration>) -> f64 {
     d.map_or(0.0, |d| d.as_secs_f64() * 1e3)
+}
+
+/// Pages under `dir`, recursively.
+fn pages(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            pages(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "html" || x == "txt") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn real(
+    dir: &std::path::Path,
+    db: &std::path::Path,
+    queries: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut paths = Vec::new();
+    pages(dir, &mut paths)?;
+    paths.sort();
+    let inputs: Vec<Input> = paths
+        .iter()
+        .map(|p| {
+            Ok(copydesk::engine::files::input_from(
+                &p.display().to_string(),
+                std::fs::read(p)?,
+            ))
+        })
+        .collect::<std::io::Result<_>>()?;
+    let mut engine = Engine::open(settings(db, true))?;
+    engine.ingest(&inputs, 0)?;
+    let last = engine.store().next_id()? - 1;
+    let search = engine.search().ok_or("the search index is off")?;
+    let (t, cpu) = (Instant::now(), process_cpu_seconds());
+    if !search.wait_covered(last, Instant::now() + Duration::from_secs(3600)) {
+        return Err(format!("the indexer did not catch up: {:?}", search.failure()).into());
+    }
+    let cpu = process_cpu_seconds().zip(cpu).map_or(0.0, |(b, a)| b - a);
+    println!(
+        "real pages: {last} stored from {}; indexed in {:.2} s, {:.0} us CPU per article",
+        dir.display(),
+        t.elapsed().as_secs_f64(),
+        cpu * 1e6 / last.max(1) as f64
+    );
+    // Queries: one or two words as written in a stored story (case, punctuation and all).
+    let mut rng = Rng::new(5);
+    let mut texts = Vec::new();
+    while texts.len() < queries {
+        let id = 1 + rng.below(last as usize) as u64;
+        let words: Vec<String> = engine
+            .show(id)?
+            .paragraphs
+            .iter()
+            .flat_map(|p| p.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let a = &words[rng.below(words.len())];
+        texts.push(if rng.chance(0.5) {
+            a.clone()
+        } else {
+            format!("{a} {}", words[rng.below(words.len())])
+        });
+    }
+    let run =
+        |engine: &Engine| -> Result<(Vec<Vec<u64>>, Vec<Duration>), Box<dyn std::error::Error>> {
+            let (mut ids, mut times) = (Vec::new(), Vec::new());
+            for text in &texts {
+                let t = Instant::now();
+                let got = engine.list(&list_query(text.clone(), None))?;
+                times.push(t.elapsed());
+                ids.push(got.iter().map(|r| r.id).collect());
+            }
+            times.sort_unstable();
+            Ok((ids, times))
+        };
+    let (indexed, itimes) = run(&engine)?;
+    drop(engine);
+    let (scanned, stimes) = run(&Engine::open(settings(db, false))?)?;
+    let same = indexed.iter().zip(&scanned).filter(|(a, b)| a == b).count();
+    println!(
+        "RESULT search real pages: {same} of {} queries give the same articles with the index as with the scan; index p50 {:.2} ms p99 {:.2} ms, scan p50 {:.2} ms p99 {:.2} ms",
+        texts.len(),
+        ms(quantile(&itimes, 0.5)),
+        ms(quantile(&itimes, 0.99)),
+        ms(quantile(&stimes, 0.5)),
+        ms(quantile(&stimes, 0.99))
+    );
+    if same != texts.len() {
+        return Err("the index and the scan disagree".into());
+    }
+    Ok(())
 }
