@@ -393,18 +393,18 @@ fn real(
             format!("{a} {}", words[rng.below(words.len())])
         });
     }
-    let run =
-        |engine: &Engine| -> Result<(Vec<Vec<u64>>, Vec<Duration>), Box<dyn std::error::Error>> {
-            let (mut ids, mut times) = (Vec::new(), Vec::new());
-            for text in &texts {
-                let t = Instant::now();
-                let got = engine.list(&list_query(text.clone(), None))?;
-                times.push(t.elapsed());
-                ids.push(got.iter().map(|r| r.id).collect());
-            }
-            times.sort_unstable();
-            Ok((ids, times))
-        };
+    type Answers = (Vec<Vec<u64>>, Vec<Duration>);
+    let run = |engine: &Engine| -> Result<Answers, Box<dyn std::error::Error>> {
+        let (mut ids, mut times) = (Vec::new(), Vec::new());
+        for text in &texts {
+            let t = Instant::now();
+            let got = engine.list(&list_query(text.clone(), None))?;
+            times.push(t.elapsed());
+            ids.push(got.iter().map(|r| r.id).collect());
+        }
+        times.sort_unstable();
+        Ok((ids, times))
+    };
     let (indexed, itimes) = run(&engine)?;
     drop(engine);
     let (scanned, stimes) = run(&Engine::open(settings(db, false))?)?;

@@ -42,6 +42,7 @@ pub fn candidates<E: From<SearchError>>(
         .collect();
     pieces.sort_unstable();
     pieces.dedup();
+    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
     let mut buf = Vec::new();
     let io = |e: std::io::Error| E::from(SearchError::Io(e));
     for seg in snapshot.segments.iter().rev() {
@@ -53,8 +54,18 @@ pub fn candidates<E: From<SearchError>>(
             Some(s) => Some(seg.with_source(s, &mut buf).map_err(io)?),
             None => None,
         };
+        // A segment where the longest piece (likely the rarest) is in no term holds no match:
+        // one pass over its terms settles it, as it does for most segments and a rare word.
+        let mut expansions: Vec<Expansion> = Vec::with_capacity(pieces.len());
+        if let Some(first) = pieces.first() {
+            let e = seg.expand(first);
+            if e.terms.is_empty() {
+                continue;
+            }
+            expansions.push(e);
+        }
+        expansions.extend(pieces.iter().skip(1).map(|p| seg.expand(p)));
         // The rarest pieces first: the set shrinks fastest, and an empty one ends the work.
-        let mut expansions: Vec<Expansion> = pieces.iter().map(|p| seg.expand(p)).collect();
         expansions.sort_unstable_by_key(|e| e.postings);
         let mut checked = true;
         for e in &expansions {
