@@ -151,13 +151,46 @@ struct Table {
     /// End of each term in `blob` (its `\n` follows).
     term_ends: Vec<u32>,
     /// End of each term's postings, from the start of the postings.
-    post_ends: Vec<u64>,
+    post_ends: Ends,
+    /// Articles per term: kept while a table is written, not when one is read (what a query
+    /// needs of it, the cost of reading postings, their length in bytes tells).
     dfs: Vec<u32>,
+}
+
+/// Ascending offsets held in 4.5 bytes each instead of 8: a 64-bit base for every `ENDS_BLOCK`
+/// of them, and each as 32 bits above its base. (A block's postings would need 4 GiB to
+/// overflow that: over 50 million articles holding each of its terms.) Tables in memory are
+/// what an open index costs, and there is a row per term per segment.
+#[derive(Default, Clone)]
+struct Ends {
+    bases: Vec<u64>,
+    low: Vec<u32>,
+}
+
+const ENDS_BLOCK: usize = 16;
+
+impl Ends {
+    fn push(&mut self, v: u64) -> Option<()> {
+        if self.low.len() % ENDS_BLOCK == 0 {
+            self.bases.push(v);
+        }
+        let base = *self.bases.last()?;
+        self.low.push(u32::try_from(v.checked_sub(base)?).ok()?);
+        Some(())
+    }
+
+    fn get(&self, i: usize) -> u64 {
+        self.bases[i / ENDS_BLOCK] + u64::from(self.low[i])
+    }
+
+    fn len(&self) -> usize {
+        self.low.len()
+    }
 }
 
 impl Table {
     fn len(&self) -> usize {
-        self.dfs.len()
+        self.term_ends.len()
     }
 
     fn term(&self, i: usize) -> &[u8] {
@@ -173,9 +206,9 @@ impl Table {
         let start = if i == 0 {
             self.post_start
         } else {
-            self.post_ends[i - 1]
+            self.post_ends.get(i - 1)
         };
-        (start, self.post_ends[i])
+        (start, self.post_ends.get(i))
     }
 }
 
@@ -231,7 +264,8 @@ impl<W: Write> Encoder<W> {
         table.blob.push(b'\n');
         table
             .post_ends
-            .push(self.written + self.buf.len() as u64 - MAGIC.len() as u64);
+            .push(self.written + self.buf.len() as u64 - MAGIC.len() as u64)
+            .expect("a segment's postings stay far below 4 GiB a block of terms");
         table.dfs.push(ids.len() as u32);
     }
 
@@ -252,7 +286,7 @@ impl<W: Write> Encoder<W> {
             t.term_ends
                 .iter()
                 .for_each(|&e| put_u64(&mut self.buf, e.into()));
-            t.post_ends.iter().for_each(|&e| put_u64(&mut self.buf, e));
+            (0..t.post_ends.len()).for_each(|i| put_u64(&mut self.buf, t.post_ends.get(i)));
             t.dfs.iter().for_each(|&d| put_u64(&mut self.buf, d.into()));
             self.flush_if_large()?;
         }
@@ -466,7 +500,9 @@ impl Segment {
                 break;
             }
             terms.push(i as u32);
-            postings += u64::from(t.dfs[i]);
+            // Postings are a byte or two each: their length stands in for their number.
+            let (a, b) = t.postings_range(i);
+            postings += b - a;
             from = t.term_ends[i] as usize + 1;
         }
         Expansion { terms, postings }
@@ -654,20 +690,22 @@ fn parse_tables(bytes: &[u8], tables_at: u64) -> Result<[Table; FIELDS], SearchE
             .into_iter()
             .map(|e| e as u32)
             .collect();
-        let post_ends = nums(postings_len, true)?;
-        if post_ends.first().is_some_and(|&e| e < post_start) || post_start > postings_len {
+        let ends = nums(postings_len, true)?;
+        if ends.first().is_some_and(|&e| e < post_start) || post_start > postings_len {
             return None;
         }
-        let dfs = nums(u64::from(u32::MAX), false)?
-            .into_iter()
-            .map(|d| d as u32)
-            .collect();
+        let mut post_ends = Ends::default();
+        for e in ends {
+            post_ends.push(e)?;
+        }
+        // Read to check the layout; a query needs no article counts (see `Table::dfs`).
+        nums(u64::from(u32::MAX), false)?;
         Some(Table {
             blob,
             post_start,
             term_ends,
             post_ends,
-            dfs,
+            dfs: Vec::new(),
         })
     };
     let text = read().ok_or_else(damaged)?;
