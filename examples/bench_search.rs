@@ -19,8 +19,8 @@
 mod synth;
 
 use copydesk::config::Settings;
-use copydesk::daemon::protocol::ListQuery;
 use copydesk::engine::{Engine, Input};
+use copydesk::model::ListQuery;
 use std::time::{Duration, Instant};
 use synth::{
     check_flags, dir_bytes, flag, process_cpu_seconds, quantile, rss_mb, Corpus, CorpusSpec, Rng,
@@ -113,7 +113,7 @@ fn build(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let batch: u64 = flag(args, "--batch", 5_000)?;
     let mut engine = Engine::open(settings(db, true))?;
-    let have = engine.store().next_id()? - 1;
+    let have = engine.last_id();
     if have < n {
         let t = Instant::now();
         for from in (have..n).step_by(batch as usize) {
@@ -132,7 +132,7 @@ fn build(
             (n - have) as f64 / t.elapsed().as_secs_f64()
         );
     }
-    let last = engine.store().next_id()? - 1;
+    let last = engine.last_id();
     // The indexer waits while ingest runs; now it has the machine to itself.
     let search = engine.search().ok_or("the search index is off")?;
     let covered = search.snapshot().covered;
@@ -263,7 +263,7 @@ fn query(
     }
     let t = Instant::now();
     let engine = Engine::open(settings(db, true))?;
-    let last = engine.store().next_id()? - 1;
+    let last = engine.last_id();
     let search = engine.search().ok_or("the search index is off")?;
     if !search.wait_covered(last, Instant::now() + Duration::from_secs(3600)) {
         return Err(format!("the index is not ready: {:?}", search.failure()).into());
@@ -318,7 +318,7 @@ fn list_query(text: String, source: Option<String>) -> ListQuery {
     ListQuery {
         text: Some(text),
         source,
-        limit: PAGE,
+        limit: Some(PAGE),
         ..ListQuery::default()
     }
 }
@@ -359,7 +359,7 @@ fn real(
         .collect::<std::io::Result<_>>()?;
     let mut engine = Engine::open(settings(db, true))?;
     engine.ingest(&inputs, 0)?;
-    let last = engine.store().next_id()? - 1;
+    let last = engine.last_id();
     let search = engine.search().ok_or("the search index is off")?;
     let (t, cpu) = (Instant::now(), process_cpu_seconds());
     if !search.wait_covered(last, Instant::now() + Duration::from_secs(3600)) {

@@ -2,30 +2,35 @@
 //! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
 //! draws nor watches folders.
 
-pub mod arrivals;
+pub(crate) mod arrivals;
 pub mod files;
+mod index;
 pub mod prepare;
-pub mod queries;
-pub mod service;
+pub(crate) mod queries;
+pub(crate) mod service;
+pub mod snapshot;
 pub mod templates;
-pub mod triage;
+pub(crate) mod triage;
+mod upgrade;
+
+#[cfg(test)]
+mod search_tests;
 
 use crate::config::Settings;
-use crate::daemon::protocol::{Event, EventKind};
-use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
-use crate::detect::{judge, Side, Status};
-use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors};
+use crate::detect::{judge, Side};
+use crate::fingerprint::exact_hash;
+use crate::model::{
+    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
+};
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
-use crate::store::{ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, Store, StoreError};
+use crate::store::{NewArticle, PathEntry, Store, StoreError};
 use crate::text::Rejection;
 use files::FileData;
+pub(crate) use index::IndexOrigin;
+use index::Loaded;
 use prepare::{prepare, stored_tokens, Prepared};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
-use templates::Templates;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -33,8 +38,10 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("#{0} cannot be a reprint of itself")]
+    ReprintOfItself(ArticleId),
+    #[error("cannot start an ingest thread: {0}")]
+    Thread(std::io::Error),
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
 }
@@ -42,11 +49,30 @@ pub enum EngineError {
 impl EngineError {
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
-    pub fn is_storage_failure(&self) -> bool {
+    pub(crate) fn is_storage_failure(&self) -> bool {
         matches!(
             self,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
         )
+    }
+
+    /// What a client is told: the kind of failure, and this error's message.
+    pub(crate) fn failure(&self) -> Failure {
+        let kind = match self {
+            EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
+            EngineError::Store(
+                StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
+            ) => FailureKind::Unavailable,
+            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
+            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::Thread(_) => FailureKind::Internal,
+            EngineError::Search(_) => FailureKind::Storage,
+        };
+        Failure {
+            kind,
+            message: self.to_string(),
+        }
     }
 }
 
@@ -56,46 +82,6 @@ pub struct Input {
     /// The path as the caller names it; stored as the article's `file`.
     pub file: String,
     pub data: Result<FileData, Rejection>,
-}
-
-/// A verdict as reported to callers (one JSON line per file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub file: String,
-    pub id: Option<ArticleId>,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-}
-
-/// An article with its story, for `show`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detail {
-    #[serde(flatten)]
-    pub record: ArticleRecord,
-    pub paragraphs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub articles: u64,
-    pub by_status: BTreeMap<Status, u64>,
-    pub db_bytes: u64,
-    pub db: String,
-    /// The sequence number of the latest event.
-    pub last_seq: u64,
-}
-
-/// The in-memory index, rebuilt from the store's fingerprints on first use.
-struct Loaded {
-    sim: SimIndex,
-    anchors: AnchorIndex,
-    ids: Vec<ArticleId>,
-    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
-    seen: SeenFilter,
-    templates: Templates,
 }
 
 /// Anchors with more postings than this are too common to point at any one story.
@@ -110,6 +96,11 @@ pub struct Engine {
     /// Shared with the writer thread of `ingest`.
     store: Arc<Store>,
     loaded: Option<Loaded>,
+    /// Articles of the loaded index that its snapshot on disk covers (0: none does).
+    saved_slots: usize,
+    /// Where the loaded index came from, and how long loading it took.
+    origin: Option<IndexOrigin>,
+    load_secs: Option<(f64, f64)>,
     next_id: ArticleId,
     next_seq: u64,
     /// Events committed but not yet handed to followers.
@@ -161,17 +152,7 @@ const WRITES_QUEUED: usize = 1;
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
-        if store.schema()? < 2 {
-            // Version 1 kept 32-bit anchors: derive the 64-bit ones from the stored stories.
-            let every = settings.anchor_every_words;
-            store.upgrade_fingerprints(|content, old| {
-                let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
-                FpRecord {
-                    anchors: sample_anchors(&anchor_hashes(&shingles), every),
-                    ..old
-                }
-            })?;
-        }
+        upgrade::upgrade(&store, store.schema()?, settings.anchor_every_words)?;
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         let store = Arc::new(store);
@@ -186,6 +167,9 @@ impl Engine {
             settings,
             store,
             loaded: None,
+            saved_slots: 0,
+            origin: None,
+            load_secs: None,
             next_id,
             next_seq,
             outbox: Vec::new(),
@@ -193,64 +177,22 @@ impl Engine {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The id of the newest article stored (0 when none is).
+    pub fn last_id(&self) -> ArticleId {
+        self.next_id - 1
     }
 
     /// The search indexer, for waiting until it covers an article (tests, benchmarks).
     pub fn search(&self) -> Option<&crate::search::Indexer> {
         self.search.as_ref()
-    }
-
-    fn load(&mut self) -> Result<&mut Loaded, EngineError> {
-        if self.loaded.is_none() {
-            let s = &self.settings;
-            let (mut fps, mut ids) = (Vec::new(), Vec::new());
-            let mut seen = SeenFilter::default();
-            // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
-            // collects the SimHashes and ids.
-            let mut first = true;
-            let anchors = AnchorIndex::build(|f| {
-                let collect = std::mem::take(&mut first);
-                let mut slot = 0u32;
-                self.store.for_each_fingerprint(|id, fp| {
-                    if collect {
-                        fps.push(fp.simhash);
-                        ids.push(id);
-                        // The fingerprint's exact hash is the document hash the `exact` tree
-                        // is keyed by (written together by `admit`).
-                        seen.insert(fp.exact);
-                    }
-                    fp.anchors.iter().for_each(|&a| f(a, slot));
-                    slot += 1;
-                })
-            })?;
-            let mut loaded = Loaded {
-                sim: SimIndex::build(s.simhash_max_distance, fps),
-                anchors,
-                ids,
-                seen,
-                templates: Templates::new(s.template_window_articles, s.template_min_articles),
-            };
-            let mut recent = self.store.recent_blocks(s.template_window_articles)?;
-            recent.reverse();
-            for (id, blocks) in recent {
-                // As at ingest: only new stories teach templates, never reprints of one.
-                if self
-                    .store
-                    .record(id)?
-                    .is_some_and(|r| r.status == Status::Unique)
-                {
-                    loaded.templates.learn(blocks);
-                }
-            }
-            self.loaded = Some(loaded);
-        }
-        Ok(self.loaded.as_mut().expect("loaded above"))
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.
@@ -351,7 +293,7 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(verdict_of(&article.record));
+                    verdicts.push(Verdict::of(&article.record));
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
@@ -391,11 +333,11 @@ impl Engine {
     }
 
     /// Events committed since the last call, for followers.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.outbox)
     }
 
-    pub fn last_seq(&self) -> u64 {
+    pub(crate) fn last_seq(&self) -> u64 {
         self.next_seq - 1
     }
 
@@ -406,7 +348,7 @@ impl Engine {
         let mut out = Vec::with_capacity(inputs.len());
         for (input, prep) in inputs.iter().zip(prepared) {
             out.push(match prep {
-                Err(rejection) => verdict_of(&rejected(0, input, &rejection, 0).record),
+                Err(rejection) => refused(input, &rejection),
                 Ok(prep) => {
                     let d = self.decide(&prep, &pending)?;
                     Verdict {
@@ -423,17 +365,37 @@ impl Engine {
         Ok(out)
     }
 
+    /// Prepares every input, in order, on one scoped thread per core (each takes a contiguous
+    /// share of the inputs).
     fn prepare_all(
         &mut self,
         inputs: &[Input],
     ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
         let every = self.settings.anchor_every_words;
         let templates = &self.load()?.templates;
-        let is_template = |h: u64| templates.is_template(h);
-        Ok(inputs
-            .par_iter()
-            .map(|input| prepare_input(input, every, &is_template))
-            .collect())
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let share = inputs.len().div_ceil(cores).max(1);
+        std::thread::scope(|s| {
+            let preparers = inputs
+                .chunks(share)
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        .name("copydesk-check".into())
+                        .spawn_scoped(s, move || {
+                            let is_template = |h: u64| templates.is_template(h);
+                            chunk
+                                .iter()
+                                .map(|input| prepare_input(input, every, &is_template))
+                                .collect::<Vec<_>>()
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(thread_error)?;
+            Ok(preparers
+                .into_iter()
+                .flat_map(|p| p.join().expect("a preparer thread does not panic"))
+                .collect())
+        })
     }
 
     /// Adds a prepared article to the index and the template window, and builds its write.
@@ -629,7 +591,7 @@ impl Engine {
 }
 
 fn thread_error(e: std::io::Error) -> EngineError {
-    EngineError::Invalid(format!("cannot start an ingest thread: {e}"))
+    EngineError::Thread(e)
 }
 
 fn prepare_input(
@@ -643,18 +605,31 @@ fn prepare_input(
     }
 }
 
-fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+/// The verdict of a file refused with `why`, before anything is stored.
+fn refused(input: &Input, why: &Rejection) -> Verdict {
     let name = std::path::Path::new(&input.file)
         .file_name()
         .map_or_else(|| input.file.clone(), |n| n.to_string_lossy().into_owned());
+    Verdict {
+        file: input.file.clone(),
+        id: None,
+        status: Status::Rejected,
+        title: crate::text::sanitize::sanitize_line(&name),
+        matched: None,
+        reason: Some(why.to_string()),
+    }
+}
+
+fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+    let v = refused(input, why);
     NewArticle {
         record: ArticleRecord {
             id,
-            file: input.file.clone(),
-            status: Status::Rejected,
-            title: crate::text::sanitize::sanitize_line(&name),
+            file: v.file,
+            status: v.status,
+            title: v.title,
             matched: None,
-            reason: Some(why.to_string()),
+            reason: v.reason,
             story: id,
             source: None,
             url: None,
@@ -679,26 +654,15 @@ fn path_entry(id: ArticleId, input: &Input) -> Option<PathEntry> {
             id,
             size: f.size,
             mtime_ns: f.mtime_ns,
-            content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+            content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
         }),
         Err(_) => {
             files::identity(std::path::Path::new(&input.file)).map(|(size, mtime_ns)| PathEntry {
                 id,
                 size,
                 mtime_ns,
-                content_hash: 0,
+                content_hash: None,
             })
         }
-    }
-}
-
-fn verdict_of(r: &ArticleRecord) -> Verdict {
-    Verdict {
-        file: r.file.clone(),
-        id: (r.id != 0).then_some(r.id),
-        status: r.status,
-        title: r.title.clone(),
-        matched: r.matched.clone(),
-        reason: r.reason.clone(),
     }
 }

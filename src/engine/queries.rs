@@ -3,34 +3,29 @@
 //! never has to load every article to find one.
 
 use super::prepare::stored_tokens;
-use super::{Detail, Engine, EngineError, Stats};
-use crate::daemon::protocol::{Comparison, ListQuery};
+use super::{Engine, EngineError};
 use crate::detect::verify::overlap;
 use crate::fingerprint::Tokens;
+use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, ListQuery, Stats};
 use crate::search::terms::mentions;
 use crate::search::{candidates, query_words, Word};
-use crate::store::{ArticleId, ArticleRecord};
 use crate::text::normalize::normalize;
 use std::ops::ControlFlow;
 
 /// The most a listing returns in one answer.
-pub const MAX_LIST: usize = 10_000;
+pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
     /// Records, newest first, that pass every filter of `q`. Text queries are answered by the
     /// search index for the articles it covers; articles newer than that (while the indexer
     /// catches up after a burst) are scanned, as every article was before the index.
     pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
-        let limit = if q.limit == 0 {
-            MAX_LIST
-        } else {
-            q.limit.min(MAX_LIST)
-        };
+        let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
         let words = q.text.as_deref().map(query_words).unwrap_or_default();
         let source = q.source.as_deref().map(normalize);
         let passes = |r: &ArticleRecord| {
             !(q.status.is_some_and(|s| s != r.status)
-                || q.triage.as_deref().is_some_and(|t| !triage_matches(r, t))
+                || q.triage.is_some_and(|t| r.triage.state.kind() != t)
                 || source
                     .as_deref()
                     .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s))
@@ -112,7 +107,11 @@ impl Engine {
     }
 
     /// Two articles side by side, with the passages they share.
-    pub fn compare(&self, id: ArticleId, other: ArticleId) -> Result<Comparison, EngineError> {
+    pub(crate) fn compare(
+        &self,
+        id: ArticleId,
+        other: ArticleId,
+    ) -> Result<Comparison, EngineError> {
         let (left, right) = (self.show(id)?, self.show(other)?);
         let (lt, rt) = (
             stored_tokens(&left.paragraphs),
@@ -134,7 +133,7 @@ impl Engine {
     }
 
     /// The original of an article's story and every article flagged against it, oldest first.
-    pub fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
+    pub(crate) fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
         let root = self
             .store()
             .record(id)?
@@ -157,16 +156,11 @@ impl Engine {
         Ok(Stats {
             articles: by_status.values().sum(),
             by_status,
-            db_bytes: self.store().size_on_disk(),
+            db_bytes: self.store().size_on_disk()?,
             db: self.store().path().display().to_string(),
             last_seq: self.last_seq(),
         })
     }
-}
-
-fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
-    let state = r.triage.state_or_new();
-    state == want || state.starts_with(&format!("{want} "))
 }
 
 /// Maps shared word runs back to byte ranges within the display paragraphs. Words are found in
@@ -233,7 +227,7 @@ mod tests {
             let q = ListQuery {
                 after,
                 before,
-                limit,
+                limit: Some(limit),
                 ..ListQuery::default()
             };
             engine

@@ -3,12 +3,15 @@
 //! precision and recall per kind. Half of the folders are stored; variants of the other half are
 //! the negatives (same sites, so shared templates are tested too).
 
-pub mod variants;
+pub mod command;
+pub mod extraction;
+pub(crate) mod gold;
+pub(crate) mod variants;
 
 use crate::config::Settings;
-use crate::detect::Status;
 use crate::engine::files::input_from;
 use crate::engine::{Engine, Input};
+use crate::model::Status;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::io::Write;
@@ -16,14 +19,14 @@ use std::path::Path;
 use variants::Rng;
 
 /// One corpus folder.
-pub struct Page {
-    pub name: String,
-    pub article: String,
-    pub page_txt: Vec<u8>,
-    pub page_html: Vec<u8>,
+pub(crate) struct Page {
+    pub(crate) name: String,
+    pub(crate) article: String,
+    pub(crate) page_txt: Vec<u8>,
+    pub(crate) page_html: Vec<u8>,
 }
 
-pub fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
+pub(crate) fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
     let mut pages = Vec::new();
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read corpus folder '{}'", dir.display()))?;
@@ -119,41 +122,41 @@ fn kinds() -> Vec<(&'static str, Form, Make)> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct KindReport {
-    pub kind: String,
-    pub positives: usize,
-    pub negatives: usize,
-    pub true_pos: usize,
-    pub false_pos: usize,
-    pub precision: f64,
-    pub recall: f64,
+pub(crate) struct KindReport {
+    pub(crate) kind: String,
+    pub(crate) positives: usize,
+    pub(crate) negatives: usize,
+    pub(crate) true_pos: usize,
+    pub(crate) false_pos: usize,
+    pub(crate) precision: f64,
+    pub(crate) recall: f64,
     /// The lowest similarity of a correct flag, and the highest any negative got: the margin
     /// the thresholds have on this corpus.
-    pub min_true_similarity: f32,
-    pub max_negative_similarity: f32,
-    pub misses: Vec<String>,
+    pub(crate) min_true_similarity: f32,
+    pub(crate) max_negative_similarity: f32,
+    pub(crate) misses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PartialReport {
-    pub kind: String,
-    pub cases: usize,
-    pub partial: usize,
-    pub reprint: usize,
-    pub partial_rate: f64,
-    pub misses: Vec<String>,
+pub(crate) struct PartialReport {
+    pub(crate) kind: String,
+    pub(crate) cases: usize,
+    pub(crate) partial: usize,
+    pub(crate) reprint: usize,
+    pub(crate) partial_rate: f64,
+    pub(crate) misses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub reprint_kinds: Vec<KindReport>,
-    pub partial: PartialReport,
+pub(crate) struct Report {
+    pub(crate) reprint_kinds: Vec<KindReport>,
+    pub(crate) partial: PartialReport,
 }
 
 impl Report {
     /// The dev-set targets: precision ≥ 0.99 and recall ≥ 0.97 per reprint kind; partial reuse
     /// reported as partial in ≥ 90% of cases, never as a reprint.
-    pub fn targets_met(&self) -> bool {
+    pub(crate) fn targets_met(&self) -> bool {
         self.reprint_kinds
             .iter()
             .all(|k| k.precision >= 0.99 && k.recall >= 0.97)
@@ -174,7 +177,7 @@ fn engine_with(stored: &[Input], dir: &Path) -> Result<Engine> {
 
 /// Runs every kind twice, storing one half of the folders and then the other, so every page is
 /// a positive once and a negative once.
-pub fn run(pages: &[Page]) -> Result<Report> {
+pub(crate) fn run(pages: &[Page]) -> Result<Report> {
     let halves: Vec<Vec<bool>> = (0..2)
         .map(|h| (0..pages.len()).map(|i| i % 2 == h).collect())
         .collect();
@@ -284,7 +287,7 @@ fn run_kind(
     Ok(())
 }
 
-fn describe(v: &crate::engine::Verdict) -> String {
+fn describe(v: &crate::model::Verdict) -> String {
     match &v.matched {
         Some(m) => format!("{} of {} ({:.2})", v.status.as_str(), m.file, m.similarity),
         None => v.status.as_str().to_owned(),

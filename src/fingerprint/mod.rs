@@ -1,40 +1,33 @@
-//! Fingerprints of a cleaned story: word shingles, the 64-bit SimHash (through the `simhash`
-//! crate), the exact hash, and the passage anchors the near-duplicate index keys on. Pure; knows
-//! nothing of storage.
+//! Fingerprints of a cleaned story: word shingles, the 64-bit SimHash of their hashes
+//! (`simhash.rs`), the exact hash, and the passage anchors the near-duplicate index keys on.
+//! Pure; knows nothing of storage.
 
+mod simhash;
+
+pub use self::simhash::SimHash;
 use crate::text::normalize::word_spans;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Words per shingle for SimHash features and for verification.
-pub const SHINGLE_WORDS: usize = 3;
+pub(crate) const SHINGLE_WORDS: usize = 3;
 /// Words per passage anchor: long enough to be specific to one text.
-pub const ANCHOR_WORDS: usize = 5;
-
-/// A 64-bit SimHash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SimHash(pub u64);
-
-impl SimHash {
-    pub fn distance(self, other: SimHash) -> u32 {
-        simhash::hamming_distance(self.0, other.0)
-    }
-}
+pub(crate) const ANCHOR_WORDS: usize = 5;
 
 /// A story's tokens: normalised words joined by single spaces, with each word's byte range, so a
 /// shingle is a slice of `joined` and costs no allocation.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
-    pub joined: String,
-    pub spans: Vec<(u32, u32)>,
+    pub(crate) joined: String,
+    pub(crate) spans: Vec<(u32, u32)>,
 }
 
 impl Tokens {
-    pub fn new(norm: &str) -> Tokens {
+    pub(crate) fn new(norm: &str) -> Tokens {
         Tokens::from_spans(norm, &word_spans(norm))
     }
 
     /// Tokens of `norm` whose words were already found: `words` is `word_spans(norm)`.
-    pub fn from_spans(norm: &str, words: &[(usize, usize)]) -> Tokens {
+    pub(crate) fn from_spans(norm: &str, words: &[(usize, usize)]) -> Tokens {
         let mut joined = String::with_capacity(norm.len());
         let mut spans = Vec::with_capacity(words.len());
         for &(a, b) in words {
@@ -57,7 +50,7 @@ impl Tokens {
     }
 
     /// The text of the `k` words starting at word `i` (fewer at the end).
-    pub fn shingle(&self, i: usize, k: usize) -> &str {
+    pub(crate) fn shingle(&self, i: usize, k: usize) -> &str {
         let last = (i + k).min(self.spans.len()) - 1;
         &self.joined[self.spans[i].0 as usize..self.spans[last].1 as usize]
     }
@@ -79,12 +72,10 @@ impl Tokens {
             .collect()
     }
 
-    /// SimHash over the word shingles.
+    /// SimHash over the word shingles (`SimHash::of_hashes` of `shingle_hashes`, for a caller
+    /// that does not keep the hashes).
     pub fn simhash(&self) -> SimHash {
-        SimHash(simhash::simhash_stream(
-            self.shingle_starts(SHINGLE_WORDS)
-                .map(|i| self.shingle(i, SHINGLE_WORDS)),
-        ))
+        SimHash::of_hashes(&self.shingle_hashes())
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::segment::{merge, write_durably, Segment};
 use super::SearchError;
-use crate::store::ArticleId;
+use crate::model::ArticleId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -6,7 +6,8 @@
 use super::folder::{Folder, Snapshot};
 use super::segment::Builder;
 use super::SearchError;
-use crate::store::{ArticleId, Store};
+use crate::model::ArticleId;
+use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;

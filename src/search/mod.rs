@@ -21,7 +21,7 @@ pub use query::candidates;
 pub use terms::{query_words, Word};
 
 /// The folder of the index inside the database folder.
-pub const DIR: &str = "search";
+pub const DIR: &str = crate::store::SEARCH_DIR;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

@@ -6,7 +6,7 @@ use super::folder::Snapshot;
 use super::segment::{Bits, Expansion};
 use super::terms::Word;
 use super::SearchError;
-use crate::store::ArticleId;
+use crate::model::ArticleId;
 use std::ops::ControlFlow;
 
 /// Rough costs on this project's machine, in nanoseconds: a term's postings looked up, one

@@ -10,7 +10,7 @@
 
 use super::terms::for_each_term;
 use super::SearchError;
-use crate::store::ArticleId;
+use crate::model::ArticleId;
 use crate::text::normalize::normalize;
 use rustc_hash::FxHashMap;
 use std::fs::File;

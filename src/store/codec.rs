@@ -1,7 +1,7 @@
 //! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
 //! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
 
-use crate::text::clean::BlockInfo;
+use crate::model::BlockInfo;
 
 /// Fingerprints of one stored article: what the index is rebuilt from.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Content {
 const FP_VERSION: u8 = 2;
 const CONTENT_VERSION: u8 = 1;
 
-pub fn encode_fp(fp: &FpRecord) -> Vec<u8> {
+pub(crate) fn encode_fp(fp: &FpRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(21 + fp.anchors.len() * 8);
     out.push(FP_VERSION);
     out.extend_from_slice(&fp.simhash.to_le_bytes());
@@ -56,7 +56,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
+pub(crate) fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
     let mut r = Reader(bytes);
     let version = r.u8()?;
     let width = match version {
@@ -83,12 +83,12 @@ pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
 }
 
 /// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
-pub fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
+pub(crate) fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
     encode_content_parts(&c.blocks, &c.paragraphs, max_text_bytes)
 }
 
 /// `encode_content` of the parts of a `Content`, for a caller that has not built one yet.
-pub fn encode_content_parts(
+pub(crate) fn encode_content_parts(
     blocks: &[BlockInfo],
     paragraphs: &[String],
     max_text_bytes: usize,
@@ -124,7 +124,22 @@ pub fn encode_content_parts(
     out
 }
 
-pub fn decode_content(bytes: &[u8]) -> Option<Content> {
+/// The block hashes of encoded content, without decompressing its text.
+pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut r = Reader(bytes);
+    if r.u8()? != CONTENT_VERSION {
+        return None;
+    }
+    let n = r.u32()? as usize;
+    let mut hashes = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        hashes.push(r.u64()?);
+        r.take(5)?;
+    }
+    Some(hashes)
+}
+
+pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
     if r.u8()? != CONTENT_VERSION {
         return None;
@@ -167,13 +182,17 @@ mod tests {
                 blocks: blocks.into_iter().map(|(hash, words, kept)| BlockInfo { hash, words, kept }).collect(),
                 paragraphs,
             };
-            prop_assert_eq!(decode_content(&encode_content(&c, usize::MAX)), Some(c));
+            let encoded = encode_content(&c, usize::MAX);
+            let hashes: Vec<u64> = c.blocks.iter().map(|b| b.hash).collect();
+            prop_assert_eq!(decode_block_hashes(&encoded), Some(hashes));
+            prop_assert_eq!(decode_content(&encoded), Some(c));
         }
 
         #[test]
         fn decoding_garbage_never_panics(bytes: Vec<u8>) {
             let _ = decode_fp(&bytes);
             let _ = decode_content(&bytes);
+            let _ = decode_block_hashes(&bytes);
         }
     }
 
