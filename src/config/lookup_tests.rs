@@ -169,3 +169,28 @@ fn toml_errors_keep_the_crates_lines_and_caret() {
         "{text}"
     );
 }
+
+#[test]
+fn copydesk_config_shows_every_key_the_shipped_config_documents() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let text = std::fs::read_to_string(&path).expect("shipped config");
+    let table: toml::Table = toml::from_str(&text).expect("TOML");
+    let shown: Vec<&str> = Settings::default().entries().iter().map(|e| e.0).collect();
+    for (section, keys) in &table {
+        for key in keys.as_table().expect("sections").keys() {
+            let name = format!("{section}.{key}");
+            assert!(
+                shown.contains(&name.as_str()),
+                "`copydesk config` leaves out {name}"
+            );
+        }
+    }
+    // And nothing it shows is undocumented (commented-out keys such as daemon.socket count).
+    for key in shown {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        assert!(
+            text.contains(&format!("{last} =")) || text.contains(&format!("[{key}]")),
+            "{key} is shown but config.toml does not document it"
+        );
+    }
+}

@@ -44,6 +44,7 @@ impl Settings {
                 "store.snapshot_min_articles",
                 json!(self.snapshot_min_articles),
             ),
+            ("store.search_index", json!(self.search_index)),
             ("daemon.socket", path(&self.socket_path())),
             (
                 "daemon.socket_group",
