@@ -175,7 +175,11 @@ fn a_reopened_engine_keeps_its_index_and_rebuilds_a_damaged_one() {
         scan(&engine, &q)
     };
     assert!(!want.is_empty());
-    let manifest = dir.path().join("db").join(crate::search::DIR).join("manifest");
+    let manifest = dir
+        .path()
+        .join("db")
+        .join(crate::search::DIR)
+        .join("manifest");
     assert!(
         manifest.exists(),
         "closing writes what the indexer held in memory"

@@ -60,13 +60,19 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
-        let mut child = bin()
+        let child = bin()
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
+        self.spawned(child);
+    }
+
+    /// Takes over a started daemon (its stderr piped): its log is read as it comes, it is
+    /// waited for until its socket answers, and it is killed when the test ends.
+    pub fn spawned(&mut self, mut child: Child) {
         let stderr = child.stderr.take().expect("piped stderr");
         let log: Arc<Mutex<String>> = Arc::default();
         self.log = Arc::clone(&log);
