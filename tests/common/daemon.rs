@@ -93,7 +93,7 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("the daemon did not come up within 30 s");
+        panic!("the daemon did not come up within 60 s");
     }
 
     pub fn socket(&self) -> PathBuf {
