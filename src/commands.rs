@@ -316,18 +316,18 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
     }
-    let waiting = |why: &str| eprintln!("copydesk: {why}");
+    let waiting = |why: &str| tracing::warn!("{why}");
     let stopped = || stop.load(Ordering::SeqCst);
     let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting, stopped)? {
         Started::Serving(runtime) => runtime,
         Started::Stopped => {
-            eprintln!("copydesk: stopped before the database was free");
+            tracing::info!("stopped before the database was free");
             return Ok(());
         }
         Started::AlreadyServed if background => {
-            eprintln!(
-                "copydesk: another daemon already serves '{}'; leaving it to that one",
-                settings.db.display()
+            tracing::info!(
+                db = %settings.db.display(),
+                "another daemon already serves the database; leaving it to that one"
             );
             return Ok(());
         }
@@ -337,22 +337,27 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
             settings.socket_path().display()
         ),
     };
-    eprintln!(
-        "copydesk: serving '{}' on '{}', watching '{}' (pid {})",
-        settings.db.display(),
-        settings.socket_path().display(),
-        settings.inbox.display(),
-        std::process::id()
+    tracing::info!(
+        db = %settings.db.display(),
+        socket = %settings.socket_path().display(),
+        inbox = %settings.inbox.display(),
+        pid = std::process::id(),
+        "serving"
     );
+    // The socket accepts clients from here on: systemd may start what waits for copydesk.
+    if let Err(e) = crate::daemon::notify::notify("READY=1") {
+        tracing::warn!("cannot tell systemd that copydesk is ready: {e}");
+    }
     while !stop.load(Ordering::SeqCst) {
         if let Ok(report) = runtime
             .reports
             .recv_timeout(std::time::Duration::from_millis(100))
         {
-            eprintln!("copydesk: {}", sanitize_line(&report));
+            tracing::warn!("{}", sanitize_line(&report));
         }
     }
+    let _ = crate::daemon::notify::notify("STOPPING=1");
     runtime.stop();
-    eprintln!("copydesk: stopped");
+    tracing::info!("stopped");
     Ok(())
 }
