@@ -209,7 +209,10 @@ impl Background {
             .filter(|l| l.contains(" serving "))
             .filter_map(|l| {
                 let rest = l.split(" pid=").nth(1)?;
-                rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
             })
             .collect()
     }
