@@ -304,7 +304,9 @@ impl Watch {
             if w.ready_at > now || ready.len() >= BATCH {
                 return true;
             }
-            let Ok(meta) = std::fs::metadata(path) else {
+            // A link is looked at, not followed: one that is broken, or leads where the
+            // engine will not read, still gets its verdict (rejected, with the reason).
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
                 return false; // gone before it was read
             };
             let seen = meta.modified().ok().map(|m| (meta.len(), m));

@@ -5,6 +5,7 @@
 
 use super::server::{Server, ServerInfo};
 use crate::config::Settings;
+use crate::engine::files::Reach;
 use crate::engine::service::{Service, ServiceHandle};
 use crate::engine::Engine;
 use crate::inbox::Inbox;
@@ -28,10 +29,15 @@ impl Runtime {
             db: settings.db.display().to_string(),
         };
         let socket = settings.socket_path();
+        // Clients may name only files in the inbox (created now, so that it can be resolved).
+        std::fs::create_dir_all(&settings.inbox)
+            .with_context(|| format!("cannot create the inbox '{}'", settings.inbox.display()))?;
+        let reach = Reach::inbox(&settings.inbox, settings.follow_symlinks)
+            .with_context(|| format!("cannot resolve the inbox '{}'", settings.inbox.display()))?;
         let server = Server::start(
             &socket,
             settings.socket_group.as_deref(),
-            service.handle(),
+            service.handle().confined(reach),
             info,
         )?;
         let (tx, reports) = mpsc::channel();

@@ -1,5 +1,6 @@
 //! Reading files as ingest jobs left them (one file, or a folder's files in name order), with every
-//! failure turned into a rejection that names the cause: not a regular file, too large, unreadable.
+//! failure turned into a rejection that names the cause: not a regular file, too large, unreadable,
+//! a link, or outside the inbox for a caller confined to it (`Reach`).
 
 use super::Input;
 use crate::text::Rejection;
@@ -28,13 +29,150 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
         .map(|d| d.as_nanos() as i128)
 }
 
-pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| Rejection::Unreadable(e.to_string()))?;
-    let meta = if meta.file_type().is_symlink() {
-        std::fs::metadata(path).map_err(|e| Rejection::Unreadable(format!("broken link: {e}")))?
-    } else {
-        meta
+/// Where the engine may open files for a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Wherever this process may read: a command run by a user on their own files, in their own
+    /// process.
+    Anywhere,
+    /// Only files inside `root` (a canonical folder: the inbox): what a socket client names and
+    /// what arrives in the inbox. A name that is a symbolic link is refused unless `links`, and
+    /// even then read only when its target is inside `root`.
+    Inside { root: PathBuf, links: bool },
+}
+
+impl Reach {
+    /// The inbox of `inbox` (resolved now; it must exist), links as configured.
+    pub(crate) fn inbox(inbox: &Path, links: bool) -> std::io::Result<Reach> {
+        Ok(Reach::Inside {
+            root: inbox.canonicalize()?,
+            links,
+        })
+    }
+
+    /// Why a caller confined to the inbox may not name `path` at all, if it may not: a relative
+    /// path, or one that leads outside the inbox once `..` and links are resolved. A path that
+    /// cannot be resolved but lies inside the inbox as written is let through, to be rejected
+    /// by [`read_file`] as unreadable; outside it, nothing is said about whether it exists.
+    pub(crate) fn refuse(&self, path: &Path) -> Option<String> {
+        let Reach::Inside { root, .. } = self else {
+            return None;
+        };
+        if !path.is_absolute() {
+            return Some(format!(
+                "'{}' is not an absolute path; the daemon reads only files inside its inbox '{}'",
+                path.display(),
+                root.display()
+            ));
+        }
+        let resolved = match path.canonicalize() {
+            Ok(p) => p,
+            Err(_) if lexically_inside(path, root) => return None,
+            Err(_) => lexical(path),
+        };
+        if resolved.starts_with(root) {
+            return None;
+        }
+        let how = if lexically_inside(path, root) {
+            format!(" (it leads to '{}')", resolved.display())
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "'{}' is outside the daemon's inbox '{}'{how}; the daemon reads only files inside its inbox: move or copy the file there, or run the command where the daemon is not running",
+            path.display(),
+            root.display()
+        ))
+    }
+}
+
+/// `path` with `.` and `..` taken away as written, links not followed.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether `path` as written (with `..` resolved, links not followed) names something in `root`
+/// or in the folder `root` was written as.
+fn lexically_inside(path: &Path, root: &Path) -> bool {
+    lexical(path).starts_with(root)
+}
+
+/// Opens `path` for reading without blocking on a pipe, refusing a link when `no_follow`.
+fn open(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> {
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = OFlag::O_NONBLOCK;
+    if no_follow {
+        flags |= OFlag::O_NOFOLLOW;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(path)
+}
+
+/// The file to open for `path` under `reach`: the path itself anywhere; inside the inbox, the
+/// resolved path (no link left in it), after refusing a link that is not allowed or whose target
+/// is outside.
+fn resolve(path: &Path, reach: &Reach) -> Result<PathBuf, Rejection> {
+    let Reach::Inside { root, links } = reach else {
+        return Ok(path.to_owned());
     };
+    let is_link = std::fs::symlink_metadata(path)
+        .map_err(|e| Rejection::Unreadable(e.to_string()))?
+        .file_type()
+        .is_symlink();
+    if is_link && !links {
+        return Err(Rejection::Link(
+            "links are not followed unless daemon.follow_symlinks is set".to_owned(),
+        ));
+    }
+    let resolved = path.canonicalize().map_err(|e| {
+        if is_link {
+            Rejection::Unreadable(format!("broken link: {e}"))
+        } else {
+            Rejection::Unreadable(e.to_string())
+        }
+    })?;
+    if !resolved.starts_with(root) {
+        return Err(Rejection::Link(format!(
+            "it leads outside the inbox, to '{}'",
+            resolved.display()
+        )));
+    }
+    Ok(resolved)
+}
+
+/// Reads a file whole, refusing what `reach` does not allow, what is not a regular file and
+/// what is over `max_bytes`. The checks are made on the opened file, so the file cannot be
+/// swapped between the check and the read; inside the inbox the resolved path is opened with
+/// `O_NOFOLLOW`, so a link put in its place is refused, not followed.
+pub(crate) fn read_file(path: &Path, max_bytes: u64, reach: &Reach) -> Result<FileData, Rejection> {
+    let target = resolve(path, reach)?;
+    let confined = matches!(reach, Reach::Inside { .. });
+    let file = open(&target, confined).map_err(|e| {
+        if confined && e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+            Rejection::Link("it was replaced by a link while being read".to_owned())
+        } else if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            Rejection::Unreadable(format!("broken link: {e}"))
+        } else {
+            Rejection::Unreadable(e.to_string())
+        }
+    })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Rejection::Unreadable(e.to_string()))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
             "a directory"
@@ -50,8 +188,8 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejecti
         });
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Rejection::Unreadable(e.to_string()))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Rejection::TooLarge {
@@ -91,11 +229,16 @@ pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 pub fn read_inputs(files: &[PathBuf], max_bytes: u64) -> Vec<Input> {
+    read_inputs_within(files, max_bytes, &Reach::Anywhere)
+}
+
+/// [`read_inputs`] confined to `reach`.
+pub(crate) fn read_inputs_within(files: &[PathBuf], max_bytes: u64, reach: &Reach) -> Vec<Input> {
     files
         .iter()
         .map(|p| Input {
             file: p.display().to_string(),
-            data: read_file(p, max_bytes),
+            data: read_file(p, max_bytes, reach),
         })
         .collect()
 }

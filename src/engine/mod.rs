@@ -39,6 +39,9 @@ pub enum EngineError {
     ReprintOfItself(ArticleId),
     #[error("cannot start an ingest thread: {0}")]
     Thread(std::io::Error),
+    /// A socket client named a path the daemon does not read (why is said).
+    #[error("{0}")]
+    OutsideInbox(String),
 }
 
 impl EngineError {
@@ -60,7 +63,7 @@ impl EngineError {
             ) => FailureKind::Unavailable,
             EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
-            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::ReprintOfItself(_) | EngineError::OutsideInbox(_) => FailureKind::Invalid,
             EngineError::Thread(_) => FailureKind::Internal,
         };
         Failure {

@@ -6,7 +6,7 @@
 //! last save is `snapshot_secs` old, when busy only once it is twice that old, and at shutdown.
 
 use super::arrivals::Arrival;
-use super::files::{expand_paths, now_ms, read_inputs};
+use super::files::{expand_paths, now_ms, read_inputs_within, Reach};
 use super::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response};
 use crate::worker::Worker;
@@ -31,6 +31,7 @@ enum Command {
     Request {
         request: Request,
         who: String,
+        reach: Reach,
         reply: Sender<Result<Response, Failure>>,
     },
     Subscribe {
@@ -69,6 +70,8 @@ fn ask<T>(
 #[derive(Clone)]
 pub(crate) struct ServiceHandle {
     tx: Sender<Command>,
+    /// Where the engine may open the files this handle's requests name.
+    reach: Reach,
 }
 
 impl ServiceHandle {
@@ -76,8 +79,17 @@ impl ServiceHandle {
         ask(&self.tx, |reply| Command::Request {
             request,
             who: who.to_owned(),
+            reach: self.reach.clone(),
             reply,
         })
+    }
+
+    /// A handle whose requests may name only files within `reach` (the socket's clients).
+    pub(crate) fn confined(&self, reach: Reach) -> ServiceHandle {
+        ServiceHandle {
+            tx: self.tx.clone(),
+            reach,
+        }
     }
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
@@ -111,7 +123,10 @@ impl Service {
                 })
             });
         Service {
-            handle: ServiceHandle { tx },
+            handle: ServiceHandle {
+                tx,
+                reach: Reach::Anywhere,
+            },
             worker,
         }
     }
@@ -202,9 +217,10 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
         Command::Request {
             request,
             who,
+            reach,
             reply,
         } => {
-            let result = handle(e, request, &who);
+            let result = handle(e, request, &who, &reach);
             let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(result.map_err(|err| err.failure()));
             failed
@@ -246,18 +262,27 @@ fn refuse(cmd: Command, why: Failure) {
     }
 }
 
-fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, EngineError> {
+fn handle(
+    engine: &mut Engine,
+    request: Request,
+    who: &str,
+    reach: &Reach,
+) -> Result<Response, EngineError> {
     let max = engine.settings().max_file_bytes;
+    // Every path named is checked before any is read, so a refused request reads nothing.
     let inputs = |paths: &[String]| {
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-        read_inputs(&expand_paths(&paths), max)
+        if let Some(why) = paths.iter().find_map(|p| reach.refuse(p)) {
+            return Err(EngineError::OutsideInbox(why));
+        }
+        Ok(read_inputs_within(&expand_paths(&paths), max, reach))
     };
     Ok(match request {
         Request::Ingest { paths } => Response::Verdicts {
-            verdicts: engine.ingest(&inputs(&paths), now_ms())?,
+            verdicts: engine.ingest(&inputs(&paths)?, now_ms())?,
         },
         Request::Check { paths } => Response::Verdicts {
-            verdicts: engine.check(&inputs(&paths))?,
+            verdicts: engine.check(&inputs(&paths)?)?,
         },
         Request::List { query } => Response::Records {
             records: engine.list(&query)?,

@@ -64,6 +64,20 @@ impl Daemon {
         panic!("the daemon did not come up within 30 s");
     }
 
+    /// Copies `file` into a sub-folder of the inbox (which the watcher does not read), where
+    /// the daemon may read it for a client's request; returns the copy's path. A file already
+    /// inside the inbox is returned as it is.
+    pub fn stage(&self, file: &Path) -> PathBuf {
+        if file.starts_with(&self.inbox) {
+            return file.to_owned();
+        }
+        let dir = self.inbox.join("requests");
+        std::fs::create_dir_all(&dir).expect("staging folder");
+        let copy = dir.join(file.file_name().expect("a file name"));
+        std::fs::copy(file, &copy).expect("staged");
+        copy
+    }
+
     pub fn socket(&self) -> PathBuf {
         self.db.join("copydesk.sock")
     }
