@@ -174,3 +174,246 @@ fn with_links_allowed_they_are_followed_only_inside_the_inbox() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `sh -c SCRIPT` that then runs the copydesk binary with the arguments added after it.
+fn through_shell(script: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(format!("{script}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_copydesk"))
+        .current_dir(std::env::temp_dir());
+    c
+}
+
+/// Whatever the socket was bound through is gone: only the database's own files remain.
+fn no_private_folder_left(d: &Daemon) {
+    let left: Vec<String> = std::fs::read_dir(&d.db)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".cd"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn the_socket_is_private_under_a_permissive_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut d = Daemon::new("");
+    d.spawn_through(through_shell("umask 000"));
+    let mode = std::fs::metadata(d.socket())
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o660, "mode {mode:o}");
+    no_private_folder_left(&d);
+    let (code, log) = d.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(!d.socket().exists(), "removed at stop");
+}
+
+#[test]
+fn a_failed_start_leaves_no_socket_behind() {
+    let d = Daemon::new("socket_group = \"no-such-group-for-copydesk\"");
+    std::fs::create_dir_all(&d.db).expect("db folder");
+    let out = through_shell("umask 000")
+        .arg("--config")
+        .arg(&d.config)
+        .arg("serve")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no group 'no-such-group-for-copydesk'"),
+        "{err}"
+    );
+    assert!(!d.socket().exists(), "no socket left");
+    no_private_folder_left(&d);
+}
+
+#[test]
+fn the_open_files_limit_is_raised_to_the_hard_limit() {
+    let hard = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(4).map(str::to_owned))
+        })
+        .and_then(|h| h.parse::<u64>().ok());
+    let Some(hard) = hard.filter(|&h| h > 256) else {
+        eprintln!("skipped: the hard limit on open files is 256 or less (or unknown)");
+        return;
+    };
+    let mut d = Daemon::new("");
+    d.spawn_through(through_shell("ulimit -Sn 256"));
+    let pid = d.child.as_ref().expect("running").id();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("a line for open files");
+    let soft: u64 = line
+        .split_whitespace()
+        .nth(3)
+        .and_then(|s| s.parse().ok())
+        .expect("a number");
+    assert_eq!(soft, hard, "{line}");
+}
+
+/// A raw connection to the daemon, greeted.
+fn raw(
+    d: &Daemon,
+) -> (
+    std::io::BufReader<std::os::unix::net::UnixStream>,
+    std::os::unix::net::UnixStream,
+) {
+    use std::io::BufRead;
+    let stream = std::os::unix::net::UnixStream::connect(d.socket()).expect("connects");
+    let writer = stream.try_clone().expect("clone");
+    let mut reader = std::io::BufReader::new(stream);
+    let mut hello = String::new();
+    reader.read_line(&mut hello).expect("hello");
+    assert!(hello.contains("\"protocol\""), "{hello}");
+    (reader, writer)
+}
+
+#[test]
+fn an_overlong_request_line_is_refused_and_the_connection_closed() {
+    use std::io::{BufRead, Write};
+    let d = Daemon::new("max_request_bytes = 4096").start();
+    let (mut reader, mut writer) = raw(&d);
+    // 1 MB without a newline: the daemon stops reading after 4 KB, so the write may fail.
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(&vec![b'x'; 1 << 20]);
+    });
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("a reply");
+    assert!(line.contains("longer than 4096 bytes"), "{line}");
+    assert!(line.contains("\"kind\":\"invalid\""), "{line}");
+    line.clear();
+    // Closed: at the end of what was sent, or reset, as the daemon left the rest unread.
+    match reader.read_line(&mut line) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the end, got {other:?}: {line}"),
+    }
+    sender.join().expect("sender");
+    // A line within the limit is served, on this connection as on others.
+    let (mut reader, mut writer) = raw(&d);
+    writer
+        .write_all(b"{\"req\":5,\"op\":\"stats\"}\n")
+        .expect("writes");
+    line.clear();
+    reader.read_line(&mut line).expect("a reply");
+    assert!(
+        line.contains("\"req\":5") && line.contains("\"stats\""),
+        "{line}"
+    );
+    assert_eq!(d.stats().articles, 0);
+}
+
+#[test]
+fn clients_over_the_cap_are_told_so_and_the_others_served() {
+    let d = Daemon::new("max_clients = 3").start();
+    let mut held: Vec<copydesk::client::Remote> = (0..3).map(|_| d.client()).collect();
+    for _ in 0..2 {
+        match copydesk::client::Remote::try_connect(&d.socket()) {
+            Err(copydesk::client::RemoteError::Refused(f)) => {
+                assert_eq!(f.kind, FailureKind::Unavailable);
+                assert!(f.message.contains("daemon.max_clients"), "{f:?}");
+            }
+            Err(e) => panic!("expected a refusal, got {e}"),
+            Ok(_) => panic!("expected a refusal, got a connection"),
+        }
+    }
+    for c in &mut held {
+        assert!(matches!(c.call(Request::Stats), Ok(Response::Stats { .. })));
+    }
+    // Once one closes, a new client is served (the seat is freed when its thread ends).
+    held.pop();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        match copydesk::client::Remote::try_connect(&d.socket()) {
+            Ok(Some(mut c)) => {
+                assert!(matches!(c.call(Request::Stats), Ok(Response::Stats { .. })));
+                break;
+            }
+            Err(copydesk::client::RemoteError::Refused(_))
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[test]
+fn a_subscriber_that_falls_behind_is_told_and_dropped_and_resumes_without_gaps() {
+    use std::io::{BufRead, Write};
+    let d = Daemon::new("subscriber_queue = 8").start();
+    let (mut reader, mut writer) = raw(&d);
+    writer
+        .write_all(b"{\"req\":1,\"op\":\"subscribe\",\"after\":0}\n")
+        .expect("subscribes");
+    // Far more events than the socket's buffer and the queue hold, while the subscriber reads
+    // nothing: long names make each event line long.
+    let folder = d.inbox.join("requests");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let long = "n".repeat(180);
+    for i in 0..2000 {
+        let text = format!("Story {i}: the council met on day {i} and talked about item {i}.\n");
+        std::fs::write(folder.join(format!("{i:05}-{long}.txt")), text).expect("write");
+    }
+    let mut c = d.client();
+    match c.call(Request::Ingest {
+        paths: vec![folder.display().to_string()],
+    }) {
+        Ok(Response::Verdicts { verdicts }) => assert_eq!(verdicts.len(), 2000),
+        other => panic!("{other:?}"),
+    }
+    let total = d.stats().last_seq;
+    assert!(total >= 2000, "{total}");
+
+    // Now it reads: the events in order up to where it was dropped, the notice, the end.
+    let mut seqs = Vec::new();
+    let mut notice = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).expect("reads") == 0 {
+            break;
+        }
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        if let Some(seq) = v.get("seq").and_then(serde_json::Value::as_u64) {
+            assert!(notice.is_none(), "nothing after the notice: {line}");
+            seqs.push(seq);
+        } else if v.get("reply").and_then(|r| r.as_str()) == Some("error") {
+            notice = Some(v["message"].as_str().expect("a message").to_owned());
+        }
+    }
+    let notice = notice.expect("the subscriber is told why it is dropped");
+    let last = *seqs.last().expect("some events came first");
+    assert!(last < total, "dropped before the end: {last} of {total}");
+    assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "no gap, no repeat");
+    assert!(
+        notice.contains("daemon.subscriber_queue")
+            && notice.contains(&format!("subscribe again after event {last}")),
+        "{notice}"
+    );
+
+    // Subscribing again after the last event seen gets the rest, in order.
+    let events = follow(&d.socket(), last);
+    let rest: Vec<u64> = (last + 1..=total)
+        .map(|want| {
+            let e = events.recv_timeout(WAIT).expect("the rest comes");
+            assert_eq!(e.seq, want);
+            e.seq
+        })
+        .collect();
+    assert_eq!(rest.len() as u64, total - last);
+}

@@ -3,7 +3,7 @@
 //! socket; then the engine). `copydesk serve` runs one headless; the dashboard runs one in its own
 //! process when no daemon serves the database.
 
-use super::server::{Server, ServerInfo};
+use super::server::{Limits, Server, ServerInfo};
 use crate::config::Settings;
 use crate::engine::files::Reach;
 use crate::engine::service::{Service, ServiceHandle};
@@ -22,6 +22,7 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn start(settings: &Settings) -> Result<Runtime> {
+        raise_open_files();
         let engine = Engine::open(settings.clone())?;
         let service = Service::start(engine);
         let info = ServerInfo {
@@ -39,6 +40,7 @@ impl Runtime {
             settings.socket_group.as_deref(),
             service.handle().confined(reach),
             info,
+            Limits::of(settings),
         )?;
         let (tx, reports) = mpsc::channel();
         let inbox = Inbox::start(settings, service.handle(), tx)
@@ -67,6 +69,18 @@ impl Runtime {
             service.shutdown();
         }
     }
+}
+
+/// Raises the soft limit on open files as far as the hard limit allows: each client costs
+/// descriptors, and running out of them makes reading the inbox fail. Returns the soft limit now
+/// in force, if it can be read.
+pub(crate) fn raise_open_files() -> Option<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return Some(hard);
+    }
+    Some(soft)
 }
 
 impl Drop for Runtime {

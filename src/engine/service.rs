@@ -42,6 +42,15 @@ enum Command {
         paths: Vec<PathBuf>,
         reply: Sender<Result<Arrivals, Failure>>,
     },
+    Follow {
+        queue: usize,
+        reply: Sender<Result<(u64, Receiver<Event>), Failure>>,
+    },
+    Events {
+        after: u64,
+        limit: usize,
+        reply: Sender<Result<Vec<Event>, Failure>>,
+    },
     Shutdown,
 }
 
@@ -96,6 +105,21 @@ impl ServiceHandle {
     /// number as well.
     pub(crate) fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
         ask(&self.tx, |reply| Command::Subscribe { after, reply })
+    }
+
+    /// The latest sequence number, and a receiver of every later event; the receiver ends when
+    /// it falls `queue` events behind (read the missed ones with [`ServiceHandle::events`]).
+    pub(crate) fn follow(&self, queue: usize) -> Result<(u64, Receiver<Event>), ServiceError> {
+        ask(&self.tx, |reply| Command::Follow { queue, reply })
+    }
+
+    /// Stored events after `after`, at most `limit` of them.
+    pub(crate) fn events(&self, after: u64, limit: usize) -> Result<Vec<Event>, ServiceError> {
+        ask(&self.tx, |reply| Command::Events {
+            after,
+            limit,
+            reply,
+        })
     }
 
     /// Ingests files from the inbox that were not ingested before.
@@ -231,6 +255,24 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             let _ = reply.send(r.map_err(|err| err.failure()));
             failed
         }
+        Command::Follow { queue, reply } => {
+            let (tx, rx) = mpsc::sync_channel(queue.max(1));
+            followers.push(tx);
+            let _ = reply.send(Ok((e.last_seq(), rx)));
+            false
+        }
+        Command::Events {
+            after,
+            limit,
+            reply,
+        } => {
+            let r = e
+                .store()
+                .events_after(after, limit)
+                .map_err(|err| EngineError::from(err).failure());
+            let _ = reply.send(r);
+            false
+        }
         Command::Subscribe { after, reply } => {
             let r = e
                 .store()
@@ -256,6 +298,12 @@ fn refuse(cmd: Command, why: Failure) {
             let _ = reply.send(Err(why));
         }
         Command::Subscribe { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
+        Command::Follow { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
+        Command::Events { reply, .. } => {
             let _ = reply.send(Err(why));
         }
         Command::Shutdown => {}

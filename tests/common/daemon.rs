@@ -46,7 +46,13 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
-        let child = bin()
+        self.spawn_through(bin());
+    }
+
+    /// Starts `copydesk --config CONFIG serve` as `command` runs it (the binary, or a shell that
+    /// sets a umask or limit first and passes its arguments on) and waits until it listens.
+    pub fn spawn_through(&mut self, mut command: std::process::Command) {
+        let child = command
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
