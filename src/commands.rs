@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::model::{
     ArticleRecord, EventKind, ListQuery, Request, Response, Status, TriageAction, Verdict,
 };
-use crate::text::sanitize::{sanitize_display, sanitize_line};
+use crate::text::sanitize::{sanitize_display, sanitize_line, to_safe_json};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,6 +19,13 @@ fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
         .iter()
         .map(|p| cwd.join(p).display().to_string())
         .collect())
+}
+
+/// One value as a line of JSON, with what a terminal would act on escaped (`to_safe_json`).
+fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    out.write_all(&to_safe_json(value)?)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
@@ -50,8 +57,7 @@ pub fn ingest(
 
 pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, v)?;
-        writeln!(out)?;
+        json_line(out, v)?;
         return Ok(());
     }
     let id = v.id.map_or_else(|| "-".to_owned(), |id| format!("#{id}"));
@@ -79,8 +85,7 @@ pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Re
 
 fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, r)?;
-        writeln!(out)?;
+        json_line(out, r)?;
         return Ok(());
     }
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
@@ -125,8 +130,7 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &d)?;
-        writeln!(out)?;
+        json_line(out, &d)?;
         return Ok(());
     }
     let r = &d.record;
@@ -174,8 +178,7 @@ pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &s)?;
-        writeln!(out)?;
+        json_line(out, &s)?;
         return Ok(());
     }
     writeln!(out, "articles: {}", s.articles)?;
@@ -271,8 +274,7 @@ pub fn tail(
 
 fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        json_line(out, e)?;
     } else {
         match &e.kind {
             EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,

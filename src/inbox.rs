@@ -7,6 +7,7 @@ use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::Status;
+use crate::text::sanitize::sanitize_line;
 use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
@@ -386,7 +387,8 @@ impl Watch {
         let target = free_name(path, &dir)?;
         let mut note = target.clone().into_os_string();
         note.push(".reason");
-        std::fs::write(note, format!("{reason}\n"))?;
+        // The reason may quote the article (a JSON key, say): it is written as one clean line.
+        std::fs::write(note, format!("{}\n", sanitize_line(reason)))?;
         std::fs::rename(path, &target)
     }
 }

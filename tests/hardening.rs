@@ -92,7 +92,17 @@ fn requests_naming_paths_outside_the_inbox_are_refused_and_read_nothing() {
     }
 }
 
+/// The `.reason` beside a rejected file, once the file has been filed away (the reason is
+/// written first, the file moved after it, a moment after its verdict is announced).
 fn rejected_reason(d: &Daemon, name: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::fs::symlink_metadata(d.inbox.join(name)).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} is never filed away"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let note = d.inbox.join(".rejected").join(format!("{name}.reason"));
     std::fs::read_to_string(&note).unwrap_or_else(|e| panic!("{}: {e}", note.display()))
 }
@@ -416,4 +426,88 @@ fn a_subscriber_that_falls_behind_is_told_and_dropped_and_resumes_without_gaps()
         })
         .collect();
     assert_eq!(rest.len() as u64, total - last);
+}
+
+/// Characters that must never reach a terminal raw from article data: C0 controls other than
+/// the newline that ends a line, DEL, C1 controls, and bidi controls.
+fn raw_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{9}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+#[test]
+fn json_output_and_reason_files_carry_no_raw_controls_from_articles() {
+    let d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+    let name = "evil\u{1b}[2J\u{202e}txt.exe\u{9b}31m.txt";
+    let body = std::fs::read_to_string(seed("002")).expect("seed");
+    let hostile_title =
+        "Breaking\u{1b}]0;pwned\u{7} news \u{9b}31m red \u{202e}txet \u{2066}x\u{2069}";
+    std::fs::write(d.inbox.join(name), format!("{hostile_title}\n\n{body}")).expect("write");
+    // A JSON file whose keys are quoted back in the reason it is rejected with.
+    std::fs::write(
+        d.inbox.join("keys.json"),
+        "{\"\\u001b]0;pwned\\u0007\": 1, \"\\u202e\\u009b\": 2}",
+    )
+    .expect("write");
+    let got = verdicts(&events, 2);
+    let rejected = got
+        .iter()
+        .find(|v| v.file.ends_with("keys.json"))
+        .expect("keys.json");
+    assert_eq!(rejected.status.as_str(), "rejected");
+    assert!(
+        rejected
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains('\u{1b}')),
+        "the reason quotes the article, controls and all: {rejected:?}"
+    );
+    let note = rejected_reason(&d, "keys.json");
+    assert!(note.contains("only the keys"), "{note}");
+    assert!(!note.chars().any(raw_control), "{note:?}");
+
+    let run = |args: &[&str]| {
+        let out = common::bin()
+            .arg("--config")
+            .arg(&d.config)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let mut outputs = vec![run(&["list", "--json"])];
+    for v in &got {
+        let id = v.id.expect("stored").to_string();
+        outputs.push(run(&["show", "--json", &id]));
+    }
+    for text in &outputs {
+        assert!(!text.chars().any(raw_control), "{text:?}");
+    }
+    // Nothing is lost: the JSON reads back to the names and reasons as stored.
+    let listed: Vec<serde_json::Value> = outputs[0]
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert!(
+        listed
+            .iter()
+            .any(|r| r["file"].as_str().is_some_and(|f| f.ends_with(name))),
+        "{listed:?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|r| r["reason"].as_str() == rejected.reason.as_deref()),
+        "{listed:?}"
+    );
 }
