@@ -291,13 +291,20 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// `copydesk serve`: runs until SIGTERM or SIGINT, then finishes the file in hand and exits.
+/// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
+/// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
+/// a configuration is read again by starting again.
 pub fn serve(settings: &Settings) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let stop = Arc::new(AtomicBool::new(false));
+    let hangup = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
+    }
+    for flag in [&stop, &hangup] {
+        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(flag))
+            .context("cannot handle signals")?;
     }
     let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
     eprintln!(
@@ -313,6 +320,9 @@ pub fn serve(settings: &Settings) -> Result<()> {
         {
             eprintln!("copydesk: {}", sanitize_line(&report));
         }
+    }
+    if hangup.load(Ordering::SeqCst) {
+        eprintln!("copydesk: SIGHUP: stopping cleanly; start again to read the configuration anew");
     }
     runtime.stop();
     eprintln!("copydesk: stopped");

@@ -511,3 +511,22 @@ fn json_output_and_reason_files_carry_no_raw_controls_from_articles() {
         "{listed:?}"
     );
 }
+
+#[test]
+fn sighup_stops_cleanly_and_removes_the_socket() {
+    let mut d = Daemon::new("").start();
+    let events = follow(&d.socket(), 0);
+    std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
+    assert!(next_verdict(&events, WAIT).is_some());
+    let child = d.child.take().expect("running");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("signal");
+    let out = child.wait_with_output().expect("exits");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("SIGHUP") && log.contains("stopped"), "{log}");
+    assert!(!d.socket().exists(), "the socket is removed");
+    // What was stored is there after a start.
+    d.spawn();
+    assert_eq!(d.stats().articles, 1);
+}
