@@ -119,7 +119,17 @@ pub fn list(
         ..Default::default()
     };
     match client.call(Request::List { query })? {
-        Response::Records { records } => records.iter().try_for_each(|r| record_line(r, json, out)),
+        Response::Records { records, capped_at } => {
+            records.iter().try_for_each(|r| record_line(r, json, out))?;
+            // Said on stderr, so that the JSON lines on stdout stay records only.
+            if let (Some(most), Some(oldest)) = (capped_at, records.last()) {
+                eprintln!(
+                    "copydesk: more articles match than the {most} one answer holds; the oldest shown is #{}",
+                    oldest.id
+                );
+            }
+            Ok(())
+        }
         other => bail!("unexpected answer from the engine: {other:?}"),
     }
 }

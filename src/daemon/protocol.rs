@@ -188,6 +188,10 @@ pub(crate) enum Response {
     },
     Records {
         records: Vec<Record>,
+        /// Added in 0.2 without a version change: absent unless a listing was cut at the
+        /// daemon's most (older clients ignore it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capped_at: Option<usize>,
     },
     Detail {
         detail: Box<Detail>,

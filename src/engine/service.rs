@@ -332,9 +332,10 @@ fn handle(
         Request::Check { paths } => Response::Verdicts {
             verdicts: engine.check(&inputs(&paths)?)?,
         },
-        Request::List { query } => Response::Records {
-            records: engine.list(&query)?,
-        },
+        Request::List { query } => {
+            let (records, capped_at) = engine.list_capped(&query)?;
+            Response::Records { records, capped_at }
+        }
         Request::Show { id } => Response::Detail {
             detail: Box::new(engine.show(id)?),
         },
@@ -343,6 +344,7 @@ fn handle(
         },
         Request::Story { id } => Response::Records {
             records: engine.story(id)?,
+            capped_at: None,
         },
         Request::Stats => Response::Stats {
             stats: engine.stats()?,
