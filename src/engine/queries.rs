@@ -13,14 +13,10 @@ use crate::text::normalize::normalize;
 pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
-    /// Records, newest first, that pass every filter of `q`.
-    pub(crate) fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
-        self.list_up_to(q, q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST)))
-    }
-
-    /// [`Engine::list`], and `Some(MAX_LIST)` when the answer was cut at the most one answer
-    /// holds (not at a limit the caller asked for) while more records match.
-    pub(crate) fn list_capped(
+    /// Records, newest first, that pass every filter of `q`, and `Some(MAX_LIST)` when the answer
+    /// was cut at the most one answer holds (not at a limit the caller asked for) while more
+    /// records match.
+    pub(crate) fn list(
         &self,
         q: &ListQuery,
     ) -> Result<(Vec<ArticleRecord>, Option<usize>), EngineError> {
@@ -231,6 +227,7 @@ mod tests {
             engine
                 .list(&q)
                 .expect("list")
+                .0
                 .iter()
                 .map(|r| r.id)
                 .collect()

@@ -333,7 +333,7 @@ fn handle(
             verdicts: engine.check(&inputs(&paths)?)?,
         },
         Request::List { query } => {
-            let (records, capped_at) = engine.list_capped(&query)?;
+            let (records, capped_at) = engine.list(&query)?;
             Response::Records { records, capped_at }
         }
         Request::Show { id } => Response::Detail {
