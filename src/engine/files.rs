@@ -79,9 +79,10 @@ impl Reach {
             String::new()
         };
         Some(format!(
-            "'{}' is outside the daemon's inbox '{}'{how}; the daemon reads only files inside its inbox: move or copy the file there, or run the command where the daemon is not running",
+            "'{}' is outside the daemon's inbox '{}'{how}; the daemon reads only files inside its inbox: copy the file into a sub-folder of it (never watched), such as '{}'",
             path.display(),
-            root.display()
+            root.display(),
+            root.join("requests").display()
         ))
     }
 }
@@ -102,8 +103,7 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// Whether `path` as written (with `..` resolved, links not followed) names something in `root`
-/// or in the folder `root` was written as.
+/// Whether `path` as written (with `..` resolved, links not followed) names something in `root`.
 fn lexically_inside(path: &Path, root: &Path) -> bool {
     lexical(path).starts_with(root)
 }
@@ -263,4 +263,81 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// An inbox with a file in it, and a file outside it.
+    fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(inbox.join("sub")).expect("inbox");
+        let inside = inbox.join("sub/in.txt");
+        std::fs::write(&inside, "inside").expect("write");
+        let outside = dir.path().join("out.txt");
+        std::fs::write(&outside, "outside").expect("write");
+        (dir, inbox, inside, outside)
+    }
+
+    #[test]
+    fn confined_callers_may_name_only_the_inbox() {
+        let (_dir, inbox, inside, outside) = setup();
+        let reach = Reach::inbox(&inbox, false).expect("resolves");
+        assert_eq!(reach.refuse(&inside), None);
+        assert_eq!(reach.refuse(&inbox.join("sub/not-yet.txt")), None);
+        let link = inbox.join("link.txt");
+        symlink(&outside, &link).expect("link");
+        for (path, why) in [
+            (outside.clone(), "outside the daemon's inbox"),
+            (
+                inbox.join("sub/../../out.txt"),
+                "outside the daemon's inbox",
+            ),
+            (link, "it leads to"),
+            (PathBuf::from("sub/in.txt"), "not an absolute path"),
+            (PathBuf::from("/no/such/file"), "outside the daemon's inbox"),
+        ] {
+            let message = reach.refuse(&path).unwrap_or_else(|| panic!("{path:?}"));
+            assert!(message.contains(why), "{path:?}: {message}");
+        }
+        assert_eq!(Reach::Anywhere.refuse(&outside), None);
+    }
+
+    #[test]
+    fn links_are_read_only_when_allowed_and_only_to_the_inbox() {
+        let (_dir, inbox, inside, outside) = setup();
+        let (to_in, to_out) = (inbox.join("a.txt"), inbox.join("b.txt"));
+        symlink(&inside, &to_in).expect("link");
+        symlink(&outside, &to_out).expect("link");
+        let strict = Reach::inbox(&inbox, false).expect("resolves");
+        let open = Reach::inbox(&inbox, true).expect("resolves");
+        let read = |p: &Path, r: &Reach| read_file(p, 1 << 20, r).map(|d| d.bytes);
+        assert!(matches!(read(&to_in, &strict), Err(Rejection::Link(_))));
+        assert!(matches!(read(&to_out, &strict), Err(Rejection::Link(_))));
+        assert_eq!(read(&to_in, &open), Ok(b"inside".to_vec()));
+        assert!(
+            matches!(read(&to_out, &open), Err(Rejection::Link(ref m)) if m.contains("outside"))
+        );
+        assert_eq!(read(&to_out, &Reach::Anywhere), Ok(b"outside".to_vec()));
+        assert_eq!(read(&inside, &strict), Ok(b"inside".to_vec()));
+    }
+
+    #[test]
+    fn a_pipe_is_refused_without_waiting_for_a_writer() {
+        let (_dir, inbox, _, _) = setup();
+        let fifo = inbox.join("pipe.txt");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        for reach in [
+            Reach::Anywhere,
+            Reach::inbox(&inbox, false).expect("resolves"),
+        ] {
+            assert!(matches!(
+                read_file(&fifo, 1 << 20, &reach),
+                Err(Rejection::NotRegular(_))
+            ));
+        }
+    }
 }
