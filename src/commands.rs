@@ -266,10 +266,21 @@ pub fn tail(
     }
     // Like `tail -F`: when the daemon goes away, wait for it and catch up from the last event.
     loop {
-        let sub = client.subscribe(last)?;
-        for e in sub.events {
-            last = last.max(e.seq);
-            print_event(&e, json, out)?;
+        match client.subscribe(last) {
+            Ok(sub) => {
+                for e in sub.events {
+                    last = last.max(e.seq);
+                    print_event(&e, json, out)?;
+                }
+            }
+            Err(e) if e.is_disconnect() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // A daemon still listening dropped the feed because it fell behind: catch up at once.
+        if let Ok(Some(remote)) = crate::client::Remote::try_connect(&settings.socket_path()) {
+            eprintln!("copydesk: the daemon closed the feed (it fell behind); catching up after event {last}");
+            client = Client::Remote(remote);
+            continue;
         }
         eprintln!("copydesk: the daemon went away; waiting for it to come back");
         client = loop {
