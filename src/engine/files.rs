@@ -138,6 +138,11 @@ fn resolve(path: &Path, reach: &Reach) -> Result<PathBuf, Rejection> {
             "links are not followed unless daemon.follow_symlinks is set".to_owned(),
         ));
     }
+    // A name directly in the (resolved) inbox that is not a link is its own resolved path: the
+    // inbox's own files, the common case, need no more look-ups.
+    if !is_link && path.parent() == Some(root.as_path()) {
+        return Ok(path.to_owned());
+    }
     let resolved = path.canonicalize().map_err(|e| {
         if is_link {
             Rejection::Unreadable(format!("broken link: {e}"))
@@ -152,6 +157,15 @@ fn resolve(path: &Path, reach: &Reach) -> Result<PathBuf, Rejection> {
         )));
     }
     Ok(resolved)
+}
+
+/// Whether an opened file is inside `root` as the kernel names it (Linux's `/proc/self/fd`): a
+/// folder between `root` and the file could have been swapped for a link after it was resolved.
+/// Where `/proc` cannot be read, the check made before opening stands.
+fn opened_inside(file: &std::fs::File, root: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_or(true, |p| p.starts_with(root))
 }
 
 /// Reads a file whole, refusing what `reach` does not allow, what is not a regular file and
@@ -170,6 +184,13 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64, reach: &Reach) -> Result<Fi
             Rejection::Unreadable(e.to_string())
         }
     })?;
+    if let Reach::Inside { root, .. } = reach {
+        if target.parent() != Some(root.as_path()) && !opened_inside(&file, root) {
+            return Err(Rejection::Link(
+                "a folder on its way was replaced by a link while it was opened".to_owned(),
+            ));
+        }
+    }
     let meta = file
         .metadata()
         .map_err(|e| Rejection::Unreadable(e.to_string()))?;
@@ -323,6 +344,17 @@ mod tests {
         );
         assert_eq!(read(&to_out, &Reach::Anywhere), Ok(b"outside".to_vec()));
         assert_eq!(read(&inside, &strict), Ok(b"inside".to_vec()));
+    }
+
+    #[test]
+    fn an_opened_file_is_placed_by_the_kernel() {
+        let (_dir, inbox, inside, outside) = setup();
+        let root = inbox.canonicalize().expect("resolves");
+        let open = |p: &Path| std::fs::File::open(p).expect("opens");
+        assert!(opened_inside(&open(&inside), &root));
+        if Path::new("/proc/self/fd").is_dir() {
+            assert!(!opened_inside(&open(&outside), &root));
+        }
     }
 
     #[test]
