@@ -530,3 +530,34 @@ fn sighup_stops_cleanly_and_removes_the_socket() {
     d.spawn();
     assert_eq!(d.stats().articles, 1);
 }
+
+#[test]
+fn the_subscriptions_of_clients_that_left_end_while_no_event_comes() {
+    use std::io::{BufRead, Write};
+    let d = Daemon::new("").start();
+    let pid = d.child.as_ref().expect("running").id();
+    let threads = || {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|r| r.count())
+            .expect("the daemon's threads")
+    };
+    let before = threads();
+    for _ in 0..30 {
+        let (mut reader, mut writer) = raw(&d);
+        writer
+            .write_all(b"{\"req\":1,\"op\":\"subscribe\",\"after\":0}\n")
+            .expect("subscribes");
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a reply");
+        assert!(line.contains("\"subscribed\""), "{line}");
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    while threads() > before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} threads, {before} before 30 clients subscribed and left",
+            threads()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

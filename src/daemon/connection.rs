@@ -12,13 +12,20 @@ use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::{self, Event};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Stored events read from the database at a time when replaying a backlog.
 const PAGE: usize = 512;
 /// A client that takes nothing for this long while lines wait for it is closed.
 const STALLED: Duration = Duration::from_secs(60);
+/// The engine's queue for one subscriber holds at most this many events (its slots are taken up
+/// front); a burst larger than it is read back from the database instead.
+const ENGINE_QUEUE: usize = 1024;
+/// How often an idle subscription looks whether its client has gone.
+const LOOK: Duration = Duration::from_millis(500);
 
 /// A line for the client. Boxed: the queue allocates all its slots up front, so a slot the size
 /// of a pointer keeps an idle connection's queue small (4,096 unboxed lines cost 0.8 MB).
@@ -87,9 +94,12 @@ pub(crate) fn serve_client(
         db: info.db,
         you: who.clone(),
     };
+    let closed = Arc::new(AtomicBool::new(false));
     if out.send(Outgoing::line(ServerLine::Hello(hello))).is_ok() {
-        read_requests(stream, &engine, &who, limits, &out);
+        read_requests(stream, &engine, &who, limits, &out, &closed);
     }
+    // A subscription's pump, idle while no event comes, sees this and ends.
+    closed.store(true, Ordering::SeqCst);
     drop(out);
     let _ = writer.join();
 }
@@ -101,6 +111,7 @@ fn read_requests(
     who: &str,
     limits: Limits,
     out: &SyncSender<Outgoing>,
+    closed: &Arc<AtomicBool>,
 ) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
@@ -140,13 +151,15 @@ fn read_requests(
                     "this connection is subscribed already; open another to subscribe again"
                         .to_owned(),
                 ),
-                Incoming::Subscribe { after } => match subscribe(engine, after, id, limits, out) {
-                    Some(()) => {
-                        subscribed = true;
-                        continue;
+                Incoming::Subscribe { after } => {
+                    match subscribe(engine, after, id, limits, out, closed) {
+                        Some(()) => {
+                            subscribed = true;
+                            continue;
+                        }
+                        None => break,
                     }
-                    None => break,
-                },
+                }
                 Incoming::Engine(request) => match engine.call(request, who) {
                     Ok(response) => ServerLine::Reply {
                         id,
@@ -173,8 +186,9 @@ fn subscribe(
     id: u64,
     limits: Limits,
     out: &SyncSender<Outgoing>,
+    closed: &Arc<AtomicBool>,
 ) -> Option<()> {
-    let (last_seq, live) = match engine.follow(limits.queue) {
+    let (last_seq, live) = match engine.follow(limits.queue.min(ENGINE_QUEUE)) {
         Ok(follow) => follow,
         Err(ServiceError::Refused(failure)) => {
             let response = failure.into();
@@ -196,6 +210,7 @@ fn subscribe(
         queue: limits.queue,
         cursor: after,
         caught_up_at: last_seq,
+        closed: closed.clone(),
     };
     std::thread::Builder::new()
         .name("subscriber".into())
@@ -216,6 +231,8 @@ struct Pump {
     /// The latest event when the client subscribed: the backlog up to it is sent at the
     /// client's own pace; after it, the client must keep within `queue` events.
     caught_up_at: u64,
+    /// Set when the client's connection has ended.
+    closed: Arc<AtomicBool>,
 }
 
 /// Why a pump stopped.
@@ -234,7 +251,7 @@ impl Pump {
             }
             // The engine dropped this follower (a burst larger than its queue): follow again and
             // read what was missed from the database.
-            match self.engine.follow(self.queue) {
+            match self.engine.follow(self.queue.min(ENGINE_QUEUE)) {
                 Ok((seq, rx)) => (last_seq, live) = (seq, rx),
                 Err(_) => break Halt::Gone,
             }
@@ -269,14 +286,19 @@ impl Pump {
         Ok(())
     }
 
-    /// Sends live events until the engine drops this follower.
+    /// Sends live events until the engine drops this follower, or the client goes.
     fn follow(&mut self, live: &Receiver<Event>) -> Result<(), Halt> {
-        for e in live {
-            if e.seq > self.cursor {
-                self.send(e)?;
+        loop {
+            match live.recv_timeout(LOOK) {
+                Ok(e) if e.seq > self.cursor => self.send(e)?,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) if self.closed.load(Ordering::SeqCst) => {
+                    return Err(Halt::Gone)
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
         }
-        Ok(())
     }
 
     fn send(&mut self, e: Event) -> Result<(), Halt> {
