@@ -41,7 +41,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "worker",
         ],
     ),
-    ("inbox", &["config", "engine", "model", "worker"]),
+    ("inbox", &["config", "engine", "model", "text", "worker"]),
     ("daemon", &["config", "engine", "inbox", "model", "worker"]),
     ("client", &["config", "daemon", "engine", "model", "store"]),
     (
