@@ -518,12 +518,8 @@ fn sighup_stops_cleanly_and_removes_the_socket() {
     let events = follow(&d.socket(), 0);
     std::fs::copy(seed("000"), d.inbox.join("000.txt")).expect("copy");
     assert!(next_verdict(&events, WAIT).is_some());
-    let child = d.child.take().expect("running");
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("signal");
-    let out = child.wait_with_output().expect("exits");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
+    let (code, log) = d.signal(nix::sys::signal::Signal::SIGHUP);
+    assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("SIGHUP") && log.contains("stopped"), "{log}");
     assert!(!d.socket().exists(), "the socket is removed");
     // What was stored is there after a start.

@@ -146,9 +146,15 @@ impl Daemon {
 
     /// Sends SIGTERM and returns the exit code and what the daemon wrote to stderr.
     pub fn stop(&mut self) -> (Option<i32>, String) {
+        self.signal(nix::sys::signal::Signal::SIGTERM)
+    }
+
+    /// Sends `signal`, waits for the daemon to exit and returns the exit code and what it wrote
+    /// to stderr.
+    pub fn signal(&mut self, signal: nix::sys::signal::Signal) -> (Option<i32>, String) {
         let mut child = self.child.take().expect("running");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+        nix::sys::signal::kill(pid, signal).expect("signal");
         let status = child.wait().expect("exits");
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
