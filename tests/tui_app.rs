@@ -90,7 +90,7 @@ fn triage_goes_through_the_engine_and_undo_restores_it() {
         Some(copydesk::client::current_user().as_str())
     );
     // Overrule, then undo twice: the match and the state come back.
-    desk.keys(&["N"]);
+    desk.keys(&["O"]); // overrule: not a reprint
     assert!(desk.app.list.rows[0].matched.is_none());
     desk.keys(&["u"]);
     let row = &desk.app.list.rows[0];

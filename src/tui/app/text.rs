@@ -20,6 +20,10 @@ pub enum Mark {
     Added,
     /// The `[-`, `-]`, `{+`, `+}` around changes.
     Marker,
+    /// Where a word of the current search occurs.
+    Found,
+    /// The occurrence `n`/`N` went to last.
+    Current,
 }
 
 /// A paragraph as marked pieces.
@@ -30,28 +34,47 @@ const DIFF_DEADLINE: Duration = Duration::from_millis(150);
 
 /// Paragraphs with the shared byte ranges `(paragraph, start, end)` marked.
 pub(crate) fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
+    let shared: Vec<Range> = shared
+        .iter()
+        .map(|&(p, s, e)| (p as usize, s as usize, e as usize))
+        .collect();
+    layered(paragraphs, &[(&shared, Mark::Shared)])
+}
+
+/// A byte range of a paragraph: `(paragraph, start, end)`.
+pub(crate) type Range = (usize, usize, usize);
+
+/// Paragraphs with several layers of ranges marked; where layers overlap, the later one shows
+/// (so a search match shows inside a shared passage). Ranges are cut to char boundaries.
+pub(crate) fn layered(paragraphs: &[String], layers: &[(&[Range], Mark)]) -> Vec<Para> {
     paragraphs
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut ranges: Vec<(usize, usize)> = shared
+            let mine: Vec<(usize, usize, Mark)> = layers
                 .iter()
-                .filter(|r| r.0 as usize == i)
-                .map(|r| (r.1 as usize, r.2 as usize))
+                .flat_map(|(ranges, mark)| {
+                    ranges
+                        .iter()
+                        .filter(move |r| r.0 == i)
+                        .map(move |r| (boundary(p, r.1), boundary(p, r.2), *mark))
+                })
+                .filter(|(s, e, _)| s < e)
                 .collect();
-            ranges.sort_unstable();
+            let mut cuts: Vec<usize> = mine.iter().flat_map(|r| [r.0, r.1]).collect();
+            cuts.extend([0, p.len()]);
+            cuts.sort_unstable();
+            cuts.dedup();
             let mut out: Para = Vec::new();
-            let mut at = 0;
-            for (s, e) in ranges {
-                let (s, e) = (boundary(p, s.max(at)), boundary(p, e));
-                if s >= e {
-                    continue;
-                }
-                push(&mut out, &p[at..s], Mark::Plain);
-                push(&mut out, &p[s..e], Mark::Shared);
-                at = e;
+            for w in cuts.windows(2) {
+                let (s, e) = (w[0], w[1]);
+                let mark = mine
+                    .iter()
+                    .rev()
+                    .find(|r| r.0 <= s && e <= r.1)
+                    .map_or(Mark::Plain, |r| r.2);
+                push(&mut out, &p[s..e], mark);
             }
-            push(&mut out, &p[at..], Mark::Plain);
             out
         })
         .collect()

@@ -2,8 +2,8 @@
 //! as bound), in two columns when the terminal is wide enough.
 
 use super::format::fit;
-use crate::tui::action::{Command, Views, COMMANDS};
-use crate::tui::app::{App, View};
+use crate::tui::action::{Command, COMMANDS};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,12 +12,7 @@ use ratatui::Frame;
 
 /// The commands the current view takes (the help column of their rows), and its name.
 pub(crate) fn commands(app: &App) -> (&'static str, Vec<Command>) {
-    let (name, view) = match app.views.last() {
-        None => ("incoming list", Views::LIST),
-        Some(View::Detail(_)) => ("article", Views::ARTICLE),
-        Some(View::Compare(_)) => ("compare", Views::COMPARE),
-        Some(View::Story(_)) => ("story", Views::STORY),
-    };
+    let (view, name) = app.view();
     let commands = COMMANDS
         .iter()
         .filter(|s| s.help.contains(view))
