@@ -3,6 +3,7 @@
 //! markers so they read without colour). Every piece is sanitised here, after cutting, so byte
 //! ranges from the engine stay valid and nothing from an article reaches the screen raw.
 
+use crate::text::normalize::normalize;
 use crate::text::sanitize::sanitize_display;
 use similar::{Algorithm, DiffOp};
 use std::time::{Duration, Instant};
@@ -121,6 +122,7 @@ pub(crate) struct WordDiff {
 type Token<'a> = Option<&'a str>;
 
 fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
+    let punct = |t: &str| !t.chars().any(char::is_alphanumeric);
     let mut out: Vec<Token<'_>> = Vec::new();
     for (i, p) in paragraphs.iter().enumerate() {
         if i > 0 {
@@ -132,6 +134,11 @@ fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
                 continue; // joins the word before it
             }
             if let Some(s) = start {
+                // A run of punctuation is one token ("..." as "…" is), so that a difference
+                // in how it is typed is folded away, as detection folds it.
+                if punct(&p[s..at]) && punct(piece) {
+                    continue;
+                }
                 out.push(Some(&p[s..at]));
             }
             start = Some(at);
@@ -141,6 +148,12 @@ fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
         }
     }
     out
+}
+
+/// What two tokens are compared by: the word normalised as detection normalises it (NFKC,
+/// quotes, dashes and spaces folded, lower case), so only real changes are marked.
+fn key(t: &Token<'_>) -> Option<String> {
+    t.map(|w| normalize(w.trim_end()))
 }
 
 /// Builds paragraphs from tokens and marks.
@@ -222,9 +235,6 @@ impl Writer {
 /// The word-level differences from `old` to `new` (the `similar` crate's diff of word tokens).
 pub(crate) fn word_diff(old: &[String], new: &[String]) -> WordDiff {
     let (a, b) = (tokens(old), tokens(new));
-    fn key<'a>(t: &Token<'a>) -> Option<&'a str> {
-        t.map(str::trim_end)
-    }
     let (ka, kb): (Vec<_>, Vec<_>) = (a.iter().map(key).collect(), b.iter().map(key).collect());
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
@@ -306,6 +316,39 @@ mod tests {
         assert_eq!(text(&d.old)[0], "The president spoke on [-Monday-].");
         assert_eq!(text(&d.new)[0], "The president spoke on {+Tuesday+}.");
         assert_eq!((d.removed, d.added), (1, 1));
+    }
+
+    #[test]
+    fn typography_alone_is_no_change() {
+        let old = vec![
+            "\"Don't,\" she said - it's the  end... of the WORLD\u{2014}or not.".to_string(),
+            "The \u{FB01}nal word.".to_string(),
+        ];
+        let new = vec![
+            "\u{201C}Don\u{2019}t,\u{201D} she said \u{2013} it\u{2019}s the end\u{2026} of the world\u{2013}or\u{00A0}not.".to_string(),
+            "The final   word.".to_string(),
+        ];
+        let d = word_diff(&old, &new);
+        assert_eq!((d.removed, d.added), (0, 0), "{:?}", text(&d.inline));
+        let marks = |paras: &[Para]| {
+            paras
+                .iter()
+                .flatten()
+                .filter(|(_, m)| *m != Mark::Plain)
+                .count()
+        };
+        assert_eq!(marks(&d.old) + marks(&d.new) + marks(&d.inline), 0);
+        // The text shows as written on each side.
+        assert!(text(&d.new)[0].starts_with("\u{201C}Don\u{2019}t"));
+        // A real change among typographic ones is still marked.
+        let changed = vec!["\u{201C}Won\u{2019}t,\u{201D} she said".to_string()];
+        let d = word_diff(&old[..1], &changed);
+        assert_eq!(d.added, 1, "{:?}", text(&d.inline));
+        assert!(
+            text(&d.inline)[0].starts_with("\u{201C}[-Don't-]{+Won\u{2019}t+},\u{201D} she said"),
+            "{:?}",
+            text(&d.inline)
+        );
     }
 
     #[test]
