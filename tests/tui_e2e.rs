@@ -375,9 +375,7 @@ fn keys_as_less_and_vim_have_them() {
     tmux.send(&["N"]);
     tmux.wait_for(&format!("'drug': 1 of {of}"));
     tmux.send(&["N"]);
-    tmux.wait_for(&format!(
-        "'drug': {of} of {of} (went round to the bottom)"
-    ));
+    tmux.wait_for(&format!("'drug': {of} of {of} (went round to the bottom)"));
     back(&tmux);
     assert!(
         !tmux.screen().contains("EXITED="),
