@@ -62,8 +62,8 @@ impl App {
                 Self::request(fx, r);
             }
             FeedMsg::Detail(d) => {
-                self.preview.fill(&d);
                 let query = self.filters.text.as_deref();
+                self.preview.fill(&d, query);
                 for v in &mut self.views {
                     if let View::Detail(r) = v {
                         r.fill_detail(&d, query);

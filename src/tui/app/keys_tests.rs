@@ -165,6 +165,18 @@ fn an_article_opened_under_a_search_shows_its_words_marked() {
     }))));
     assert_eq!(marked(&app, Mark::Found), vec!["closure", "CLOSURE"]);
     assert!(marked(&app, Mark::Current).is_empty());
+    // The list's preview marks them too.
+    key(&mut app, "q");
+    let record = app.list.selected_record().cloned().expect("a row");
+    app.update(Action::Feed(FeedMsg::Detail(Box::new(Detail {
+        record,
+        paragraphs: vec!["No, the Closure.".into()],
+    }))));
+    let found: Vec<&str> = (app.preview.text.iter().flatten())
+        .filter(|(_, m)| *m == Mark::Found)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(found, vec!["Closure"]);
 }
 
 #[test]

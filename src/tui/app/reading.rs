@@ -4,7 +4,7 @@
 //! from the feed's answers.
 
 use super::find::Found;
-use super::text::{layered, plain, word_diff, Mark, Para, Range, WordDiff};
+use super::text::{layered, word_diff, Mark, Para, Range, WordDiff};
 use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Status, Triage};
 
 /// Keeps a shown record current with a triage change.
@@ -42,9 +42,11 @@ impl Preview {
         id.is_some()
     }
 
-    pub(crate) fn fill(&mut self, detail: &Detail) {
+    /// Takes the selected article's text, with the search's words (if any) marked.
+    pub(crate) fn fill(&mut self, detail: &Detail, query: Option<&str>) {
         if self.id == Some(detail.record.id) {
-            self.text = plain(&detail.paragraphs);
+            let found = Found::of(&detail.paragraphs, query);
+            self.text = layered(&detail.paragraphs, &[(&found.ranges, Mark::Found)]);
             self.detail = Some(Box::new(detail.clone()));
         }
     }

@@ -1,5 +1,5 @@
-//! Article text prepared for reading: paragraphs cut into marked pieces (shared passages for the
-//! detail view, word-level differences for the compare view, with `[-removed-]` and `{+added+}`
+//! Article text prepared for reading: paragraphs cut into marked pieces (shared passages and a
+//! search's words for the detail view and the preview, word-level differences for the compare view, with `[-removed-]` and `{+added+}`
 //! markers so they read without colour). Every piece is sanitised here, after cutting, so byte
 //! ranges from the engine stay valid and nothing from an article reaches the screen raw.
 
@@ -32,15 +32,6 @@ pub(crate) type Para = Vec<(String, Mark)>;
 
 /// The longest a word diff may compute before it settles for a coarser answer.
 const DIFF_DEADLINE: Duration = Duration::from_millis(150);
-
-/// Paragraphs with the shared byte ranges `(paragraph, start, end)` marked.
-pub(crate) fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
-    let shared: Vec<Range> = shared
-        .iter()
-        .map(|&(p, s, e)| (p as usize, s as usize, e as usize))
-        .collect();
-    layered(paragraphs, &[(&shared, Mark::Shared)])
-}
 
 /// A byte range of a paragraph: `(paragraph, start, end)`.
 pub(crate) type Range = (usize, usize, usize);
@@ -79,11 +70,6 @@ pub(crate) fn layered(paragraphs: &[String], layers: &[(&[Range], Mark)]) -> Vec
             out
         })
         .collect()
-}
-
-/// Plain paragraphs, sanitised.
-pub(crate) fn plain(paragraphs: &[String]) -> Vec<Para> {
-    highlight(paragraphs, &[])
 }
 
 /// The nearest char boundary at or before `i`, within `s`.
@@ -292,7 +278,7 @@ mod tests {
     fn shared_ranges_are_cut_on_char_boundaries_and_sanitised() {
         let p = vec!["Zoë said \u{1b}]0;pwned\u{7}hello world".to_string()];
         // "said" is bytes 5..9; the end of "hello" falls inside the escape-free text.
-        let h = highlight(&p, &[(0, 5, 9), (0, 3, 4), (9, 0, 1)]);
+        let h = layered(&p, &[(&[(0, 5, 9), (0, 3, 4), (9, 0, 1)], Mark::Shared)]);
         assert_eq!(text(&h), vec!["Zoë said hello world"]);
         assert!(h[0].contains(&("said".to_string(), Mark::Shared)));
         assert!(!h[0].iter().any(|(t, _)| t.contains('\u{1b}')));
