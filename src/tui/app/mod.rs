@@ -201,13 +201,13 @@ impl App {
         (self.hits.page_rows / 2).max(1) as isize
     }
 
-    fn on_help(&mut self, c: Command, _fx: &mut Vec<Effect>) {
+    fn on_help(&mut self, c: Command, fx: &mut Vec<Effect>) {
         let scroll = self.help.get_or_insert(0);
         match c {
             Command::Down => *scroll += 1,
             Command::Up => *scroll = scroll.saturating_sub(1),
             Command::Help | Command::Back | Command::Close => self.help = None,
-            Command::Quit => _fx.push(Effect::Quit),
+            Command::Quit => fx.push(Effect::Quit),
             _ => {}
         }
     }

@@ -61,6 +61,10 @@ pub(crate) fn draw(
         "Triage keys act on the marked articles when any are marked.",
         theme.dim(),
     ));
+    lines.push(Line::styled(
+        ": runs a command by its [dashboard.keys] name: :pick, :filter source=…, :help",
+        theme.dim(),
+    ));
     if app.mouse {
         lines.push(Line::styled(
             "Mouse: the wheel scrolls; click selects, click again opens.",
