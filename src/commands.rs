@@ -175,6 +175,16 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
             sanitize_line(by)
         )?;
     }
+    if let Some(d) = &r.triage.overruled {
+        let matched = d.matched.as_ref().map_or(String::new(), |m| {
+            format!(" of #{} ({:.1}%)", m.id, m.similarity * 100.0)
+        });
+        writeln!(
+            out,
+            "detector said: {}{matched} (overruled by the editors)",
+            d.status.as_str()
+        )?;
+    }
     writeln!(out)?;
     for p in &d.paragraphs {
         writeln!(out, "{}\n", sanitize_display(p))?;
@@ -228,6 +238,7 @@ pub fn triage(
         ids: vec![id],
         action,
         note,
+        before: None,
     })?
     else {
         bail!("unexpected answer from the engine");
@@ -314,10 +325,18 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
 
 /// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
 /// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
-/// a configuration is read again by starting again.
-pub fn serve(settings: &Settings) -> Result<()> {
+/// a configuration is read again by starting again. Waits (bounded) for a one-off command
+/// holding the database. `background` is a dashboard's start: a session of its own (no
+/// terminal's signals reach it), and when another daemon already serves the database it leaves
+/// quietly, as the loser of a race between two dashboards.
+pub fn serve(settings: &Settings, background: bool) -> Result<()> {
+    use crate::daemon::runtime::{Runtime, Started, LOCK_WAIT};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    if background {
+        // Fails only for a process group leader, which a freshly spawned child is not.
+        let _ = nix::unistd::setsid();
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let hangup = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -327,11 +346,32 @@ pub fn serve(settings: &Settings) -> Result<()> {
         signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(flag))
             .context("cannot handle signals")?;
     }
-    let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
+    let waiting = |why: &str| tracing::warn!("{why}");
+    let stopped = || stop.load(Ordering::SeqCst);
+    let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting, stopped)? {
+        Started::Serving(runtime) => runtime,
+        Started::Stopped => {
+            tracing::info!("stopped before the database was free");
+            return Ok(());
+        }
+        Started::AlreadyServed if background => {
+            tracing::info!(
+                db = %settings.db.display(),
+                "another daemon already serves the database; leaving it to that one"
+            );
+            return Ok(());
+        }
+        Started::AlreadyServed => anyhow::bail!(
+            "the database '{}' is in use by another copydesk process: a daemon already serves it on '{}'; stop it first",
+            settings.db.display(),
+            settings.socket_path().display()
+        ),
+    };
     tracing::info!(
         db = %settings.db.display(),
         socket = %settings.socket_path().display(),
         inbox = %settings.inbox.display(),
+        pid = std::process::id(),
         "serving"
     );
     // The socket accepts clients from here on: systemd may start what waits for copydesk.

@@ -20,7 +20,8 @@ use crate::config::Settings;
 use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
 use crate::model::{
-    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
+    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Triage,
+    TriageState, Verdict,
 };
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{NewArticle, PathEntry, Store, StoreError};
@@ -47,6 +48,25 @@ pub enum EngineError {
     /// A socket client named a path the daemon does not read (why is said).
     #[error("{0}")]
     OutsideInbox(String),
+    /// Compare-and-set refused: the article is no longer in the state the change replaces.
+    #[error(
+        "#{id} was changed meanwhile: {} (you expected {expected}); nothing was changed",
+        changed_by(found)
+    )]
+    Stale {
+        id: ArticleId,
+        expected: TriageState,
+        found: Box<Triage>,
+    },
+}
+
+/// "spiked by bob at 2024-06-01 12:03:04 UTC".
+fn changed_by(t: &Triage) -> String {
+    let mut s = format!("{} by {}", t.state, t.by.as_deref().unwrap_or("someone"));
+    if let Some(at) = t.at_ms {
+        s.push_str(&format!(" at {}", crate::model::utc(at)));
+    }
+    s
 }
 
 impl EngineError {
@@ -59,6 +79,11 @@ impl EngineError {
         )
     }
 
+    /// Whether the database is held by another process (sled's lock).
+    pub(crate) fn is_locked(&self) -> bool {
+        matches!(self, EngineError::Store(StoreError::Locked(_)))
+    }
+
     /// What a client is told: the kind of failure, and this error's message.
     pub(crate) fn failure(&self) -> Failure {
         let kind = match self {
@@ -69,6 +94,7 @@ impl EngineError {
             EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
             EngineError::ReprintOfItself(_) | EngineError::OutsideInbox(_) => FailureKind::Invalid,
+            EngineError::Stale { .. } => FailureKind::Conflict,
             EngineError::Thread(_) => FailureKind::Internal,
             EngineError::Search(_) => FailureKind::Storage,
         };

@@ -384,8 +384,13 @@ fn handle(
         Request::Stats => Response::Stats {
             stats: engine.stats()?,
         },
-        Request::Triage { ids, action, note } => Response::Triaged {
-            records: engine.triage(&ids, &action, note, who, now_ms())?,
+        Request::Triage {
+            ids,
+            action,
+            note,
+            before,
+        } => Response::Triaged {
+            records: engine.triage(&ids, &action, note, before.as_deref(), who, now_ms())?,
         },
     })
 }

@@ -8,11 +8,13 @@
 
 mod article;
 mod request;
+mod time;
 mod triage;
 
 pub use article::{ArticleRecord, BlockInfo, Comparison, Detail, MatchRef, Stats, Verdict};
 pub use request::{Event, EventKind, Failure, FailureKind, ListQuery, Request, Response};
-pub use triage::{Triage, TriageAction, TriageKind, TriageParseError, TriageState};
+pub use time::utc;
+pub use triage::{Detected, Triage, TriageAction, TriageKind, TriageParseError, TriageState};
 
 use serde::Serialize;
 
