@@ -19,6 +19,10 @@ use std::time::{Duration, Instant, SystemTime};
 pub(crate) const REJECTED_DIR: &str = ".rejected";
 /// How long to wait before retrying after the engine failed (disk full, read-only database).
 const RETRY: Duration = Duration::from_secs(2);
+/// The first wait before a file that could not be read for now is tried again; it doubles with
+/// each failed try, up to `RETRY_READ_MAX`.
+const RETRY_READ: Duration = Duration::from_secs(1);
+const RETRY_READ_MAX: Duration = Duration::from_secs(60);
 /// Files handed to the engine in one batch, at most.
 const BATCH: usize = 512;
 
@@ -74,6 +78,8 @@ struct Watch {
     waiting: HashMap<PathBuf, Waiting>,
     /// Files already handled and kept in the inbox, by their size and mtime.
     known: HashMap<PathBuf, (u64, SystemTime)>,
+    /// Files that could not be read for now, by how many tries failed in a row.
+    unread: HashMap<PathBuf, u32>,
     next_listing: Instant,
     inbox_missing: bool,
 }
@@ -90,6 +96,7 @@ impl Watch {
             stop,
             waiting: HashMap::new(),
             known: HashMap::new(),
+            unread: HashMap::new(),
             next_listing: Instant::now(),
             inbox_missing: false,
         }
@@ -323,9 +330,17 @@ impl Watch {
         ready.sort();
         match self.engine.arrivals(ready.clone()) {
             Ok(outcomes) => {
+                let mut unread = Vec::new();
                 for (path, arrival) in outcomes {
-                    self.file_away(&path, &arrival);
+                    match arrival {
+                        Arrival::Retry(why) => unread.push((path, why)),
+                        arrival => {
+                            self.unread.remove(&path);
+                            self.file_away(&path, &arrival);
+                        }
+                    }
                 }
+                self.retry_later(unread);
             }
             Err(ServiceError::Refused(e)) => {
                 self.say(format!(
@@ -346,12 +361,46 @@ impl Watch {
         }
     }
 
+    /// Offers files that could not be read for now again later, each after a wait that doubles
+    /// with every failed try (descriptors or memory may take a while to come back).
+    fn retry_later(&mut self, unread: Vec<(PathBuf, String)>) {
+        let Some((first, why)) = unread.first() else {
+            return;
+        };
+        let mut longest = Duration::ZERO;
+        for (path, _) in &unread {
+            let tries = self.unread.entry(path.clone()).or_insert(0);
+            let wait = RETRY_READ
+                .saturating_mul(1 << (*tries).min(16))
+                .min(RETRY_READ_MAX);
+            *tries = tries.saturating_add(1);
+            longest = longest.max(wait);
+            self.waiting.insert(
+                path.clone(),
+                Waiting {
+                    ready_at: Instant::now() + wait,
+                    seen: None,
+                },
+            );
+        }
+        let others = match unread.len() {
+            1 => String::new(),
+            n => format!(" (and {} other files)", n - 1),
+        };
+        self.say(format!(
+            "'{}'{others} could not be read ({why}); nothing was stored, trying again within {} s",
+            first.display(),
+            longest.as_secs()
+        ));
+    }
+
     /// After a durable verdict: rejected files to `.rejected/` with a reason beside them; others
     /// kept, moved or deleted as configured.
     fn file_away(&mut self, path: &Path, arrival: &Arrival) {
         let (status, reason) = match arrival {
             Arrival::Ingested(v) => (v.status, v.reason.clone()),
             Arrival::Already(r) => (r.status, r.reason.clone()),
+            Arrival::Retry(_) => return,
         };
         let result = if status == Status::Rejected {
             self.reject(path, reason.as_deref().unwrap_or("rejected"))

@@ -1,5 +1,6 @@
 //! Reading files as ingest jobs left them (one file, or a folder's files in name order), with every
-//! failure turned into a rejection that names the cause: not a regular file, too large, unreadable.
+//! failure turned into a rejection that names the cause: not a regular file, too large, unreadable,
+//! or unreadable for now (a passing cause: no descriptors left, an I/O error), which is retried.
 
 use super::Input;
 use crate::text::Rejection;
@@ -28,10 +29,48 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
         .map(|d| d.as_nanos() as i128)
 }
 
+/// Whether an I/O error may pass by itself: descriptors or memory run out, an interrupted or
+/// would-block call, a failing disk or network file system. The file is tried again later.
+pub(crate) fn is_passing(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::Interrupted
+            | std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::OutOfMemory
+            | std::io::ErrorKind::TimedOut
+    ) {
+        return true;
+    }
+    e.raw_os_error().is_some_and(|code| {
+        [
+            Errno::EMFILE,
+            Errno::ENFILE,
+            Errno::EIO,
+            Errno::EAGAIN,
+            Errno::EINTR,
+            Errno::ENOMEM,
+            Errno::ENOBUFS,
+            Errno::ETIMEDOUT,
+            Errno::ESTALE,
+        ]
+        .contains(&Errno::from_raw(code))
+    })
+}
+
+/// A failed read as a rejection: passing causes become `Unavailable` (retried, never stored).
+fn unreadable(e: &std::io::Error, what: &str) -> Rejection {
+    if is_passing(e) {
+        Rejection::Unavailable(format!("{what}{e}"))
+    } else {
+        Rejection::Unreadable(format!("{what}{e}"))
+    }
+}
+
 pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| Rejection::Unreadable(e.to_string()))?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| unreadable(&e, ""))?;
     let meta = if meta.file_type().is_symlink() {
-        std::fs::metadata(path).map_err(|e| Rejection::Unreadable(format!("broken link: {e}")))?
+        std::fs::metadata(path).map_err(|e| unreadable(&e, "broken link: "))?
     } else {
         meta
     };
@@ -52,7 +91,7 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejecti
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     std::fs::File::open(path)
         .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
-        .map_err(|e| Rejection::Unreadable(e.to_string()))?;
+        .map_err(|e| unreadable(&e, ""))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Rejection::TooLarge {
             size: bytes.len() as u64,
@@ -120,4 +159,30 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::errno::Errno;
+
+    #[test]
+    fn passing_causes_are_told_from_lasting_ones() {
+        for code in [
+            Errno::EMFILE,
+            Errno::ENFILE,
+            Errno::EIO,
+            Errno::EAGAIN,
+            Errno::ENOMEM,
+        ] {
+            let e = std::io::Error::from_raw_os_error(code as i32);
+            assert!(is_passing(&e), "{code}");
+            assert!(unreadable(&e, "").is_transient(), "{code}");
+        }
+        for code in [Errno::EACCES, Errno::ENOENT, Errno::EISDIR, Errno::ELOOP] {
+            let e = std::io::Error::from_raw_os_error(code as i32);
+            assert!(!is_passing(&e), "{code}");
+            assert!(!unreadable(&e, "").is_transient(), "{code}");
+        }
+    }
 }

@@ -174,6 +174,10 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        if inputs.is_empty() {
+            // Nothing to write, so nothing to sync (which needs descriptors that may be short).
+            return Ok(Vec::new());
+        }
         let result = self.ingest_pipelined(inputs, now_ms);
         if result.is_err() {
             // The index may hold what did not land: rebuild it from the store next time.
@@ -245,9 +249,18 @@ impl Engine {
             let mut at = 0;
             for prepared in prep_rx {
                 let mut items = Vec::with_capacity(prepared.len());
+                let mut stored = Vec::with_capacity(prepared.len());
                 for (prep, packed) in prepared {
                     let input = &inputs[at];
                     at += 1;
+                    // A file that could not be read for now gets no record (and no id): it is
+                    // read again later, so a record now would store it twice.
+                    if let Err(why) = prep.as_ref().map(|_| ()) {
+                        if why.is_transient() {
+                            verdicts.push(refused(input, why));
+                            continue;
+                        }
+                    }
                     let id = self.next_id;
                     self.next_id += 1;
                     let article = match prep {
@@ -258,14 +271,15 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(Verdict::of(&article.record));
+                    let verdict = Verdict::of(&article.record);
+                    verdicts.push(verdict.clone());
+                    stored.push(verdict);
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
                 let chunk_events = self.events_for(
-                    verdicts[verdicts.len() - items.len()..]
-                        .iter()
-                        .cloned()
+                    stored
+                        .into_iter()
                         .map(|verdict| EventKind::Verdict { verdict }),
                     now_ms,
                 );

@@ -104,10 +104,21 @@ pub enum Rejection {
     NotRegular(String),
     #[error("the file cannot be read: {0}")]
     Unreadable(String),
+    /// A read that failed for a passing reason (no descriptors left, an I/O error, no memory):
+    /// the file is tried again later, never stored as rejected.
+    #[error("the file cannot be read for now: {0}")]
+    Unavailable(String),
     #[error("the JSON is not an article: {0}")]
     BadJson(String),
     #[error("the file holds no article text")]
     NoText,
+}
+
+impl Rejection {
+    /// Whether the file may read fine later: it is retried, and no verdict is stored for it.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Rejection::Unavailable(_))
+    }
 }
 
 impl fmt::Display for Format {
