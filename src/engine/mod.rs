@@ -42,6 +42,11 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Whether the database itself is damaged: worth stopping for, not retrying.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, EngineError::Store(e) if e.is_damage())
+    }
+
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
     pub(crate) fn is_storage_failure(&self) -> bool {
@@ -54,11 +59,14 @@ impl EngineError {
     /// What a client is told: the kind of failure, and this error's message.
     pub(crate) fn failure(&self) -> Failure {
         let kind = match self {
+            e if e.is_damage() => FailureKind::Corrupt,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
             EngineError::Store(
                 StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
             ) => FailureKind::Unavailable,
-            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::Store(StoreError::Corrupt(..) | StoreError::Damaged { .. }) => {
+                FailureKind::Corrupt
+            }
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
             EngineError::ReprintOfItself(_) => FailureKind::Invalid,
             EngineError::Thread(_) => FailureKind::Internal,
