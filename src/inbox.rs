@@ -311,7 +311,9 @@ impl Watch {
             if w.ready_at > now || ready.len() >= BATCH {
                 return true;
             }
-            let Ok(meta) = std::fs::metadata(path) else {
+            // A broken link is still a file to answer for: it gets its rejection.
+            let Ok(meta) = std::fs::metadata(path).or_else(|_| std::fs::symlink_metadata(path))
+            else {
                 return false; // gone before it was read
             };
             let seen = meta.modified().ok().map(|m| (meta.len(), m));
@@ -431,9 +433,8 @@ impl Watch {
     fn reject(&self, path: &Path, reason: &str) -> std::io::Result<()> {
         let dir = self.settings.inbox.join(REJECTED_DIR);
         let target = free_name(path, &dir)?;
-        let mut note = target.clone().into_os_string();
-        note.push(".reason");
-        std::fs::write(note, format!("{reason}\n"))?;
+        let name = target.file_name().unwrap_or_default();
+        std::fs::write(dir.join(fit(name, ".reason")), format!("{reason}\n"))?;
         std::fs::rename(path, &target)
     }
 }
@@ -447,13 +448,36 @@ fn free_name(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         .ok_or_else(|| std::io::Error::other("no file name"))?;
     let mut target = dir.join(name);
     let mut n = 1;
-    while target.exists() {
-        let mut alt = name.to_os_string();
-        alt.push(format!(".{n}"));
-        target = dir.join(alt);
+    while target.symlink_metadata().is_ok() {
+        target = dir.join(fit(name, &format!(".{n}")));
         n += 1;
     }
     Ok(target)
+}
+
+/// The longest file name most file systems take, in bytes.
+const NAME_MAX: usize = 255;
+
+/// `name` with `suffix` added, shortened when the two are longer than a file name may be: the
+/// name's start, a hash of the whole name (so names that start alike stay apart), the suffix.
+fn fit(name: &std::ffi::OsStr, suffix: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let bytes = name.as_bytes();
+    if bytes.len() + suffix.len() <= NAME_MAX {
+        let mut out = name.to_os_string();
+        out.push(suffix);
+        return out;
+    }
+    let hash = format!("~{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
+    let mut keep = NAME_MAX - suffix.len() - hash.len();
+    // Cut between characters when the name is UTF-8.
+    while keep > 0 && bytes.get(keep).is_some_and(|b| b & 0xc0 == 0x80) {
+        keep -= 1;
+    }
+    let mut out = bytes[..keep].to_vec();
+    out.extend_from_slice(hash.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
+    std::ffi::OsString::from_vec(out)
 }
 
 /// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
@@ -474,6 +498,37 @@ mod tests {
             assert!(ignored(name), "{name}");
         }
         assert!(!ignored("story.txt"));
+    }
+
+    #[test]
+    fn long_names_are_shortened_to_fit_with_their_suffix() {
+        use std::os::unix::ffi::OsStrExt;
+        let short = std::ffi::OsStr::new("story.txt");
+        assert_eq!(fit(short, ".reason"), "story.txt.reason");
+        for len in [248, 251, 255] {
+            let long = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let fitted = fit(std::ffi::OsStr::new(&long), ".reason");
+            assert!(fitted.as_bytes().len() <= NAME_MAX, "{len}");
+            assert!(fitted.to_str().is_some(), "cut between characters");
+            assert!(fitted.to_string_lossy().ends_with(".reason"));
+            let other = fit(std::ffi::OsStr::new(&(long.clone() + "y")), ".reason");
+            assert_ne!(fitted, other, "names that start alike stay apart");
+        }
+        // Filing away works for such names: the file and its reason land side by side.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("n".repeat(253));
+        std::fs::write(&f, "x").expect("write");
+        let done = dir.path().join("rejected");
+        let target = move_into(&f, &done).expect("moves");
+        let name = target.file_name().expect("name");
+        std::fs::write(done.join(fit(name, ".reason")), "why").expect("reason fits");
+        let again = dir.path().join("n".repeat(255));
+        std::fs::write(&again, "x").expect("write");
+        std::fs::write(done.join("n".repeat(255)), "taken").expect("write");
+        assert!(
+            move_into(&again, &done).is_ok(),
+            "a taken long name gets a shortened one"
+        );
     }
 
     #[test]
