@@ -5,11 +5,9 @@
 
 mod common;
 
-use common::daemon::{follow, next_verdict, Daemon};
+use common::daemon::{follow, next_verdict, wait_until, Daemon};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -43,16 +41,7 @@ fn nofile(pid: u32) -> (u64, u64) {
 fn files_read_while_descriptors_are_exhausted_are_stored_exactly_once() {
     let mut d = Daemon::new("after_ingest = \"move\"");
     d.spawn();
-    let child = d.child.as_mut().expect("running");
-    let pid = child.id();
-    // The daemon's log, line by line, as it is written.
-    let (log_tx, log) = mpsc::channel::<String>();
-    let stderr = child.stderr.take().expect("stderr is piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = log_tx.send(line);
-        }
-    });
+    let pid = d.child.as_ref().expect("running").id();
     // Following before the limit falls: this connection's descriptors are already open.
     let events = follow(&d.socket(), 0);
     let (soft, hard) = nofile(pid);
@@ -70,24 +59,14 @@ fn files_read_while_descriptors_are_exhausted_are_stored_exactly_once() {
         std::fs::write(&tmp, format!("Item {i} {i} {i}.\n{body}")).expect("write");
         std::fs::rename(&tmp, d.inbox.join(format!("f{i:02}.txt"))).expect("rename");
     }
-    // Wait until the daemon has tried and failed to read them.
-    let deadline = Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline
-            .checked_duration_since(Instant::now())
-            .unwrap_or_else(|| panic!("no failed read reported; the log:\n{}", seen.join("\n")));
-        let Ok(line) = log.recv_timeout(left) else {
-            panic!("no failed read reported; the log:\n{}", seen.join("\n"));
-        };
-        // Either way a read was tried while no descriptor was left (the second is what a
-        // build that stored the failure as a rejection says when its sync fails).
-        let failed = line.contains("could not be read") || line.contains("ingest failed");
-        seen.push(line);
-        if failed {
-            break;
-        }
-    }
+    // Wait until the daemon has tried and failed to read them. Either line says a read was
+    // tried while no descriptor was left (the second is what a build that stored the failure
+    // as a rejection says when its sync fails).
+    let failed = wait_until(|| {
+        let log = d.log();
+        log.contains("could not be read") || log.contains("ingest failed")
+    });
+    assert!(failed, "no failed read reported; the log:\n{}", d.log());
     assert!(
         events.try_recv().is_err(),
         "no verdict while no file can be read"
