@@ -66,6 +66,9 @@ pub enum Command {
     Show { id: u64 },
     /// Counts per verdict and the database size.
     Stats,
+    /// Check the database without changing it: every record, fingerprint, text and event must
+    /// read and the counters must match the records. Exits with 3 when it is damaged.
+    Doctor,
     /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
     Serve {
         /// Started by a dashboard: a session of its own, no terminal; quietly leaves when another

@@ -7,6 +7,7 @@ pub use crate::daemon::remote::{Remote, RemoteError};
 use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response};
+use crate::store::StoreError;
 use std::sync::mpsc::{self, Receiver};
 
 /// Why a client got no answer.
@@ -150,6 +151,28 @@ impl Client {
                 Ok(Subscription { events: rx })
             }
         }
+    }
+}
+
+/// Checks the database in this process (`copydesk doctor`); refused while a daemon holds it.
+pub fn doctor(settings: &Settings) -> Result<crate::model::Health> {
+    crate::store::Store::doctor(&settings.db, settings.cache_bytes)
+        .map_err(|e| ClientError::Open(EngineError::Store(e)))
+}
+
+/// Whether an error says the database is damaged (so the process stops with its own exit
+/// status instead of being restarted into the same damage).
+pub fn is_damage(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = e.downcast_ref::<StoreError>() {
+        return e.is_damage();
+    }
+    if let Some(e) = e.downcast_ref::<EngineError>() {
+        return e.is_damage();
+    }
+    match e.downcast_ref::<ClientError>() {
+        Some(ClientError::Open(e)) => e.is_damage(),
+        Some(ClientError::Refused(f)) => f.kind == crate::model::FailureKind::Corrupt,
+        _ => false,
     }
 }
 

@@ -192,6 +192,39 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
     Ok(())
 }
 
+/// The exit status of a command that found the database damaged.
+pub const EXIT_DAMAGED: u8 = 3;
+
+/// `copydesk doctor`: what a check of the database found; `Ok(false)` when it is damaged.
+pub fn doctor(settings: &Settings, json: bool, out: &mut impl Write) -> Result<bool> {
+    let h = crate::client::doctor(settings)?;
+    if json {
+        serde_json::to_writer(&mut *out, &h)?;
+        writeln!(out)?;
+        return Ok(h.is_sound());
+    }
+    writeln!(out, "database: {}", sanitize_line(&h.db))?;
+    writeln!(out, "records:  {} read, {} events", h.articles, h.events)?;
+    for (status, n) in &h.by_status {
+        writeln!(out, "  {:<10} {n}", status.as_str())?;
+    }
+    if h.is_sound() {
+        writeln!(
+            out,
+            "sound: every record, fingerprint, text and event reads"
+        )?;
+    } else {
+        writeln!(out, "DAMAGED: {} problems", h.problems.len())?;
+        for p in h.problems.iter().take(20) {
+            writeln!(out, "  {}", sanitize_line(p))?;
+        }
+        if h.problems.len() > 20 {
+            writeln!(out, "  ... and {} more", h.problems.len() - 20)?;
+        }
+    }
+    Ok(h.is_sound())
+}
+
 pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()> {
     let mut client = Client::connect_or_open(settings)?;
     let Response::Stats { stats: s } = client.call(Request::Stats)? else {

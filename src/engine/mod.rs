@@ -70,6 +70,11 @@ fn changed_by(t: &Triage) -> String {
 }
 
 impl EngineError {
+    /// Whether the database itself is damaged: worth stopping for, not retrying.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, EngineError::Store(e) if e.is_damage())
+    }
+
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
     pub(crate) fn is_storage_failure(&self) -> bool {
@@ -87,11 +92,14 @@ impl EngineError {
     /// What a client is told: the kind of failure, and this error's message.
     pub(crate) fn failure(&self) -> Failure {
         let kind = match self {
+            e if e.is_damage() => FailureKind::Corrupt,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
             EngineError::Store(
                 StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
             ) => FailureKind::Unavailable,
-            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::Store(StoreError::Corrupt(..) | StoreError::Damaged { .. }) => {
+                FailureKind::Corrupt
+            }
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
             EngineError::ReprintOfItself(_) | EngineError::OutsideInbox(_) => FailureKind::Invalid,
             EngineError::Stale { .. } => FailureKind::Conflict,
@@ -231,6 +239,10 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        if inputs.is_empty() {
+            // Nothing to write, so nothing to sync (which needs descriptors that may be short).
+            return Ok(Vec::new());
+        }
         // The search indexer waits while this runs, and follows what it made durable.
         if let Some(s) = &self.search {
             s.begin_ingest();
@@ -309,9 +321,18 @@ impl Engine {
             let mut at = 0;
             for prepared in prep_rx {
                 let mut items = Vec::with_capacity(prepared.len());
+                let mut stored = Vec::with_capacity(prepared.len());
                 for (prep, packed) in prepared {
                     let input = &inputs[at];
                     at += 1;
+                    // A file that could not be read for now gets no record (and no id): it is
+                    // read again later, so a record now would store it twice.
+                    if let Err(why) = prep.as_ref().map(|_| ()) {
+                        if why.is_transient() {
+                            verdicts.push(refused(input, why));
+                            continue;
+                        }
+                    }
                     let id = self.next_id;
                     self.next_id += 1;
                     let article = match prep {
@@ -322,14 +343,15 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(Verdict::of(&article.record));
+                    let verdict = Verdict::of(&article.record);
+                    verdicts.push(verdict.clone());
+                    stored.push(verdict);
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
                 let chunk_events = self.events_for(
-                    verdicts[verdicts.len() - items.len()..]
-                        .iter()
-                        .cloned()
+                    stored
+                        .into_iter()
                         .map(|verdict| EventKind::Verdict { verdict }),
                     now_ms,
                 );

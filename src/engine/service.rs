@@ -259,7 +259,7 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             if let Ok(arrivals) = &r {
                 let verdicts = arrivals.iter().filter_map(|(_, a)| match a {
                     Arrival::Ingested(v) => Some(v),
-                    Arrival::Already(_) => None,
+                    Arrival::Already(_) | Arrival::Retry(_) => None,
                 });
                 log_verdicts(verdicts, started, "inbox");
             }
