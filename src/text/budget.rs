@@ -186,11 +186,17 @@ pub(crate) fn scan(html: &str, budget: &Budget) -> Result<Markup, Rejection> {
     };
     let b = html.as_bytes();
     let mut i = 0;
+    let mut seen_select = false;
     while let Some(lt) = b[i..].iter().position(|&c| c == b'<') {
         i += lt + 1;
         match b.get(i) {
             Some(b'!') if b[i..].starts_with(b"!--") => i = after(b, i + 3, b"-->"),
             Some(b'!' | b'?') => i = after(b, i, b">"),
+            // `</` not followed by a letter opens a bogus comment up to the next `>` (what looks
+            // like a tag inside it is not one), as the tokenizer reads it.
+            Some(b'/') if !b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) => {
+                i = after(b, i, b">");
+            }
             Some(b'/') if b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) => {
                 let (name, end) = tag_name(b, i + 1);
                 i = after(b, end, b">");
@@ -208,7 +214,17 @@ pub(crate) fn scan(html: &str, budget: &Budget) -> Result<Markup, Rejection> {
                 let foreign = [&b"svg"[..], b"math"]
                     .iter()
                     .any(|n| s.open_count.get(*n).is_some_and(|&c| c > 0));
-                if RAW_TEXT.contains(&name.as_slice()) && !self_closing && !foreign {
+                // Inside a `select` the parser ignores every start tag but a few (`script` stays
+                // raw text, `textarea` ends the select and is raw text): a `title` or `style`
+                // there is no raw text. Whether a select is still open is the parser's to know
+                // (stray end tags do not close it), so once a page has opened one, only `script`
+                // and `textarea` are skipped as raw text; what follows the others is scanned as
+                // markup, which can only count more.
+                if name.as_slice() == b"select" && !foreign {
+                    seen_select = true;
+                }
+                let raw_here = !seen_select || matches!(name.as_slice(), b"script" | b"textarea");
+                if RAW_TEXT.contains(&name.as_slice()) && !self_closing && !foreign && raw_here {
                     i = raw_text_end(b, i, &name);
                     s.close(&name);
                 }
