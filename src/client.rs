@@ -6,7 +6,7 @@ use crate::config::Settings;
 pub use crate::daemon::remote::{Remote, RemoteError};
 use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
-use crate::model::{Event, Failure, Request, Response};
+use crate::model::{Event, Failure, Request, Response, Verdict};
 use crate::store::StoreError;
 use std::sync::mpsc::{self, Receiver};
 
@@ -134,6 +134,24 @@ impl Client {
         Ok(match self {
             Client::Remote(r) => r.call(request)?,
             Client::Local(local) => local.handle.call(request, &local.who)?,
+        })
+    }
+
+    /// `call`, and for an ingest, `on_verdicts` hears the verdicts as they become durable, in
+    /// order, before the whole reply arrives (from a daemon that streams them; an earlier daemon
+    /// sends them only in the reply).
+    pub fn call_streaming(
+        &mut self,
+        request: Request,
+        on_verdicts: &mut dyn FnMut(Vec<Verdict>),
+    ) -> Result<Response> {
+        Ok(match self {
+            Client::Remote(r) => r.call_streaming(request, on_verdicts)?,
+            Client::Local(local) => {
+                local
+                    .handle
+                    .call_streaming(request, &local.who, on_verdicts)?
+            }
         })
     }
 

@@ -42,10 +42,41 @@ pub fn ingest(
     } else {
         Request::Ingest { paths }
     };
-    for v in expect_verdicts(client.call(request)?)? {
-        print_verdict(&v, json, out)?;
+    // Verdicts are printed as they become durable, so a run stopped midway has said which
+    // files landed; the reply then holds them all, and what was not yet printed is printed.
+    let mut printer = Printer {
+        printed: 0,
+        failed: None,
+        json,
+        out,
+    };
+    let reply =
+        client.call_streaming(request, &mut |vs| vs.iter().for_each(|v| printer.print(v)))?;
+    let all = expect_verdicts(reply)?;
+    all.iter()
+        .skip(printer.printed)
+        .for_each(|v| printer.print(v));
+    printer.failed.map_or(Ok(()), Err)
+}
+
+/// Prints verdicts as they come, counting them; after a failure to print (the reader went
+/// away), it only counts, and the failure is reported once the engine is done.
+struct Printer<'a, W: Write> {
+    printed: usize,
+    failed: Option<anyhow::Error>,
+    json: bool,
+    out: &'a mut W,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn print(&mut self, v: &Verdict) {
+        if self.failed.is_none() {
+            self.failed = print_verdict(v, self.json, self.out)
+                .and_then(|()| Ok(self.out.flush()?))
+                .err();
+        }
+        self.printed += 1;
     }
-    Ok(())
 }
 
 pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
@@ -67,6 +98,11 @@ pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Re
             sanitize_line(v.reason.as_deref().unwrap_or(""))
         ),
         (None, s) => s.as_str().to_owned(),
+    };
+    let what = if v.again {
+        format!("{what} (again)")
+    } else {
+        what
     };
     writeln!(
         out,

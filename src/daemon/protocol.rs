@@ -8,7 +8,8 @@
 //! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0).
 //! After a `subscribe` request, event lines `{"event": "verdict" | "triage", "seq": S, ...}`
 //! follow as they happen; a client that reconnects subscribes with `after` set to the last `seq`
-//! it saw and first gets what it missed.
+//! it saw and first gets what it missed. An ingest sent with `"stream": true` is answered with
+//! `progress` replies (same `req`) as its verdicts become durable, then its `verdicts` reply.
 
 use crate::model::{self, ArticleId};
 use serde::{Deserialize, Serialize};
@@ -153,6 +154,10 @@ pub(crate) struct Verdict {
     #[serde(rename = "match")]
     pub(crate) matched: Option<Match>,
     pub(crate) reason: Option<String>,
+    /// Ingested before, not stored again. Sent only when true, so lines read by earlier
+    /// clients, and the encoding of every other verdict, are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) again: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +208,10 @@ pub(crate) enum Response {
     },
     Subscribed {
         last_seq: u64,
+    },
+    /// Verdicts of a streamed ingest now durable, in order; the full `verdicts` reply follows.
+    Progress {
+        verdicts: Vec<Verdict>,
     },
     Error {
         message: String,
@@ -270,6 +279,10 @@ pub(crate) struct ClientLine {
     pub(crate) id: u64,
     #[serde(flatten)]
     pub(crate) request: Request,
+    /// For an ingest: send `progress` replies with the verdicts as they become durable, before
+    /// the full reply. Sent only when true; a daemon before 0.2.1 ignores it and replies once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) stream: bool,
 }
 
 /// A request as the server takes it: one for the engine, or a subscription the server keeps.
@@ -284,7 +297,11 @@ pub(crate) enum Incoming {
 pub(crate) enum Reply {
     Engine(model::Response),
     Refused(model::Failure),
-    Subscribed { last_seq: u64 },
+    Subscribed {
+        last_seq: u64,
+    },
+    /// Verdicts of a streamed ingest, before its reply.
+    Progress(Vec<model::Verdict>),
 }
 
 /// The triage state's text form on the wire.

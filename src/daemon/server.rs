@@ -151,12 +151,16 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
                     kind: FailureKind::Invalid,
                 },
             },
-            Ok(ClientLine { id, request }) => match Incoming::from(request) {
+            Ok(ClientLine {
+                id,
+                request,
+                stream,
+            }) => match Incoming::from(request) {
                 Incoming::Subscribe { after } => match subscribe(&engine, after, id, &out) {
                     Some(()) => continue,
                     None => break,
                 },
-                Incoming::Engine(request) => match engine.call(request, &who) {
+                Incoming::Engine(request) => match call(&engine, request, &who, id, stream, &out) {
                     Ok(response) => ServerLine::Reply {
                         id,
                         response: response.into(),
@@ -175,6 +179,28 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
     }
     drop(out);
     let _ = writer.join();
+}
+
+/// Asks the engine; for a streamed request, sends each batch of durable verdicts as a
+/// `progress` reply meanwhile.
+fn call(
+    engine: &ServiceHandle,
+    request: model::Request,
+    who: &str,
+    id: u64,
+    stream: bool,
+    out: &mpsc::Sender<ServerLine>,
+) -> Result<model::Response, ServiceError> {
+    if !stream {
+        return engine.call(request, who);
+    }
+    engine.call_streaming(request, who, &mut |verdicts| {
+        let response = Response::Progress {
+            verdicts: verdicts.into_iter().map(Into::into).collect(),
+        };
+        // A client gone meanwhile is found when the reply is sent.
+        let _ = out.send(ServerLine::Reply { id, response });
+    })
 }
 
 /// Answers a subscription, then forwards the backlog and every new event to the connection.

@@ -174,7 +174,19 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
-        let result = self.ingest_pipelined(inputs, now_ms);
+        self.ingest_reporting(inputs, now_ms, None)
+    }
+
+    /// `ingest`, telling `on_commit` each chunk's verdicts, in order, once they are durable
+    /// (each reported chunk is synced first; chunks that queue up while one is written share
+    /// one sync), so a caller stopped midway knows which files landed.
+    pub(crate) fn ingest_reporting(
+        &mut self,
+        inputs: &[Input],
+        now_ms: u64,
+        on_commit: Option<OnCommit<'_>>,
+    ) -> Result<Vec<Verdict>, EngineError> {
+        let result = self.ingest_pipelined(inputs, now_ms, on_commit);
         if result.is_err() {
             // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;
@@ -188,6 +200,7 @@ impl Engine {
         &mut self,
         inputs: &[Input],
         now_ms: u64,
+        on_commit: Option<OnCommit<'_>>,
     ) -> Result<Vec<Verdict>, EngineError> {
         let every = self.settings.anchor_every_words;
         let max_text = self.settings.max_text_bytes;
@@ -236,10 +249,34 @@ impl Engine {
             let writer = std::thread::Builder::new()
                 .name("copydesk-write".into())
                 .spawn_scoped(s, move || -> Result<(), StoreError> {
-                    for (items, events) in write_rx {
+                    let mut on_commit = on_commit;
+                    let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
+                    let mut next = write_rx.recv().ok();
+                    while let Some((items, events)) = next {
                         store.write_articles(&items, &events)?;
+                        let Some(report) = on_commit.as_mut() else {
+                            next = write_rx.recv().ok();
+                            continue;
+                        };
+                        unsynced.extend(items);
+                        next = match write_rx.try_recv() {
+                            Ok(more) => Some(more),
+                            Err(mpsc::TryRecvError::Disconnected) => None,
+                            // Nothing waits: make what was written durable, then tell it.
+                            Err(mpsc::TryRecvError::Empty) => {
+                                store.sync()?;
+                                report(&committed(&mut unsynced));
+                                write_rx.recv().ok()
+                            }
+                        };
                     }
-                    store.sync()
+                    store.sync()?;
+                    if let Some(report) = on_commit.as_mut() {
+                        if !unsynced.is_empty() {
+                            report(&committed(&mut unsynced));
+                        }
+                    }
+                    Ok(())
                 })
                 .map_err(thread_error)?;
             let mut at = 0;
@@ -323,6 +360,7 @@ impl Engine {
                         title: prep.title,
                         matched: d.matched,
                         reason: None,
+                        again: false,
                     }
                 }
             });
@@ -555,6 +593,14 @@ impl Engine {
     }
 }
 
+/// Hears verdicts once they are durable (from the writer thread, hence `Send`).
+pub(crate) type OnCommit<'a> = &'a mut (dyn FnMut(&[Verdict]) + Send);
+
+/// The verdicts of articles just made durable, emptying the list.
+fn committed(items: &mut Vec<Arc<NewArticle>>) -> Vec<Verdict> {
+    items.drain(..).map(|a| Verdict::of(&a.record)).collect()
+}
+
 fn thread_error(e: std::io::Error) -> EngineError {
     EngineError::Thread(e)
 }
@@ -582,6 +628,7 @@ fn refused(input: &Input, why: &Rejection) -> Verdict {
         title: crate::text::sanitize::sanitize_line(&name),
         matched: None,
         reason: Some(why.to_string()),
+        again: false,
     }
 }
 

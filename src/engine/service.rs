@@ -8,7 +8,7 @@
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
-use crate::model::{Event, Failure, Request, Response};
+use crate::model::{Event, Failure, Request, Response, Verdict};
 use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
@@ -32,6 +32,8 @@ enum Command {
         request: Request,
         who: String,
         reply: Sender<Result<Response, Failure>>,
+        /// For an ingest: hears verdicts as they become durable, before the reply.
+        progress: Option<Sender<Vec<Verdict>>>,
     },
     Subscribe {
         after: u64,
@@ -77,7 +79,33 @@ impl ServiceHandle {
             request,
             who: who.to_owned(),
             reply,
+            progress: None,
         })
+    }
+
+    /// `call`, and for an ingest, `on_verdicts` hears the verdicts as they become durable
+    /// (every one of them, in order, before this returns the whole reply).
+    pub(crate) fn call_streaming(
+        &self,
+        request: Request,
+        who: &str,
+        on_verdicts: &mut dyn FnMut(Vec<Verdict>),
+    ) -> Result<Response, ServiceError> {
+        let (progress, verdicts) = mpsc::channel();
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Command::Request {
+                request,
+                who: who.to_owned(),
+                reply,
+                progress: Some(progress),
+            })
+            .map_err(|_| ServiceError::Gone)?;
+        // The engine drops its end when the command is done, before it replies.
+        for v in verdicts {
+            on_verdicts(v);
+        }
+        Ok(rx.recv().map_err(|_| ServiceError::Gone)??)
     }
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
@@ -203,8 +231,9 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             request,
             who,
             reply,
+            progress,
         } => {
-            let result = handle(e, request, &who);
+            let result = handle(e, request, &who, progress);
             let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(result.map_err(|err| err.failure()));
             failed
@@ -246,16 +275,28 @@ fn refuse(cmd: Command, why: Failure) {
     }
 }
 
-fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, EngineError> {
+fn handle(
+    engine: &mut Engine,
+    request: Request,
+    who: &str,
+    progress: Option<Sender<Vec<Verdict>>>,
+) -> Result<Response, EngineError> {
     let max = engine.settings().max_file_bytes;
     let inputs = |paths: &[String]| {
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
         read_inputs(&expand_paths(&paths), max)
     };
     Ok(match request {
-        Request::Ingest { paths } => Response::Verdicts {
-            verdicts: engine.ingest(&inputs(&paths), now_ms())?,
-        },
+        Request::Ingest { paths } => {
+            let mut tell = |v: &[Verdict]| {
+                if let Some(p) = &progress {
+                    let _ = p.send(v.to_vec());
+                }
+            };
+            Response::Verdicts {
+                verdicts: engine.ingest_once(inputs(&paths), now_ms(), &mut tell)?,
+            }
+        }
         Request::Check { paths } => Response::Verdicts {
             verdicts: engine.check(&inputs(&paths))?,
         },

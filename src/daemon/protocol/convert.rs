@@ -239,6 +239,7 @@ impl From<model::Verdict> for Verdict {
             title: v.title,
             matched: v.matched.map(Into::into),
             reason: v.reason,
+            again: v.again,
         }
     }
 }
@@ -252,6 +253,7 @@ impl From<Verdict> for model::Verdict {
             title: v.title,
             matched: v.matched.map(Into::into),
             reason: v.reason,
+            again: v.again,
         }
     }
 }
@@ -399,6 +401,7 @@ impl From<Response> for Reply {
     fn from(r: Response) -> Reply {
         Reply::Engine(match r {
             Response::Subscribed { last_seq } => return Reply::Subscribed { last_seq },
+            Response::Progress { verdicts } => return Reply::Progress(records(verdicts)),
             Response::Verdicts { verdicts } => model::Response::Verdicts {
                 verdicts: records(verdicts),
             },

@@ -46,6 +46,7 @@ fn verdict() -> Verdict {
             similarity: 0.3,
         }),
         reason: None,
+        again: false,
     }
 }
 
@@ -109,6 +110,7 @@ fn samples() -> Vec<String> {
         push(&ClientLine {
             id: n as u64 + 1,
             request,
+            stream: false,
         });
     }
     let responses = [
@@ -175,6 +177,23 @@ fn samples() -> Vec<String> {
             matched: None,
         },
     }));
+    // Added in 0.2.1, after the lines above: a streamed ingest and its progress.
+    push(&ClientLine {
+        id: 12,
+        request: Request::Ingest {
+            paths: vec!["/in".into()],
+        },
+        stream: true,
+    });
+    push(&ServerLine::Reply {
+        id: 12,
+        response: Response::Progress {
+            verdicts: vec![Verdict {
+                again: true,
+                ..verdict()
+            }],
+        },
+    });
     lines
 }
 
@@ -236,6 +255,10 @@ fn every_golden_server_line_decodes_to_domain_values() {
                 Reply::Engine(r) => assert_eq!(Response::from(r), response),
                 Reply::Refused(f) => assert_eq!(Response::from(f), response),
                 Reply::Subscribed { .. } => {}
+                Reply::Progress(verdicts) => {
+                    let verdicts = verdicts.into_iter().map(Into::into).collect();
+                    assert_eq!(Response::Progress { verdicts }, response)
+                }
             },
             ServerLine::Event(e) => {
                 assert_eq!(Event::from(model::Event::from(e.clone())), e);
