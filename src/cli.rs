@@ -9,7 +9,10 @@ use std::path::PathBuf;
     version,
     about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
     after_help = "Without a command, copydesk opens the live triage dashboard: attached to the daemon \
-                  when one serves the database, else running the engine and the inbox watcher itself."
+                  when one serves the database, else running the engine and the inbox watcher itself.\n\n\
+                  Exit status: 0 done (a batch with rejected files too, unless --strict); 1 failed \
+                  (a missing path, no database for a command that reads, an engine refusal; with \
+                  --strict, a rejected file); 2 usage error."
 )]
 pub struct Cli {
     /// Config file (default: ./config.toml when present, else built-in defaults).
@@ -34,15 +37,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest files and folders (their regular files, in name order) now: one verdict per file.
+    /// Ingest files and folders (their regular files, in name order) now: one verdict per file,
+    /// printed as it is stored. A file ingested before (same path, size, modification time and
+    /// content) is reported with its stored verdict, marked again, and not stored twice.
     Ingest {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        batch: Batch,
     },
     /// The verdict each file would get, storing nothing.
     Check {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        batch: Batch,
     },
     /// Articles, newest first.
     List {
@@ -84,6 +89,20 @@ pub enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+}
+
+/// What `ingest` and `check` take.
+#[derive(Debug, clap::Args)]
+pub struct Batch {
+    /// Files and folders; `-` alone reads one article from standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The name an article read from standard input is stored and reported under.
+    #[arg(long, value_name = "NAME", default_value = "stdin")]
+    pub name: String,
+    /// Exit with status 1 when any file is rejected (else rejections are verdicts like any other).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn parse_status(s: &str) -> Result<crate::model::Status, String> {

@@ -24,6 +24,9 @@ pub enum ClientError {
     /// The database could not be opened in this process.
     #[error(transparent)]
     Open(#[from] EngineError),
+    /// A command that only reads found no daemon and no database, and created none.
+    #[error("no database at '{}' (give --db, or ingest files or start `copydesk serve` to create one)", .0.display())]
+    NoDatabase(std::path::PathBuf),
 }
 
 impl ClientError {
@@ -33,7 +36,7 @@ impl ClientError {
         match self {
             ClientError::Remote(e) => e.is_disconnect(),
             ClientError::EngineGone => true,
-            ClientError::Refused(_) | ClientError::Open(_) => false,
+            ClientError::Refused(_) | ClientError::Open(_) | ClientError::NoDatabase(_) => false,
         }
     }
 }
@@ -111,6 +114,20 @@ impl Client {
             _service: Some(service),
             who: current_user(),
         }))
+    }
+
+    /// `connect_or_open` for a command that only reads (or changes existing articles): when no
+    /// daemon serves the database and there is none, it says so and creates nothing.
+    pub fn connect_existing(settings: &Settings) -> Result<Client> {
+        if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+            return Ok(Client::Remote(remote));
+        }
+        // A file where the folder should be is left to `open`, which explains it and changes
+        // nothing.
+        if !settings.db.is_file() && !crate::store::Store::exists(&settings.db) {
+            return Err(ClientError::NoDatabase(settings.db.clone()));
+        }
+        Client::connect_or_open(settings)
     }
 
     /// A client of an engine already running in this process.

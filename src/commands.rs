@@ -28,20 +28,49 @@ fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
     }
 }
 
+/// A command line that parses but asks for something that cannot be done: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// `ingest` (or `check`, with `dry_run`): prints each verdict as it lands and returns how many
+/// files were rejected. Every path must exist, or nothing is done.
 pub fn ingest(
     settings: &Settings,
     paths: &[PathBuf],
+    stdin_name: &str,
     json: bool,
     dry_run: bool,
     out: &mut impl Write,
-) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
-    let paths = absolute(paths)?;
-    let request = if dry_run {
-        Request::Check { paths }
+) -> Result<usize> {
+    let request = if paths.iter().any(|p| p.as_os_str() == "-") {
+        if paths.len() > 1 {
+            return Err(
+                UsageError("`-` (standard input) is one article: give it alone".into()).into(),
+            );
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read standard input")?;
+        Request::Article {
+            name: stdin_name.to_owned(),
+            bytes,
+            ingest: !dry_run,
+        }
     } else {
-        Request::Ingest { paths }
+        for p in paths {
+            // A typo is an error, not a rejected file: nothing is stored.
+            std::fs::symlink_metadata(p)
+                .with_context(|| format!("cannot read '{}'", p.display()))?;
+        }
+        let paths = absolute(paths)?;
+        if dry_run {
+            Request::Check { paths }
+        } else {
+            Request::Ingest { paths }
+        }
     };
+    let mut client = Client::connect_or_open(settings)?;
     // Verdicts are printed as they become durable, so a run stopped midway has said which
     // files landed; the reply then holds them all, and what was not yet printed is printed.
     let mut printer = Printer {
@@ -56,7 +85,8 @@ pub fn ingest(
     all.iter()
         .skip(printer.printed)
         .for_each(|v| printer.print(v));
-    printer.failed.map_or(Ok(()), Err)
+    printer.failed.map_or(Ok(()), Err)?;
+    Ok(all.iter().filter(|v| v.status == Status::Rejected).count())
 }
 
 /// Prints verdicts as they come, counting them; after a failure to print (the reader went
@@ -142,7 +172,7 @@ pub fn list(
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let query = ListQuery {
         status,
         // `--limit 0`: as many as the engine gives.
@@ -156,7 +186,7 @@ pub fn list(
 }
 
 pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Detail { detail: d } = client.call(Request::Show { id })? else {
         bail!("unexpected answer from the engine");
     };
@@ -205,7 +235,7 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
 }
 
 pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Stats { stats: s } = client.call(Request::Stats)? else {
         bail!("unexpected answer from the engine");
     };
@@ -246,7 +276,7 @@ pub fn triage(
     out: &mut impl Write,
 ) -> Result<()> {
     let action = TriageAction::parse(state, other).map_err(anyhow::Error::msg)?;
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Triaged { records } = client.call(Request::Triage {
         ids: vec![id],
         action,
@@ -265,7 +295,7 @@ pub fn tail(
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let mut last = match after {
         Some(a) => a,
         None => match client.call(Request::Stats)? {

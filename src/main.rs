@@ -16,7 +16,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let message = format!("{e:#}");
             eprintln!("copydesk: {}", message.replace('\n', " "));
-            ExitCode::FAILURE
+            if e.is::<commands::UsageError>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -32,8 +36,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let (s, json) = (&settings, cli.json);
     let mut out = Stdout(std::io::stdout().lock());
     match cli.command {
-        Some(Command::Ingest { paths }) => commands::ingest(s, &paths, json, false, &mut out)?,
-        Some(Command::Check { paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
+        Some(Command::Ingest { batch }) => {
+            let rejected = commands::ingest(s, &batch.paths, &batch.name, json, false, &mut out)?;
+            return Ok(strict_status(&batch, rejected));
+        }
+        Some(Command::Check { batch }) => {
+            let rejected = commands::ingest(s, &batch.paths, &batch.name, json, true, &mut out)?;
+            return Ok(strict_status(&batch, rejected));
+        }
         Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
         Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
@@ -57,6 +67,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rejected files are verdicts like any other (status 0), unless `--strict` asks for 1.
+fn strict_status(batch: &copydesk::cli::Batch, rejected: usize) -> ExitCode {
+    if batch.strict && rejected > 0 {
+        eprintln!("copydesk: {rejected} file(s) rejected (--strict)");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Standard output whose closing by its reader is an `OutputClosed` error, told apart from any

@@ -83,6 +83,14 @@ pub(crate) enum Request {
     Check {
         paths: Vec<String>,
     },
+    /// Added in 0.2.1: one article's bytes (standard input, base64 on the wire), ingested or
+    /// only checked.
+    Article {
+        name: String,
+        #[serde(with = "base64_bytes")]
+        bytes: Vec<u8>,
+        ingest: bool,
+    },
     List {
         query: ListQuery,
     },
@@ -302,6 +310,23 @@ pub(crate) enum Reply {
     },
     /// Verdicts of a streamed ingest, before its reply.
     Progress(Vec<model::Verdict>),
+}
+
+/// Bytes on the wire: standard base64 in a string.
+mod base64_bytes {
+    use base64::Engine as _;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|e| D::Error::custom(format!("bytes are not base64: {e}")))
+    }
 }
 
 /// The triage state's text form on the wire.

@@ -297,6 +297,24 @@ fn handle(
                 verdicts: engine.ingest_once(inputs(&paths), now_ms(), &mut tell)?,
             }
         }
+        Request::Article {
+            name,
+            bytes,
+            ingest: true,
+        } => {
+            let mut tell = |v: &[Verdict]| {
+                if let Some(p) = &progress {
+                    let _ = p.send(v.to_vec());
+                }
+            };
+            let input = super::files::input_from(&name, bytes);
+            Response::Verdicts {
+                verdicts: engine.ingest_once(vec![input], now_ms(), &mut tell)?,
+            }
+        }
+        Request::Article { name, bytes, .. } => Response::Verdicts {
+            verdicts: engine.check(&[super::files::input_from(&name, bytes)])?,
+        },
         Request::Check { paths } => Response::Verdicts {
             verdicts: engine.check(&inputs(&paths))?,
         },

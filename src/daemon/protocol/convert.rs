@@ -108,6 +108,15 @@ impl From<model::Request> for Request {
         match r {
             model::Request::Ingest { paths } => Request::Ingest { paths },
             model::Request::Check { paths } => Request::Check { paths },
+            model::Request::Article {
+                name,
+                bytes,
+                ingest,
+            } => Request::Article {
+                name,
+                bytes,
+                ingest,
+            },
             model::Request::List { query } => Request::List {
                 query: query.into(),
             },
@@ -130,6 +139,15 @@ impl From<Request> for Incoming {
             Request::Subscribe { after } => return Incoming::Subscribe { after },
             Request::Ingest { paths } => model::Request::Ingest { paths },
             Request::Check { paths } => model::Request::Check { paths },
+            Request::Article {
+                name,
+                bytes,
+                ingest,
+            } => model::Request::Article {
+                name,
+                bytes,
+                ingest,
+            },
             Request::List { query } => model::Request::List {
                 query: query.into(),
             },

@@ -177,7 +177,17 @@ fn samples() -> Vec<String> {
             matched: None,
         },
     }));
-    // Added in 0.2.1, after the lines above: a streamed ingest and its progress.
+    // Added in 0.2.1, after the lines above: an article from standard input, a streamed ingest
+    // and its progress.
+    push(&ClientLine {
+        id: 13,
+        request: Request::Article {
+            name: "stdin".into(),
+            bytes: b"Hi\n".to_vec(),
+            ingest: true,
+        },
+        stream: false,
+    });
     push(&ClientLine {
         id: 12,
         request: Request::Ingest {
