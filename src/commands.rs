@@ -9,7 +9,8 @@ use crate::model::{
 };
 use crate::text::sanitize::{sanitize_display, sanitize_line};
 use anyhow::{bail, Context, Result};
-use std::io::Write;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Absolute paths, so a daemon in another folder reads the same files.
@@ -70,6 +71,7 @@ pub fn ingest(
             Request::Ingest { paths }
         }
     };
+    let bar = progress_bar(&request);
     let mut client = Client::connect_or_open(settings)?;
     // Verdicts are printed as they become durable, so a run stopped midway has said which
     // files landed; the reply then holds them all, and what was not yet printed is printed.
@@ -78,6 +80,7 @@ pub fn ingest(
         failed: None,
         json,
         out,
+        bar,
     };
     let reply =
         client.call_streaming(request, &mut |vs| vs.iter().for_each(|v| printer.print(v)))?;
@@ -85,8 +88,43 @@ pub fn ingest(
     all.iter()
         .skip(printer.printed)
         .for_each(|v| printer.print(v));
+    printer.bar.finish_and_clear();
     printer.failed.map_or(Ok(()), Err)?;
     Ok(all.iter().filter(|v| v.status == Status::Rejected).count())
+}
+
+/// A bar on standard error for an ingest of files when standard error is a terminal; hidden
+/// otherwise (and for `check`, which reports at the end).
+fn progress_bar(request: &Request) -> ProgressBar {
+    let Request::Ingest { paths } = request else {
+        return ProgressBar::hidden();
+    };
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(count_files(paths)), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{wide_bar} {pos}/{len} files  {per_sec}  {eta} left")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// How many files an ingest of `paths` reads: a folder's files as the engine lists them (not
+/// hidden, not folders), anything else one.
+fn count_files(paths: &[String]) -> u64 {
+    paths
+        .iter()
+        .map(|p| match std::fs::read_dir(p) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                .count() as u64,
+            Err(_) => 1,
+        })
+        .sum()
 }
 
 /// Prints verdicts as they come, counting them; after a failure to print (the reader went
@@ -96,16 +134,21 @@ struct Printer<'a, W: Write> {
     failed: Option<anyhow::Error>,
     json: bool,
     out: &'a mut W,
+    bar: ProgressBar,
 }
 
 impl<W: Write> Printer<'_, W> {
     fn print(&mut self, v: &Verdict) {
         if self.failed.is_none() {
-            self.failed = print_verdict(v, self.json, self.out)
-                .and_then(|()| Ok(self.out.flush()?))
-                .err();
+            // The bar steps aside while the line is written, should both go to one terminal.
+            self.failed = self.bar.suspend(|| {
+                print_verdict(v, self.json, self.out)
+                    .and_then(|()| Ok(self.out.flush()?))
+                    .err()
+            });
         }
         self.printed += 1;
+        self.bar.inc(1);
     }
 }
 

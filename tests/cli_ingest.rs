@@ -122,6 +122,9 @@ fn twice(args: &[&str], dir: &Path, n: usize) {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // Standard error is no terminal here: no progress bar.
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains('\r') && !err.contains(" files"), "{err}");
         lines(&out.stdout)
     };
     let first = run();

@@ -28,6 +28,7 @@ use index::Loaded;
 use prepare::{prepare, stored_tokens, Prepared};
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -136,6 +137,10 @@ const CHUNK: usize = 64;
 /// preparers keep the cores busy while the deciding thread waits on the writer.
 const PREPARED_AHEAD: usize = 4;
 
+/// How often, at most, an ingest that reports as it goes syncs and reports: often enough that a
+/// script sees progress, seldom enough that syncing per chunk does not slow the ingest.
+const REPORT_EVERY: Duration = Duration::from_millis(200);
+
 /// Chunks waiting for the writer: one, so that when the deciding thread is done little writing
 /// is left to do on one core while the other idles.
 const WRITES_QUEUED: usize = 1;
@@ -178,8 +183,8 @@ impl Engine {
     }
 
     /// `ingest`, telling `on_commit` each chunk's verdicts, in order, once they are durable
-    /// (each reported chunk is synced first; chunks that queue up while one is written share
-    /// one sync), so a caller stopped midway knows which files landed.
+    /// (synced first; chunks written within `REPORT_EVERY` of each other share one sync), so
+    /// a caller stopped midway knows which files landed.
     pub(crate) fn ingest_reporting(
         &mut self,
         inputs: &[Input],
@@ -251,6 +256,7 @@ impl Engine {
                 .spawn_scoped(s, move || -> Result<(), StoreError> {
                     let mut on_commit = on_commit;
                     let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
+                    let mut synced_at = Instant::now();
                     let mut next = write_rx.recv().ok();
                     while let Some((items, events)) = next {
                         store.write_articles(&items, &events)?;
@@ -259,12 +265,20 @@ impl Engine {
                             continue;
                         };
                         unsynced.extend(items);
-                        next = match write_rx.try_recv() {
+                        // What was written is made durable, then told, once `REPORT_EVERY`
+                        // has passed since the last time, or when no chunk came meanwhile.
+                        let wait = REPORT_EVERY.saturating_sub(synced_at.elapsed());
+                        let more = if wait.is_zero() {
+                            Err(mpsc::RecvTimeoutError::Timeout)
+                        } else {
+                            write_rx.recv_timeout(wait)
+                        };
+                        next = match more {
                             Ok(more) => Some(more),
-                            Err(mpsc::TryRecvError::Disconnected) => None,
-                            // Nothing waits: make what was written durable, then tell it.
-                            Err(mpsc::TryRecvError::Empty) => {
+                            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
                                 store.sync()?;
+                                synced_at = Instant::now();
                                 report(&committed(&mut unsynced));
                                 write_rx.recv().ok()
                             }
