@@ -5,6 +5,7 @@
 mod common;
 
 use common::daemon::Daemon;
+use copydesk::model::{Request, Response};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -177,6 +178,22 @@ fn ingesting_a_folder_twice_through_a_daemon_stores_nothing_the_second_time() {
     let config = d.config.display().to_string();
     twice(&["--config", &config], &dir, 40);
     assert_eq!(d.stats().articles, 40);
+    // A streamed ingest hears every verdict in `progress` replies before the reply itself.
+    let more = d.dir.path().join("more");
+    write_articles(&more, 10);
+    let mut heard = Vec::new();
+    let request = Request::Ingest {
+        paths: vec![more.display().to_string()],
+    };
+    let reply = d
+        .client()
+        .call_streaming(request, &mut |v| heard.extend(v))
+        .expect("ingest");
+    let Response::Verdicts { verdicts } = reply else {
+        panic!("unexpected {reply:?}");
+    };
+    assert_eq!(heard, verdicts, "every verdict streamed, in order");
+    assert_eq!(d.stats().articles, 50);
 }
 
 #[test]
