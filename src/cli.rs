@@ -49,11 +49,22 @@ pub enum Command {
         #[command(flatten)]
         batch: Batch,
     },
-    /// Articles, newest first.
+    /// Articles, newest first, a page at a time: when a page is full, standard error says how
+    /// to get the next one (`--before` the last id shown).
     List {
         /// Only this verdict: unique, duplicate, reprint, partial or rejected.
         #[arg(long, value_name = "S", value_parser = parse_status)]
         status: Option<crate::model::Status>,
+        /// Only this triage state: new, picked, spiked, not-reprint or reprint-of.
+        #[arg(long, value_name = "STATE", value_parser = parse_triage)]
+        triage: Option<crate::model::TriageKind>,
+        /// Only articles older than this id (the next page: the last id of this one).
+        #[arg(long, value_name = "ID")]
+        before: Option<u64>,
+        /// Only articles newer than this id.
+        #[arg(long, value_name = "ID")]
+        after: Option<u64>,
+        /// At most this many (0: as many as one answer holds, 10,000).
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
@@ -103,6 +114,12 @@ pub struct Batch {
     /// Exit with status 1 when any file is rejected (else rejections are verdicts like any other).
     #[arg(long)]
     pub strict: bool,
+}
+
+fn parse_triage(s: &str) -> Result<crate::model::TriageKind, String> {
+    crate::model::TriageKind::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a triage state; use new, picked, spiked, not-reprint or reprint-of")
+    })
 }
 
 fn parse_status(s: &str) -> Result<crate::model::Status, String> {

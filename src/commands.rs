@@ -208,24 +208,26 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
     Ok(())
 }
 
-pub fn list(
-    settings: &Settings,
-    status: Option<Status>,
-    limit: usize,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<()> {
+/// `list`: one page of records, newest first. A full page says on standard error how to get the
+/// next, so a script that pages with `--before` knows when it is done and a person sees that
+/// there is more.
+pub fn list(settings: &Settings, query: ListQuery, json: bool, out: &mut impl Write) -> Result<()> {
     let mut client = Client::connect_existing(settings)?;
-    let query = ListQuery {
-        status,
-        // `--limit 0`: as many as the engine gives.
-        limit: (limit != 0).then_some(limit),
-        ..Default::default()
+    let limit = query.limit;
+    let Response::Records { records } = client.call(Request::List { query })? else {
+        bail!("unexpected answer from the engine");
     };
-    match client.call(Request::List { query })? {
-        Response::Records { records } => records.iter().try_for_each(|r| record_line(r, json, out)),
-        other => bail!("unexpected answer from the engine: {other:?}"),
+    records.iter().try_for_each(|r| record_line(r, json, out))?;
+    if let (Some(limit), Some(last)) = (limit, records.last()) {
+        if records.len() >= limit {
+            out.flush()?;
+            eprintln!(
+                "copydesk: showed {limit}; there may be more: --before {} for the next page",
+                last.id
+            );
+        }
     }
+    Ok(())
 }
 
 pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> Result<()> {

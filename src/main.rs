@@ -44,7 +44,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rejected = commands::ingest(s, &batch.paths, &batch.name, json, true, &mut out)?;
             return Ok(strict_status(&batch, rejected));
         }
-        Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
+        Some(Command::List {
+            status,
+            triage,
+            before,
+            after,
+            limit,
+        }) => {
+            let query = copydesk::model::ListQuery {
+                status,
+                triage,
+                before,
+                after,
+                // `--limit 0`: as many as one answer holds.
+                limit: (limit != 0).then_some(limit),
+                ..Default::default()
+            };
+            commands::list(s, query, json, &mut out)?
+        }
         Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
         Some(Command::Serve) => commands::serve(s)?,

@@ -174,3 +174,46 @@ fn usage_errors_exit_2_and_help_documents_the_exit_status() {
     assert!(help.contains("Exit status: 0 done"), "{help}");
     assert!(help.contains("2 usage error"), "{help}");
 }
+
+#[test]
+fn list_pages_with_a_cursor_and_says_when_a_page_is_full() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("db");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).expect("folder");
+    for i in 0..5 {
+        std::fs::write(
+            dir.join(format!("{i}.txt")),
+            format!("Story {i}\n\n{i} {STORY}"),
+        )
+        .expect("write");
+    }
+    let out = common::run(&db, &["ingest", dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids = |args: &[&str]| -> (Vec<u64>, String) {
+        let out = common::run(&db, args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let ids = json(&out)
+            .iter()
+            .map(|r| r["id"].as_u64().expect("id"))
+            .collect();
+        (ids, stderr(&out))
+    };
+    let (page, note) = ids(&["list", "--json", "--limit", "2"]);
+    assert_eq!(page, [5, 4]);
+    assert!(note.contains("--before 4"), "{note}");
+    let (page, note) = ids(&["list", "--json", "--limit", "2", "--before", "4"]);
+    assert_eq!(page, [3, 2]);
+    assert!(note.contains("--before 2"), "{note}");
+    let (page, note) = ids(&["list", "--json", "--limit", "2", "--before", "2"]);
+    assert_eq!(page, [1]);
+    assert!(note.is_empty(), "the last page says nothing: {note}");
+    let (page, _) = ids(&["list", "--json", "--after", "3"]);
+    assert_eq!(page, [5, 4]);
+    let help = common::bin()
+        .args(["list", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("[default: 50]"), "{help}");
+}
