@@ -409,21 +409,26 @@ pub fn serve(settings: &Settings) -> Result<()> {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
     }
     let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
-    eprintln!(
-        "copydesk: serving '{}' on '{}', watching '{}'",
-        settings.db.display(),
-        settings.socket_path().display(),
-        settings.inbox.display()
+    tracing::info!(
+        db = %settings.db.display(),
+        socket = %settings.socket_path().display(),
+        inbox = %settings.inbox.display(),
+        "serving"
     );
+    // The socket accepts clients from here on: systemd may start what waits for copydesk.
+    if let Err(e) = crate::daemon::notify::notify("READY=1") {
+        tracing::warn!("cannot tell systemd that copydesk is ready: {e}");
+    }
     while !stop.load(Ordering::SeqCst) {
         if let Ok(report) = runtime
             .reports
             .recv_timeout(std::time::Duration::from_millis(100))
         {
-            eprintln!("copydesk: {}", sanitize_line(&report));
+            tracing::warn!("{}", sanitize_line(&report));
         }
     }
+    let _ = crate::daemon::notify::notify("STOPPING=1");
     runtime.stop();
-    eprintln!("copydesk: stopped");
+    tracing::info!("stopped");
     Ok(())
 }

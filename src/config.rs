@@ -5,15 +5,23 @@ use crate::detect::Params;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+mod lookup;
+mod show;
+pub use lookup::{load, locate, Env, Found, Loaded, Overrides, SYSTEM_CONFIG};
+pub use show::write_report;
+
 /// Errors in the configuration, each naming the file or key and how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file '{path}': {source}")]
+    #[error("config file '{path}' does not exist")]
+    Missing { path: PathBuf },
+    #[error("cannot read config file '{path}'")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config file '{path}' is not valid: {message}")]
+    /// `message` is the toml crate's, several lines with a caret under the fault; kept whole.
+    #[error("config file '{path}' is not valid:\n{message}")]
     Parse { path: PathBuf, message: String },
     #[error("config key '{key}' = {value} is out of range: {hint}")]
     Range {
@@ -165,6 +173,7 @@ impl Default for RawDetect {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawStore {
     pub(crate) cache_mb: u64,
+    pub(crate) search_index: bool,
     pub(crate) snapshot_secs: u64,
     pub(crate) snapshot_min_articles: u64,
 }
@@ -173,6 +182,7 @@ impl Default for RawStore {
     fn default() -> RawStore {
         RawStore {
             cache_mb: 64,
+            search_index: true,
             snapshot_secs: 600,
             snapshot_min_articles: 10_000,
         }
@@ -193,6 +203,8 @@ pub struct Settings {
     pub template_min_articles: u32,
     pub template_window_articles: usize,
     pub cache_bytes: u64,
+    /// Keep the full-text search index (`<db>/search`); off, text queries scan every article.
+    pub search_index: bool,
     /// How often a running engine saves its index, at most (`engine/snapshot.rs`).
     pub snapshot_secs: u64,
     /// Articles added since the last saved index before another is worth writing.
@@ -253,17 +265,14 @@ impl RawConfig {
     pub(crate) fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: e.to_string().trim_end().to_owned(),
         })
     }
 
     /// Reads a config file.
+    #[cfg(test)]
     pub(crate) fn load(path: &Path) -> Result<RawConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        RawConfig::parse(&text, path)
+        RawConfig::parse(&read(path)?, path)
     }
 
     /// Validates; relative paths are taken from `base` (the config file's folder).
@@ -359,6 +368,7 @@ impl RawConfig {
                 1 << 20,
                 "use 1..=1048576",
             )? << 20,
+            search_index: self.store.search_index,
             snapshot_secs: range(
                 "store.snapshot_secs",
                 self.store.snapshot_secs,
@@ -405,18 +415,26 @@ impl RawConfig {
     }
 }
 
-/// Loads settings: from `explicit` (which must exist), else `./config.toml` when present, else
-/// the defaults.
+/// Loads settings as the command line does (`lookup::load`), with no flags but `--config`.
 pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
-    let (raw, base) = match explicit {
-        Some(path) => (RawConfig::load(path)?, parent(path)),
-        None if Path::new("config.toml").is_file() => (
-            RawConfig::load(Path::new("config.toml"))?,
-            PathBuf::from("."),
-        ),
-        None => (RawConfig::default(), PathBuf::from(".")),
+    let flags = Overrides {
+        config: explicit.map(Path::to_owned),
+        ..Overrides::default()
     };
-    raw.validate(&base)
+    Ok(load(&flags, &Env::from_process())?.settings)
+}
+
+/// A config file's text; a missing file said once, plainly.
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::Missing {
+            path: path.to_owned(),
+        },
+        _ => ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        },
+    })
 }
 
 fn parent(path: &Path) -> PathBuf {

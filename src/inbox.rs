@@ -189,6 +189,7 @@ impl Watch {
             }
         };
         let came_back = std::mem::replace(&mut self.inbox_missing, false);
+        let before = self.waiting.len();
         if came_back {
             self.say(format!(
                 "the inbox '{}' is back",
@@ -210,6 +211,12 @@ impl Watch {
             let ready_at = Instant::now() + self.settle.saturating_sub(age);
             self.waiting.insert(path, Waiting { ready_at, seen });
         }
+        tracing::info!(
+            new = self.waiting.len() - before,
+            waiting = self.waiting.len(),
+            next_in_s = self.settings.rescan_secs,
+            "listed the inbox"
+        );
         came_back
     }
 
@@ -234,6 +241,23 @@ impl Watch {
             }
         };
         if event.need_rescan() {
+            tracing::info!("the inbox watcher lost events; listing the inbox");
+            self.next_listing = Instant::now();
+        }
+        // The inbox itself deleted or moved away: its watch is gone with it, even when a folder
+        // of the same name is made at once. Marked missing, it is listed now (and every second
+        // while absent); the listing that finds it re-arms the watch, so files dropped in the
+        // new folder do not wait for the next rescan.
+        let inbox_gone = matches!(
+            event.kind,
+            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+        ) && event.paths.iter().any(|p| p == &self.settings.inbox);
+        if inbox_gone && !self.inbox_missing {
+            self.say(format!(
+                "the inbox '{}' went away; waiting for it to come back",
+                self.settings.inbox.display()
+            ));
+            self.inbox_missing = true;
             self.next_listing = Instant::now();
         }
         let now = Instant::now();

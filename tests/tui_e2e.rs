@@ -58,7 +58,7 @@ impl Tmux {
 
     /// Waits until the screen passes `test`; fails with the screen if it never does.
     fn wait(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if test(&screen) {

@@ -87,7 +87,7 @@ fn accept_loop(listener: UnixListener, engine: ServiceHandle, info: ServerInfo, 
                 std::thread::sleep(Duration::from_millis(20))
             }
             Err(e) => {
-                eprintln!("copydesk: accepting a client failed: {e}");
+                tracing::warn!("accepting a client failed: {e}");
                 std::thread::sleep(Duration::from_millis(200));
             }
         }
@@ -112,6 +112,8 @@ pub(crate) fn peer_name(stream: &UnixStream) -> String {
 fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
     let _ = stream.set_nonblocking(false);
     let who = peer_name(&stream);
+    tracing::info!(client = ?who, "client connected");
+    let _left = Left(who.clone());
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
@@ -201,6 +203,15 @@ fn call(
         // A client gone meanwhile is found when the reply is sent.
         let _ = out.send(ServerLine::Reply { id, response });
     })
+}
+
+/// Logs a client's leaving however its connection ends.
+struct Left(String);
+
+impl Drop for Left {
+    fn drop(&mut self) {
+        tracing::info!(client = ?self.0, "client left");
+    }
 }
 
 /// Answers a subscription, then forwards the backlog and every new event to the connection.

@@ -13,6 +13,9 @@ pub mod templates;
 pub(crate) mod triage;
 mod upgrade;
 
+#[cfg(test)]
+mod search_tests;
+
 use crate::config::Settings;
 use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
@@ -40,6 +43,8 @@ pub enum EngineError {
     ReprintOfItself(ArticleId),
     #[error("cannot start an ingest thread: {0}")]
     Thread(std::io::Error),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
 }
 
 impl EngineError {
@@ -63,6 +68,7 @@ impl EngineError {
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
             EngineError::ReprintOfItself(_) => FailureKind::Invalid,
             EngineError::Thread(_) => FailureKind::Internal,
+            EngineError::Search(_) => FailureKind::Storage,
         };
         Failure {
             kind,
@@ -100,6 +106,9 @@ pub struct Engine {
     next_seq: u64,
     /// Events committed but not yet handed to followers.
     outbox: Vec<Event>,
+    /// The search index's background thread (`None` when it could not start: text queries
+    /// then scan).
+    search: Option<crate::search::Indexer>,
 }
 
 /// What a verdict decided, before it is written.
@@ -151,9 +160,17 @@ impl Engine {
         upgrade::upgrade(&store, store.schema()?, settings.anchor_every_words)?;
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
+        let store = Arc::new(store);
+        let search = settings.search_index.then(|| {
+            crate::search::Indexer::start(
+                settings.db.join(crate::search::DIR),
+                Arc::clone(&store),
+                next_id - 1,
+            )
+        });
         Ok(Engine {
             settings,
-            store: Arc::new(store),
+            store,
             loaded: None,
             saved_slots: 0,
             origin: None,
@@ -161,6 +178,7 @@ impl Engine {
             next_id,
             next_seq,
             outbox: Vec::new(),
+            search,
         })
     }
 
@@ -170,6 +188,16 @@ impl Engine {
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The id of the newest article stored (0 when none is).
+    pub fn last_id(&self) -> ArticleId {
+        self.next_id - 1
+    }
+
+    /// The search indexer, for waiting until it covers an article (tests, benchmarks).
+    pub fn search(&self) -> Option<&crate::search::Indexer> {
+        self.search.as_ref()
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.
@@ -191,7 +219,14 @@ impl Engine {
         now_ms: u64,
         on_commit: Option<OnCommit<'_>>,
     ) -> Result<Vec<Verdict>, EngineError> {
+        // The search indexer waits while this runs, and follows what it made durable.
+        if let Some(s) = &self.search {
+            s.begin_ingest();
+        }
         let result = self.ingest_pipelined(inputs, now_ms, on_commit);
+        if let Some(s) = &self.search {
+            s.end_ingest(result.is_ok().then(|| self.next_id - 1));
+        }
         if result.is_err() {
             // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;

@@ -212,14 +212,14 @@ fn save_index(engine: Option<&mut Engine>, saved_at: &mut Instant) {
     let Some(e) = engine else { return };
     let min = e.settings().snapshot_min_articles;
     match e.save_index(min) {
-        Ok(Some(covered)) => eprintln!(
-            "copydesk: saved the index of {} articles (up to id {}) in {:.2} s",
+        Ok(Some(covered)) => tracing::info!(
+            "saved the index of {} articles (up to id {}) in {:.2} s",
             covered.slots,
             covered.last_id,
             saved_at.elapsed().as_secs_f64()
         ),
-        Ok(None) => {}
-        Err(err) => eprintln!("copydesk: cannot save the index: {err}"),
+        Ok(None) => tracing::debug!("index snapshot up to date; not saved"),
+        Err(err) => tracing::warn!("cannot save the index snapshot: {err}"),
     }
 }
 
@@ -233,13 +233,25 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             reply,
             progress,
         } => {
+            let started = Instant::now();
             let result = handle(e, request, &who, progress);
+            if let Ok(Response::Verdicts { verdicts }) = &result {
+                log_verdicts(verdicts.iter(), started, &who);
+            }
             let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(result.map_err(|err| err.failure()));
             failed
         }
         Command::Arrivals { paths, reply } => {
+            let started = Instant::now();
             let r = e.ingest_arrivals(&paths, now_ms());
+            if let Ok(arrivals) = &r {
+                let verdicts = arrivals.iter().filter_map(|(_, a)| match a {
+                    Arrival::Ingested(v) => Some(v),
+                    Arrival::Already(_) => None,
+                });
+                log_verdicts(verdicts, started, "inbox");
+            }
             let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(r.map_err(|err| err.failure()));
             failed
@@ -255,6 +267,29 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
                 (e.last_seq(), backlog, rx)
             }));
             false
+        }
+    }
+}
+
+/// One log line per file handled. Files go through the engine in batches whose stages overlap,
+/// so a file's own time is not measured: each line carries its batch's size and time (a file
+/// dropped alone in the inbox is a batch of one). Paths are untrusted: `?` quotes and escapes them.
+fn log_verdicts<'a>(verdicts: impl Iterator<Item = &'a Verdict>, started: Instant, who: &str) {
+    let ms = started.elapsed().as_millis() as u64;
+    let verdicts: Vec<&Verdict> = verdicts.collect();
+    let batch = verdicts.len();
+    for v in verdicts {
+        let matched = v.matched.as_ref().map(|m| m.id);
+        // A check stores nothing: worth a line only when debugging.
+        match v.id {
+            Some(id) => tracing::info!(
+                verdict = %v.status.as_str(), id, matched, file = ?v.file, batch, batch_ms = ms,
+                by = ?who, "ingested"
+            ),
+            None => tracing::debug!(
+                verdict = %v.status.as_str(), matched, file = ?v.file, batch, batch_ms = ms,
+                by = ?who, "checked"
+            ),
         }
     }
 }
