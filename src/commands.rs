@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::model::{
     ArticleRecord, EventKind, ListQuery, Request, Response, Status, TriageAction, Verdict,
 };
-use crate::text::sanitize::{sanitize_display, sanitize_line};
+use crate::text::sanitize::{sanitize_display, sanitize_line, to_safe_json};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -20,6 +20,13 @@ fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
         .iter()
         .map(|p| cwd.join(p).display().to_string())
         .collect())
+}
+
+/// One value as a line of JSON, with what a terminal would act on escaped (`to_safe_json`).
+fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    out.write_all(&to_safe_json(value)?)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
@@ -154,8 +161,7 @@ impl<W: Write> Printer<'_, W> {
 
 pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, v)?;
-        writeln!(out)?;
+        json_line(out, v)?;
         return Ok(());
     }
     let id = v.id.map_or_else(|| "-".to_owned(), |id| format!("#{id}"));
@@ -188,8 +194,7 @@ pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Re
 
 fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, r)?;
-        writeln!(out)?;
+        json_line(out, r)?;
         return Ok(());
     }
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
@@ -214,15 +219,23 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
 pub fn list(settings: &Settings, query: ListQuery, json: bool, out: &mut impl Write) -> Result<()> {
     let mut client = Client::connect_existing(settings)?;
     let limit = query.limit;
-    let Response::Records { records } = client.call(Request::List { query })? else {
+    let Response::Records { records, capped_at } = client.call(Request::List { query })? else {
         bail!("unexpected answer from the engine");
     };
     records.iter().try_for_each(|r| record_line(r, json, out))?;
-    if let (Some(limit), Some(last)) = (limit, records.last()) {
-        if records.len() >= limit {
+    // Said on stderr, so that the JSON lines on stdout stay records only.
+    if let Some(last) = records.last() {
+        if let Some(most) = capped_at {
             out.flush()?;
             eprintln!(
-                "copydesk: showed {limit}; there may be more: --before {} for the next page",
+                "copydesk: more articles match than the {most} one answer holds; --before {} for the next page",
+                last.id
+            );
+        } else if limit.is_some_and(|limit| records.len() >= limit) {
+            out.flush()?;
+            eprintln!(
+                "copydesk: showed {}; there may be more: --before {} for the next page",
+                records.len(),
                 last.id
             );
         }
@@ -236,8 +249,7 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &d)?;
-        writeln!(out)?;
+        json_line(out, &d)?;
         return Ok(());
     }
     let r = &d.record;
@@ -285,8 +297,7 @@ pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &s)?;
-        writeln!(out)?;
+        json_line(out, &s)?;
         return Ok(());
     }
     writeln!(out, "articles: {}", s.articles)?;
@@ -364,10 +375,21 @@ pub fn tail(
     }
     // Like `tail -F`: when the daemon goes away, wait for it and catch up from the last event.
     loop {
-        let sub = client.subscribe(last)?;
-        for e in sub.events {
-            last = last.max(e.seq);
-            print_event(&e, json, out)?;
+        match client.subscribe(last) {
+            Ok(sub) => {
+                for e in sub.events {
+                    last = last.max(e.seq);
+                    print_event(&e, json, out)?;
+                }
+            }
+            Err(e) if e.is_disconnect() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // A daemon still listening dropped the feed because it fell behind: catch up at once.
+        if let Ok(Some(remote)) = crate::client::Remote::try_connect(&settings.socket_path()) {
+            eprintln!("copydesk: the daemon closed the feed (it fell behind); catching up after event {last}");
+            client = Client::Remote(remote);
+            continue;
         }
         eprintln!("copydesk: the daemon went away; waiting for it to come back");
         client = loop {
@@ -382,8 +404,7 @@ pub fn tail(
 
 fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        json_line(out, e)?;
     } else {
         match &e.kind {
             EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,
@@ -400,13 +421,20 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// `copydesk serve`: runs until SIGTERM or SIGINT, then finishes the file in hand and exits.
+/// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
+/// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
+/// a configuration is read again by starting again.
 pub fn serve(settings: &Settings) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let stop = Arc::new(AtomicBool::new(false));
+    let hangup = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
+    }
+    for flag in [&stop, &hangup] {
+        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(flag))
+            .context("cannot handle signals")?;
     }
     let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
     tracing::info!(
@@ -428,6 +456,9 @@ pub fn serve(settings: &Settings) -> Result<()> {
         }
     }
     let _ = crate::daemon::notify::notify("STOPPING=1");
+    if hangup.load(Ordering::SeqCst) {
+        tracing::info!("SIGHUP: stopping cleanly; start again to read the configuration anew");
+    }
     runtime.stop();
     tracing::info!("stopped");
     Ok(())

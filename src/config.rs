@@ -53,6 +53,10 @@ pub(crate) struct RawDaemon {
     pub(crate) done_dir: PathBuf,
     pub(crate) watcher: WatcherKind,
     pub(crate) poll_ms: u64,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) max_clients: u64,
+    pub(crate) max_request_bytes: u64,
+    pub(crate) subscriber_queue: u64,
 }
 
 impl Default for RawDaemon {
@@ -66,6 +70,10 @@ impl Default for RawDaemon {
             done_dir: PathBuf::from("done"),
             watcher: WatcherKind::Native,
             poll_ms: 1000,
+            follow_symlinks: false,
+            max_clients: 256,
+            max_request_bytes: 1024 * 1024,
+            subscriber_queue: 4096,
         }
     }
 }
@@ -219,6 +227,15 @@ pub struct Settings {
     pub done_dir: PathBuf,
     pub watcher: WatcherKind,
     pub poll_ms: u64,
+    /// Whether the daemon reads an inbox file that is a symbolic link (never to outside it).
+    pub follow_symlinks: bool,
+    /// Socket clients served at once; one more is told so and closed.
+    pub max_clients: usize,
+    /// The longest request line a socket client may send.
+    pub max_request_bytes: usize,
+    /// Events waiting for a subscriber at most; one that falls further behind is told so and
+    /// dropped, and resubscribes from the last sequence number it saw.
+    pub subscriber_queue: usize,
     pub mouse: bool,
     pub keys: std::collections::BTreeMap<String, String>,
 }
@@ -409,6 +426,28 @@ impl RawConfig {
                 3_600_000,
                 "use 10..=3600000",
             )?,
+            follow_symlinks: self.daemon.follow_symlinks,
+            max_clients: range(
+                "daemon.max_clients",
+                self.daemon.max_clients,
+                1,
+                65_536,
+                "use 1..=65536",
+            )? as usize,
+            max_request_bytes: range(
+                "daemon.max_request_bytes",
+                self.daemon.max_request_bytes,
+                1024,
+                1 << 30,
+                "use 1024..=1073741824",
+            )? as usize,
+            subscriber_queue: range(
+                "daemon.subscriber_queue",
+                self.daemon.subscriber_queue,
+                1,
+                1_000_000,
+                "use 1..=1000000",
+            )? as usize,
             mouse: self.dashboard.mouse,
             keys: self.dashboard.keys,
         })

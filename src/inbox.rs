@@ -7,6 +7,7 @@ use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::Status;
+use crate::text::sanitize::sanitize_line;
 use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
@@ -328,7 +329,9 @@ impl Watch {
             if w.ready_at > now || ready.len() >= BATCH {
                 return true;
             }
-            let Ok(meta) = std::fs::metadata(path) else {
+            // A link is looked at, not followed: one that is broken, or leads where the
+            // engine will not read, still gets its verdict (rejected, with the reason).
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
                 return false; // gone before it was read
             };
             let seen = meta.modified().ok().map(|m| (meta.len(), m));
@@ -408,7 +411,8 @@ impl Watch {
         let target = free_name(path, &dir)?;
         let mut note = target.clone().into_os_string();
         note.push(".reason");
-        std::fs::write(note, format!("{reason}\n"))?;
+        // The reason may quote the article (a JSON key, say): it is written as one clean line.
+        std::fs::write(note, format!("{}\n", sanitize_line(reason)))?;
         std::fs::rename(path, &target)
     }
 }

@@ -71,6 +71,10 @@ impl Settings {
                 }),
             ),
             ("daemon.poll_ms", json!(self.poll_ms)),
+            ("daemon.follow_symlinks", json!(self.follow_symlinks)),
+            ("daemon.max_clients", json!(self.max_clients)),
+            ("daemon.max_request_bytes", json!(self.max_request_bytes)),
+            ("daemon.subscriber_queue", json!(self.subscriber_queue)),
             ("dashboard.mouse", json!(self.mouse)),
             ("dashboard.keys", json!(self.keys)),
         ]

@@ -6,7 +6,7 @@
 //! last save is `snapshot_secs` old, when busy only once it is twice that old, and at shutdown.
 
 use super::arrivals::Arrival;
-use super::files::{expand_paths, now_ms, read_inputs};
+use super::files::{expand_paths, now_ms, read_inputs_within, Reach};
 use super::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response, Verdict};
 use crate::worker::Worker;
@@ -31,6 +31,7 @@ enum Command {
     Request {
         request: Request,
         who: String,
+        reach: Reach,
         reply: Sender<Result<Response, Failure>>,
         /// For an ingest: hears verdicts as they become durable, before the reply.
         progress: Option<Sender<Vec<Verdict>>>,
@@ -42,6 +43,15 @@ enum Command {
     Arrivals {
         paths: Vec<PathBuf>,
         reply: Sender<Result<Arrivals, Failure>>,
+    },
+    Follow {
+        queue: usize,
+        reply: Sender<Result<(u64, Receiver<Event>), Failure>>,
+    },
+    Events {
+        after: u64,
+        limit: usize,
+        reply: Sender<Result<Vec<Event>, Failure>>,
     },
     Shutdown,
 }
@@ -71,6 +81,8 @@ fn ask<T>(
 #[derive(Clone)]
 pub(crate) struct ServiceHandle {
     tx: Sender<Command>,
+    /// Where the engine may open the files this handle's requests name.
+    reach: Reach,
 }
 
 impl ServiceHandle {
@@ -78,6 +90,7 @@ impl ServiceHandle {
         ask(&self.tx, |reply| Command::Request {
             request,
             who: who.to_owned(),
+            reach: self.reach.clone(),
             reply,
             progress: None,
         })
@@ -98,6 +111,7 @@ impl ServiceHandle {
                 request,
                 who: who.to_owned(),
                 reply,
+                reach: self.reach.clone(),
                 progress: Some(progress),
             })
             .map_err(|_| ServiceError::Gone)?;
@@ -108,10 +122,33 @@ impl ServiceHandle {
         Ok(rx.recv().map_err(|_| ServiceError::Gone)??)
     }
 
+    /// A handle whose requests may name only files within `reach` (the socket's clients).
+    pub(crate) fn confined(&self, reach: Reach) -> ServiceHandle {
+        ServiceHandle {
+            tx: self.tx.clone(),
+            reach,
+        }
+    }
+
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
     /// number as well.
     pub(crate) fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
         ask(&self.tx, |reply| Command::Subscribe { after, reply })
+    }
+
+    /// The latest sequence number, and a receiver of every later event; the receiver ends when
+    /// it falls `queue` events behind (read the missed ones with [`ServiceHandle::events`]).
+    pub(crate) fn follow(&self, queue: usize) -> Result<(u64, Receiver<Event>), ServiceError> {
+        ask(&self.tx, |reply| Command::Follow { queue, reply })
+    }
+
+    /// Stored events after `after`, at most `limit` of them.
+    pub(crate) fn events(&self, after: u64, limit: usize) -> Result<Vec<Event>, ServiceError> {
+        ask(&self.tx, |reply| Command::Events {
+            after,
+            limit,
+            reply,
+        })
     }
 
     /// Ingests files from the inbox that were not ingested before.
@@ -139,7 +176,10 @@ impl Service {
                 })
             });
         Service {
-            handle: ServiceHandle { tx },
+            handle: ServiceHandle {
+                tx,
+                reach: Reach::Anywhere,
+            },
             worker,
         }
     }
@@ -230,11 +270,12 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
         Command::Request {
             request,
             who,
+            reach,
             reply,
             progress,
         } => {
             let started = Instant::now();
-            let result = handle(e, request, &who, progress);
+            let result = handle(e, request, &who, &reach, progress);
             if let Ok(Response::Verdicts { verdicts }) = &result {
                 log_verdicts(verdicts.iter(), started, &who);
             }
@@ -255,6 +296,24 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(r.map_err(|err| err.failure()));
             failed
+        }
+        Command::Follow { queue, reply } => {
+            let (tx, rx) = mpsc::sync_channel(queue.max(1));
+            followers.push(tx);
+            let _ = reply.send(Ok((e.last_seq(), rx)));
+            false
+        }
+        Command::Events {
+            after,
+            limit,
+            reply,
+        } => {
+            let r = e
+                .store()
+                .events_after(after, limit)
+                .map_err(|err| EngineError::from(err).failure());
+            let _ = reply.send(r);
+            false
         }
         Command::Subscribe { after, reply } => {
             let r = e
@@ -306,6 +365,12 @@ fn refuse(cmd: Command, why: Failure) {
         Command::Subscribe { reply, .. } => {
             let _ = reply.send(Err(why));
         }
+        Command::Follow { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
+        Command::Events { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
         Command::Shutdown => {}
     }
 }
@@ -314,12 +379,17 @@ fn handle(
     engine: &mut Engine,
     request: Request,
     who: &str,
+    reach: &Reach,
     progress: Option<Sender<Vec<Verdict>>>,
 ) -> Result<Response, EngineError> {
     let max = engine.settings().max_file_bytes;
+    // Every path named is checked before any is read, so a refused request reads nothing.
     let inputs = |paths: &[String]| {
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-        read_inputs(&expand_paths(&paths), max)
+        if let Some(why) = paths.iter().find_map(|p| reach.refuse(p)) {
+            return Err(EngineError::OutsideInbox(why));
+        }
+        Ok(read_inputs_within(&expand_paths(&paths), max, reach))
     };
     Ok(match request {
         Request::Ingest { paths } => {
@@ -329,7 +399,7 @@ fn handle(
                 }
             };
             Response::Verdicts {
-                verdicts: engine.ingest_once(inputs(&paths), now_ms(), &mut tell)?,
+                verdicts: engine.ingest_once(inputs(&paths)?, now_ms(), &mut tell)?,
             }
         }
         Request::Article {
@@ -351,11 +421,12 @@ fn handle(
             verdicts: engine.check(&[super::files::input_from(&name, bytes)])?,
         },
         Request::Check { paths } => Response::Verdicts {
-            verdicts: engine.check(&inputs(&paths))?,
+            verdicts: engine.check(&inputs(&paths)?)?,
         },
-        Request::List { query } => Response::Records {
-            records: engine.list(&query)?,
-        },
+        Request::List { query } => {
+            let (records, capped_at) = engine.list(&query)?;
+            Response::Records { records, capped_at }
+        }
         Request::Show { id } => Response::Detail {
             detail: Box::new(engine.show(id)?),
         },
@@ -364,6 +435,7 @@ fn handle(
         },
         Request::Story { id } => Response::Records {
             records: engine.story(id)?,
+            capped_at: None,
         },
         Request::Stats => Response::Stats {
             stats: engine.stats()?,
