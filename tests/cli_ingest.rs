@@ -173,13 +173,14 @@ fn ingesting_a_folder_twice_stores_nothing_the_second_time() {
 #[test]
 fn ingesting_a_folder_twice_through_a_daemon_stores_nothing_the_second_time() {
     let d = Daemon::new("").start();
-    let dir = d.dir.path().join("batch");
+    // The daemon reads only inside its inbox; a sub-folder of it is never watched.
+    let dir = d.inbox.join("requests/batch");
     write_articles(&dir, 40);
     let config = d.config.display().to_string();
     twice(&["--config", &config], &dir, 40);
     assert_eq!(d.stats().articles, 40);
     // A streamed ingest hears every verdict in `progress` replies before the reply itself.
-    let more = d.dir.path().join("more");
+    let more = d.inbox.join("requests/more");
     write_articles(&more, 10);
     let mut heard = Vec::new();
     let request = Request::Ingest {
