@@ -235,14 +235,7 @@ impl Replay {
             .iter()
             .map(|a| {
                 let r = &a.record;
-                let verdict = Verdict {
-                    file: r.file.clone(),
-                    id: Some(r.id),
-                    status: r.status,
-                    title: r.title.clone(),
-                    matched: r.matched.clone(),
-                    reason: r.reason.clone(),
-                };
+                let verdict = Verdict::of(r);
                 self.next_seq += 1;
                 Event {
                     seq: self.next_seq - 1,

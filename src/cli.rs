@@ -11,7 +11,10 @@ use std::path::PathBuf;
     about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
     after_help = "Without a command, copydesk opens the live triage dashboard, a client of the daemon: \
                   when none serves the database, it starts `copydesk serve` in the background (logging to \
-                  <db>/copydesk.log), which keeps running after the dashboard quits."
+                  <db>/copydesk.log), which keeps running after the dashboard quits.\n\n\
+                  Exit status: 0 done (a batch with rejected files too, unless --strict); 1 failed \
+                  (a missing path, no database for a command that reads, an engine refusal; with \
+                  --strict, a rejected file); 2 usage error; 3 the database is damaged."
 )]
 pub struct Cli {
     /// Config file. Without it: $COPYDESK_CONFIG, else the first of ./config.toml,
@@ -44,21 +47,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest files and folders (their regular files, in name order) now: one verdict per file.
+    /// Ingest files and folders (their regular files, in name order) now: one verdict per file,
+    /// printed as it is stored. A file ingested before (same path, size, modification time and
+    /// content) is reported with its stored verdict, marked again, and not stored twice.
     Ingest {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        batch: Batch,
     },
     /// The verdict each file would get, storing nothing.
     Check {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        batch: Batch,
     },
-    /// Articles, newest first.
+    /// Articles, newest first, a page at a time: when a page is full, standard error says how
+    /// to get the next one (`--before` the last id shown).
     List {
         /// Only this verdict: unique, duplicate, reprint, partial or rejected.
         #[arg(long, value_name = "S", value_parser = parse_status)]
         status: Option<crate::model::Status>,
+        /// Only this triage state: new, picked, spiked, not-reprint or reprint-of.
+        #[arg(long, value_name = "STATE", value_parser = parse_triage)]
+        triage: Option<crate::model::TriageKind>,
+        /// Only articles older than this id (the next page: the last id of this one).
+        #[arg(long, value_name = "ID")]
+        before: Option<u64>,
+        /// Only articles newer than this id.
+        #[arg(long, value_name = "ID")]
+        after: Option<u64>,
+        /// At most this many (0: as many as one answer holds, 10,000).
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
@@ -117,6 +133,26 @@ pub enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+}
+
+/// What `ingest` and `check` take.
+#[derive(Debug, clap::Args)]
+pub struct Batch {
+    /// Files and folders; `-` alone reads one article from standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The name an article read from standard input is stored and reported under.
+    #[arg(long, value_name = "NAME", default_value = "stdin")]
+    pub name: String,
+    /// Exit with status 1 when any file is rejected (else rejections are verdicts like any other).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+fn parse_triage(s: &str) -> Result<crate::model::TriageKind, String> {
+    crate::model::TriageKind::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a triage state; use new, picked, spiked, not-reprint or reprint-of")
+    })
 }
 
 fn parse_status(s: &str) -> Result<crate::model::Status, String> {

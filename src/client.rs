@@ -6,7 +6,7 @@ use crate::config::Settings;
 pub use crate::daemon::remote::{Remote, RemoteError};
 use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
-use crate::model::{Event, Failure, Request, Response};
+use crate::model::{Event, Failure, Request, Response, Verdict};
 use crate::store::StoreError;
 use std::sync::mpsc::{self, Receiver};
 
@@ -24,6 +24,9 @@ pub enum ClientError {
     /// The database could not be opened in this process.
     #[error(transparent)]
     Open(#[from] EngineError),
+    /// A command that only reads found no daemon and no database, and created none.
+    #[error("no database at '{}' (give --db, or ingest files or start `copydesk serve` to create one)", .0.display())]
+    NoDatabase(std::path::PathBuf),
 }
 
 impl ClientError {
@@ -33,7 +36,7 @@ impl ClientError {
         match self {
             ClientError::Remote(e) => e.is_disconnect(),
             ClientError::EngineGone => true,
-            ClientError::Refused(_) | ClientError::Open(_) => false,
+            ClientError::Refused(_) | ClientError::Open(_) | ClientError::NoDatabase(_) => false,
         }
     }
 }
@@ -116,6 +119,20 @@ impl Client {
         }
     }
 
+    /// `connect_or_open` for a command that only reads (or changes existing articles): when no
+    /// daemon serves the database and there is none, it says so and creates nothing.
+    pub fn connect_existing(settings: &Settings) -> Result<Client> {
+        if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+            return Ok(Client::Remote(remote));
+        }
+        // A file where the folder should be is left to `open`, which explains it and changes
+        // nothing.
+        if !settings.db.is_file() && !crate::store::Store::exists(&settings.db) {
+            return Err(ClientError::NoDatabase(settings.db.clone()));
+        }
+        Client::connect_or_open(settings)
+    }
+
     pub(crate) fn mode(&self) -> Mode {
         match self {
             Client::Remote(_) => Mode::Daemon,
@@ -128,6 +145,24 @@ impl Client {
         Ok(match self {
             Client::Remote(r) => r.call(request)?,
             Client::Local(local) => local.handle.call(request, &local.who)?,
+        })
+    }
+
+    /// `call`, and for an ingest, `on_verdicts` hears the verdicts as they become durable, in
+    /// order, before the whole reply arrives (from a daemon that streams them; an earlier daemon
+    /// sends them only in the reply).
+    pub fn call_streaming(
+        &mut self,
+        request: Request,
+        on_verdicts: &mut dyn FnMut(Vec<Verdict>),
+    ) -> Result<Response> {
+        Ok(match self {
+            Client::Remote(r) => r.call_streaming(request, on_verdicts)?,
+            Client::Local(local) => {
+                local
+                    .handle
+                    .call_streaming(request, &local.who, on_verdicts)?
+            }
         })
     }
 

@@ -9,7 +9,8 @@ use crate::model::{
 };
 use crate::text::sanitize::{sanitize_display, sanitize_line, to_safe_json};
 use anyhow::{bail, Context, Result};
-use std::io::Write;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Absolute paths, so a daemon in another folder reads the same files.
@@ -35,24 +36,127 @@ fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
     }
 }
 
+/// A command line that parses but asks for something that cannot be done: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// `ingest` (or `check`, with `dry_run`): prints each verdict as it lands and returns how many
+/// files were rejected. Every path must exist, or nothing is done.
 pub fn ingest(
     settings: &Settings,
     paths: &[PathBuf],
+    stdin_name: &str,
     json: bool,
     dry_run: bool,
     out: &mut impl Write,
-) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
-    let paths = absolute(paths)?;
-    let request = if dry_run {
-        Request::Check { paths }
+) -> Result<usize> {
+    let request = if paths.iter().any(|p| p.as_os_str() == "-") {
+        if paths.len() > 1 {
+            return Err(
+                UsageError("`-` (standard input) is one article: give it alone".into()).into(),
+            );
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read standard input")?;
+        Request::Article {
+            name: stdin_name.to_owned(),
+            bytes,
+            ingest: !dry_run,
+        }
     } else {
-        Request::Ingest { paths }
+        for p in paths {
+            // A typo is an error, not a rejected file: nothing is stored.
+            std::fs::symlink_metadata(p)
+                .with_context(|| format!("cannot read '{}'", p.display()))?;
+        }
+        let paths = absolute(paths)?;
+        if dry_run {
+            Request::Check { paths }
+        } else {
+            Request::Ingest { paths }
+        }
     };
-    for v in expect_verdicts(client.call(request)?)? {
-        print_verdict(&v, json, out)?;
+    let bar = progress_bar(&request);
+    let mut client = Client::connect_or_open(settings)?;
+    // Verdicts are printed as they become durable, so a run stopped midway has said which
+    // files landed; the reply then holds them all, and what was not yet printed is printed.
+    let mut printer = Printer {
+        printed: 0,
+        failed: None,
+        json,
+        out,
+        bar,
+    };
+    let reply =
+        client.call_streaming(request, &mut |vs| vs.iter().for_each(|v| printer.print(v)))?;
+    let all = expect_verdicts(reply)?;
+    all.iter()
+        .skip(printer.printed)
+        .for_each(|v| printer.print(v));
+    printer.bar.finish_and_clear();
+    printer.failed.map_or(Ok(()), Err)?;
+    Ok(all.iter().filter(|v| v.status == Status::Rejected).count())
+}
+
+/// A bar on standard error for an ingest of files when standard error is a terminal; hidden
+/// otherwise (and for `check`, which reports at the end).
+fn progress_bar(request: &Request) -> ProgressBar {
+    let Request::Ingest { paths } = request else {
+        return ProgressBar::hidden();
+    };
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
     }
-    Ok(())
+    let bar = ProgressBar::with_draw_target(Some(count_files(paths)), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{wide_bar} {pos}/{len} files  {per_sec}  {eta} left")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// How many files an ingest of `paths` reads: a folder's files as the engine lists them (not
+/// hidden, not folders), anything else one.
+fn count_files(paths: &[String]) -> u64 {
+    paths
+        .iter()
+        .map(|p| match std::fs::read_dir(p) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                .count() as u64,
+            Err(_) => 1,
+        })
+        .sum()
+}
+
+/// Prints verdicts as they come, counting them; after a failure to print (the reader went
+/// away), it only counts, and the failure is reported once the engine is done.
+struct Printer<'a, W: Write> {
+    printed: usize,
+    failed: Option<anyhow::Error>,
+    json: bool,
+    out: &'a mut W,
+    bar: ProgressBar,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn print(&mut self, v: &Verdict) {
+        if self.failed.is_none() {
+            // The bar steps aside while the line is written, should both go to one terminal.
+            self.failed = self.bar.suspend(|| {
+                print_verdict(v, self.json, self.out)
+                    .and_then(|()| Ok(self.out.flush()?))
+                    .err()
+            });
+        }
+        self.printed += 1;
+        self.bar.inc(1);
+    }
 }
 
 pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
@@ -73,6 +177,11 @@ pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Re
             sanitize_line(v.reason.as_deref().unwrap_or(""))
         ),
         (None, s) => s.as_str().to_owned(),
+    };
+    let what = if v.again {
+        format!("{what} (again)")
+    } else {
+        what
     };
     writeln!(
         out,
@@ -104,38 +213,38 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
     Ok(())
 }
 
-pub fn list(
-    settings: &Settings,
-    status: Option<Status>,
-    limit: usize,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
-    let query = ListQuery {
-        status,
-        // `--limit 0`: as many as the engine gives.
-        limit: (limit != 0).then_some(limit),
-        ..Default::default()
+/// `list`: one page of records, newest first. A full page says on standard error how to get the
+/// next, so a script that pages with `--before` knows when it is done and a person sees that
+/// there is more.
+pub fn list(settings: &Settings, query: ListQuery, json: bool, out: &mut impl Write) -> Result<()> {
+    let mut client = Client::connect_existing(settings)?;
+    let limit = query.limit;
+    let Response::Records { records, capped_at } = client.call(Request::List { query })? else {
+        bail!("unexpected answer from the engine");
     };
-    match client.call(Request::List { query })? {
-        Response::Records { records, capped_at } => {
-            records.iter().try_for_each(|r| record_line(r, json, out))?;
-            // Said on stderr, so that the JSON lines on stdout stay records only.
-            if let (Some(most), Some(oldest)) = (capped_at, records.last()) {
-                eprintln!(
-                    "copydesk: more articles match than the {most} one answer holds; the oldest shown is #{}",
-                    oldest.id
-                );
-            }
-            Ok(())
+    records.iter().try_for_each(|r| record_line(r, json, out))?;
+    // Said on stderr, so that the JSON lines on stdout stay records only.
+    if let Some(last) = records.last() {
+        if let Some(most) = capped_at {
+            out.flush()?;
+            eprintln!(
+                "copydesk: more articles match than the {most} one answer holds; --before {} for the next page",
+                last.id
+            );
+        } else if limit.is_some_and(|limit| records.len() >= limit) {
+            out.flush()?;
+            eprintln!(
+                "copydesk: showed {}; there may be more: --before {} for the next page",
+                records.len(),
+                last.id
+            );
         }
-        other => bail!("unexpected answer from the engine: {other:?}"),
     }
+    Ok(())
 }
 
 pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Detail { detail: d } = client.call(Request::Show { id })? else {
         bail!("unexpected answer from the engine");
     };
@@ -226,7 +335,7 @@ pub fn doctor(settings: &Settings, json: bool, out: &mut impl Write) -> Result<b
 }
 
 pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Stats { stats: s } = client.call(Request::Stats)? else {
         bail!("unexpected answer from the engine");
     };
@@ -266,7 +375,7 @@ pub fn triage(
     out: &mut impl Write,
 ) -> Result<()> {
     let action = TriageAction::parse(state, other).map_err(anyhow::Error::msg)?;
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let Response::Triaged { records } = client.call(Request::Triage {
         ids: vec![id],
         action,
@@ -286,7 +395,7 @@ pub fn tail(
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut client = Client::connect_or_open(settings)?;
+    let mut client = Client::connect_existing(settings)?;
     let mut last = match after {
         Some(a) => a,
         None => match client.call(Request::Stats)? {

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
             }
             if e.chain().any(copydesk::client::is_damage) {
                 ExitCode::from(commands::EXIT_DAMAGED)
+            } else if e.is::<commands::UsageError>() {
+                ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
             }
@@ -74,9 +76,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let (s, json) = (&loaded.settings, cli.json);
     let mut out = Stdout(std::io::stdout().lock());
     match command {
-        Some(Command::Ingest { paths }) => commands::ingest(s, &paths, json, false, &mut out)?,
-        Some(Command::Check { paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
-        Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
+        Some(Command::Ingest { batch }) => {
+            let rejected = commands::ingest(s, &batch.paths, &batch.name, json, false, &mut out)?;
+            return Ok(strict_status(&batch, rejected));
+        }
+        Some(Command::Check { batch }) => {
+            let rejected = commands::ingest(s, &batch.paths, &batch.name, json, true, &mut out)?;
+            return Ok(strict_status(&batch, rejected));
+        }
+        Some(Command::List {
+            status,
+            triage,
+            before,
+            after,
+            limit,
+        }) => {
+            let query = copydesk::model::ListQuery {
+                status,
+                triage,
+                before,
+                after,
+                // `--limit 0`: as many as one answer holds.
+                limit: (limit != 0).then_some(limit),
+                ..Default::default()
+            };
+            commands::list(s, query, json, &mut out)?
+        }
         Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
         Some(Command::Doctor) => {
@@ -106,6 +131,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rejected files are verdicts like any other (status 0), unless `--strict` asks for 1.
+fn strict_status(batch: &copydesk::cli::Batch, rejected: usize) -> ExitCode {
+    if batch.strict && rejected > 0 {
+        eprintln!("copydesk: {rejected} file(s) rejected (--strict)");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Standard output whose closing by its reader is an `OutputClosed` error, told apart from any

@@ -86,11 +86,16 @@ fn all_five_in_either_order() {
 }
 
 #[test]
-fn ingesting_the_same_file_again_is_a_duplicate() {
+fn the_same_file_again_is_recognised_and_a_copy_is_a_duplicate() {
     let db = tempfile::tempdir().expect("tempdir");
     let first = ingest(db.path(), &[seed("000"), seed("003")]);
     let again = ingest(db.path(), &[seed("000")]);
-    assert_flags(&again[0], &first[0], &["duplicate"]);
+    assert_eq!(again[0]["again"], true, "{}", again[0]);
+    assert_eq!(again[0]["id"], first[0]["id"], "{}", again[0]);
+    let copy = db.path().join("copy.txt");
+    std::fs::copy(seed("000"), &copy).expect("copy");
+    let dup = ingest(db.path(), &[copy]);
+    assert_flags(&dup[0], &first[0], &["duplicate"]);
 }
 
 #[test]

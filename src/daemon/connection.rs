@@ -155,7 +155,11 @@ fn read_requests(
                 FailureKind::Invalid,
                 format!("cannot read the request: {e}"),
             ),
-            Ok(ClientLine { id, request }) => match Incoming::from(request) {
+            Ok(ClientLine {
+                id,
+                request,
+                stream,
+            }) => match Incoming::from(request) {
                 Incoming::Subscribe { .. } if subscribed => error(
                     id,
                     FailureKind::Invalid,
@@ -171,7 +175,7 @@ fn read_requests(
                         None => break,
                     }
                 }
-                Incoming::Engine(request) => match engine.call(request, who) {
+                Incoming::Engine(request) => match call(engine, request, who, id, stream, out) {
                     Ok(response) => ServerLine::Reply {
                         id,
                         response: response.into(),
@@ -188,6 +192,28 @@ fn read_requests(
             break;
         }
     }
+}
+
+/// Asks the engine; for a streamed request, sends each batch of durable verdicts as a
+/// `progress` reply meanwhile.
+fn call(
+    engine: &ServiceHandle,
+    request: model::Request,
+    who: &str,
+    id: u64,
+    stream: bool,
+    out: &SyncSender<Outgoing>,
+) -> Result<model::Response, ServiceError> {
+    if !stream {
+        return engine.call(request, who);
+    }
+    engine.call_streaming(request, who, &mut |verdicts| {
+        let response = Response::Progress {
+            verdicts: verdicts.into_iter().map(Into::into).collect(),
+        };
+        // A client gone meanwhile is found when the reply is sent.
+        let _ = out.send(Outgoing::line(ServerLine::Reply { id, response }));
+    })
 }
 
 /// Answers a subscription and starts its pump; `None` when the connection or engine is gone.

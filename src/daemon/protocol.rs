@@ -8,7 +8,8 @@
 //! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0).
 //! After a `subscribe` request, event lines `{"event": "verdict" | "triage", "seq": S, ...}`
 //! follow as they happen; a client that reconnects subscribes with `after` set to the last `seq`
-//! it saw and first gets what it missed.
+//! it saw and first gets what it missed. An ingest sent with `"stream": true` is answered with
+//! `progress` replies (same `req`) as its verdicts become durable, then its `verdicts` reply.
 //!
 //! Limits are said in `error` replies: a client over `max_clients` gets one with `req` 0 instead
 //! of the greeting; a request line over `max_request_bytes` gets one with `req` 0; a subscriber
@@ -87,6 +88,14 @@ pub(crate) enum Request {
     },
     Check {
         paths: Vec<String>,
+    },
+    /// Added in 0.2.1: one article's bytes (standard input, base64 on the wire), ingested or
+    /// only checked.
+    Article {
+        name: String,
+        #[serde(with = "base64_bytes")]
+        bytes: Vec<u8>,
+        ingest: bool,
     },
     List {
         query: ListQuery,
@@ -178,6 +187,10 @@ pub(crate) struct Verdict {
     #[serde(rename = "match")]
     pub(crate) matched: Option<Match>,
     pub(crate) reason: Option<String>,
+    /// Ingested before, not stored again. Sent only when true, so lines read by earlier
+    /// clients, and the encoding of every other verdict, are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) again: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,6 +245,10 @@ pub(crate) enum Response {
     },
     Subscribed {
         last_seq: u64,
+    },
+    /// Verdicts of a streamed ingest now durable, in order; the full `verdicts` reply follows.
+    Progress {
+        verdicts: Vec<Verdict>,
     },
     Error {
         message: String,
@@ -302,6 +319,10 @@ pub(crate) struct ClientLine {
     pub(crate) id: u64,
     #[serde(flatten)]
     pub(crate) request: Request,
+    /// For an ingest: send `progress` replies with the verdicts as they become durable, before
+    /// the full reply. Sent only when true; a daemon before 0.2.1 ignores it and replies once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) stream: bool,
 }
 
 /// A request as the server takes it: one for the engine, or a subscription the server keeps.
@@ -316,7 +337,28 @@ pub(crate) enum Incoming {
 pub(crate) enum Reply {
     Engine(model::Response),
     Refused(model::Failure),
-    Subscribed { last_seq: u64 },
+    Subscribed {
+        last_seq: u64,
+    },
+    /// Verdicts of a streamed ingest, before its reply.
+    Progress(Vec<model::Verdict>),
+}
+
+/// Bytes on the wire: standard base64 in a string.
+mod base64_bytes {
+    use base64::Engine as _;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|e| D::Error::custom(format!("bytes are not base64: {e}")))
+    }
 }
 
 /// The triage state's text form on the wire.

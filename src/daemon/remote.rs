@@ -3,7 +3,7 @@
 //! the wire (`protocol`) and hands domain values (`model`) to its caller.
 
 use super::protocol::{self, ClientLine, Hello, Reply, ServerLine, PROTOCOL_VERSION};
-use crate::model::{Event, Failure, Request, Response};
+use crate::model::{Event, Failure, Request, Response, Verdict};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -134,10 +134,15 @@ impl Remote {
         })
     }
 
-    fn send(&mut self, request: protocol::Request) -> Result<u64> {
+    fn send(&mut self, request: protocol::Request, stream: bool) -> Result<u64> {
         let id = self.next_id;
         self.next_id += 1;
-        let mut line = serde_json::to_vec(&ClientLine { id, request }).map_err(|e| {
+        let line = ClientLine {
+            id,
+            request,
+            stream,
+        };
+        let mut line = serde_json::to_vec(&line).map_err(|e| {
             RemoteError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
         })?;
         line.push(b'\n');
@@ -146,11 +151,24 @@ impl Remote {
     }
 
     fn call_wire(&mut self, request: protocol::Request) -> Result<Reply> {
-        let id = self.send(request)?;
+        self.call_wire_streaming(request, None)
+    }
+
+    /// Sends a request; with `on_verdicts`, asks for `progress` replies and hands them over.
+    fn call_wire_streaming(
+        &mut self,
+        request: protocol::Request,
+        mut on_verdicts: Option<&mut dyn FnMut(Vec<Verdict>)>,
+    ) -> Result<Reply> {
+        let id = self.send(request, on_verdicts.is_some())?;
         loop {
             match read_line(&mut self.reader)? {
                 Some(ServerLine::Reply { id: got, response }) if got == id => {
-                    return Ok(response.into())
+                    match (response.into(), on_verdicts.as_mut()) {
+                        (Reply::Progress(verdicts), Some(f)) => f(verdicts),
+                        (Reply::Progress(_), None) => {}
+                        (reply, _) => return Ok(reply),
+                    }
                 }
                 Some(ServerLine::Reply { id: 0, response }) => {
                     return Err(RemoteError::BadRequest(match response {
@@ -167,6 +185,20 @@ impl Remote {
     /// Sends one request and waits for its answer.
     pub fn call(&mut self, request: Request) -> Result<Response> {
         match self.call_wire(request.into())? {
+            Reply::Engine(response) => Ok(response),
+            Reply::Refused(failure) => Err(RemoteError::Refused(failure)),
+            other => Err(RemoteError::Unexpected(format!("{other:?}"))),
+        }
+    }
+
+    /// `call`, and for an ingest, `on_verdicts` hears the verdicts as the daemon makes them
+    /// durable (a daemon before 0.2.1 sends them only in the reply).
+    pub fn call_streaming(
+        &mut self,
+        request: Request,
+        on_verdicts: &mut dyn FnMut(Vec<Verdict>),
+    ) -> Result<Response> {
+        match self.call_wire_streaming(request.into(), Some(on_verdicts))? {
             Reply::Engine(response) => Ok(response),
             Reply::Refused(failure) => Err(RemoteError::Refused(failure)),
             other => Err(RemoteError::Unexpected(format!("{other:?}"))),

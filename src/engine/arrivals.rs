@@ -4,7 +4,7 @@
 //! (no descriptors left, an I/O error) is handed back to be tried again, with nothing stored.
 
 use super::files::{identity, read_file, FileData, Reach};
-use super::{Engine, EngineError, Input};
+use super::{Engine, EngineError, Input, OnCommit};
 use crate::model::{ArticleRecord, Verdict};
 use crate::text::Rejection;
 use std::path::PathBuf;
@@ -71,6 +71,46 @@ impl Engine {
             .collect())
     }
 
+    /// Ingests files as a command asks: a file ingested before (same path, size, mtime and
+    /// content) is reported with its stored id and status and `again` set, and not stored twice;
+    /// the others are ingested. `on_commit` hears every verdict once, in the files' order, as
+    /// soon as it and the ones before it are durable.
+    pub(crate) fn ingest_once(
+        &mut self,
+        inputs: Vec<Input>,
+        now_ms: u64,
+        on_commit: OnCommit<'_>,
+    ) -> Result<Vec<Verdict>, EngineError> {
+        let mut known = Vec::with_capacity(inputs.len());
+        let mut fresh = Vec::new();
+        for input in inputs {
+            match self.already(&input.file, &input.data)? {
+                Some(rec) => known.push(Some(Verdict {
+                    again: true,
+                    ..Verdict::of(&rec)
+                })),
+                None => {
+                    known.push(None);
+                    fresh.push(input);
+                }
+            }
+        }
+        let mut order = InOrder {
+            known,
+            at: 0,
+            report: on_commit,
+        };
+        let mut tell = |vs: &[Verdict]| order.fresh(vs);
+        let verdicts = self.ingest_reporting(&fresh, now_ms, Some(&mut tell))?;
+        order.rest();
+        let mut verdicts = verdicts.into_iter();
+        Ok(order
+            .known
+            .into_iter()
+            .filter_map(|k| k.or_else(|| verdicts.next()))
+            .collect())
+    }
+
     /// The record of a file ingested before from the same path. A file read now is the same
     /// when its size, mtime and content are; one refused now (too large, not a regular file,
     /// unreadable) when its size and mtime are, whatever its earlier record holds.
@@ -94,5 +134,47 @@ impl Engine {
             return Ok(None);
         }
         Ok(self.store().record(entry.id)?)
+    }
+}
+
+/// Puts the verdicts of files ingested now between those of files ingested before, in the
+/// order the files were given.
+struct InOrder<'a> {
+    /// Per file: its verdict when it was ingested before, `None` when it is ingested now.
+    known: Vec<Option<Verdict>>,
+    /// The first file not yet reported.
+    at: usize,
+    report: OnCommit<'a>,
+}
+
+impl InOrder<'_> {
+    /// Reports `fresh`, the next files ingested now, each after the files ingested before that
+    /// precede it.
+    fn fresh(&mut self, fresh: &[Verdict]) {
+        let mut out = Vec::with_capacity(fresh.len());
+        for v in fresh {
+            self.known_run(&mut out);
+            if self.at < self.known.len() {
+                out.push(v.clone());
+                self.at += 1;
+            }
+        }
+        (self.report)(&out);
+    }
+
+    /// Reports the files ingested before that remain.
+    fn rest(&mut self) {
+        let mut out = Vec::new();
+        self.known_run(&mut out);
+        if !out.is_empty() {
+            (self.report)(&out);
+        }
+    }
+
+    fn known_run(&mut self, out: &mut Vec<Verdict>) {
+        while let Some(Some(v)) = self.known.get(self.at) {
+            out.push(v.clone());
+            self.at += 1;
+        }
     }
 }

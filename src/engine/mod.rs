@@ -32,6 +32,7 @@ use index::Loaded;
 use prepare::{prepare, stored_tokens, Prepared};
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -182,6 +183,10 @@ const CHUNK: usize = 64;
 /// preparers keep the cores busy while the deciding thread waits on the writer.
 const PREPARED_AHEAD: usize = 4;
 
+/// How often, at most, an ingest that reports as it goes syncs and reports: often enough that a
+/// script sees progress, seldom enough that syncing per chunk does not slow the ingest.
+const REPORT_EVERY: Duration = Duration::from_millis(200);
+
 /// Chunks waiting for the writer: one, so that when the deciding thread is done little writing
 /// is left to do on one core while the other idles.
 const WRITES_QUEUED: usize = 1;
@@ -239,6 +244,18 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        self.ingest_reporting(inputs, now_ms, None)
+    }
+
+    /// `ingest`, telling `on_commit` each chunk's verdicts, in order, once they are durable
+    /// (synced first; chunks written within `REPORT_EVERY` of each other share one sync), so
+    /// a caller stopped midway knows which files landed.
+    pub(crate) fn ingest_reporting(
+        &mut self,
+        inputs: &[Input],
+        now_ms: u64,
+        on_commit: Option<OnCommit<'_>>,
+    ) -> Result<Vec<Verdict>, EngineError> {
         if inputs.is_empty() {
             // Nothing to write, so nothing to sync (which needs descriptors that may be short).
             return Ok(Vec::new());
@@ -247,7 +264,7 @@ impl Engine {
         if let Some(s) = &self.search {
             s.begin_ingest();
         }
-        let result = self.ingest_pipelined(inputs, now_ms);
+        let result = self.ingest_pipelined(inputs, now_ms, on_commit);
         if let Some(s) = &self.search {
             s.end_ingest(result.is_ok().then(|| self.next_id - 1));
         }
@@ -264,6 +281,7 @@ impl Engine {
         &mut self,
         inputs: &[Input],
         now_ms: u64,
+        on_commit: Option<OnCommit<'_>>,
     ) -> Result<Vec<Verdict>, EngineError> {
         let every = self.settings.anchor_every_words;
         let max_text = self.settings.max_text_bytes;
@@ -312,10 +330,43 @@ impl Engine {
             let writer = std::thread::Builder::new()
                 .name("copydesk-write".into())
                 .spawn_scoped(s, move || -> Result<(), StoreError> {
-                    for (items, events) in write_rx {
+                    let mut on_commit = on_commit;
+                    let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
+                    let mut synced_at = Instant::now();
+                    let mut next = write_rx.recv().ok();
+                    while let Some((items, events)) = next {
                         store.write_articles(&items, &events)?;
+                        let Some(report) = on_commit.as_mut() else {
+                            next = write_rx.recv().ok();
+                            continue;
+                        };
+                        unsynced.extend(items);
+                        // What was written is made durable, then told, once `REPORT_EVERY`
+                        // has passed since the last time, or when no chunk came meanwhile.
+                        let wait = REPORT_EVERY.saturating_sub(synced_at.elapsed());
+                        let more = if wait.is_zero() {
+                            Err(mpsc::RecvTimeoutError::Timeout)
+                        } else {
+                            write_rx.recv_timeout(wait)
+                        };
+                        next = match more {
+                            Ok(more) => Some(more),
+                            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
+                                store.sync()?;
+                                synced_at = Instant::now();
+                                report(&committed(&mut unsynced));
+                                write_rx.recv().ok()
+                            }
+                        };
                     }
-                    store.sync()
+                    store.sync()?;
+                    if let Some(report) = on_commit.as_mut() {
+                        if !unsynced.is_empty() {
+                            report(&committed(&mut unsynced));
+                        }
+                    }
+                    Ok(())
                 })
                 .map_err(thread_error)?;
             let mut at = 0;
@@ -409,6 +460,7 @@ impl Engine {
                         title: prep.title,
                         matched: d.matched,
                         reason: None,
+                        again: false,
                     }
                 }
             });
@@ -641,6 +693,14 @@ impl Engine {
     }
 }
 
+/// Hears verdicts once they are durable (from the writer thread, hence `Send`).
+pub(crate) type OnCommit<'a> = &'a mut (dyn FnMut(&[Verdict]) + Send);
+
+/// The verdicts of articles just made durable, emptying the list.
+fn committed(items: &mut Vec<Arc<NewArticle>>) -> Vec<Verdict> {
+    items.drain(..).map(|a| Verdict::of(&a.record)).collect()
+}
+
 fn thread_error(e: std::io::Error) -> EngineError {
     EngineError::Thread(e)
 }
@@ -668,6 +728,7 @@ fn refused(input: &Input, why: &Rejection) -> Verdict {
         title: crate::text::sanitize::sanitize_line(&name),
         matched: None,
         reason: Some(why.to_string()),
+        again: false,
     }
 }
 

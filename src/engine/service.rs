@@ -33,6 +33,8 @@ enum Command {
         who: String,
         reach: Reach,
         reply: Sender<Result<Response, Failure>>,
+        /// For an ingest: hears verdicts as they become durable, before the reply.
+        progress: Option<Sender<Vec<Verdict>>>,
     },
     Subscribe {
         after: u64,
@@ -90,7 +92,34 @@ impl ServiceHandle {
             who: who.to_owned(),
             reach: self.reach.clone(),
             reply,
+            progress: None,
         })
+    }
+
+    /// `call`, and for an ingest, `on_verdicts` hears the verdicts as they become durable
+    /// (every one of them, in order, before this returns the whole reply).
+    pub(crate) fn call_streaming(
+        &self,
+        request: Request,
+        who: &str,
+        on_verdicts: &mut dyn FnMut(Vec<Verdict>),
+    ) -> Result<Response, ServiceError> {
+        let (progress, verdicts) = mpsc::channel();
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Command::Request {
+                request,
+                who: who.to_owned(),
+                reply,
+                reach: self.reach.clone(),
+                progress: Some(progress),
+            })
+            .map_err(|_| ServiceError::Gone)?;
+        // The engine drops its end when the command is done, before it replies.
+        for v in verdicts {
+            on_verdicts(v);
+        }
+        Ok(rx.recv().map_err(|_| ServiceError::Gone)??)
     }
 
     /// A handle whose requests may name only files within `reach` (the socket's clients).
@@ -243,9 +272,10 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             who,
             reach,
             reply,
+            progress,
         } => {
             let started = Instant::now();
-            let result = handle(e, request, &who, &reach);
+            let result = handle(e, request, &who, &reach, progress);
             if let Ok(Response::Verdicts { verdicts }) = &result {
                 log_verdicts(verdicts.iter(), started, &who);
             }
@@ -350,6 +380,7 @@ fn handle(
     request: Request,
     who: &str,
     reach: &Reach,
+    progress: Option<Sender<Vec<Verdict>>>,
 ) -> Result<Response, EngineError> {
     let max = engine.settings().max_file_bytes;
     // Every path named is checked before any is read, so a refused request reads nothing.
@@ -361,8 +392,33 @@ fn handle(
         Ok(read_inputs_within(&expand_paths(&paths), max, reach))
     };
     Ok(match request {
-        Request::Ingest { paths } => Response::Verdicts {
-            verdicts: engine.ingest(&inputs(&paths)?, now_ms())?,
+        Request::Ingest { paths } => {
+            let mut tell = |v: &[Verdict]| {
+                if let Some(p) = &progress {
+                    let _ = p.send(v.to_vec());
+                }
+            };
+            Response::Verdicts {
+                verdicts: engine.ingest_once(inputs(&paths)?, now_ms(), &mut tell)?,
+            }
+        }
+        Request::Article {
+            name,
+            bytes,
+            ingest: true,
+        } => {
+            let mut tell = |v: &[Verdict]| {
+                if let Some(p) = &progress {
+                    let _ = p.send(v.to_vec());
+                }
+            };
+            let input = super::files::input_from(&name, bytes);
+            Response::Verdicts {
+                verdicts: engine.ingest_once(vec![input], now_ms(), &mut tell)?,
+            }
+        }
+        Request::Article { name, bytes, .. } => Response::Verdicts {
+            verdicts: engine.check(&[super::files::input_from(&name, bytes)])?,
         },
         Request::Check { paths } => Response::Verdicts {
             verdicts: engine.check(&inputs(&paths)?)?,

@@ -56,6 +56,11 @@ pub struct Verdict {
     #[serde(rename = "match")]
     pub matched: Option<MatchRef>,
     pub reason: Option<String>,
+    /// True when the file had been ingested before (same path, size, modification time and
+    /// content): `id` and `status` are the stored ones and nothing was stored now. In JSON only
+    /// when true, so verdict lines and events read as they always did.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub again: bool,
 }
 
 impl Verdict {
@@ -68,6 +73,7 @@ impl Verdict {
             title: r.title.clone(),
             matched: r.matched.clone(),
             reason: r.reason.clone(),
+            again: false,
         }
     }
 }

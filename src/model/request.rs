@@ -33,6 +33,13 @@ pub enum Request {
     Check {
         paths: Vec<String>,
     },
+    /// One article given as its bytes (standard input), stored as `name` when `ingest`, else
+    /// only checked. Ingested again with the same name and content, it is reported `again`.
+    Article {
+        name: String,
+        bytes: Vec<u8>,
+        ingest: bool,
+    },
     List {
         query: ListQuery,
     },

@@ -174,6 +174,11 @@ impl Drop for Store {
 }
 
 impl Store {
+    /// Whether the folder holds a database (sled's `db` file), without creating or opening it.
+    pub fn exists(path: &Path) -> bool {
+        path.join("db").is_file()
+    }
+
     pub fn open(path: &Path, cache_bytes: u64, max_text_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
             path: path.to_owned(),

@@ -276,6 +276,7 @@ impl From<Verdict> for model::Verdict {
             title: v.title,
             matched: v.matched.map(Into::into),
             reason: v.reason,
+            again: false,
         }
     }
 }

@@ -108,6 +108,15 @@ impl From<model::Request> for Request {
         match r {
             model::Request::Ingest { paths } => Request::Ingest { paths },
             model::Request::Check { paths } => Request::Check { paths },
+            model::Request::Article {
+                name,
+                bytes,
+                ingest,
+            } => Request::Article {
+                name,
+                bytes,
+                ingest,
+            },
             model::Request::List { query } => Request::List {
                 query: query.into(),
             },
@@ -136,6 +145,15 @@ impl From<Request> for Incoming {
             Request::Subscribe { after } => return Incoming::Subscribe { after },
             Request::Ingest { paths } => model::Request::Ingest { paths },
             Request::Check { paths } => model::Request::Check { paths },
+            Request::Article {
+                name,
+                bytes,
+                ingest,
+            } => model::Request::Article {
+                name,
+                bytes,
+                ingest,
+            },
             Request::List { query } => model::Request::List {
                 query: query.into(),
             },
@@ -261,6 +279,7 @@ impl From<model::Verdict> for Verdict {
             title: v.title,
             matched: v.matched.map(Into::into),
             reason: v.reason,
+            again: v.again,
         }
     }
 }
@@ -274,6 +293,7 @@ impl From<Verdict> for model::Verdict {
             title: v.title,
             matched: v.matched.map(Into::into),
             reason: v.reason,
+            again: v.again,
         }
     }
 }
@@ -427,6 +447,7 @@ impl From<Response> for Reply {
     fn from(r: Response) -> Reply {
         Reply::Engine(match r {
             Response::Subscribed { last_seq } => return Reply::Subscribed { last_seq },
+            Response::Progress { verdicts } => return Reply::Progress(records(verdicts)),
             Response::Verdicts { verdicts } => model::Response::Verdicts {
                 verdicts: records(verdicts),
             },

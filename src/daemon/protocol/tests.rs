@@ -47,6 +47,7 @@ fn verdict() -> Verdict {
             similarity: 0.3,
         }),
         reason: None,
+        again: false,
     }
 }
 
@@ -112,6 +113,7 @@ fn samples() -> Vec<String> {
         push(&ClientLine {
             id: n as u64 + 1,
             request,
+            stream: false,
         });
     }
     let responses = [
@@ -179,6 +181,33 @@ fn samples() -> Vec<String> {
             matched: None,
         },
     }));
+    // Added in 0.2.1, after the lines above: an article from standard input, a streamed ingest
+    // and its progress.
+    push(&ClientLine {
+        id: 13,
+        request: Request::Article {
+            name: "stdin".into(),
+            bytes: b"Hi\n".to_vec(),
+            ingest: true,
+        },
+        stream: false,
+    });
+    push(&ClientLine {
+        id: 12,
+        request: Request::Ingest {
+            paths: vec!["/in".into()],
+        },
+        stream: true,
+    });
+    push(&ServerLine::Reply {
+        id: 12,
+        response: Response::Progress {
+            verdicts: vec![Verdict {
+                again: true,
+                ..verdict()
+            }],
+        },
+    });
     lines
 }
 
@@ -240,6 +269,10 @@ fn every_golden_server_line_decodes_to_domain_values() {
                 Reply::Engine(r) => assert_eq!(Response::from(r), response),
                 Reply::Refused(f) => assert_eq!(Response::from(f), response),
                 Reply::Subscribed { .. } => {}
+                Reply::Progress(verdicts) => {
+                    let verdicts = verdicts.into_iter().map(Into::into).collect();
+                    assert_eq!(Response::Progress { verdicts }, response)
+                }
             },
             ServerLine::Event(e) => {
                 assert_eq!(Event::from(model::Event::from(e.clone())), e);

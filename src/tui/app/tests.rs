@@ -81,6 +81,7 @@ fn verdict_event(id: ArticleId) -> Action {
                 title: String::new(),
                 matched: None,
                 reason: None,
+                again: false,
             },
         },
     }))
