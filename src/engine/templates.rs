@@ -1,7 +1,13 @@
-//! Learned site templates: blocks that recur across recent, different stories are template, not
-//! story. A window of the latest new stories' block hashes is kept with a count per hash; reprints
-//! (and partial reuses) are not counted, so a wire story republished ten times does not become template.
+//! Learned templates: blocks that are template, not story. Two kinds of evidence:
+//! - `Templates`, a window of the latest new stories' block hashes with a count per hash: blocks
+//!   recurring across different stories. Reprints (and partial reuses) are not counted, so a
+//!   wire story republished ten times does not become template.
+//! - `SiteTemplates`, per site: the blocks two pages of one site share while each holds a story
+//!   of its own (`detect::page::Evidence::template`), learned from the first such pair whatever
+//!   their verdicts. Keyed by the site a page names, or found by the blocks a page holds when it
+//!   names none; bounded, and persisted by the engine (`store::SiteWrite`).
 
+use crate::store::SiteWrite;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
@@ -69,6 +75,158 @@ impl Templates {
             .values()
             .filter(|&&n| n >= self.min_articles)
             .count()
+    }
+}
+
+/// One site's learned template.
+#[derive(Debug, Clone, Default)]
+struct Site {
+    /// In the order learned, so the oldest go first when the site holds too many.
+    order: VecDeque<u64>,
+    set: FxHashSet<u64>,
+    /// When the site last learned (an article id): the least recent site is forgotten first.
+    stamp: u64,
+}
+
+/// Templates learned per site, bounded: at most `max_blocks` blocks in all (the least recently
+/// learning sites are forgotten first) and `SITE_MAX_BLOCKS` per site.
+#[derive(Debug, Clone, Default)]
+pub struct SiteTemplates {
+    sites: FxHashMap<u64, Site>,
+    /// Which sites' templates hold a block: how a page that names no site finds its own.
+    by_block: FxHashMap<u64, Vec<u64>>,
+    blocks: usize,
+    max_blocks: usize,
+}
+
+/// Blocks one site's template may hold: its menus, footers, sidebars and teaser lists, several
+/// times over as teasers change.
+pub const SITE_MAX_BLOCKS: usize = 1024;
+
+impl SiteTemplates {
+    pub fn new(max_blocks: usize) -> SiteTemplates {
+        SiteTemplates {
+            max_blocks,
+            ..SiteTemplates::default()
+        }
+    }
+
+    /// The site whose template applies to a page: the site it names, when learned; else the
+    /// learned site whose template holds the most of the page's blocks, at least `min_shared`.
+    pub fn site_for(&self, named: u64, hashes: &[u64], min_shared: usize) -> Option<u64> {
+        if self.sites.is_empty() {
+            return None;
+        }
+        if named != 0 && self.sites.contains_key(&named) {
+            return Some(named);
+        }
+        let mut votes: FxHashMap<u64, usize> = FxHashMap::default();
+        let mut seen = FxHashSet::default();
+        for h in hashes.iter().filter(|&&h| seen.insert(h)) {
+            for &site in self.by_block.get(h).into_iter().flatten() {
+                *votes.entry(site).or_default() += 1;
+            }
+        }
+        votes
+            .into_iter()
+            .filter(|&(_, n)| n >= min_shared.max(1))
+            .max_by_key(|&(site, n)| (n, std::cmp::Reverse(site)))
+            .map(|(site, _)| site)
+    }
+
+    pub fn contains(&self, site: u64, hash: u64) -> bool {
+        self.sites.get(&site).is_some_and(|s| s.set.contains(&hash))
+    }
+
+    /// Whether any of `hashes` is in the site's template.
+    pub fn holds_any(&self, site: u64, mut hashes: impl Iterator<Item = u64>) -> bool {
+        self.sites
+            .get(&site)
+            .is_some_and(|s| hashes.any(|h| s.set.contains(&h)))
+    }
+
+    /// Adds blocks to a site's template; returns what to persist (the site's blocks, and the
+    /// sites forgotten to stay in bounds). Nothing when nothing was new.
+    pub fn learn(&mut self, key: u64, blocks: &[u64], stamp: u64) -> Vec<SiteWrite> {
+        if self.max_blocks == 0 || key == 0 {
+            return Vec::new();
+        }
+        let site = self.sites.entry(key).or_default();
+        site.stamp = site.stamp.max(stamp);
+        let mut added = 0usize;
+        let mut dropped = Vec::new();
+        for &h in blocks {
+            if site.set.insert(h) {
+                site.order.push_back(h);
+                added += 1;
+                if site.order.len() > SITE_MAX_BLOCKS {
+                    if let Some(old) = site.order.pop_front() {
+                        site.set.remove(&old);
+                        dropped.push(old);
+                    }
+                }
+            }
+        }
+        if added == 0 {
+            return Vec::new();
+        }
+        let mut writes = vec![SiteWrite::Put {
+            site: key,
+            stamp: site.stamp,
+            blocks: site.order.iter().copied().collect(),
+        }];
+        for h in blocks.iter().copied().filter(|h| !dropped.contains(h)) {
+            let sites = self.by_block.entry(h).or_default();
+            if !sites.contains(&key) {
+                sites.push(key);
+            }
+        }
+        self.blocks += added - dropped.len();
+        for h in dropped {
+            self.unindex(h, key);
+        }
+        while self.blocks > self.max_blocks {
+            let Some(oldest) = self
+                .sites
+                .iter()
+                .filter(|(&k, _)| k != key)
+                .min_by_key(|(&k, s)| (s.stamp, k))
+                .map(|(&k, _)| k)
+            else {
+                break;
+            };
+            self.forget(oldest);
+            writes.push(SiteWrite::Remove { site: oldest });
+        }
+        writes
+    }
+
+    /// Restores a site's template as persisted.
+    pub fn restore(&mut self, key: u64, stamp: u64, blocks: &[u64]) {
+        self.learn(key, blocks, stamp);
+    }
+
+    fn forget(&mut self, key: u64) {
+        if let Some(site) = self.sites.remove(&key) {
+            self.blocks -= site.order.len();
+            for h in site.order {
+                self.unindex(h, key);
+            }
+        }
+    }
+
+    fn unindex(&mut self, hash: u64, key: u64) {
+        if let Some(sites) = self.by_block.get_mut(&hash) {
+            sites.retain(|&s| s != key);
+            if sites.is_empty() {
+                self.by_block.remove(&hash);
+            }
+        }
+    }
+
+    /// Sites and blocks learned, for stats and tests.
+    pub fn len(&self) -> (usize, usize) {
+        (self.sites.len(), self.blocks)
     }
 }
 

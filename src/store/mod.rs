@@ -11,6 +11,8 @@
 //! - `events`: last sequence number of a commit → its `Event`s (a JSON array): the log clients
 //!   follow and catch up from.
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
+//! - `templates`: site key → that site's learned template blocks (`codec::encode_site`), written
+//!   with the article whose verdict learned them.
 
 pub mod codec;
 
@@ -25,7 +27,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: content records carry the page's site and each block's prose flag (content version 2;
+/// version 1 records are read as they are, see `codec::decode_content`), and the `templates`
+/// tree holds what was learned per site. A version 2 database needs no rewrite: opening it
+/// records version 3, so an older copydesk, which cannot read the new records, refuses it.
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub type ArticleId = u64;
 
@@ -114,6 +120,19 @@ pub struct PathEntry {
     pub content_hash: u64,
 }
 
+/// A change to one site's learned template, written with the article that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteWrite {
+    /// The site's template is now these blocks (oldest first), learned last at `stamp`.
+    Put {
+        site: u64,
+        stamp: u64,
+        blocks: Vec<u64>,
+    },
+    /// The site's template was forgotten (to stay within bounds).
+    Remove { site: u64 },
+}
+
 /// One article as a commit writes it.
 pub struct NewArticle {
     pub record: ArticleRecord,
@@ -125,6 +144,8 @@ pub struct NewArticle {
     /// Set when this article is the first read from its document (the hash of all its blocks).
     pub exact_first: Option<u64>,
     pub path: Option<PathEntry>,
+    /// Template changes this article's verdict learned.
+    pub sites: Vec<SiteWrite>,
 }
 
 pub struct Store {
@@ -138,6 +159,7 @@ pub struct Store {
     paths: sled::Tree,
     events: sled::Tree,
     overrules: sled::Tree,
+    templates: sled::Tree,
     max_text_bytes: usize,
 }
 
@@ -151,6 +173,7 @@ struct Writes {
     paths: sled::Batch,
     events: sled::Batch,
     overrules: sled::Batch,
+    templates: sled::Batch,
 }
 
 fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -236,6 +259,7 @@ impl Store {
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
             overrules: db.open_tree("overrules")?,
+            templates: db.open_tree("templates")?,
             db,
             max_text_bytes,
         };
@@ -278,6 +302,12 @@ impl Store {
         }
         self.fps.apply_batch(batch)?;
         self.sync()?;
+        self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+        self.sync()
+    }
+
+    /// Records the current schema version, durably: for upgrades that rewrite nothing.
+    pub fn record_schema(&self) -> Result<(), StoreError> {
         self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
         self.sync()
     }
@@ -363,6 +393,18 @@ impl Store {
                 w.paths
                     .insert(a.record.file.as_bytes(), to_json(a.record.id, p)?);
             }
+            for change in &a.sites {
+                match change {
+                    SiteWrite::Put {
+                        site,
+                        stamp,
+                        blocks,
+                    } => w
+                        .templates
+                        .insert(&site.to_be_bytes(), codec::encode_site(*stamp, blocks)),
+                    SiteWrite::Remove { site } => w.templates.remove(&site.to_be_bytes()),
+                }
+            }
             *counts.entry(a.record.status).or_default() += 1;
         }
         w.events = event_batch(events)?;
@@ -406,11 +448,12 @@ impl Store {
             &self.paths,
             &self.events,
             &self.overrules,
+            &self.templates,
             &self.meta,
         );
         trees
             .transaction(
-                |(fps, content, exact, articles, paths, events, overrules, meta)| {
+                |(fps, content, exact, articles, paths, events, overrules, templates, meta)| {
                     fps.apply_batch(&w.fps)?;
                     content.apply_batch(&w.content)?;
                     exact.apply_batch(&w.exact)?;
@@ -418,6 +461,7 @@ impl Store {
                     paths.apply_batch(&w.paths)?;
                     events.apply_batch(&w.events)?;
                     overrules.apply_batch(&w.overrules)?;
+                    templates.apply_batch(&w.templates)?;
                     for (status, n) in counts {
                         let k = format!("count/{}", status.as_str());
                         let before = meta
@@ -555,6 +599,19 @@ impl Store {
             if let Some(c) = codec::decode_content(&v) {
                 out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
             }
+        }
+        Ok(out)
+    }
+
+    /// Every site's learned template: (site, stamp, blocks oldest first).
+    pub fn site_templates(&self) -> Result<Vec<(u64, u64, Vec<u64>)>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.templates.iter() {
+            let (k, v) = r?;
+            let site = id_of(&k).unwrap_or(0);
+            let (stamp, blocks) = codec::decode_site(&v)
+                .ok_or_else(|| StoreError::Corrupt(0, format!("site template {site:x}")))?;
+            out.push((site, stamp, blocks));
         }
         Ok(out)
     }
