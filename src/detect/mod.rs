@@ -164,3 +164,6 @@ fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params, ev: 
         .sum();
     outside < p.passage_min_words
 }
+
+#[cfg(test)]
+mod tests;

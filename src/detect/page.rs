@@ -36,8 +36,8 @@ pub struct Holding {
     /// Own prose in the body holding the most shared prose: what the page's story adds to the
     /// shared one.
     pub own_beside_shared: u32,
-    /// Hashes of the verbatim prose blocks that sit in a body with own prose: passages a story
-    /// quotes, which are never template.
+    /// Hashes of the verbatim prose blocks of the story that sit in a body with own prose of
+    /// the story: passages a story quotes, which are never learned as template.
     pub quoted: Vec<u64>,
 }
 
@@ -47,10 +47,16 @@ impl Holding {
         self.verbatim + self.covered
     }
 
-    /// Whether the page holds a body of own prose at least `share` as long as the longest body
-    /// of what it shares (and a paragraph at least).
-    fn own_body_of(&self, share: f32) -> bool {
-        self.own_body >= BODY_MIN_WORDS && self.own_body as f32 >= share * self.shared_body as f32
+    /// Whether the page holds a body of own prose at least as long as the longest body of what
+    /// it shares (and a paragraph at least): a story of its own beside a shared sidebar.
+    fn own_body_outweighs_shared(&self) -> bool {
+        self.own_body >= BODY_MIN_WORDS && self.own_body >= self.shared_body
+    }
+
+    /// Whether the page holds own prose, in all, of at least `share` of the longest shared body
+    /// (and a paragraph at least): a story broken by captions or lists is several small bodies.
+    fn own_prose_of(&self, share: f32) -> bool {
+        self.own >= BODY_MIN_WORDS && self.own as f32 >= share * self.shared_body as f32
     }
 }
 
@@ -80,9 +86,9 @@ pub const BODY_MIN_WORDS: u32 = 40;
 /// Blocks shorter than this are labels and menu items, the chrome of a site's template.
 pub const CHROME_MAX_WORDS: u32 = 15;
 
-/// Share of each page's chrome that two pages of one site hold in common: most of it
-/// (menus, section names and footers recur on every page of a site, while sister sites built on
-/// one system, or any two sites with generic labels such as "Share", have some lines in common).
+/// Share of a page's chrome that another page of its site holds too: most of it (menus, section
+/// names and footers recur on every page of a site, while sister sites built on one system, or
+/// any two sites with generic labels such as "Share", have some lines in common).
 const SAME_SITE_CHROME_SHARE: f32 = 0.5;
 
 /// How much more own prose than shared prose a story of another site must add to the shared
@@ -90,7 +96,7 @@ const SAME_SITE_CHROME_SHARE: f32 = 0.5;
 /// one story set inside another is partial reuse).
 const OWN_OVER_SHARED: u32 = 2;
 
-/// Of the longest shared body, what the own body of one of two pages that both hold one must
+/// Of the longest shared body, what the own prose of one of two pages that both hold some must
 /// reach to make them different stories.
 const HALF: f32 = 0.5;
 
@@ -115,14 +121,14 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
         // Pages of one site share their template, and an extraction may take a part of it (a
         // sidebar, a teaser list) for the story of both. They are different stories when one
         // holds a body of own prose outweighing every body of what it shares, or when each holds
-        // one (a paragraph or more) and one of these is at least half the longest shared body. A
-        // story updated in place, or saved twice with its teasers changed, differs in a
-        // paragraph or a few teasers beside a story it shares whole.
+        // own prose (a paragraph or more) and one holds at least half the longest shared body. A
+        // story updated in place, or saved twice with a line changed, differs in a paragraph or
+        // a few lines beside a story it shares whole.
         let (n, o) = (&new_h, &old_h);
-        n.own_body_of(1.0)
-            || o.own_body_of(1.0)
-            || (n.own_body_of(0.0) && o.own_body_of(0.0))
-                && (n.own_body_of(HALF) || o.own_body_of(HALF))
+        n.own_body_outweighs_shared()
+            || o.own_body_outweighs_shared()
+            || (n.own_prose_of(0.0) && o.own_prose_of(0.0))
+                && (n.own_prose_of(HALF) || o.own_prose_of(HALF))
     } else {
         // Pages of different sites share no template, so what their stories share is story. A
         // story that adds to the shared part prose of its own more than twice as long (in the
@@ -137,10 +143,7 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
     };
     // Blocks two pages of one site share, while each holds prose of its own, are the site's
     // template; but never prose a story quotes in its own body.
-    let learnable = same_site
-        && different
-        && new_h.own_body >= BODY_MIN_WORDS
-        && old_h.own_body >= BODY_MIN_WORDS;
+    let learnable = same_site && different && new_h.own_prose_of(0.0) && old_h.own_prose_of(0.0);
     let template = learnable.then(|| {
         let mut shared: Vec<u64> = new
             .blocks
@@ -168,7 +171,10 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
 struct Body {
     shared: u32,
     own: u32,
-    verbatim: Vec<u64>,
+    /// Own prose the page's story keeps.
+    own_kept: u32,
+    /// Verbatim blocks the page's story keeps.
+    verbatim_kept: Vec<u64>,
 }
 
 impl Body {
@@ -179,8 +185,8 @@ impl Body {
             h.shared_body = self.shared;
             h.own_beside_shared = self.own;
         }
-        if self.own > 0 {
-            h.quoted.append(&mut self.verbatim);
+        if self.own_kept > 0 {
+            h.quoted.append(&mut self.verbatim_kept);
         }
         *self = Body::default();
     }
@@ -222,13 +228,16 @@ fn holding(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) ->
         if other.contains(&b.hash) {
             h.verbatim += b.words;
             body.shared += b.words;
-            body.verbatim.push(b.hash);
+            if b.kept {
+                body.verbatim_kept.push(b.hash);
+            }
         } else if covered * 2 >= b.words {
             h.covered += b.words;
             body.shared += b.words;
         } else {
             h.own += b.words;
             body.own += b.words;
+            body.own_kept += if b.kept { b.words } else { 0 };
         }
     }
     body.close(&mut h);
@@ -236,21 +245,37 @@ fn holding(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) ->
 }
 
 /// Whether two pages share their site's chrome: at least `min_blocks` short blocks outside both
-/// stories, and most of either page's. (Sub-headings a story quotes sit inside it; a fact box
-/// quoted with a passage is a few lines beside a page's own.)
+/// stories, most of the chrome of one of them, spread over more than one place on the new page
+/// (a header and a footer). Sites share a few generic labels ("Home", "Sport"), sister sites on
+/// one system a third of their chrome; a fact box quoted with a passage comes in one run.
 fn shares_chrome(new: &[BlockInfo], old: &[BlockInfo], min_blocks: usize) -> bool {
-    let chrome = |b: &&BlockInfo| !b.kept && !b.prose && b.words > 0 && b.words < CHROME_MAX_WORDS;
-    let new_chrome: FxHashSet<u64> = new.iter().filter(chrome).map(|b| b.hash).collect();
-    let old_chrome: FxHashSet<u64> = old.iter().filter(chrome).map(|b| b.hash).collect();
-    let shared = new_chrome.iter().filter(|h| old_chrome.contains(h)).count();
-    let larger = new_chrome.len().max(old_chrome.len());
-    shared >= min_blocks.max(1) && shared as f32 >= SAME_SITE_CHROME_SHARE * larger as f32
+    let (shared, runs) = shared_chrome(new, old);
+    let new_chrome = new
+        .iter()
+        .filter(is_chrome)
+        .map(|b| b.hash)
+        .collect::<FxHashSet<_>>();
+    let old_chrome = old
+        .iter()
+        .filter(is_chrome)
+        .map(|b| b.hash)
+        .collect::<FxHashSet<_>>();
+    let smaller = new_chrome.len().min(old_chrome.len());
+    shared >= min_blocks.max(1)
+        && runs > 1
+        && shared as f32 >= SAME_SITE_CHROME_SHARE * smaller as f32
 }
 
 /// Whether the pages share at least `min_blocks` short blocks outside both stories, not all in
 /// one run on the new page: a site's chrome is spread over its header, sidebars and footer, while
 /// lines quoted with a passage (a fact box) come together.
 fn spread_chrome(new: &[BlockInfo], old: &[BlockInfo], min_blocks: usize) -> bool {
+    let (shared, runs) = shared_chrome(new, old);
+    shared >= min_blocks.max(1) && runs > 1
+}
+
+/// The distinct chrome blocks the pages share, and in how many runs they lie on the new page.
+fn shared_chrome(new: &[BlockInfo], old: &[BlockInfo]) -> (usize, usize) {
     let old_chrome: FxHashSet<u64> = old.iter().filter(is_chrome).map(|b| b.hash).collect();
     let mut shared = FxHashSet::default();
     let (mut runs, mut last) = (0usize, None);
@@ -263,7 +288,7 @@ fn spread_chrome(new: &[BlockInfo], old: &[BlockInfo], min_blocks: usize) -> boo
             last = Some(i);
         }
     }
-    shared.len() >= min_blocks.max(1) && runs > 1
+    (shared.len(), runs)
 }
 
 fn is_chrome(b: &&BlockInfo) -> bool {

@@ -9,6 +9,8 @@ pub mod prepare;
 pub mod queries;
 pub mod service;
 pub mod templates;
+#[cfg(test)]
+mod tests;
 pub mod triage;
 
 use crate::config::Settings;
