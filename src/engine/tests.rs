@@ -196,7 +196,7 @@ fn a_sites_template_is_learned_from_its_first_pair_and_kept_across_a_restart() {
         let stored = e.show(a.id.expect("stored")).expect("shows");
         assert_eq!(
             stored.paragraphs,
-            [blurb.clone()],
+            std::slice::from_ref(&blurb),
             "the extraction took the sidebar"
         );
         // The second page's extraction takes the same sidebar: the pages say otherwise.
