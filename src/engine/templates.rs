@@ -247,4 +247,80 @@ mod tests {
         assert!(!t.is_template(2), "forgotten once out of the window");
         assert_eq!(t.learned(), 0);
     }
+
+    #[test]
+    fn a_page_finds_its_site_by_name_or_by_the_blocks_it_holds() {
+        let mut t = SiteTemplates::new(100);
+        t.learn(7, &[1, 2, 3, 4], 1);
+        t.learn(9, &[3, 4, 5, 6], 2);
+        assert_eq!(t.site_for(9, &[1, 2, 3], 3), Some(9), "the site it names");
+        assert_eq!(
+            t.site_for(0, &[1, 2, 3, 10], 3),
+            Some(7),
+            "most of its blocks"
+        );
+        assert_eq!(t.site_for(0, &[1, 2, 10], 3), None, "too few in common");
+        assert_eq!(
+            t.site_for(42, &[5, 6, 4], 3),
+            Some(9),
+            "unknown name: by its blocks"
+        );
+        assert!(t.contains(7, 1) && !t.contains(9, 1));
+        assert!(t.holds_any(9, [10, 6].into_iter()));
+    }
+
+    #[test]
+    fn learning_stays_in_bounds_and_reports_what_to_persist() {
+        let mut t = SiteTemplates::new(6);
+        let w = t.learn(1, &[10, 11, 12], 1);
+        assert_eq!(
+            w,
+            [SiteWrite::Put {
+                site: 1,
+                stamp: 1,
+                blocks: vec![10, 11, 12]
+            }]
+        );
+        assert!(
+            t.learn(1, &[10, 11], 2).is_empty(),
+            "nothing new, nothing to write"
+        );
+        t.learn(2, &[20, 21, 22], 3);
+        assert_eq!(t.len(), (2, 6));
+        // A third site goes over the bound: the site that learned least recently is forgotten.
+        let w = t.learn(3, &[30, 31], 4);
+        assert!(w.contains(&SiteWrite::Remove { site: 1 }), "{w:?}");
+        assert_eq!(t.len(), (2, 5));
+        assert_eq!(t.site_for(0, &[10, 11, 12], 1), None);
+        // A site keeps its latest blocks when it holds too many.
+        let many: Vec<u64> = (0..SITE_MAX_BLOCKS as u64 + 5).map(|h| h + 1000).collect();
+        let mut big = SiteTemplates::new(usize::MAX);
+        big.learn(5, &many, 1);
+        assert_eq!(big.len(), (1, SITE_MAX_BLOCKS));
+        assert!(!big.contains(5, 1000) && big.contains(5, 1004 + SITE_MAX_BLOCKS as u64));
+        assert_eq!(
+            big.site_for(0, &[1000, 1001, 1002], 1),
+            None,
+            "forgotten blocks unindexed"
+        );
+    }
+
+    #[test]
+    fn a_restored_template_is_the_one_persisted() {
+        let mut t = SiteTemplates::new(100);
+        let w = t.learn(3, &[1, 2, 3], 5);
+        let mut back = SiteTemplates::new(100);
+        for change in w {
+            if let SiteWrite::Put {
+                site,
+                stamp,
+                blocks,
+            } = change
+            {
+                back.restore(site, stamp, &blocks);
+            }
+        }
+        assert_eq!(back.site_for(0, &[1, 2, 3], 3), Some(3));
+        assert_eq!(back.len(), t.len());
+    }
 }
