@@ -109,13 +109,18 @@ pub struct Judgement {
 pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
     let overlap = verify::overlap(new.shingles, new.words, old.shingles, old.words);
     let similarity = overlap.similarity();
-    let evidence = page::evidence(&new.page(), &old.page(), &overlap, p.chrome_min_blocks);
     let (new_passages, old_passages) = overlap.passage_words(p.passage_min_words);
+    let shares_passages = new_passages.max(old_passages) >= p.partial_min_words;
+    // The pages are weighed only when the stories would be flagged: most candidates share a
+    // stock phrase or two and are settled by the stories alone.
+    let evidence = if similarity >= p.reprint_min || shares_passages {
+        page::evidence(&new.page(), &old.page(), &overlap, p.chrome_min_blocks)
+    } else {
+        Evidence::default()
+    };
     let status = if similarity >= p.reprint_min && !evidence.different {
         Status::Reprint
-    } else if new_passages.max(old_passages) >= p.partial_min_words
-        && !template_explains(new, old, &overlap, p, &evidence)
-    {
+    } else if shares_passages && !template_explains(new, old, &overlap, p, &evidence) {
         Status::Partial
     } else {
         Status::Unique

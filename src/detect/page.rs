@@ -60,8 +60,8 @@ impl Holding {
     }
 }
 
-/// What the two pages say about each other.
-#[derive(Debug, Clone, PartialEq)]
+/// What the two pages say about each other (all false and empty when not weighed).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
     pub new: Holding,
     pub old: Holding,
