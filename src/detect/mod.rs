@@ -133,15 +133,25 @@ pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
     }
 }
 
-/// Whether what two stories share is their site's template: the pages share chrome (the page
-/// evidence says so), and the shared passages lie in whole blocks found verbatim on both pages,
-/// like a footer or a teaser list, not in prose that was quoted. (Sub-headings quoted with a
-/// passage sit inside the story, so they are no evidence of a template.)
+/// Whether what two stories share is template: the shared passages lie in whole blocks found
+/// verbatim on both pages, and those blocks are template. When the pages share chrome (the page
+/// evidence says so) every such block is; otherwise only those at the edges of both stories (a
+/// caption, an author's note, a notice before or after each story), never a passage inside
+/// either story, with its own prose around it, which is how a story quotes another.
+/// (Sub-headings quoted with a passage sit inside the story, so they are no evidence of a
+/// template.)
 fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params, ev: &Evidence) -> bool {
-    if !ev.some_chrome {
-        return false;
-    }
-    let template: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
+    let old_hashes: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
+    let template: HashSet<u64> = if ev.some_chrome {
+        old_hashes
+    } else {
+        new.blocks
+            .iter()
+            .map(|b| b.hash)
+            .filter(|h| old_hashes.contains(h))
+            .filter(|h| !ev.new.inside.contains(h) && !ev.old.inside.contains(h))
+            .collect()
+    };
     // Word ranges of the new story's kept blocks that are template.
     let mut verbatim = Vec::new();
     let mut at = 0u32;

@@ -36,9 +36,11 @@ pub struct Holding {
     /// Own prose in the body holding the most shared prose: what the page's story adds to the
     /// shared one.
     pub own_beside_shared: u32,
-    /// Hashes of the verbatim prose blocks of the story that sit in a body with own prose of
-    /// the story: passages a story quotes, which are never learned as template.
-    pub quoted: Vec<u64>,
+    /// Hashes of the verbatim blocks that sit inside the page's story, with the story's own
+    /// text (prose, or a list, a sub-heading) before and after them: where a story quotes a
+    /// passage. A template's blocks (a caption, an author's note, a notice, a teaser list) come
+    /// before or after a story.
+    pub inside: Vec<u64>,
 }
 
 impl Holding {
@@ -142,7 +144,7 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
         adds_story(&new_h) || adds_story(&old_h)
     };
     // Blocks two pages of one site share, while each holds prose of its own, are the site's
-    // template; but never prose a story quotes in its own body.
+    // template; but never a passage inside either story.
     let learnable = same_site && different && new_h.own_prose_of(0.0) && old_h.own_prose_of(0.0);
     let template = learnable.then(|| {
         let mut shared: Vec<u64> = new
@@ -150,7 +152,7 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
             .iter()
             .filter(|b| b.words > 0 && old_hashes.contains(&b.hash))
             .map(|b| b.hash)
-            .filter(|h| !new_h.quoted.contains(h) && !old_h.quoted.contains(h))
+            .filter(|h| !new_h.inside.contains(h) && !old_h.inside.contains(h))
             .collect();
         shared.sort_unstable();
         shared.dedup();
@@ -171,10 +173,6 @@ pub fn evidence(new: &Page, old: &Page, overlap: &Overlap, chrome_min_blocks: us
 struct Body {
     shared: u32,
     own: u32,
-    /// Own prose the page's story keeps.
-    own_kept: u32,
-    /// Verbatim blocks the page's story keeps.
-    verbatim_kept: Vec<u64>,
 }
 
 impl Body {
@@ -184,9 +182,6 @@ impl Body {
         if self.shared > h.shared_body {
             h.shared_body = self.shared;
             h.own_beside_shared = self.own;
-        }
-        if self.own_kept > 0 {
-            h.quoted.append(&mut self.verbatim_kept);
         }
         *self = Body::default();
     }
@@ -228,20 +223,49 @@ fn holding(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) ->
         if other.contains(&b.hash) {
             h.verbatim += b.words;
             body.shared += b.words;
-            if b.kept {
-                body.verbatim_kept.push(b.hash);
-            }
         } else if covered * 2 >= b.words {
             h.covered += b.words;
             body.shared += b.words;
         } else {
             h.own += b.words;
             body.own += b.words;
-            body.own_kept += if b.kept { b.words } else { 0 };
         }
     }
     body.close(&mut h);
+    h.inside = inside_story(blocks, other, runs);
     h
+}
+
+/// The verbatim blocks of the story (`other` holds the other page's hashes) with own text of the
+/// story both before and after them; `runs` are the covered word ranges of the story.
+fn inside_story(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) -> Vec<u64> {
+    // Per kept block: verbatim on the other page, or the story's own text.
+    let mut kept = Vec::new();
+    let mut at = 0u32;
+    for b in blocks.iter().filter(|b| b.kept) {
+        let (start, end) = (at, at + b.words);
+        at = end;
+        let verbatim = other.contains(&b.hash);
+        let covered: u32 = runs
+            .iter()
+            .map(|&(a, z)| z.min(end).saturating_sub(a.max(start)))
+            .sum();
+        let own = b.words > 0 && !verbatim && covered * 2 < b.words;
+        kept.push((b.hash, verbatim, own));
+    }
+    let mut after: Vec<bool> = vec![false; kept.len() + 1];
+    for i in (0..kept.len()).rev() {
+        after[i] = after[i + 1] || kept[i].2;
+    }
+    let mut before = false;
+    let mut out = Vec::new();
+    for (i, &(hash, verbatim, own)) in kept.iter().enumerate() {
+        if verbatim && before && after[i + 1] {
+            out.push(hash);
+        }
+        before |= own;
+    }
+    out
 }
 
 /// Whether two pages share their site's chrome: at least `min_blocks` short blocks outside both

@@ -217,6 +217,26 @@ fn a_story_that_quotes_all_of_a_short_one_is_partial_reuse_either_way() {
 }
 
 #[test]
+fn an_authors_note_after_two_stories_is_template_and_a_quote_inside_one_is_not() {
+    // Pages that name no site and show no chrome: what the stories share is template when it
+    // sits at the edges of both (an author's note), a quote when it sits inside one.
+    const NOTE: &str = "Alex Moor writes about the valley for the Gazette every week, and answers \
+        readers' letters on the first Monday of each month; views expressed here are the \
+        author's own and not those of the paper.";
+    let with_note = |story: &[&str]| {
+        let mut lines = story.to_vec();
+        lines.push(NOTE);
+        TestPage::cleaned(&lines, 0)
+    };
+    let (a, b) = (with_note(&BRIDGE), with_note(&LUNCH));
+    let j = judged(&b, &a);
+    assert_eq!(j.status, Status::Unique, "{j:?}");
+    let quoting = TestPage::cleaned(&[LUNCH[0], LUNCH[1], NOTE, LUNCH[2]], 0);
+    let j = judged(&quoting, &a);
+    assert_eq!(j.status, Status::Partial, "{j:?}");
+}
+
+#[test]
 fn a_raw_page_holding_a_clean_story_is_a_reprint_either_way() {
     // Teasers of other stories around it are no story of the page's own.
     let mut raw: Vec<&str> = MENU.to_vec();
