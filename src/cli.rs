@@ -89,12 +89,15 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Measure detection on a corpus folder of pages with their gold article text.
+    /// Measure detection and extraction on corpus folders, each recognised by what it holds.
     Eval {
         #[arg(long)]
         json: bool,
-        /// Corpus folder: one sub-folder per page with article.txt, page.txt and page.html.
-        dir: PathBuf,
+        /// Corpus folders: one sub-folder per page with article.txt, page.txt and page.html
+        /// (detection, and the story against the gold article), or HTML pages with
+        /// snippets.json (extraction).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
     },
 }
 

@@ -163,11 +163,17 @@ impl Default for RawDetect {
 #[serde(deny_unknown_fields, default)]
 pub struct RawStore {
     pub cache_mb: u64,
+    pub snapshot_secs: u64,
+    pub snapshot_min_articles: u64,
 }
 
 impl Default for RawStore {
     fn default() -> RawStore {
-        RawStore { cache_mb: 64 }
+        RawStore {
+            cache_mb: 64,
+            snapshot_secs: 600,
+            snapshot_min_articles: 10_000,
+        }
     }
 }
 
@@ -185,6 +191,10 @@ pub struct Settings {
     pub template_min_articles: u32,
     pub template_window_articles: usize,
     pub cache_bytes: u64,
+    /// How often a running engine saves its index, at most (`engine/snapshot.rs`).
+    pub snapshot_secs: u64,
+    /// Articles added since the last saved index before another is worth writing.
+    pub snapshot_min_articles: usize,
     /// The daemon's socket (`None`: `<db>/copydesk.sock`).
     pub socket: Option<PathBuf>,
     pub socket_group: Option<String>,
@@ -347,6 +357,20 @@ impl RawConfig {
                 1 << 20,
                 "use 1..=1048576",
             )? << 20,
+            snapshot_secs: range(
+                "store.snapshot_secs",
+                self.store.snapshot_secs,
+                1,
+                86_400 * 30,
+                "use 1..=2592000",
+            )?,
+            snapshot_min_articles: range(
+                "store.snapshot_min_articles",
+                self.store.snapshot_min_articles,
+                1,
+                u64::from(u32::MAX),
+                "use 1..=4294967295",
+            )? as usize,
             socket: self.daemon.socket.map(|p| base.join(p)),
             socket_group: self.daemon.socket_group.filter(|g| !g.is_empty()),
             settle_ms: range(

@@ -52,8 +52,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             other,
             note,
         }) => commands::triage(s, id, &state, other, note, json, &mut out)?,
-        Some(Command::Eval { json, dir }) => {
-            return copydesk::eval::run_command(&dir, json, &mut out).context("evaluation failed");
+        Some(Command::Eval { json, dirs }) => {
+            return copydesk::eval::command::run_dirs(&dirs, json, &mut out)
+                .context("evaluation failed");
         }
         None => {
             drop(out);

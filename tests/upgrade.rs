@@ -1,7 +1,7 @@
-//! Older databases open and keep working. Schema version 1 (32-bit anchors) is upgraded on open:
-//! its anchors are derived again from the stored stories, so passage look-ups keep working.
-//! Schema version 2 (content records without the page's site or the blocks' prose flags) is read
-//! as it is and marked version 3.
+//! A database written by an older schema opens and keeps working. Version 1's 32-bit anchors
+//! and version 2's SimHashes (SipHash of each shingle's text) are derived again from the stored
+//! stories, so passage and SimHash look-ups keep working; version 3's content records (without
+//! the page's site or the blocks' prose flags) are read as they are, and the version recorded.
 
 mod common;
 
@@ -53,14 +53,70 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 3u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
     for r in sled.open_tree("fps").unwrap().iter() {
         assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
     }
 }
 
+/// The SimHash of each fingerprint record (bytes 1..9 of the version 2 layout), by key.
+fn simhashes(db: &std::path::Path) -> Vec<(Vec<u8>, u64)> {
+    let sled = sled::open(db).expect("open the database directly");
+    let fps = sled.open_tree("fps").expect("fps tree");
+    fps.iter()
+        .map(|r| {
+            let (k, v) = r.expect("read");
+            let h = u64::from_le_bytes(v[1..9].try_into().expect("8 bytes"));
+            (k.to_vec(), h)
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_2_database_gets_its_simhashes_derived_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    let written = simhashes(&db);
+    assert_eq!(written.len(), 2);
+    {
+        // As a version 2 copydesk left it: other SimHashes (here each one's complement, far from
+        // every other) and the version.
+        let sled = sled::open(&db).expect("open the database directly");
+        let fps = sled.open_tree("fps").expect("fps tree");
+        for (k, h) in &written {
+            let mut v = fps.get(k).expect("read").expect("present").to_vec();
+            v[1..9].copy_from_slice(&(!h).to_le_bytes());
+            fps.insert(k.as_slice(), v).expect("write");
+        }
+        let meta = sled.open_tree("meta").expect("meta tree");
+        meta.insert("schema", &2u32.to_be_bytes()).expect("write");
+        sled.flush().expect("flush");
+    }
+
+    // The clean text of the raw page stored first is still its reprint.
+    let file = seed("001_").display().to_string();
+    let got = json_lines(&db, &["check", "--json", &file]);
+    assert_eq!(got[0]["status"], "reprint", "{got:?}");
+    assert_eq!(got[0]["match"]["id"], first[0]["id"], "{got:?}");
+
+    assert_eq!(
+        simhashes(&db),
+        written,
+        "the SimHashes derived from the stored stories are the ones computed at ingest"
+    );
+    let sled = sled::open(&db).expect("open the database directly");
+    let schema = sled
+        .open_tree("meta")
+        .unwrap()
+        .get("schema")
+        .unwrap()
+        .unwrap();
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+}
+
 /// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
-/// `kept`) and marks the database as schema version 2, as the copydesk before page-level
+/// `kept`) and marks the database as schema version 3, as the copydesk before page-level
 /// evidence left it.
 fn downgrade_content(db: &std::path::Path) -> usize {
     let sled = sled::open(db).expect("open the database directly");
@@ -81,13 +137,13 @@ fn downgrade_content(db: &std::path::Path) -> usize {
         rewrites += 1;
     }
     let meta = sled.open_tree("meta").expect("meta tree");
-    meta.insert("schema", &2u32.to_be_bytes()).expect("write");
+    meta.insert("schema", &3u32.to_be_bytes()).expect("write");
     sled.flush().expect("flush");
     rewrites
 }
 
 #[test]
-fn a_version_2_database_is_read_as_it_is_and_marked_version_3() {
+fn a_version_3_database_is_read_as_it_is_and_marked_version_4() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
@@ -109,7 +165,7 @@ fn a_version_2_database_is_read_as_it_is_and_marked_version_3() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 3u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
     let versions: Vec<u8> = sled
         .open_tree("content")
         .unwrap()

@@ -5,34 +5,35 @@
 pub mod arrivals;
 mod decide;
 pub mod files;
+mod index;
 pub mod prepare;
 pub mod queries;
 pub mod service;
+pub mod snapshot;
 pub mod templates;
 #[cfg(test)]
 mod tests;
 pub mod triage;
+mod upgrade;
 
 use crate::config::Settings;
 use crate::daemon::protocol::{Event, EventKind};
-use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::detect::Status;
-use crate::fingerprint::{anchor_hashes, sample_anchors};
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{
     ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, SiteWrite, Store, StoreError,
-    SCHEMA_VERSION,
 };
 use crate::text::Rejection;
 use decide::prepare_input_with;
 use files::FileData;
-use prepare::{stored_tokens, Prepared, TemplateView};
+pub use index::IndexOrigin;
+use index::Loaded;
+use prepare::{Prepared, TemplateView};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
-use templates::{SiteTemplates, Templates};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -93,23 +94,6 @@ pub struct Stats {
     pub last_seq: u64,
 }
 
-/// The in-memory index, rebuilt from the store's fingerprints on first use.
-struct Loaded {
-    sim: SimIndex,
-    anchors: AnchorIndex,
-    ids: Vec<ArticleId>,
-    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
-    seen: SeenFilter,
-    templates: Templates,
-    /// Templates learned per site; shared with the preparers of an ingest call, copied when
-    /// learning while they hold it.
-    sites: Arc<SiteTemplates>,
-}
-
-/// Learned site template blocks held in memory, in all: about 40 bytes each with their indexes,
-/// so 4 MB; the sites that learned least recently are forgotten first.
-const SITE_TEMPLATE_MAX_BLOCKS: usize = 100_000;
-
 /// Anchors with more postings than this are too common to point at any one story.
 const MAX_POSTINGS: usize = 64;
 /// An anchor pointing at this many articles or fewer is evidence on its own (weight 1); a
@@ -122,6 +106,11 @@ pub struct Engine {
     /// Shared with the writer thread of `ingest`.
     store: Arc<Store>,
     loaded: Option<Loaded>,
+    /// Articles of the loaded index that its snapshot on disk covers (0: none does).
+    saved_slots: usize,
+    /// Where the loaded index came from, and how long loading it took.
+    origin: Option<IndexOrigin>,
+    load_secs: Option<(f64, f64)>,
     next_id: ArticleId,
     next_seq: u64,
     /// Events committed but not yet handed to followers.
@@ -186,29 +175,16 @@ const WRITES_QUEUED: usize = 1;
 impl Engine {
     pub fn open(settings: Settings) -> Result<Engine, EngineError> {
         let store = Store::open(&settings.db, settings.cache_bytes, settings.max_text_bytes)?;
-        let schema = store.schema()?;
-        if schema < 2 {
-            // Version 1 kept 32-bit anchors: derive the 64-bit ones from the stored stories.
-            let every = settings.anchor_every_words;
-            store.upgrade_fingerprints(|content, old| {
-                let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
-                FpRecord {
-                    anchors: sample_anchors(&anchor_hashes(&shingles), every),
-                    ..old
-                }
-            })?;
-        } else if schema < SCHEMA_VERSION {
-            // Version 2 content records are read as they are (no site, prose flags derived), so
-            // the upgrade only records the version: an older copydesk then refuses the database
-            // rather than misread the records written from now on.
-            store.record_schema()?;
-        }
+        upgrade::upgrade(&store, store.schema()?, settings.anchor_every_words)?;
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         Ok(Engine {
             settings,
             store: Arc::new(store),
             loaded: None,
+            saved_slots: 0,
+            origin: None,
+            load_secs: None,
             next_id,
             next_seq,
             outbox: Vec::new(),
@@ -221,58 +197,6 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    fn load(&mut self) -> Result<&mut Loaded, EngineError> {
-        if self.loaded.is_none() {
-            let s = &self.settings;
-            let (mut fps, mut ids) = (Vec::new(), Vec::new());
-            let mut seen = SeenFilter::default();
-            // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
-            // collects the SimHashes and ids.
-            let mut first = true;
-            let anchors = AnchorIndex::build(|f| {
-                let collect = std::mem::take(&mut first);
-                let mut slot = 0u32;
-                self.store.for_each_fingerprint(|id, fp| {
-                    if collect {
-                        fps.push(fp.simhash);
-                        ids.push(id);
-                        // The fingerprint's exact hash is the document hash the `exact` tree
-                        // is keyed by (written together by `admit`).
-                        seen.insert(fp.exact);
-                    }
-                    fp.anchors.iter().for_each(|&a| f(a, slot));
-                    slot += 1;
-                })
-            })?;
-            let mut loaded = Loaded {
-                sim: SimIndex::build(s.simhash_max_distance, fps),
-                anchors,
-                ids,
-                seen,
-                templates: Templates::new(s.template_window_articles, s.template_min_articles),
-                sites: Arc::new(SiteTemplates::new(SITE_TEMPLATE_MAX_BLOCKS)),
-            };
-            let sites = Arc::make_mut(&mut loaded.sites);
-            for (site, stamp, blocks) in self.store.site_templates()? {
-                sites.restore(site, stamp, &blocks);
-            }
-            let mut recent = self.store.recent_blocks(s.template_window_articles)?;
-            recent.reverse();
-            for (id, blocks) in recent {
-                // As at ingest: only new stories teach templates, never reprints of one.
-                if self
-                    .store
-                    .record(id)?
-                    .is_some_and(|r| r.status == Status::Unique)
-                {
-                    loaded.templates.learn(blocks);
-                }
-            }
-            self.loaded = Some(loaded);
-        }
-        Ok(self.loaded.as_mut().expect("loaded above"))
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.

@@ -100,7 +100,7 @@ pub fn prepare_with(
         url: opt_line(doc.url),
         source: opt_line(doc.source),
         published: opt_line(doc.published),
-        simhash: tokens.simhash(),
+        simhash: SimHash::of_hashes(&shingles),
         exact: exact_hash(cleaned.paragraphs.iter().map(String::as_str)),
         doc_hash,
         paragraphs: cleaned.paragraphs,

@@ -1,20 +1,25 @@
 //! The engine as a service: one thread owns the `Engine` (the single writer) and takes commands
 //! from a channel: requests from clients, arrivals from the inbox, subscriptions. Events are
 //! handed to followers through bounded channels with `try_send`, so a slow follower is dropped
-//! (it reconnects and catches up by sequence number) and never blocks the engine.
+//! (it reconnects and catches up by sequence number) and never blocks the engine. Between
+//! commands it saves the index (`Engine::save_index`): when it has been idle a moment and the
+//! last save is `snapshot_secs` old, when busy only once it is twice that old, and at shutdown.
 
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
 use crate::daemon::protocol::{Event, Request, Response};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Events a follower may fall behind by before it is dropped.
 pub const FOLLOWER_QUEUE: usize = 65_536;
 /// Events replayed to a subscriber at most; older ones are gone from its view.
 const MAX_BACKLOG: usize = 1_000_000;
+/// No command for this long: the engine is idle, a good moment to save the index.
+const IDLE: Duration = Duration::from_secs(1);
 
 pub type ArrivalResult = Result<Vec<(PathBuf, Arrival)>, String>;
 
@@ -127,10 +132,19 @@ fn run(engine: Engine, rx: Receiver<Command>) {
     let settings = engine.settings().clone();
     let mut engine = Some(engine);
     let mut followers: Vec<SyncSender<Event>> = Vec::new();
-    while let Ok(cmd) = rx.recv() {
-        if matches!(cmd, Command::Shutdown) {
-            break;
-        }
+    let every = Duration::from_secs(settings.snapshot_secs);
+    let mut saved_at = Instant::now();
+    loop {
+        let cmd = match rx.recv_timeout(IDLE) {
+            Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
+            Ok(cmd) => cmd,
+            Err(RecvTimeoutError::Timeout) => {
+                if saved_at.elapsed() >= every {
+                    save_index(engine.as_mut(), &mut saved_at);
+                }
+                continue;
+            }
+        };
         // After a storage failure (a full disk, say) sled refuses every later write, so the
         // database is reopened; until it opens again, every command gets the reason.
         let e = match engine.as_mut() {
@@ -156,6 +170,28 @@ fn run(engine: Engine, rx: Receiver<Command>) {
                 })
             });
         }
+        if saved_at.elapsed() >= 2 * every {
+            save_index(engine.as_mut(), &mut saved_at);
+        }
+    }
+    save_index(engine.as_mut(), &mut saved_at);
+}
+
+/// Saves the index if enough was added since the last save; a failure is logged and the
+/// engine goes on (the next start rebuilds the index, or replays more).
+fn save_index(engine: Option<&mut Engine>, saved_at: &mut Instant) {
+    *saved_at = Instant::now();
+    let Some(e) = engine else { return };
+    let min = e.settings().snapshot_min_articles;
+    match e.save_index(min) {
+        Ok(Some(covered)) => eprintln!(
+            "copydesk: saved the index of {} articles (up to id {}) in {:.2} s",
+            covered.slots,
+            covered.last_id,
+            saved_at.elapsed().as_secs_f64()
+        ),
+        Ok(None) => {}
+        Err(err) => eprintln!("copydesk: cannot save the index: {err}"),
     }
 }
 

@@ -5,6 +5,9 @@
 //! harder kinds (`sites.rs`): different stories in one site's template, one site's story inside
 //! another site's page, a part of one story inside another page.
 
+pub mod command;
+pub mod extraction;
+pub mod gold;
 pub mod implant;
 pub mod report;
 pub mod sites;

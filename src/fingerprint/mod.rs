@@ -1,7 +1,10 @@
-//! Fingerprints of a cleaned story: word shingles, the 64-bit SimHash (through the `simhash`
-//! crate), the exact hash, and the passage anchors the near-duplicate index keys on. Pure; knows
-//! nothing of storage.
+//! Fingerprints of a cleaned story: word shingles, the 64-bit SimHash of their hashes
+//! (`simhash.rs`), the exact hash, and the passage anchors the near-duplicate index keys on.
+//! Pure; knows nothing of storage.
 
+mod simhash;
+
+pub use self::simhash::SimHash;
 use crate::text::normalize::word_spans;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -9,16 +12,6 @@ use xxhash_rust::xxh3::xxh3_64;
 pub const SHINGLE_WORDS: usize = 3;
 /// Words per passage anchor: long enough to be specific to one text.
 pub const ANCHOR_WORDS: usize = 5;
-
-/// A 64-bit SimHash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SimHash(pub u64);
-
-impl SimHash {
-    pub fn distance(self, other: SimHash) -> u32 {
-        simhash::hamming_distance(self.0, other.0)
-    }
-}
 
 /// A story's tokens: normalised words joined by single spaces, with each word's byte range, so a
 /// shingle is a slice of `joined` and costs no allocation.
@@ -79,12 +72,10 @@ impl Tokens {
             .collect()
     }
 
-    /// SimHash over the word shingles.
+    /// SimHash over the word shingles (`SimHash::of_hashes` of `shingle_hashes`, for a caller
+    /// that does not keep the hashes).
     pub fn simhash(&self) -> SimHash {
-        SimHash(simhash::simhash_stream(
-            self.shingle_starts(SHINGLE_WORDS)
-                .map(|i| self.shingle(i, SHINGLE_WORDS)),
-        ))
+        SimHash::of_hashes(&self.shingle_hashes())
     }
 }
 

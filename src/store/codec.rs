@@ -134,6 +134,25 @@ pub fn encode_content_parts(
     out
 }
 
+/// The block hashes of encoded content, without decompressing its text.
+pub fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut r = Reader(bytes);
+    match r.u8()? {
+        1 => {}
+        CONTENT_VERSION => {
+            r.u64()?; // the site
+        }
+        _ => return None,
+    }
+    let n = r.u32()? as usize;
+    let mut hashes = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        hashes.push(r.u64()?);
+        r.take(5)?;
+    }
+    Some(hashes)
+}
+
 pub fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
     let version = r.u8()?;
@@ -222,7 +241,10 @@ mod tests {
                 paragraphs,
                 site,
             };
-            prop_assert_eq!(decode_content(&encode_content(&c, usize::MAX)), Some(c));
+            let encoded = encode_content(&c, usize::MAX);
+            let hashes: Vec<u64> = c.blocks.iter().map(|b| b.hash).collect();
+            prop_assert_eq!(decode_block_hashes(&encoded), Some(hashes));
+            prop_assert_eq!(decode_content(&encoded), Some(c));
         }
 
         #[test]
@@ -235,6 +257,7 @@ mod tests {
             let _ = decode_fp(&bytes);
             let _ = decode_content(&bytes);
             let _ = decode_site(&bytes);
+            let _ = decode_block_hashes(&bytes);
         }
     }
 

@@ -26,12 +26,13 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// 2: anchors are 64-bit (version 1 databases are upgraded on open: see `Engine::open`).
-/// 3: content records carry the page's site and each block's prose flag (content version 2;
+/// 2: anchors are 64-bit; 3: the SimHash is taken over the shingles' xxh3 hashes. Older
+/// databases are upgraded on open (`engine/upgrade.rs`).
+/// 4: content records carry the page's site and each block's prose flag (content version 2;
 /// version 1 records are read as they are, see `codec::decode_content`), and the `templates`
-/// tree holds what was learned per site. A version 2 database needs no rewrite: opening it
-/// records version 3, so an older copydesk, which cannot read the new records, refuses it.
-pub const SCHEMA_VERSION: u32 = 3;
+/// tree holds what was learned per site. A version 3 database needs no rewrite: opening it
+/// records version 4, so an older copydesk, which cannot read the new records, refuses it.
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub type ArticleId = u64;
 
@@ -278,13 +279,26 @@ impl Store {
 
     /// Rewrites every stored fingerprint as `f` makes it from the article's content and its old
     /// record, then records the current schema version; durable on return. Safe to repeat if
-    /// interrupted: the version is written last.
+    /// interrupted: the version is written last. Articles are read in batches and `f` runs on
+    /// each batch in parallel. Returns how many fingerprints were rewritten.
     pub fn upgrade_fingerprints(
         &self,
-        mut f: impl FnMut(&Content, FpRecord) -> FpRecord,
-    ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
+        f: impl Fn(&Content, FpRecord) -> FpRecord + Sync,
+    ) -> Result<u64, StoreError> {
+        use rayon::prelude::*;
+        const BATCH: usize = 4_096;
+        let mut rewritten = 0u64;
+        let mut todo: Vec<(sled::IVec, Content, FpRecord)> = Vec::with_capacity(BATCH);
+        let mut flush = |todo: &mut Vec<(sled::IVec, Content, FpRecord)>| {
+            let new: Vec<(sled::IVec, Vec<u8>)> = std::mem::take(todo)
+                .into_par_iter()
+                .map(|(k, content, old)| (k, codec::encode_fp(&f(&content, old))))
+                .collect();
+            let mut batch = sled::Batch::default();
+            rewritten += new.len() as u64;
+            new.into_iter().for_each(|(k, v)| batch.insert(k, v));
+            self.fps.apply_batch(batch)
+        };
         for r in self.fps.iter() {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
@@ -293,17 +307,16 @@ impl Store {
             let Some(content) = self.content(id)? else {
                 continue;
             };
-            batch.insert(k, codec::encode_fp(&f(&content, old)));
-            pending += 1;
-            if pending == 10_000 {
-                self.fps.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
+            todo.push((k, content, old));
+            if todo.len() == BATCH {
+                flush(&mut todo)?;
             }
         }
-        self.fps.apply_batch(batch)?;
+        flush(&mut todo)?;
         self.sync()?;
         self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
-        self.sync()
+        self.sync()?;
+        Ok(rewritten)
     }
 
     /// Records the current schema version, durably: for upgrades that rewrite nothing.
@@ -574,10 +587,19 @@ impl Store {
     /// crash between writes, are skipped).
     pub fn for_each_fingerprint(
         &self,
+        f: impl FnMut(ArticleId, FpRecord),
+    ) -> Result<(), StoreError> {
+        self.for_each_fingerprint_after(0, f)
+    }
+
+    /// `for_each_fingerprint` of the articles with ids above `after`.
+    pub fn for_each_fingerprint_after(
+        &self,
+        after: ArticleId,
         mut f: impl FnMut(ArticleId, FpRecord),
     ) -> Result<(), StoreError> {
         let last = self.next_id()?.saturating_sub(1);
-        for r in self.fps.iter() {
+        for r in self.fps.range(key(after.saturating_add(1))..) {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
             if id > last {
@@ -590,14 +612,39 @@ impl Store {
         Ok(())
     }
 
+    /// The fingerprint record of one article.
+    pub fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
+        match self.fps.get(key(id))? {
+            None => Ok(None),
+            Some(v) => codec::decode_fp(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into())),
+        }
+    }
+
+    /// A number drawn when the database was first opened by a copydesk that knows it: what
+    /// tells this database from a copy of another (an index snapshot names the one it is of).
+    pub fn instance(&self) -> Result<u64, StoreError> {
+        if let Some(v) = self.meta.get("instance")? {
+            if let Ok(b) = <[u8; 8]>::try_from(v.as_ref()) {
+                return Ok(u64::from_be_bytes(b));
+            }
+        }
+        let drawn = random_u64();
+        self.meta.insert("instance", &drawn.to_be_bytes())?;
+        self.sync()?;
+        Ok(drawn)
+    }
+
     /// Block lists of the newest `n` articles with content, newest first.
     pub fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
             let id = id_of(&k).unwrap_or(0);
-            if let Some(c) = codec::decode_content(&v) {
-                out.push((id, c.blocks.iter().map(|b| b.hash).collect()));
+            // The block list alone: the text is not decompressed.
+            if let Some(hashes) = codec::decode_block_hashes(&v) {
+                out.push((id, hashes));
             }
         }
         Ok(out)
@@ -634,6 +681,18 @@ impl Store {
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
+}
+
+/// A number unlikely to be drawn twice: the clock, the process and a fresh hasher's keys mixed.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 /// fsyncs every file under the database folder, and the folder itself.

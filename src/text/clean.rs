@@ -1,9 +1,14 @@
-//! Boilerplate stripping: finds the story in a document's blocks and the title. Evidence is per
-//! block (length, sentence punctuation, link density, teaser ellipses, learned template blocks)
-//! and structural (the story is the densest run of blocks, found as a maximum-sum segment, so
-//! menus, teaser lists and footers around it fall away). No rule depends on one language.
+//! Boilerplate stripping: finds the story in a document's blocks. Evidence is per block (length,
+//! sentence punctuation, link density, teaser ellipses, learned template blocks) and structural:
+//! the story's core is the densest run of blocks, found as a maximum-sum segment, so menus,
+//! teaser lists and footers around it fall away; on an HTML page the element holding it decides
+//! which short blocks around the core are story (`layout`); in text without markup the story
+//! starts after its headline when the page names it twice, and never runs across a menu. The
+//! title is `title`'s. No rule depends on one language, and none names a site.
 
+use super::layout::{self, Judged};
 use super::normalize::{is_ascii_space, normalize, word_count, word_spans};
+use super::title;
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -64,6 +69,12 @@ const SHORT_COST: i64 = 8;
 const CHEAP_COST: i64 = 2;
 const CHEAP_RUN: usize = 3;
 
+/// Lines in a row, each of at most `MENU_LINE_WORDS` words, that make a menu in text without
+/// markup; and what each of its lines costs.
+const MENU_RUN: usize = 6;
+const MENU_LINE_WORDS: usize = 3;
+const MENU_COST: i64 = 4 * SHORT_COST;
+
 /// Strips boilerplate. `is_template` tells whether a block hash was learned as site template.
 pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
     clean_with(doc, |_| is_template)
@@ -102,16 +113,46 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
         classes.push(class);
         values.push(value);
     }
-    let keep: Vec<bool> = match max_segment(&values) {
-        Some((start, end)) => (0..classes.len())
+    if doc.nodes.is_empty() {
+        mark_menus(doc, &classes, &mut values);
+    }
+    // A scraped page saved as text names its story twice: first line, and again above the story.
+    let headline = if doc.nodes.is_empty() && doc.title.is_none() {
+        title::headline_again(doc, &norms)
+    } else {
+        None
+    };
+    let core = match headline {
+        Some(h) => max_segment(&values[h + 1..])
+            .map(|(a, b)| (a + h + 1, b + h + 1))
+            .or_else(|| max_segment(&values)),
+        None => max_segment(&values),
+    };
+    let structured = core.and_then(|core| {
+        let judged: Vec<Judged> = classes
+            .iter()
+            .zip(&blocks)
+            .map(|(class, info)| match class {
+                Class::Good => Judged::Prose(info.words),
+                Class::Short => Judged::Short(info.words),
+                Class::Bad => Judged::Bad(info.words),
+            })
+            .collect();
+        layout::story_blocks(doc, &judged, core)
+    });
+    let mut keep: Vec<bool> = match (structured, core) {
+        (Some(keep), _) => keep,
+        (None, Some((start, end))) => (0..classes.len())
             .map(|i| i >= start && i <= end && classes[i] != Class::Bad)
             .collect(),
         // No prose at all (a short note): keep what is not known boilerplate, or everything.
-        None if classes.iter().any(|&c| c != Class::Bad) => {
+        (None, None) if classes.iter().any(|&c| c != Class::Bad) => {
             classes.iter().map(|&c| c != Class::Bad).collect()
         }
-        None => vec![true; classes.len()],
+        (None, None) => vec![true; classes.len()],
     };
+    drop_dangling_introducers(doc, &norms, &mut keep);
+    drop_title_blocks(doc, &norms, &mut keep);
     let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
     let mut paragraphs = Vec::with_capacity((0..norms.len()).filter(kept).count());
     let mut words =
@@ -132,13 +173,13 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
             }
         }
     }
-    let first_kept = keep.iter().position(|&k| k).unwrap_or(0);
-    let title = doc
-        .title
-        .clone()
-        .filter(|t| !t.trim().is_empty())
-        .or_else(|| title_before(doc, first_kept))
-        .unwrap_or_else(|| title_from_text(paragraphs.first().map_or("", String::as_str)));
+    let first_kept = (0..keep.len()).find(|i| kept(i));
+    let title = title::choose(
+        doc,
+        headline,
+        first_kept,
+        paragraphs.first().map_or("", String::as_str),
+    );
     Cleaned {
         title,
         paragraphs,
@@ -151,8 +192,12 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
 fn classify(text: &str, words: usize, link_density: f32, template: bool) -> Class {
     let trimmed = text.trim_end();
     let teaser = trimmed.ends_with('…') || trimmed.ends_with("...");
-    if template || link_density > 0.5 || (teaser && words < LONG_MIN_WORDS * 2) {
+    if template || link_density > 0.5 || (teaser && words < PROSE_MIN_WORDS) {
         Class::Bad
+    } else if teaser && words < LONG_MIN_WORDS * 2 {
+        // A paragraph cut short with an ellipsis: a teaser when it stands among other page
+        // furniture, a story's line when the structure around it says so.
+        Class::Short
     } else if words >= LONG_MIN_WORDS || (words >= PROSE_MIN_WORDS && sentence_ends(text) > 0) {
         Class::Good
     } else {
@@ -187,6 +232,70 @@ fn sentence_ends(text: &str) -> usize {
     n
 }
 
+/// In text without markup, a run of [`MENU_RUN`] or more lines of one to three words that end no
+/// sentence is a menu (sections, share buttons, footer links): the story does not run across one,
+/// so each of its lines costs as much as a long run of short lines may.
+fn mark_menus(doc: &Document, classes: &[Class], values: &mut [i64]) {
+    let menu_line = |i: usize| {
+        let t = doc.blocks[i].text.trim();
+        classes[i] == Class::Short
+            && word_count(t) <= MENU_LINE_WORDS
+            && sentence_ends(t) == 0
+            && !t.ends_with(['!', '?'])
+    };
+    let mut i = 0;
+    while i < values.len() {
+        let mut j = i;
+        while j < values.len() && menu_line(j) {
+            j += 1;
+        }
+        if j - i >= MENU_RUN {
+            for v in &mut values[i..j] {
+                *v = -MENU_COST;
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+/// A heading or a line ending in a colon introduces what follows it: when what follows is not
+/// story, neither is the introduction (`Related posts`, `More on this:` before a teaser list).
+fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]) {
+    let mut next_kept = false;
+    for i in (0..keep.len()).rev() {
+        if norms[i].is_empty() {
+            continue;
+        }
+        let text = doc.blocks[i].text.trim_end();
+        let introduces = doc.blocks[i].kind == BlockKind::Heading || text.ends_with([':', '：']);
+        if keep[i] && introduces && !next_kept {
+            keep[i] = false;
+        }
+        next_kept = keep[i];
+    }
+}
+
+/// The page's headline is its title, not its story: a kept block that says exactly what the
+/// page's stated title says is left out of the story, unless nothing else would be left.
+fn drop_title_blocks(doc: &Document, norms: &[String], keep: &mut [bool]) {
+    let Some(title) = doc
+        .title
+        .as_deref()
+        .map(normalize)
+        .filter(|t| !t.is_empty())
+    else {
+        return;
+    };
+    let titles: Vec<usize> = (0..keep.len())
+        .filter(|&i| keep[i] && norms[i] == title)
+        .collect();
+    if titles.len() < keep.iter().filter(|&&k| k).count() {
+        for i in titles {
+            keep[i] = false;
+        }
+    }
+}
+
 /// The maximum-sum contiguous segment of block values (Kadane), or `None` when no value is
 /// positive, i.e. there is no prose.
 fn max_segment(values: &[i64]) -> Option<(usize, usize)> {
@@ -203,49 +312,6 @@ fn max_segment(values: &[i64]) -> Option<(usize, usize)> {
         }
     }
     best.map(|(_, s, e)| (s, e))
-}
-
-/// The title of a page without markup: in a scraped page's header (breadcrumbs, a section label,
-/// the title, a byline), the heading-like block nearest the story among the longest ones, since
-/// a title outweighs the labels and bylines around it.
-fn title_before(doc: &Document, story_start: usize) -> Option<String> {
-    let candidates: Vec<&str> = doc.blocks[..story_start.min(doc.blocks.len())]
-        .iter()
-        .rev()
-        .take(8)
-        .map(|b| b.text.trim())
-        .filter(|t| looks_like_title(t))
-        .collect();
-    let longest = candidates.iter().map(|t| word_count(t)).max()?;
-    candidates
-        .into_iter()
-        .find(|t| word_count(t) * 5 >= longest * 4)
-        .map(str::to_owned)
-}
-
-fn looks_like_title(text: &str) -> bool {
-    let words = word_count(text);
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
-    let shouting = letters.len() > 3 && upper * 10 > letters.len() * 7;
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    (3..=25).contains(&words)
-        && !shouting
-        && digits * 4 < text.len()
-        && !text.ends_with('.')
-        && !text.ends_with('…')
-        && !text.contains(" / ")
-}
-
-/// A title made from the first words of the text, for files that state none.
-pub fn title_from_text(text: &str) -> String {
-    const WORDS: usize = 12;
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() <= WORDS {
-        words.join(" ")
-    } else {
-        format!("{}…", words[..WORDS].join(" "))
-    }
 }
 
 #[cfg(test)]
@@ -310,6 +376,55 @@ mod tests {
     }
 
     #[test]
+    fn a_scraped_page_starts_its_story_after_its_headline_and_not_across_a_menu() {
+        let d = doc(&[
+            "Storm floods the harbour town overnight - The Coast Times",
+            "Home",
+            "Teaser one is a long paragraph about another story entirely, written to read like \
+             prose, so that only the headline tells it is not this story.",
+            "Storm floods the harbour town overnight",
+            "By A Reporter",
+            PROSE,
+            PROSE,
+            "News",
+            "Sport",
+            "Weather",
+            "Culture",
+            "Travel",
+            "Opinion",
+            "A second teaser is another long paragraph about yet another story, which a story \
+             across the menu above would swallow.",
+        ]);
+        let c = clean(&d, &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
+        assert_eq!(c.title, "Storm floods the harbour town overnight");
+    }
+
+    #[test]
+    fn a_headline_in_the_story_is_its_title_not_its_text() {
+        let mut d = doc(&["Council extends the programme", PROSE, PROSE]);
+        d.title = Some("Council extends the programme".to_owned());
+        let c = clean(&d, &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
+        assert_eq!(c.title, "Council extends the programme");
+    }
+
+    #[test]
+    fn an_introduction_to_nothing_is_not_story() {
+        let mut d = doc(&[
+            PROSE,
+            "Read more:",
+            "Another story",
+            PROSE,
+            "Its next part:",
+            PROSE,
+        ]);
+        d.blocks[2].link_density = 1.0;
+        let c = clean(&d, &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE, "Its next part:", PROSE]);
+    }
+
+    #[test]
     fn a_short_note_keeps_its_lines() {
         let c = clean(&doc(&["Meeting moved", "to Friday at noon"]), &|_| false);
         assert_eq!(c.paragraphs.len(), 2);
@@ -320,7 +435,8 @@ mod tests {
     fn prose_is_recognised_in_other_scripts() {
         let ko = "대통령은 월요일 회의에서 마약 정책에 대한 새로운 접근 방식이 필요하다고 말했으며 \
             각국 정부가 성공적인 정책에 대한 정보를 공유해야 한다고 강조했다. 회의는 이틀 동안 계속된다.";
-        assert_eq!(classify(ko, word_count(ko), 0.0, false), Class::Good);
+        let words = crate::text::normalize::word_count(ko);
+        assert_eq!(classify(ko, words, 0.0, false), Class::Good);
     }
 
     #[test]

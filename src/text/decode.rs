@@ -1,5 +1,6 @@
-//! Bytes to text: picks the encoding (BOM, UTF-8, Windows-1252 fallback), rejects binary files and
-//! unifies line endings. Must not interpret the text (no parsing, no normalisation).
+//! Bytes to text: picks the encoding (BOM, UTF-8, Windows-1252 fallback), rejects binary files,
+//! drops stray control characters and unifies line endings. Must not interpret the text (no
+//! parsing, no normalisation).
 
 use std::borrow::Cow;
 
@@ -7,9 +8,12 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 use super::Rejection;
 
-/// Above this share of C0 control characters (other than tab, newline, carriage return and form
-/// feed) a file is taken for binary.
-const MAX_CONTROL_SHARE: f64 = 0.10;
+/// At or above this share of binary bytes (C0 control characters other than tab, newline,
+/// carriage return and form feed, NUL included) a file is taken for binary; below it, they are
+/// stray bytes a scraper left in a text, and are dropped. Measured: the real pages of the dev
+/// corpora have at most 0.011% (25 in a page), compressed or random data 11%, executables
+/// 35-38%, text saved as UTF-16 without a byte-order mark about 50%.
+const MAX_CONTROL_SHARE: f64 = 0.05;
 
 /// Signatures of common binary formats that end up in an inbox by mistake, with the words that
 /// name them in a rejection.
@@ -33,8 +37,8 @@ const MAGIC: &[(&[u8], &str)] = &[
 ///
 /// UTF-16 needs a BOM; UTF-8 may have one (it is stripped); anything that is not valid UTF-8 is read
 /// as Windows-1252, which maps every byte. Empty or whitespace-only input is [`Rejection::Empty`];
-/// known binary signatures, NUL bytes and a high share of control characters are
-/// [`Rejection::Binary`].
+/// known binary signatures and a share of binary bytes of [`MAX_CONTROL_SHARE`] or more are
+/// [`Rejection::Binary`]; fewer binary bytes (a stray NUL) are dropped from the text.
 pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Err(Rejection::Binary((*what).to_owned()));
@@ -58,52 +62,59 @@ pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
             }
         }
     };
+    let text = drop_controls(text);
     if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
         return Err(Rejection::Empty);
     }
     Ok(unify_newlines(text))
 }
 
-/// Whether a C0 control character marks binary content; tab, newline, carriage return and form
-/// feed are at home in text.
+/// Removes the binary control characters left in a text; text without any is returned as it is.
+fn drop_controls(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.bytes().any(|b| is_binary_control(u32::from(b))) {
+        return text;
+    }
+    Cow::Owned(
+        text.chars()
+            .filter(|&c| !is_binary_control(u32::from(c)))
+            .collect(),
+    )
+}
+
+/// Whether a C0 control character (NUL included) marks binary content; tab, newline, carriage
+/// return and form feed are at home in text.
 fn is_binary_control(c: u32) -> bool {
     c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0c | 0x0d)
 }
 
 /// The binary check on raw bytes, for every encoding where ASCII bytes are ASCII characters.
 fn check_bytes(bytes: &[u8]) -> Result<(), Rejection> {
-    if bytes.contains(&0) {
-        return Err(Rejection::Binary(nul_reason(bytes)));
-    }
     let controls = bytes
         .iter()
         .filter(|&&b| is_binary_control(u32::from(b)))
         .count();
+    if looks_utf16(bytes) {
+        return Err(Rejection::Binary(
+            "it looks like UTF-16 without a byte-order mark: save it as UTF-8".to_owned(),
+        ));
+    }
     check_share(controls, bytes.len())
 }
 
-/// Why NUL bytes are there: text saved as UTF-16 without a byte-order mark has them in every
-/// other byte (high bytes of ASCII characters), which says how to fix the file.
-fn nul_reason(bytes: &[u8]) -> String {
+/// Text saved as UTF-16 without a byte-order mark has NUL in every other byte (the high bytes of
+/// ASCII characters), which says how to fix the file.
+fn looks_utf16(bytes: &[u8]) -> bool {
     let (mut even, mut odd) = (0usize, 0usize);
     for pair in bytes.chunks_exact(2) {
         even += usize::from(pair[0] == 0);
         odd += usize::from(pair[1] == 0);
     }
     let pairs = bytes.len() / 2;
-    if bytes.len() % 2 == 0 && even.max(odd) * 10 >= pairs * 9 && even.min(odd) == 0 {
-        "contains NUL bytes; it looks like UTF-16 without a byte-order mark: save it as UTF-8"
-            .to_owned()
-    } else {
-        "contains NUL bytes".to_owned()
-    }
+    pairs > 0 && bytes.len() % 2 == 0 && even.max(odd) * 10 >= pairs * 9 && even.min(odd) == 0
 }
 
 /// The binary check on decoded text, for UTF-16.
 fn check_chars(text: &str) -> Result<(), Rejection> {
-    if text.contains('\0') {
-        return Err(Rejection::Binary("contains NUL characters".to_owned()));
-    }
     let mut total = 0;
     let mut controls = 0;
     for c in text.chars() {
@@ -115,7 +126,7 @@ fn check_chars(text: &str) -> Result<(), Rejection> {
 
 fn check_share(controls: usize, total: usize) -> Result<(), Rejection> {
     let share = controls as f64 / total.max(1) as f64;
-    if share > MAX_CONTROL_SHARE {
+    if share >= MAX_CONTROL_SHARE {
         let percent = (share * 100.0).round();
         return Err(Rejection::Binary(format!(
             "{percent}% of it is control characters"
@@ -216,8 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn nul_bytes_and_control_noise_are_binary() {
-        assert_eq!(binary_reason(b"text\0more"), "contains NUL bytes");
+    fn mostly_control_bytes_are_binary() {
         let bomless: Vec<u8> = "plain words"
             .encode_utf16()
             .flat_map(u16::to_le_bytes)
@@ -228,13 +238,45 @@ mod tests {
             .collect();
         assert_eq!(binary_reason(&noise), "20% of it is control characters");
         let utf16: Vec<u8> = [0xff, 0xfe, b'a', 0, 0, 0].to_vec();
-        assert_eq!(binary_reason(&utf16), "contains NUL characters");
+        assert_eq!(binary_reason(&utf16), "50% of it is control characters");
+        // Compressed data: about one byte in nine is a control byte.
+        let packed: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert!(binary_reason(&packed).ends_with("of it is control characters"));
+    }
+
+    #[test]
+    fn stray_nul_and_control_bytes_are_dropped() {
+        let mut page = b"<p>A real news page, ".repeat(10);
+        page.extend_from_slice(b"with one stray\0 NUL and a \x1b bell\x07.</p>\n");
+        let text = decode(&page).expect("a page with a few stray bytes is text");
+        assert!(text.ends_with("with one stray NUL and a  bell.</p>\n"));
+        assert!(!text.contains(['\0', '\x1b', '\x07']));
+        // In Windows-1252 and in UTF-16 alike.
+        assert_eq!(
+            decode(b"caf\xe9\0 ok, and some more words to make a line").as_deref(),
+            Ok("café ok, and some more words to make a line")
+        );
+        let le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(
+                "ab\0cd efgh ijkl mnop qrst uvwx"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        assert_eq!(decode(&le).as_deref(), Ok("abcd efgh ijkl mnop qrst uvwx"));
+        // Once the stray bytes are dropped, nothing but spaces may be left.
+        let mut blank = vec![b' '; 100];
+        blank[50] = 0;
+        assert_eq!(decode(&blank), Err(Rejection::Empty));
     }
 
     #[test]
     fn a_few_controls_are_tolerated() {
         let mut text = "word ".repeat(20).into_bytes();
         text.extend_from_slice(b"\x0c\x1b[0m\x08");
-        assert!(decode(&text).is_ok());
+        assert_eq!(decode(&text), Ok(format!("{}\x0c[0m", "word ".repeat(20))));
     }
 }

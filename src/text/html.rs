@@ -7,16 +7,39 @@ use ego_tree::NodeId;
 use scraper::node::Element;
 use scraper::{Html, Node};
 
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
 use super::plain::collapse_whitespace;
-use super::{Block, BlockKind, Document};
+use super::{Block, BlockKind, Document, Node as BlockNode};
 
 mod meta;
 
 /// Elements whose whole subtree is never article text.
 const DROPPED_TAGS: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
-    "canvas", "video", "audio", "form", "button", "select", "textarea", "dialog", "nav", "menu",
-    "header", "footer", "aside",
+    "head",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "video",
+    "audio",
+    "form",
+    "button",
+    "select",
+    "textarea",
+    "dialog",
+    "nav",
+    "menu",
+    "header",
+    "footer",
+    "aside",
+    "figcaption",
 ];
 
 /// Dropped tags that never hold readable text, whatever their size: the page-wide test of
@@ -43,8 +66,12 @@ const FURNITURE_WORDS: &[&str] = &[
     "nav", "navbar", "navigation", "menu", "share", "sharing", "social", "cookie", "cookies",
     "consent", "comment", "comments", "related", "newsletter", "subscribe", "subscription",
     "advert", "advertisement", "ad", "ads", "promo", "breadcrumb", "breadcrumbs", "footer",
-    "header", "masthead", "sidebar",
+    "header", "masthead", "sidebar", "caption", "credit", "credits", "copyright", "author", "bio",
+    "secondary", "legend", "disclaimer",
 ];
+
+/// Furniture words that name a header: the page's, or inside a story the story's own.
+const HEADER_WORDS: &[&str] = &["header", "masthead"];
 
 /// A token starting with one of these describes the page, not the element (`has-sidebar`).
 const NEGATING_WORDS: &[&str] = &["has", "with", "no", "without"];
@@ -62,15 +89,22 @@ const CONTAINER_TAGS: &[&str] = &["html", "body", "main", "article"];
 /// Reads an HTML page: its metadata and the text of its blocks in document order.
 pub fn parse_html(html: &str) -> Document {
     let page = Html::parse_document(html);
+    let (blocks, nodes) = page_blocks(&page);
     Document {
-        blocks: page_blocks(&page),
+        blocks,
+        nodes,
         ..meta::read_meta(&page)
     }
 }
 
-/// The blocks of an HTML fragment, as [`parse_html`] finds them; for article bodies in JSON.
+/// The blocks of an HTML fragment, as [`parse_html`] finds them, without the structure; for
+/// article bodies in JSON.
 pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
-    page_blocks(&Html::parse_fragment(fragment))
+    let (mut blocks, _) = page_blocks(&Html::parse_fragment(fragment));
+    for b in &mut blocks {
+        b.node = 0;
+    }
+    blocks
 }
 
 /// Which elements the block walk leaves out.
@@ -83,17 +117,17 @@ enum Filter {
     TagsOnly,
 }
 
-fn page_blocks(page: &Html) -> Vec<Block> {
-    let blocks = walk_blocks(page, Filter::Strict);
-    if blocks.is_empty() {
+fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
+    let found = walk_blocks(page, Filter::Strict);
+    if found.0.is_empty() {
         walk_blocks(page, Filter::TagsOnly)
     } else {
-        blocks
+        found
     }
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
-fn walk_blocks(page: &Html, filter: Filter) -> Vec<Block> {
+fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
     let root = page.tree.root();
     let total = Share {
         text: text_chars(root),
@@ -101,17 +135,23 @@ fn walk_blocks(page: &Html, filter: Filter) -> Vec<Block> {
     };
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
+    // Open `article` and `main` elements: a header inside one is the story's own (its title,
+    // lead and byline), not the page's.
+    let mut in_story = 0usize;
     for edge in page.tree.root().traverse() {
         match edge {
             Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(text) => blocks.text(text),
                 Node::Element(element)
-                    if is_left_out(element, filter)
+                    if is_left_out(element, filter, in_story > 0)
                         && !holds_most_of_page(element, node, total) =>
                 {
                     skipping = Some(node.id())
                 }
-                Node::Element(element) => blocks.open(element.name()),
+                Node::Element(element) => {
+                    in_story += usize::from(is_story_container(element));
+                    blocks.open(element)
+                }
                 _ => {}
             },
             Edge::Open(_) => {}
@@ -122,7 +162,8 @@ fn walk_blocks(page: &Html, filter: Filter) -> Vec<Block> {
             }
             Edge::Close(node) => {
                 if let Node::Element(element) = node.value() {
-                    blocks.close(element.name());
+                    in_story -= usize::from(is_story_container(element));
+                    blocks.close(element);
                 }
             }
         }
@@ -131,9 +172,12 @@ fn walk_blocks(page: &Html, filter: Filter) -> Vec<Block> {
 }
 
 /// Collects the text of the block being read and turns it into [`Block`]s at block boundaries.
-#[derive(Default)]
 struct BlockBuilder {
     blocks: Vec<Block>,
+    /// The block-level elements seen so far, the root first.
+    nodes: Vec<BlockNode>,
+    /// The open block-level elements, innermost last, as indices into `nodes`.
+    open_nodes: Vec<u32>,
     text: String,
     /// Non-whitespace characters in `text`, and how many of them sit inside links.
     chars: usize,
@@ -143,6 +187,26 @@ struct BlockBuilder {
     open_links: usize,
     /// A `<br>` came after the last text; a second one ends the block.
     after_break: bool,
+}
+
+impl Default for BlockBuilder {
+    fn default() -> Self {
+        BlockBuilder {
+            blocks: Vec::new(),
+            nodes: vec![BlockNode {
+                parent: 0,
+                tag: "root",
+                style: 0,
+            }],
+            open_nodes: Vec::new(),
+            text: String::new(),
+            chars: 0,
+            link_chars: 0,
+            kinds: Vec::new(),
+            open_links: 0,
+            after_break: false,
+        }
+    }
 }
 
 impl BlockBuilder {
@@ -158,9 +222,10 @@ impl BlockBuilder {
         }
     }
 
-    fn open(&mut self, name: &str) {
+    fn open(&mut self, element: &Element) {
+        let name = element.name();
         match name {
-            "a" => self.open_links += 1,
+            "a" if is_link(element) => self.open_links += 1,
             "br" if self.after_break => self.flush(),
             "br" => {
                 self.text.push(' ');
@@ -168,6 +233,19 @@ impl BlockBuilder {
             }
             _ if BLOCK_TAGS.contains(&name) => {
                 self.flush();
+                let tag = BLOCK_TAGS
+                    .iter()
+                    .find(|t| **t == name)
+                    .copied()
+                    .unwrap_or("div");
+                // Indices fit u32: a page has far fewer elements than bytes, and files are capped.
+                let index = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+                self.nodes.push(BlockNode {
+                    parent: self.current_node(),
+                    tag,
+                    style: style_hash(element),
+                });
+                self.open_nodes.push(index);
                 let inherited = self.kinds.last().copied().unwrap_or(BlockKind::Paragraph);
                 self.kinds.push(match name {
                     "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => BlockKind::Heading,
@@ -179,13 +257,19 @@ impl BlockBuilder {
         }
     }
 
-    fn close(&mut self, name: &str) {
-        if name == "a" {
+    fn close(&mut self, element: &Element) {
+        let name = element.name();
+        if is_link(element) {
             self.open_links = self.open_links.saturating_sub(1);
         } else if BLOCK_TAGS.contains(&name) {
             self.flush();
             self.kinds.pop();
+            self.open_nodes.pop();
         }
+    }
+
+    fn current_node(&self) -> u32 {
+        self.open_nodes.last().copied().unwrap_or(0)
     }
 
     fn flush(&mut self) {
@@ -197,6 +281,7 @@ impl BlockBuilder {
                 text,
                 kind: self.kinds.last().copied().unwrap_or(BlockKind::Paragraph),
                 link_density,
+                node: self.current_node(),
             });
         }
         self.text.clear();
@@ -205,9 +290,9 @@ impl BlockBuilder {
         self.after_break = false;
     }
 
-    fn finish(mut self) -> Vec<Block> {
+    fn finish(mut self) -> (Vec<Block>, Vec<BlockNode>) {
         self.flush();
-        self.blocks
+        (self.blocks, self.nodes)
     }
 }
 
@@ -263,9 +348,31 @@ fn prose_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
         .sum()
 }
 
-/// Whether an element and everything in it is left out of the text.
-fn is_left_out(element: &Element, filter: Filter) -> bool {
+/// A hash of an element's id and classes: elements built alike hash alike.
+fn style_hash(element: &Element) -> u64 {
+    let mut hash = element.id().map_or(0, |id| xxh3_64(id.as_bytes()));
+    for class in element.classes() {
+        hash = xxh3_64_with_seed(class.as_bytes(), hash);
+    }
+    hash
+}
+
+/// A link goes somewhere: `<a name>` anchors are not links.
+fn is_link(element: &Element) -> bool {
+    element.name() == "a" && element.attr("href").is_some()
+}
+
+fn is_story_container(element: &Element) -> bool {
+    matches!(element.name(), "article" | "main")
+}
+
+/// Whether an element and everything in it is left out of the text. `in_story`: the element is
+/// inside an `article` or `main`, where a header is the story's own.
+fn is_left_out(element: &Element, filter: Filter, in_story: bool) -> bool {
     let name = element.name();
+    if in_story && name == "header" {
+        return is_hidden(element);
+    }
     if DROPPED_TAGS.contains(&name) {
         return true;
     }
@@ -281,8 +388,8 @@ fn is_left_out(element: &Element, filter: Filter) -> bool {
     }
     let role = element.attr("role").unwrap_or_default();
     FURNITURE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r))
-        || element.classes().any(names_furniture)
-        || element.id().is_some_and(names_furniture)
+        || element.classes().any(|c| names_furniture(c, in_story))
+        || element.id().is_some_and(|c| names_furniture(c, in_story))
 }
 
 fn is_hidden(element: &Element) -> bool {
@@ -301,12 +408,17 @@ fn is_hidden(element: &Element) -> bool {
         || hidden_style
 }
 
-/// Whether a class or id token names page furniture, by its whole words.
-fn names_furniture(token: &str) -> bool {
+/// Whether a class or id token names page furniture, by its whole words. Inside a story, the
+/// words that name a header name the story's own.
+fn names_furniture(token: &str, in_story: bool) -> bool {
     let words = token_words(token);
     let is_one_of = |word: &&str, list: &[&str]| list.iter().any(|w| word.eq_ignore_ascii_case(w));
     !words.first().is_some_and(|w| is_one_of(w, NEGATING_WORDS))
-        && words.iter().any(|w| is_one_of(w, FURNITURE_WORDS))
+        && words.iter().enumerate().any(|(i, w)| {
+            is_one_of(w, FURNITURE_WORDS)
+                && !(in_story && is_one_of(w, HEADER_WORDS))
+                && !(i > 0 && is_one_of(&words[i - 1], NEGATING_WORDS))
+        })
 }
 
 /// Splits `post-shareBar_top` into `post`, `share`, `Bar`, `top`.
@@ -396,9 +508,12 @@ mod tests {
 
     #[test]
     fn link_density_counts_link_characters() {
-        let doc = parse_html(r#"<p><a href="/a">abcd</a> efgh</p><p>no links</p>"#);
+        let doc = parse_html(
+            r#"<p><a href="/a">abcd</a> efgh</p><p>no links</p><h2><a name="s2">anchor</a></h2>"#,
+        );
         assert!((doc.blocks[0].link_density - 0.5).abs() < 1e-6);
         assert_eq!(doc.blocks[1].link_density, 0.0);
+        assert_eq!(doc.blocks[2].link_density, 0.0);
     }
 
     #[test]
@@ -427,9 +542,12 @@ mod tests {
             token_words("post-shareBar_top"),
             ["post", "share", "Bar", "top"]
         );
-        assert!(names_furniture("ad-slot"));
-        assert!(!names_furniture("shared-story"));
-        assert!(!names_furniture("no-comments"));
+        assert!(names_furniture("ad-slot", false));
+        assert!(!names_furniture("shared-story", false));
+        assert!(!names_furniture("no-comments", false));
+        assert!(names_furniture("entry-header", false));
+        assert!(!names_furniture("entry-header", true));
+        assert!(!names_furniture("p-body-main--withSidebar", false));
     }
 
     #[test]

@@ -5,9 +5,11 @@ pub mod clean;
 pub mod decode;
 pub mod html;
 pub mod json;
+mod layout;
 pub mod normalize;
 pub mod plain;
 pub mod sanitize;
+pub mod title;
 
 use std::fmt;
 
@@ -48,6 +50,9 @@ pub struct Block {
     pub kind: BlockKind,
     /// Share of the block's characters that sit inside links (HTML only; 0.0 otherwise).
     pub link_density: f32,
+    /// The innermost element holding the block, an index into [`Document::nodes`] (HTML only;
+    /// 0, the root, otherwise).
+    pub node: u32,
 }
 
 impl Block {
@@ -56,8 +61,20 @@ impl Block {
             text: text.into(),
             kind: BlockKind::Paragraph,
             link_density: 0.0,
+            node: 0,
         }
     }
+}
+
+/// A block-level element of an HTML page: the page's structure, as the cleaner weighs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    /// The enclosing element's index; the root is its own parent.
+    pub parent: u32,
+    /// The element's tag name (`"root"` for the root).
+    pub tag: &'static str,
+    /// A hash of the element's id and classes (0 for none): elements built alike hash alike.
+    pub style: u64,
 }
 
 /// A document as read from one file, before boilerplate stripping.
@@ -69,6 +86,9 @@ pub struct Document {
     pub source: Option<String>,
     pub published: Option<String>,
     pub blocks: Vec<Block>,
+    /// The page's block-level elements in document order, the root first, so a parent always
+    /// comes before its children (HTML only; empty for formats without structure).
+    pub nodes: Vec<Node>,
 }
 
 /// Why a file cannot be ingested, in words an editor understands.

@@ -4,6 +4,7 @@
 use scraper::{ElementRef, Html};
 
 use crate::text::plain::collapse_whitespace;
+use crate::text::title::{is_plausible, strip_site_suffix};
 use crate::text::Document;
 
 /// What a page says about itself; the first value of each kind in document order wins.
@@ -26,11 +27,17 @@ pub(super) fn read_meta(page: &Html) -> Document {
         found.see(element);
     }
     Document {
-        title: found.og_title.or(found.title).or(found.h1),
+        // The first plausible of what the page says its title is: a URL or an empty heading
+        // never names the story.
+        title: [found.og_title, found.title, found.h1]
+            .into_iter()
+            .flatten()
+            .find(|t| is_plausible(t)),
         url: found.og_url.or(found.canonical),
         source: found.site_name,
         published: found.published.or(found.time),
         blocks: Vec::new(),
+        nodes: Vec::new(),
     }
 }
 
@@ -59,7 +66,10 @@ impl Found {
                 set_once(&mut self.title, Some(strip_site_suffix(&text)));
             }
             "h1" if self.h1.is_none() => {
-                set_once(&mut self.h1, Some(&element.text().collect::<String>()));
+                let text = collapse_whitespace(&element.text().collect::<String>());
+                if is_plausible(&text) {
+                    set_once(&mut self.h1, Some(&text));
+                }
             }
             "link" if has_token(el.attr("rel"), "canonical") => {
                 set_once(&mut self.canonical, el.attr("href"));
@@ -83,19 +93,6 @@ fn set_once(slot: &mut Option<String>, value: Option<&str>) {
     if slot.is_none() {
         *slot = value.map(collapse_whitespace).filter(|v| !v.is_empty());
     }
-}
-
-/// `Headline of the day | The Daily Site` becomes `Headline of the day` when the part kept has at
-/// least three words and the part dropped is short enough to be a site name.
-fn strip_site_suffix(title: &str) -> &str {
-    for separator in [" | ", " - ", " – ", " — ", " :: ", " · "] {
-        if let Some((head, site)) = title.rsplit_once(separator) {
-            if head.split_whitespace().count() >= 3 && site.split_whitespace().count() <= 5 {
-                return head.trim_end();
-            }
-        }
-    }
-    title
 }
 
 #[cfg(test)]
@@ -137,5 +134,15 @@ mod tests {
         assert_eq!(short.title.as_deref(), Some("Brexit - BBC News"));
         let h1_only = meta("<body><h1>The <i>headline</i></h1></body>");
         assert_eq!(h1_only.title.as_deref(), Some("The headline"));
+    }
+
+    #[test]
+    fn a_url_or_an_empty_heading_never_names_the_story() {
+        let html = r#"<html><head><meta property="og:title" content="https://news.example/a/b">
+            <title>news.example</title></head><body><h1> </h1><h1>Storm floods the town</h1>
+            <p>x</p></body></html>"#;
+        assert_eq!(meta(html).title.as_deref(), Some("Storm floods the town"));
+        let url_only = meta(r#"<title>https://news.example/storm</title><p>x</p>"#);
+        assert_eq!(url_only.title, None);
     }
 }

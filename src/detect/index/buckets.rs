@@ -1,37 +1,32 @@
-//! The near-duplicate index: SimHash look-up within a Hamming radius over block tables (the
-//! permuted-table scheme of Manku, Jain and Das Sarma: split the 64 bits into radius+1 blocks;
-//! two hashes within the radius agree exactly on at least one block), and an inverted index of
-//! passage anchors. Articles are numbered by dense slots; the caller maps slots to article ids.
-//!
-//! Both rest on [`Buckets`], a multimap from 64-bit keys to slots laid out for millions of
-//! postings: 4 bytes of slot and 2 bytes of key a posting, grouped by a directory of the keys'
-//! top bits.
+//! [`Buckets`], the multimap under both indexes: 64-bit keys to dense slots, laid out for
+//! millions of postings (4 bytes of slot and 2 bytes of key a posting, grouped by a directory of
+//! the keys' top bits), with recent additions in a small map merged in place when it fills. Pure:
+//! no I/O (its snapshot encoding is in `persist.rs`).
 
-use crate::fingerprint::SimHash;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::{Index, IndexMut, Range};
 
 /// Entries per block of a [`Blocks`] array: 4M (16 MB of slots), so that each block is its own
 /// allocation from the system; small in unit tests, so that they cross blocks.
-const BLOCK_BITS: u32 = if cfg!(test) { 12 } else { 22 };
-const BLOCK: usize = 1 << BLOCK_BITS;
+pub(super) const BLOCK_BITS: u32 = if cfg!(test) { 12 } else { 22 };
+pub(super) const BLOCK: usize = 1 << BLOCK_BITS;
 
 /// A growable array kept in fixed blocks: growing never moves what is there, so the index grows
 /// without a second copy of itself (a large `Vec` that reallocates needs both for a moment).
 #[derive(Debug, Default)]
-struct Blocks<T> {
-    blocks: Vec<Vec<T>>,
+pub(super) struct Blocks<T> {
+    pub(super) blocks: Vec<Vec<T>>,
     len: usize,
 }
 
 impl<T: Copy + Default> Blocks<T> {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
     /// Grows to `n` entries, the new ones `T::default()`.
-    fn grow_to(&mut self, n: usize) {
+    pub(super) fn grow_to(&mut self, n: usize) {
         while self.len < n {
             if self.blocks.last().is_none_or(|b| b.len() == BLOCK) {
                 self.blocks.push(Vec::with_capacity(BLOCK));
@@ -44,7 +39,7 @@ impl<T: Copy + Default> Blocks<T> {
     }
 
     /// Entries `range`, borrowed when they lie in one block (nearly always).
-    fn range(&self, range: Range<usize>) -> Cow<'_, [T]> {
+    pub(super) fn range(&self, range: Range<usize>) -> Cow<'_, [T]> {
         if range.is_empty() {
             return Cow::Borrowed(&[]);
         }
@@ -78,18 +73,18 @@ impl<T> IndexMut<usize> for Blocks<T> {
 
 /// Postings held in the recent table before they are merged into the sorted base. Fixed, so the
 /// table stays small (a few MB when full) however large the base grows.
-const RECENT_MAX: usize = 1 << 17;
+pub(super) const RECENT_MAX: usize = 1 << 17;
 
 /// The postings added since the last merge, by short key. The slots of one key lie together, so
 /// a key with many recent postings (a SimHash block that near-duplicates share) reads as a slice.
 #[derive(Debug, Default)]
-struct Recent {
-    by_key: FxHashMap<u64, Vec<u32>>,
+pub(super) struct Recent {
+    pub(super) by_key: FxHashMap<u64, Vec<u32>>,
     len: usize,
 }
 
 impl Recent {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
@@ -126,7 +121,7 @@ impl Recent {
 }
 
 /// Bits of a key kept with each posting, below the directory's bits.
-const TAG_BITS: u32 = 16;
+pub(super) const TAG_BITS: u32 = 16;
 
 /// A multimap from 64-bit keys to slots. A key is known by its top `dir_bits` bits (its bucket:
 /// the directory says where the bucket's postings lie) and, when `tagged`, the next 16 bits (its
@@ -136,18 +131,18 @@ const TAG_BITS: u32 = 16;
 /// slot), and a small table of recent additions that is merged into the base, in place, when full.
 #[derive(Debug)]
 pub struct Buckets {
-    dir_bits: u32,
-    tagged: bool,
+    pub(super) dir_bits: u32,
+    pub(super) tagged: bool,
     /// `dir[b]..dir[b + 1]` is the range of the base holding bucket `b` (empty until the base is).
-    dir: Vec<u32>,
-    slots: Blocks<u32>,
+    pub(super) dir: Vec<u32>,
+    pub(super) slots: Blocks<u32>,
     /// The tag of each posting of the base (empty when untagged).
-    tags: Blocks<u16>,
+    pub(super) tags: Blocks<u16>,
     /// Recent postings by short key (bucket and tag).
-    recent: Recent,
+    pub(super) recent: Recent,
     /// One bit per group of short keys, set when the group has a recent posting since the last
     /// merge: most look-ups skip the table (a 128 KB bit set stays in cache; the table does not).
-    recent_bits: Vec<u64>,
+    pub(super) recent_bits: Vec<u64>,
 }
 
 /// Bits of `Buckets::recent_bits`.
@@ -268,7 +263,7 @@ impl Buckets {
 
     /// The two bits of `recent_bits` for a short key (a Bloom filter with two hashes: when the
     /// table is full, one look-up in 20 of an absent key passes it, against one in 8 with one).
-    fn filter_bits(short: u64) -> [usize; 2] {
+    pub(super) fn filter_bits(short: u64) -> [usize; 2] {
         let h = short.wrapping_mul(0xD6E8_FEB8_6659_FD93);
         [
             (h >> (64 - RECENT_FILTER_BITS)) as usize,
@@ -290,14 +285,18 @@ impl Buckets {
     }
 
     pub fn insert(&mut self, key: u64, slot: u32) {
-        let short = self.short(key);
+        self.insert_recent(self.short(key), slot);
+        if self.recent.len() >= RECENT_MAX {
+            self.compact();
+        }
+    }
+
+    /// Adds a posting by short key to the recent table and its filter.
+    pub(super) fn insert_recent(&mut self, short: u64, slot: u32) {
         for i in Buckets::filter_bits(short) {
             self.recent_bits[i >> 6] |= 1 << (i & 63);
         }
         self.recent.push(short, slot);
-        if self.recent.len() >= RECENT_MAX {
-            self.compact();
-        }
     }
 
     /// The base's postings of a key, as a range of `slots`.
@@ -459,291 +458,9 @@ impl Buckets {
     }
 }
 
-/// SimHash tables: one per block, keyed by the block's bits.
-#[derive(Debug)]
-pub struct SimIndex {
-    max_distance: u32,
-    /// (shift, width) of each block.
-    blocks: Vec<(u32, u32)>,
-    tables: Vec<Buckets>,
-    fps: Vec<u64>,
-}
-
-/// Directory bits of a SimHash table: a block of up to this many bits is its own bucket.
-const SIM_DIR_BITS: u32 = 16;
-
-impl SimIndex {
-    pub fn new(max_distance: u32) -> SimIndex {
-        let count = (max_distance.min(31) + 1) as usize;
-        let mut blocks = Vec::with_capacity(count);
-        let mut shift = 0;
-        for i in 0..count as u32 {
-            // Spread 64 bits as evenly as possible: the first blocks take the remainder.
-            let width = 64 / count as u32 + u32::from(i < 64 % count as u32);
-            blocks.push((shift, width));
-            shift += width;
-        }
-        SimIndex {
-            max_distance,
-            tables: blocks
-                .iter()
-                .map(|&(_, w)| Buckets::new(w.min(SIM_DIR_BITS), w > SIM_DIR_BITS))
-                .collect(),
-            blocks,
-            fps: Vec::new(),
-        }
-    }
-
-    /// Builds the index of `fps` (slot `i` has `fps[i]`) at once.
-    pub fn build(max_distance: u32, fps: Vec<u64>) -> SimIndex {
-        let mut idx = SimIndex::new(max_distance);
-        for b in 0..idx.blocks.len() {
-            let (dir_bits, tagged) = (idx.tables[b].dir_bits, idx.tables[b].tagged);
-            let table = Buckets::build(dir_bits, tagged, |f| {
-                for (slot, &fp) in fps.iter().enumerate() {
-                    f(idx.key(b, fp), slot as u32);
-                }
-                Ok::<(), std::convert::Infallible>(())
-            });
-            let Ok(table) = table;
-            idx.tables[b] = table;
-        }
-        idx.fps = fps;
-        idx
-    }
-
-    pub fn max_distance(&self) -> u32 {
-        self.max_distance
-    }
-
-    pub fn len(&self) -> usize {
-        self.fps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.fps.is_empty()
-    }
-
-    /// Bytes held by the tables and fingerprints.
-    pub fn heap_bytes(&self) -> usize {
-        self.fps.capacity() * 8 + self.tables.iter().map(Buckets::heap_bytes).sum::<usize>()
-    }
-
-    /// Block `block` of `fp`, moved to the top bits: the table's key.
-    fn key(&self, block: usize, fp: u64) -> u64 {
-        let (shift, width) = self.blocks[block];
-        (fp >> shift) << (64 - width)
-    }
-
-    /// Adds the fingerprint of the next slot (slots are dense: 0, 1, 2, ...); returns the slot.
-    pub fn push(&mut self, fp: SimHash) -> u32 {
-        let slot = self.fps.len() as u32;
-        self.fps.push(fp.0);
-        for b in 0..self.blocks.len() {
-            let key = self.key(b, fp.0);
-            self.tables[b].insert(key, slot);
-        }
-        slot
-    }
-
-    /// Merges every table's recent additions into its sorted base.
-    pub fn compact(&mut self) {
-        self.tables.iter_mut().for_each(Buckets::compact);
-    }
-
-    pub fn fingerprint(&self, slot: u32) -> SimHash {
-        SimHash(self.fps[slot as usize])
-    }
-
-    /// Every slot within `max_distance` of `fp`, with its distance, each once, in slot order.
-    pub fn near(&self, fp: SimHash) -> Vec<(u32, u32)> {
-        let mut out = Vec::new();
-        for b in 0..self.blocks.len() {
-            let want = self.key(b, fp.0);
-            self.tables[b].get(want, usize::MAX, |slot| {
-                let other = self.fps[slot as usize];
-                // A bucket may hold other blocks (when the block is wider than the directory):
-                // report a slot from the first block it agrees on, so no set is needed.
-                let agrees = self.key(b, other) == want;
-                let first_agreeing = (0..b).all(|e| self.key(e, other) != self.key(e, fp.0));
-                let dist = (other ^ fp.0).count_ones();
-                if agrees && first_agreeing && dist <= self.max_distance {
-                    out.push((slot, dist));
-                }
-            });
-        }
-        out.sort_unstable();
-        out
-    }
-}
-
-/// Directory bits of the anchor index: 2^20 buckets (4 MB), about 21 postings each at 1,000,000
-/// stored articles, which the 16-bit tags tell apart but for a false hit in 3,000 probes.
-const ANCHOR_DIR_BITS: u32 = 20;
-
-/// Bits of a [`SeenFilter`]: 2^23, 1 MB.
-const SEEN_BITS: u32 = 23;
-
-/// A Bloom filter of the document hashes stored so far, three bits a hash: says without a read
-/// from the store that a document was never seen. It errs only the other way, for about one
-/// absent document in 30 at 1,000,000 stored (`(1 - e^(-3n/m))^3`), which the store then answers.
-#[derive(Debug, Clone)]
-pub struct SeenFilter {
-    bits: Vec<u64>,
-}
-
-impl Default for SeenFilter {
-    fn default() -> SeenFilter {
-        SeenFilter {
-            bits: vec![0; 1 << (SEEN_BITS - 6)],
-        }
-    }
-}
-
-impl SeenFilter {
-    /// Three bit positions from one hash (document hashes are uniform already; the third is
-    /// mixed so the three are independent).
-    fn positions(hash: u64) -> [usize; 3] {
-        let mask = (1u64 << SEEN_BITS) - 1;
-        let mixed = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        [hash & mask, (hash >> 32) & mask, mixed >> (64 - SEEN_BITS)].map(|p| p as usize)
-    }
-
-    pub fn insert(&mut self, hash: u64) {
-        for p in SeenFilter::positions(hash) {
-            self.bits[p >> 6] |= 1 << (p & 63);
-        }
-    }
-
-    /// False when `hash` was never inserted.
-    pub fn may_contain(&self, hash: u64) -> bool {
-        SeenFilter::positions(hash)
-            .iter()
-            .all(|&p| self.bits[p >> 6] & (1 << (p & 63)) != 0)
-    }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.bits.capacity() * 8
-    }
-}
-
-/// Inverted index of passage anchors (64-bit hashes of 5-word windows) to the slots of the
-/// articles indexed under them.
-#[derive(Debug)]
-pub struct AnchorIndex(Buckets);
-
-impl Default for AnchorIndex {
-    fn default() -> AnchorIndex {
-        AnchorIndex::new()
-    }
-}
-
-impl AnchorIndex {
-    pub fn new() -> AnchorIndex {
-        AnchorIndex(Buckets::new(ANCHOR_DIR_BITS, true))
-    }
-
-    /// Builds an index from every (anchor, slot) posting at once, in two passes (see
-    /// [`Buckets::build`]).
-    pub fn build<E>(
-        pass: impl FnMut(&mut dyn FnMut(u64, u32)) -> Result<(), E>,
-    ) -> Result<AnchorIndex, E> {
-        Buckets::build(ANCHOR_DIR_BITS, true, pass).map(AnchorIndex)
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Bytes held by the index's arrays (for stats and benchmarks).
-    pub fn heap_bytes(&self) -> usize {
-        self.0.heap_bytes()
-    }
-
-    pub fn insert(&mut self, slot: u32, anchors: &[u64]) {
-        for &a in anchors {
-            self.0.insert(a, slot);
-        }
-    }
-
-    /// Merges recent additions into the sorted base.
-    pub fn compact(&mut self) {
-        self.0.compact();
-    }
-
-    /// How many articles an anchor points at.
-    pub fn count(&self, anchor: u64) -> usize {
-        self.0.count(anchor)
-    }
-
-    /// Calls `f` with the postings of `anchor`, unless there are more than `max_postings`: an
-    /// anchor that common says nothing about any one article. Returns how many there are.
-    pub fn postings(&self, anchor: u64, max_postings: usize, f: impl FnMut(u32)) -> usize {
-        self.0.get(anchor, max_postings, f)
-    }
-
-    /// `postings` for many anchors at once, faster than one by one: calls `f(i, n, slots)` for
-    /// each anchor `anchors[i]` that has `n` postings, 1 to `max_postings` of them.
-    pub fn postings_many(
-        &self,
-        anchors: &[u64],
-        max_postings: usize,
-        f: impl FnMut(usize, usize, &[u32]),
-    ) {
-        self.0.get_many(anchors, max_postings, f);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn blocks_cover_all_64_bits() {
-        for k in 0..8 {
-            let idx = SimIndex::new(k);
-            let total: u32 = idx.blocks.iter().map(|b| b.1).sum();
-            assert_eq!(total, 64, "radius {k}");
-        }
-    }
-
-    #[test]
-    fn seen_filter_never_forgets_and_rarely_errs() {
-        let hash = |i: u64| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
-        let mut seen = SeenFilter::default();
-        for i in 0..100_000 {
-            seen.insert(hash(i));
-        }
-        assert!((0..100_000).all(|i| seen.may_contain(hash(i))));
-        // At 100,000 hashes in 2^23 bits, about 5 in 100,000 absent ones pass.
-        let passed = (100_000..200_000)
-            .filter(|&i| seen.may_contain(hash(i)))
-            .count();
-        assert!(passed < 100, "{passed} false hits");
-    }
-
-    #[test]
-    fn anchors_survive_compaction() {
-        let [a7, a9, a11] = [7u64, 9, 11].map(|a| a.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let mut idx = AnchorIndex::new();
-        idx.insert(0, &[a7, a9]);
-        idx.insert(1, &[a9]);
-        idx.compact();
-        idx.insert(2, &[a9, a11]);
-        let mut got = Vec::new();
-        idx.postings(a9, 10, |s| got.push(s));
-        got.sort_unstable();
-        assert_eq!(got, [0, 1, 2]);
-        assert_eq!(idx.count(a7), 1);
-        let mut none = Vec::new();
-        idx.postings(a9, 2, |s| none.push(s));
-        assert!(none.is_empty(), "over max_postings");
-    }
 
     #[test]
     fn blocks_grow_without_moving_and_read_across_their_ends() {
@@ -788,89 +505,6 @@ mod tests {
                 });
                 many.sort_unstable();
                 assert_eq!(many, want, "probe {probe}, many");
-            }
-        }
-    }
-
-    fn flip(fp: u64, bits: &[u8]) -> u64 {
-        bits.iter().fold(fp, |f, &b| f ^ (1u64 << (b % 64)))
-    }
-
-    proptest! {
-        #[test]
-        fn index_answers_exactly_what_a_brute_force_scan_answers(
-            radius in 0u32..6,
-            base in prop::collection::vec(any::<u64>(), 1..40),
-            flips in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..8), 0..60),
-            query_flips in prop::collection::vec(any::<u8>(), 0..8),
-            compact_at in 0usize..100,
-        ) {
-            // Stored hashes cluster around a few bases, as near-duplicates do.
-            let stored: Vec<u64> = flips.iter().enumerate()
-                .map(|(i, f)| flip(base[i % base.len()], f)).chain(base.iter().copied()).collect();
-            // Three ways to the same index: pushed one by one (with a merge into the base part
-            // way), and built at once.
-            let mut pushed = SimIndex::new(radius);
-            for (i, &fp) in stored.iter().enumerate() {
-                if i == compact_at { pushed.compact(); }
-                pushed.push(SimHash(fp));
-            }
-            let built = SimIndex::build(radius, stored.clone());
-            let query = flip(base[0], &query_flips);
-            let brute: Vec<(u32, u32)> = stored.iter().enumerate()
-                .map(|(i, &fp)| (i as u32, (fp ^ query).count_ones()))
-                .filter(|&(_, d)| d <= radius).collect();
-            prop_assert_eq!(pushed.near(SimHash(query)), brute.clone());
-            prop_assert_eq!(built.near(SimHash(query)), brute);
-        }
-
-        #[test]
-        fn anchor_postings_match_a_scan(entries in prop::collection::vec((0u64..50, any::<u16>()), 0..300),
-                                        compact_at in prop::collection::vec(0usize..300, 0..3)) {
-            // Keys that differ in the directory bits, in the tag bits, or only below both (those
-            // are not told apart, by design).
-            let key = |a: u64| match a % 3 {
-                0 => a.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                1 => a << 30,
-                _ => a << 60 >> 40,
-            };
-            let same = |a: u64, b: u64| (key(a) >> 28) == (key(b) >> 28);
-            let mut idx = AnchorIndex::new();
-            let mut postings = Vec::new();
-            for (slot, &(anchor, _)) in entries.iter().enumerate() {
-                if compact_at.contains(&slot) { idx.compact(); }
-                idx.insert(slot as u32, &[key(anchor)]);
-                postings.push((key(anchor), slot as u32));
-            }
-            let built = AnchorIndex::build(|f| {
-                postings.iter().for_each(|&(k, s)| f(k, s));
-                Ok::<(), ()>(())
-            }).expect("no error");
-            for probe in 0u64..50 {
-                let key = key(probe);
-                let mut got = Vec::new();
-                idx.postings(key, usize::MAX, |s| got.push(s));
-                got.sort_unstable();
-                let mut from_bulk = Vec::new();
-                built.postings(key, usize::MAX, |s| from_bulk.push(s));
-                let want: Vec<u32> = entries.iter().enumerate()
-                    .filter(|(_, &(a, _))| same(a, probe)).map(|(s, _)| s as u32).collect();
-                prop_assert_eq!(&got, &want);
-                prop_assert_eq!(from_bulk, want);
-            }
-            // All probes at once, as the engine asks.
-            let probes: Vec<u64> = (0u64..50).map(key).collect();
-            let mut many = vec![Vec::new(); probes.len()];
-            idx.postings_many(&probes, usize::MAX, |i, n, slots| {
-                assert_eq!(n, slots.len());
-                many[i] = slots.to_vec();
-            });
-            for (i, &p) in probes.iter().enumerate() {
-                let mut one = Vec::new();
-                idx.postings(p, usize::MAX, |s| one.push(s));
-                many[i].sort_unstable();
-                one.sort_unstable();
-                prop_assert_eq!(&many[i], &one);
             }
         }
     }

@@ -1,0 +1,114 @@
+//! Filling a database with synthetic 120-word articles through `Engine::ingest`, in batches of
+//! 5,000, reusing one that already holds enough: shared by `tui_bench` and `bench_restart`.
+
+#![allow(dead_code)]
+
+use copydesk::config::Settings;
+use copydesk::engine::files::{input_from, now_ms};
+use copydesk::engine::Engine;
+use std::time::Instant;
+
+type Error = Box<dyn std::error::Error>;
+
+/// Ingests synthetic articles until the database holds `n`.
+pub fn fill(settings: &Settings, n: u64) -> Result<(), Error> {
+    std::fs::create_dir_all(&settings.inbox)?;
+    let mut engine = Engine::open(settings.clone())?;
+    let have = engine.stats()?.articles;
+    if have >= n {
+        println!("database {} holds {have} articles", settings.db.display());
+        return Ok(());
+    }
+    println!(
+        "adding {} articles to {} …",
+        n - have,
+        settings.db.display()
+    );
+    let start = Instant::now();
+    let batch = 5_000;
+    let mut next = have;
+    while next < n {
+        let end = (next + batch).min(n);
+        let inputs: Vec<_> = (next..end).map(article).collect();
+        engine.ingest(&inputs, now_ms())?;
+        next = end;
+        if next % 100_000 == 0 || next == n {
+            let rate = (next - have) as f64 / start.elapsed().as_secs_f64();
+            println!("  {next} articles ({rate:.0}/s)");
+        }
+    }
+    Ok(())
+}
+
+/// A distinct article of about 120 words from a small vocabulary.
+pub fn article(i: u64) -> copydesk::engine::Input {
+    const WORDS: [&str; 48] = [
+        "council",
+        "harbour",
+        "minister",
+        "budget",
+        "river",
+        "school",
+        "police",
+        "festival",
+        "court",
+        "railway",
+        "hospital",
+        "market",
+        "storm",
+        "election",
+        "bridge",
+        "museum",
+        "farmers",
+        "union",
+        "airport",
+        "village",
+        "report",
+        "league",
+        "vaccine",
+        "tariff",
+        "drought",
+        "concert",
+        "senate",
+        "factory",
+        "library",
+        "protest",
+        "coast",
+        "energy",
+        "housing",
+        "transit",
+        "research",
+        "wildfire",
+        "treaty",
+        "schools",
+        "mayor",
+        "province",
+        "exports",
+        "museum's",
+        "workers",
+        "nurses",
+        "football",
+        "ferry",
+        "tunnel",
+        "orchestra",
+    ];
+    let mut x = i
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut text = format!(
+        "Dispatch {i}: the {} and the {}\n\n",
+        WORDS[(next() % 48) as usize],
+        WORDS[(next() % 48) as usize]
+    );
+    for s in 0..8 {
+        let words: Vec<&str> = (0..15).map(|_| WORDS[(next() % 48) as usize]).collect();
+        text.push_str(&format!("Item {i}-{s} {}.\n", words.join(" ")));
+    }
+    input_from(&format!("bench/{i:08}.txt"), text.into_bytes())
+}

@@ -1,0 +1,201 @@
+//! The engine's in-memory index: where it comes from (its snapshot and the fingerprints stored
+//! since, or a rebuild from every stored fingerprint) and when it is saved. It decides nothing;
+//! `Engine::decide` and `candidates` read it, `admit` adds to it.
+
+use super::templates::{SiteTemplates, Templates};
+use super::{snapshot, Engine, EngineError};
+use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
+use crate::detect::Status;
+use crate::fingerprint::SimHash;
+use crate::store::ArticleId;
+
+/// The in-memory index, read from its snapshot (or rebuilt from the store's fingerprints) on
+/// first use.
+pub(super) struct Loaded {
+    pub(super) sim: SimIndex,
+    pub(super) anchors: AnchorIndex,
+    pub(super) ids: Vec<ArticleId>,
+    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
+    pub(super) seen: SeenFilter,
+    pub(super) templates: Templates,
+    /// Templates learned per site; shared with the preparers of an ingest call, copied when
+    /// learning while they hold it.
+    pub(super) sites: std::sync::Arc<SiteTemplates>,
+}
+
+/// Learned site template blocks held in memory, in all: about 40 bytes each with their indexes,
+/// so 4 MB; the sites that learned least recently are forgotten first.
+const SITE_TEMPLATE_MAX_BLOCKS: usize = 100_000;
+
+/// Where the in-memory index came from when it was last loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOrigin {
+    /// Read from its snapshot, with the fingerprints stored after it added.
+    Snapshot { covered: u64, replayed: u64 },
+    /// Built from every stored fingerprint; `why` says why no snapshot was used, if one exists.
+    Rebuilt { why: Option<String> },
+}
+
+/// The parts of the index that its snapshot holds (templates are learned again from the store).
+type IndexParts = (SimIndex, AnchorIndex, Vec<ArticleId>, SeenFilter);
+
+impl Engine {
+    pub(super) fn load(&mut self) -> Result<&mut Loaded, EngineError> {
+        if self.loaded.is_none() {
+            let started = std::time::Instant::now();
+            let ((sim, anchors, ids, seen), origin) = self.load_index()?;
+            let index_secs = started.elapsed().as_secs_f64();
+            self.saved_slots = match origin {
+                IndexOrigin::Snapshot { covered, .. } => covered as usize,
+                IndexOrigin::Rebuilt { .. } => 0,
+            };
+            self.origin = Some(origin);
+            let s = &self.settings;
+            let mut loaded = Loaded {
+                sim,
+                anchors,
+                ids,
+                seen,
+                templates: Templates::new(s.template_window_articles, s.template_min_articles),
+                sites: std::sync::Arc::new(SiteTemplates::new(SITE_TEMPLATE_MAX_BLOCKS)),
+            };
+            let sites = std::sync::Arc::make_mut(&mut loaded.sites);
+            for (site, stamp, blocks) in self.store.site_templates()? {
+                sites.restore(site, stamp, &blocks);
+            }
+            let mut recent = self.store.recent_blocks(s.template_window_articles)?;
+            recent.reverse();
+            for (id, blocks) in recent {
+                // As at ingest: only new stories teach templates, never reprints of one.
+                if self
+                    .store
+                    .record(id)?
+                    .is_some_and(|r| r.status == Status::Unique)
+                {
+                    loaded.templates.learn(blocks);
+                }
+            }
+            self.load_secs = Some((index_secs, started.elapsed().as_secs_f64() - index_secs));
+            self.loaded = Some(loaded);
+        }
+        Ok(self.loaded.as_mut().expect("loaded above"))
+    }
+
+    /// The index from its snapshot and the fingerprints stored since, or rebuilt from every stored
+    /// fingerprint when there is no snapshot to trust; with the number of articles the snapshot
+    /// covers.
+    fn load_index(&self) -> Result<(IndexParts, IndexOrigin), EngineError> {
+        match snapshot::load(&self.store, &self.settings) {
+            Ok(Some(saved)) => {
+                let covered = saved.ids.len() as u64;
+                let parts = self.replay(saved)?;
+                let replayed = parts.2.len() as u64 - covered;
+                Ok((parts, IndexOrigin::Snapshot { covered, replayed }))
+            }
+            Ok(None) => Ok((self.rebuild()?, IndexOrigin::Rebuilt { why: None })),
+            Err(why) => {
+                eprintln!(
+                    "copydesk: the saved index '{}' is not used ({why}); rebuilding it from the \
+                     database",
+                    snapshot::path(self.store.path()).display()
+                );
+                let why = Some(why.to_string());
+                Ok((self.rebuild()?, IndexOrigin::Rebuilt { why }))
+            }
+        }
+    }
+
+    /// The index from its snapshot, with the fingerprints stored since added as `admit` adds them.
+    fn replay(&self, saved: snapshot::Saved) -> Result<IndexParts, EngineError> {
+        let snapshot::Saved {
+            mut sim,
+            mut anchors,
+            mut ids,
+            mut seen,
+            covered,
+        } = saved;
+        self.store
+            .for_each_fingerprint_after(covered.last_id, |id, fp| {
+                let slot = sim.push(SimHash(fp.simhash));
+                anchors.insert(slot, &fp.anchors);
+                ids.push(id);
+                seen.insert(fp.exact);
+            })?;
+        Ok((sim, anchors, ids, seen))
+    }
+
+    /// The index built from every stored fingerprint.
+    pub(super) fn rebuild(&self) -> Result<IndexParts, EngineError> {
+        let (mut fps, mut ids) = (Vec::new(), Vec::new());
+        let mut seen = SeenFilter::default();
+        // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
+        // collects the SimHashes and ids.
+        let mut first = true;
+        let anchors = AnchorIndex::build(|f| {
+            let collect = std::mem::take(&mut first);
+            let mut slot = 0u32;
+            self.store.for_each_fingerprint(|id, fp| {
+                if collect {
+                    fps.push(fp.simhash);
+                    ids.push(id);
+                    // The fingerprint's exact hash is the document hash the `exact` tree
+                    // is keyed by (written together by `admit`).
+                    seen.insert(fp.exact);
+                }
+                fp.anchors.iter().for_each(|&a| f(a, slot));
+                slot += 1;
+            })
+        })?;
+        let sim = SimIndex::build(self.settings.simhash_max_distance, fps);
+        Ok((sim, anchors, ids, seen))
+    }
+
+    /// Where the in-memory index came from, once it is loaded.
+    pub fn index_origin(&self) -> Option<&IndexOrigin> {
+        self.origin.as_ref()
+    }
+
+    /// Bytes held by each part of the loaded index (its arrays, as `heap_bytes` counts them), for
+    /// benchmarks and stats: SimHash tables, anchor index, slot ids, document filter.
+    pub fn index_heap_bytes(&self) -> Option<[(&'static str, usize); 4]> {
+        self.loaded.as_ref().map(|l| {
+            [
+                ("simhash", l.sim.heap_bytes()),
+                ("anchors", l.anchors.heap_bytes()),
+                ("ids", l.ids.capacity() * 8),
+                ("seen", l.seen.heap_bytes()),
+            ]
+        })
+    }
+
+    /// Seconds the last load took: the index (snapshot and replay, or rebuild), then the
+    /// templates learned again from the newest stories.
+    pub fn index_load_secs(&self) -> Option<(f64, f64)> {
+        self.load_secs
+    }
+
+    /// Loads the in-memory index now if it is not yet (it is otherwise loaded on first use).
+    pub fn load_index_now(&mut self) -> Result<(), EngineError> {
+        self.load().map(|_| ())
+    }
+
+    /// Writes the in-memory index to its snapshot when at least `min_new` articles were added
+    /// since the snapshot on disk (and at least one): a restart then reads it instead of
+    /// rebuilding. Returns what the new snapshot covers, if one was written. Call it between
+    /// commands only: the index then holds committed articles alone.
+    pub fn save_index(
+        &mut self,
+        min_new: usize,
+    ) -> Result<Option<snapshot::Covered>, snapshot::SnapshotError> {
+        let Some(loaded) = &self.loaded else {
+            return Ok(None);
+        };
+        let new = loaded.ids.len().saturating_sub(self.saved_slots);
+        if new == 0 || new < min_new {
+            return Ok(None);
+        }
+        let covered = snapshot::save(&self.store, loaded, self.last_seq())?;
+        self.saved_slots = loaded.ids.len();
+        Ok(Some(covered))
+    }
+}

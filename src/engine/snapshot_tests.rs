@@ -1,0 +1,336 @@
+//! The index snapshot against a real database: what a restart reads back (the snapshot plus the
+//! fingerprints stored after it) answers as a rebuild from the database does, and every kind of
+//! bad snapshot is refused and the index rebuilt.
+
+use super::super::files::input_from;
+use super::super::{Engine, IndexOrigin, Input};
+use super::*;
+use crate::fingerprint::SimHash;
+use std::path::Path;
+
+const WORDS: [&str; 32] = [
+    "council", "harbour", "minister", "budget", "river", "school", "police", "festival", "court",
+    "railway", "hospital", "market", "storm", "election", "bridge", "museum", "farmers", "union",
+    "airport", "village", "report", "league", "vaccine", "tariff", "drought", "concert", "senate",
+    "factory", "library", "protest", "coast", "energy",
+];
+
+/// Article `i`: a distinct story of about 90 words; every fifth one reprints the one before
+/// (so that the SimHash tables hold near neighbours), with an extra sentence.
+fn article(i: u64) -> Input {
+    let story = if i % 5 == 4 { i - 1 } else { i };
+    let mut text = story_text(story);
+    if story != i {
+        text.push_str("An editor's note was added to this copy.\n");
+    }
+    input_from(&format!("a/{i}.txt"), text.into_bytes())
+}
+
+/// Another copy of story `story`, with a line of its own.
+fn reprint(story: u64) -> Input {
+    let text = story_text(story) + "Copyright of this copy is the agency's.\n";
+    input_from(&format!("b/{story}.txt"), text.into_bytes())
+}
+
+fn story_text(story: u64) -> String {
+    let mut x = story.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut text = format!("Dispatch {story}\n\n");
+    for s in 0..6 {
+        let words: Vec<&str> = (0..15)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                WORDS[(x % 32) as usize]
+            })
+            .collect();
+        text.push_str(&format!("Item {story}-{s} {}.\n\n", words.join(" ")));
+    }
+    text
+}
+
+fn settings(db: &Path) -> Settings {
+    Settings {
+        db: db.to_owned(),
+        inbox: db.join("inbox"),
+        ..Settings::default()
+    }
+}
+
+fn ingest(engine: &mut Engine, range: std::ops::Range<u64>) {
+    let inputs: Vec<Input> = range.map(article).collect();
+    engine.ingest(&inputs, 1).expect("ingested");
+}
+
+/// Opens the database again and loads its index; returns the engine and where the index came from.
+fn reopen(s: Settings) -> (Engine, IndexOrigin) {
+    let mut engine = Engine::open(s).expect("opens");
+    engine.load_index_now().expect("loads");
+    let origin = engine.index_origin().expect("loaded").clone();
+    (engine, origin)
+}
+
+/// The loaded index answers every question as one rebuilt from the database does.
+fn assert_same_as_rebuild(engine: &mut Engine) {
+    let (sim, anchors, ids, seen) = engine.rebuild().expect("rebuilt");
+    let store = Arc::clone(&engine.store);
+    let loaded = engine.load().expect("loaded");
+    assert_eq!(loaded.ids, ids, "the same articles in the same slots");
+    assert_eq!(loaded.sim.len(), sim.len());
+    let mut seen_bytes = (Vec::new(), Vec::new());
+    loaded.seen.write_to(&mut seen_bytes.0).expect("to memory");
+    seen.write_to(&mut seen_bytes.1).expect("to memory");
+    assert!(seen_bytes.0 == seen_bytes.1, "the same document filter");
+    for (slot, &id) in ids.iter().enumerate() {
+        let fp = sim.fingerprint(slot as u32);
+        assert_eq!(loaded.sim.fingerprint(slot as u32), fp, "slot {slot}");
+        assert_eq!(
+            loaded.sim.near(fp),
+            sim.near(fp),
+            "neighbours of slot {slot}"
+        );
+        let stored = store.fingerprint(id).expect("reads").expect("stored");
+        assert_eq!(SimHash(stored.simhash), fp);
+        for &a in &stored.anchors {
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            loaded.anchors.postings(a, usize::MAX, |s| got.push(s));
+            anchors.postings(a, usize::MAX, |s| want.push(s));
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "postings of an anchor of slot {slot}");
+        }
+    }
+}
+
+use std::sync::Arc;
+
+#[test]
+fn a_snapshot_and_the_articles_stored_after_it_answer_as_a_rebuild() {
+    for (before, after) in [(0, 6), (12, 1), (23, 17), (40, 41)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("db");
+        let mut engine = Engine::open(settings(&db)).expect("opens");
+        ingest(&mut engine, 0..before);
+        engine.load_index_now().expect("loads");
+        let covered = engine.save_index(1).expect("saved");
+        assert_eq!(covered.is_some(), before > 0, "nothing to save when empty");
+        // More articles, then the process dies (no save at the end: as after `kill -9`).
+        ingest(&mut engine, before..before + after);
+        drop(engine);
+
+        let (mut engine, origin) = reopen(settings(&db));
+        if before > 0 {
+            assert_eq!(
+                origin,
+                IndexOrigin::Snapshot {
+                    covered: before,
+                    replayed: after
+                }
+            );
+        }
+        assert_same_as_rebuild(&mut engine);
+        // A new copy of the last story stored is found (ids are article numbers + 1).
+        let story = (0..before + after)
+            .rev()
+            .find(|i| i % 5 != 4)
+            .expect("a story");
+        let v = engine.check(&[reprint(story)]).expect("checks");
+        use crate::detect::Status;
+        assert!(
+            matches!(v[0].status, Status::Reprint | Status::Duplicate),
+            "{v:?}"
+        );
+        let id = v[0].matched.as_ref().expect("a match").id;
+        assert!(id == story + 1 || id == story + 2, "{v:?}");
+    }
+}
+
+#[test]
+fn the_engine_saves_only_when_enough_was_added() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..10);
+    drop(engine);
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    assert!(
+        engine.save_index(1).expect("saves").is_none(),
+        "never loaded"
+    );
+    engine.load_index_now().expect("loads");
+    assert!(engine.save_index(11).expect("saves").is_none());
+    assert!(!path(&db).exists());
+    let c = engine.save_index(10).expect("saves").expect("written");
+    assert_eq!((c.slots, c.last_id), (10, 10));
+    assert!(
+        engine.save_index(1).expect("saves").is_none(),
+        "nothing new"
+    );
+    ingest(&mut engine, 10..11);
+    assert!(engine.save_index(1).expect("saves").is_some());
+}
+
+/// A database of 30 articles with a snapshot of them.
+fn saved_db(db: &Path) {
+    let mut engine = Engine::open(settings(db)).expect("opens");
+    ingest(&mut engine, 0..30);
+    engine.load_index_now().expect("loads");
+    engine.save_index(1).expect("saves").expect("written");
+}
+
+/// Rewrites the snapshot with `f` applied, the checksum made right again (so that the checks
+/// behind it are what refuses it) when `rehash`.
+fn damage(db: &Path, rehash: bool, f: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = std::fs::read(path(db)).expect("a snapshot");
+    f(&mut bytes);
+    if rehash && bytes.len() >= 8 {
+        let n = bytes.len() - 8;
+        let digest = xxhash_rust::xxh3::xxh3_64(&bytes[..n]);
+        bytes[n..].copy_from_slice(&digest.to_le_bytes());
+    }
+    std::fs::write(path(db), bytes).expect("written");
+}
+
+fn assert_refused(s: Settings, what: &str, because: &str) {
+    let (mut engine, origin) = reopen(s);
+    match &origin {
+        IndexOrigin::Rebuilt { why: Some(why) } => {
+            assert!(why.contains(because), "{what}: refused, but because {why}")
+        }
+        other => panic!("{what}: not refused ({other:?})"),
+    }
+    assert_same_as_rebuild(&mut engine);
+}
+
+/// Header fields: (offset, width).
+const SCHEMA_AT: usize = 12;
+const INSTANCE_AT: usize = 16;
+const LAST_ID_AT: usize = 28;
+const LAST_SEQ_AT: usize = 36;
+const SLOTS_AT: usize = 44;
+
+fn put(bytes: &mut [u8], at: usize, v: u64, width: usize) {
+    bytes[at..at + width].copy_from_slice(&v.to_le_bytes()[..width]);
+}
+
+#[test]
+fn every_kind_of_bad_snapshot_is_refused_and_the_index_rebuilt() {
+    type Damage = Box<dyn FnOnce(&mut Vec<u8>)>;
+    let cases: Vec<(&str, bool, Damage, &str)> = vec![
+        ("torn", false, Box::new(|b| b.truncate(b.len() / 2)), ""),
+        (
+            "torn at the checksum",
+            false,
+            Box::new(|b| b.truncate(b.len() - 3)),
+            "",
+        ),
+        ("empty", false, Box::new(|b| b.clear()), ""),
+        (
+            "a byte changed",
+            false,
+            Box::new(|b| {
+                let m = b.len() / 3;
+                b[m] ^= 0x40
+            }),
+            "",
+        ),
+        (
+            "bytes appended",
+            false,
+            Box::new(|b| b.extend_from_slice(b"xx")),
+            "checksum",
+        ),
+        (
+            "not a snapshot",
+            true,
+            Box::new(|b| b[0] ^= 1),
+            "not a copydesk index snapshot",
+        ),
+        (
+            "another schema",
+            true,
+            Box::new(|b| put(b, SCHEMA_AT, 2, 4)),
+            "schema",
+        ),
+        (
+            "another database",
+            true,
+            Box::new(|b| b[INSTANCE_AT] ^= 1),
+            "another database",
+        ),
+        (
+            "ahead of the database",
+            true,
+            Box::new(|b| put(b, LAST_ID_AT, 31, 8)),
+            "up to 31",
+        ),
+        (
+            "events ahead",
+            true,
+            Box::new(|b| put(b, LAST_SEQ_AT, 1 << 40, 8)),
+            "events",
+        ),
+        (
+            "counts differ",
+            true,
+            Box::new(|b| put(b, SLOTS_AT, 29, 8)),
+            "",
+        ),
+    ];
+    for (what, rehash, f, because) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("db");
+        saved_db(&db);
+        damage(&db, rehash, f);
+        assert_refused(settings(&db), what, because);
+    }
+}
+
+#[test]
+fn a_snapshot_of_another_database_or_other_settings_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    saved_db(&a);
+    saved_db(&b);
+    std::fs::copy(path(&a), path(&b)).expect("copied");
+    assert_refused(settings(&b), "another database's", "another database");
+
+    let other = Settings {
+        simhash_max_distance: 4,
+        ..settings(&a)
+    };
+    assert_refused(other, "other settings", "simhash_max_distance");
+}
+
+#[test]
+fn a_database_restored_to_before_its_snapshot_is_rebuilt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, backup) = (dir.path().join("db"), dir.path().join("backup"));
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..20);
+    engine.load_index_now().expect("loads");
+    engine.save_index(1).expect("saves").expect("written");
+    drop(engine);
+    copy_dir(&db, &backup);
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 20..40);
+    engine.load_index_now().expect("loads");
+    engine.save_index(1).expect("saves").expect("written");
+    drop(engine);
+    // The backup comes back, with the newer snapshot beside it.
+    std::fs::copy(path(&db), path(&backup)).expect("copied");
+    assert_refused(settings(&backup), "restored", "the database holds up to 20");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("made");
+    for e in std::fs::read_dir(from).expect("listed") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copied");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Upgrades of an older database's fingerprints, run by `Engine::open` before anything else
+//! reads them: each version's change re-derived from the stored stories. It only computes the
+//! new records; the store writes them (and the version, last, so an interrupted upgrade runs
+//! again).
+
+use super::prepare::stored_tokens;
+use crate::fingerprint::{anchor_hashes, sample_anchors, SimHash};
+use crate::store::codec::FpRecord;
+use crate::store::{Store, StoreError, SCHEMA_VERSION};
+
+/// Brings the fingerprints of a database at schema `from` up to `SCHEMA_VERSION`:
+/// - 1 → 2: anchors became 64-bit (version 1 kept 32 bits, which are not read back);
+/// - 2 → 3: the SimHash is taken over the shingles' xxh3 hashes (it was the `simhash` crate's
+///   SipHash of each shingle's text);
+/// - 3 → 4: content records carry the page's site and the blocks' prose flags, and learned site
+///   templates have a tree of their own. Nothing is rewritten (older content records are read
+///   as they are); the version is recorded so that an older copydesk refuses the database.
+pub fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
+    if from >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    if from >= 3 {
+        return store.record_schema();
+    }
+    eprintln!(
+        "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: \
+         fingerprints are derived again from the stored stories",
+        store.path().display()
+    );
+    let n = store.upgrade_fingerprints(|content, old| {
+        let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
+        let anchors = if from < 2 {
+            sample_anchors(&anchor_hashes(&shingles), anchor_every)
+        } else {
+            old.anchors
+        };
+        FpRecord {
+            simhash: SimHash::of_hashes(&shingles).0,
+            anchors,
+            ..old
+        }
+    })?;
+    eprintln!("copydesk: upgraded the fingerprints of {n} articles");
+    Ok(())
+}
