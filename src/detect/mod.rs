@@ -133,25 +133,26 @@ pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
     }
 }
 
-/// Whether what two stories share is template: the shared passages lie in whole blocks found
-/// verbatim on both pages, and those blocks are template. When the pages share chrome (the page
-/// evidence says so) every such block is; otherwise only those at the edges of both stories (a
-/// caption, an author's note, a notice before or after each story), never a passage inside
-/// either story, with its own prose around it, which is how a story quotes another.
-/// (Sub-headings quoted with a passage sit inside the story, so they are no evidence of a
-/// template.)
+/// Whether what two stories share is template. When the pages share chrome (the page evidence
+/// says so), template is every whole block found verbatim on both pages: the shared passages
+/// must lie in those, like a footer or a teaser list, not in prose that was quoted. Otherwise
+/// template is what lies at the edges of both stories, before or after each story's own text (a
+/// caption, an author's note, a notice, a server's warnings): a story quotes another inside
+/// itself, with its own text around the quote. (Sub-headings quoted with a passage sit inside
+/// the story, so they are no evidence of a template.)
 fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params, ev: &Evidence) -> bool {
-    let old_hashes: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
-    let template: HashSet<u64> = if ev.some_chrome {
-        old_hashes
-    } else {
-        new.blocks
-            .iter()
-            .map(|b| b.hash)
-            .filter(|h| old_hashes.contains(h))
-            .filter(|h| !ev.new.inside.contains(h) && !ev.old.inside.contains(h))
-            .collect()
-    };
+    if !ev.some_chrome {
+        // Passage words outside a story's edges.
+        let inside = |runs: &[(u32, u32)], (lead, trail): (u32, u32)| -> u32 {
+            runs.iter()
+                .filter(|&&(a, b)| b - a >= p.passage_min_words)
+                .map(|&(a, b)| b.min(trail).saturating_sub(a.max(lead)))
+                .sum()
+        };
+        return inside(&overlap.new_runs, ev.new.edges) < p.passage_min_words
+            && inside(&overlap.old_runs, ev.old.edges) < p.passage_min_words;
+    }
+    let template: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
     // Word ranges of the new story's kept blocks that are template.
     let mut verbatim = Vec::new();
     let mut at = 0u32;

@@ -41,6 +41,9 @@ pub struct Holding {
     /// passage. A template's blocks (a caption, an author's note, a notice, a teaser list) come
     /// before or after a story.
     pub inside: Vec<u64>,
+    /// The story's edges, in its words: before its first block of own text, and from the end of
+    /// its last (`[0, .0)` and `[.1, words)`); the whole story when it has none.
+    pub edges: (u32, u32),
 }
 
 impl Holding {
@@ -232,16 +235,22 @@ fn holding(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) ->
         }
     }
     body.close(&mut h);
-    h.inside = inside_story(blocks, other, runs);
+    (h.inside, h.edges) = inside_story(blocks, other, runs);
     h
 }
 
 /// The verbatim blocks of the story (`other` holds the other page's hashes) with own text of the
-/// story both before and after them; `runs` are the covered word ranges of the story.
-fn inside_story(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)]) -> Vec<u64> {
+/// story both before and after them, and the story's edges (see `Holding::edges`); `runs` are
+/// the covered word ranges of the story.
+fn inside_story(
+    blocks: &[BlockInfo],
+    other: &FxHashSet<u64>,
+    runs: &[(u32, u32)],
+) -> (Vec<u64>, (u32, u32)) {
     // Per kept block: verbatim on the other page, or the story's own text.
     let mut kept = Vec::new();
     let mut at = 0u32;
+    let (mut first_own, mut last_own_end) = (None, 0u32);
     for b in blocks.iter().filter(|b| b.kept) {
         let (start, end) = (at, at + b.words);
         at = end;
@@ -251,8 +260,16 @@ fn inside_story(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)
             .map(|&(a, z)| z.min(end).saturating_sub(a.max(start)))
             .sum();
         let own = b.words > 0 && !verbatim && covered * 2 < b.words;
+        if own {
+            first_own.get_or_insert(start);
+            last_own_end = end;
+        }
         kept.push((b.hash, verbatim, own));
     }
+    let edges = match first_own {
+        Some(first) => (first, last_own_end),
+        None => (at, 0),
+    };
     let mut after: Vec<bool> = vec![false; kept.len() + 1];
     for i in (0..kept.len()).rev() {
         after[i] = after[i + 1] || kept[i].2;
@@ -265,7 +282,7 @@ fn inside_story(blocks: &[BlockInfo], other: &FxHashSet<u64>, runs: &[(u32, u32)
         }
         before |= own;
     }
-    out
+    (out, edges)
 }
 
 /// Whether two pages share their site's chrome: at least `min_blocks` short blocks outside both
