@@ -6,7 +6,7 @@
 //! (defaults: 50 files/s for 20 s, then a burst of 10,000).
 
 use copydesk::client::{Client, Remote};
-use copydesk::daemon::protocol::EventKind;
+use copydesk::model::EventKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -110,8 +110,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let all = t0.elapsed();
-    let stats = match client.call(copydesk::daemon::protocol::Request::Stats)? {
-        copydesk::daemon::protocol::Response::Stats { stats } => stats,
+    let stats = match client.call(copydesk::model::Request::Stats)? {
+        copydesk::model::Response::Stats { stats } => stats,
         _ => return Err("no stats".into()),
     };
     let left = std::fs::read_dir(&inbox)?.count();

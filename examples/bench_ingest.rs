@@ -9,8 +9,8 @@
 mod synth;
 
 use copydesk::config::Settings;
-use copydesk::detect::Status;
 use copydesk::engine::{Engine, Input};
+use copydesk::model::Status;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use synth::{check_flags, flag, quantile, Corpus, CorpusSpec};

@@ -13,16 +13,15 @@
 mod synth;
 
 use copydesk::config::Settings;
-use copydesk::daemon::protocol::{Event, EventKind};
-use copydesk::detect::{judge, Side, Status};
+use copydesk::detect::{judge, Side};
 use copydesk::engine::prepare::{prepare, stored_tokens, Prepared};
 use copydesk::engine::templates::Templates;
-use copydesk::engine::{Input, Verdict};
+use copydesk::engine::Input;
 use copydesk::fingerprint::exact_hash;
+use copydesk::model::{ArticleRecord, Event, EventKind, Status, Verdict};
 use copydesk::store::codec::{Content, FpRecord};
-use copydesk::store::{ArticleRecord, NewArticle, PathEntry, Store};
+use copydesk::store::{NewArticle, PathEntry, Store};
 use copydesk::text::Rejection;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use synth::{check_flags, flag, Corpus, CorpusSpec, Index};
@@ -111,14 +110,30 @@ impl Replay {
         let t = Instant::now();
         let every = self.settings.anchor_every_words;
         let templates = &self.templates;
-        let is_template = |h: u64| templates.is_template(h);
-        let prepared: Vec<Result<Prepared, Rejection>> = inputs
-            .par_iter()
-            .map(|input| match &input.data {
-                Err(r) => Err(r.clone()),
-                Ok(data) => prepare(&input.file, &data.bytes, every, &is_template),
-            })
-            .collect();
+        // One scoped thread per core, each preparing a contiguous share, as `Engine::check` does.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let share = inputs.len().div_ceil(cores).max(1);
+        let prepared: Vec<Result<Prepared, Rejection>> = std::thread::scope(|s| {
+            let threads: Vec<_> = inputs
+                .chunks(share)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        let is_template = |h: u64| templates.is_template(h);
+                        chunk
+                            .iter()
+                            .map(|input| match &input.data {
+                                Err(r) => Err(r.clone()),
+                                Ok(data) => prepare(&input.file, &data.bytes, every, &is_template),
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().expect("a preparer does not panic"))
+                .collect()
+        });
         ph.prepare += t.elapsed();
 
         let mut pending = Pending::default();
@@ -291,7 +306,7 @@ impl Replay {
                 id,
                 size: f.size,
                 mtime_ns: f.mtime_ns,
-                content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+                content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
             }),
             sites: Vec::new(),
         }

@@ -16,10 +16,10 @@ mod fill;
 
 use copydesk::client::Remote;
 use copydesk::config::Settings;
-use copydesk::daemon::protocol::{Request, Response};
 use copydesk::engine::files::now_ms;
 use copydesk::engine::snapshot;
 use copydesk::engine::Engine;
+use copydesk::model::{Request, Response};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};

@@ -24,6 +24,10 @@ pub struct Cli {
     /// Dashboard without colour (bold, reverse and underline only); also when NO_COLOR is set.
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, eval);
+    /// before or after the command.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -32,54 +36,36 @@ pub struct Cli {
 pub enum Command {
     /// Ingest files and folders (their regular files, in name order) now: one verdict per file.
     Ingest {
-        /// One JSON object per line.
-        #[arg(long)]
-        json: bool,
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
     /// The verdict each file would get, storing nothing.
     Check {
-        #[arg(long)]
-        json: bool,
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
     /// Articles, newest first.
     List {
-        #[arg(long)]
-        json: bool,
         /// Only this verdict: unique, duplicate, reprint, partial or rejected.
         #[arg(long, value_name = "S", value_parser = parse_status)]
-        status: Option<crate::detect::Status>,
+        status: Option<crate::model::Status>,
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
     /// One article: its verdict, its match and its cleaned text.
-    Show {
-        #[arg(long)]
-        json: bool,
-        id: u64,
-    },
+    Show { id: u64 },
     /// Counts per verdict and the database size.
-    Stats {
-        #[arg(long)]
-        json: bool,
-    },
+    Stats,
     /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
     Serve,
     /// Follow verdicts and triage changes as they happen.
     Tail {
-        #[arg(long)]
-        json: bool,
         /// Start after this event sequence number (default: only new events).
         #[arg(long, value_name = "SEQ")]
         after: Option<u64>,
     },
     /// Set an article's triage state: new, picked, spiked, not-reprint, or reprint-of OTHER_ID.
     Triage {
-        #[arg(long)]
-        json: bool,
         id: u64,
         #[arg(value_name = "STATE")]
         state: String,
@@ -90,9 +76,8 @@ pub enum Command {
         note: Option<String>,
     },
     /// Measure detection and extraction on corpus folders, each recognised by what it holds.
+    #[cfg(feature = "eval")]
     Eval {
-        #[arg(long)]
-        json: bool,
         /// Corpus folders: one sub-folder per page with article.txt, page.txt and page.html
         /// (detection, and the story against the gold article), or HTML pages with
         /// snippets.json (extraction).
@@ -101,8 +86,8 @@ pub enum Command {
     },
 }
 
-fn parse_status(s: &str) -> Result<crate::detect::Status, String> {
-    crate::detect::Status::parse(s).ok_or_else(|| {
+fn parse_status(s: &str) -> Result<crate::model::Status, String> {
+    crate::model::Status::parse(s).ok_or_else(|| {
         format!("'{s}' is not a verdict; use unique, duplicate, reprint, partial or rejected")
     })
 }

@@ -3,17 +3,60 @@
 //! same requests and get the same responses and events either way.
 
 use crate::config::Settings;
-use crate::daemon::protocol::{
-    ClientLine, Event, Hello, Request, Response, ServerLine, PROTOCOL_VERSION,
-};
-use crate::engine::service::{Service, ServiceHandle};
+pub use crate::daemon::remote::{Remote, RemoteError};
+use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
+use crate::model::{Event, Failure, Request, Response};
 use crate::store::StoreError;
-use anyhow::{anyhow, bail, Context, Result};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
+
+/// Why a client got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Remote(RemoteError),
+    /// The engine refused the request (either transport).
+    #[error(transparent)]
+    Refused(Failure),
+    /// The engine in this process has stopped.
+    #[error("the engine has stopped")]
+    EngineGone,
+    /// The database could not be opened in this process.
+    #[error(transparent)]
+    Open(#[from] EngineError),
+}
+
+impl ClientError {
+    /// Whether the connection to the engine is gone (as opposed to a refused request): worth
+    /// reconnecting.
+    pub(crate) fn is_disconnect(&self) -> bool {
+        match self {
+            ClientError::Remote(e) => e.is_disconnect(),
+            ClientError::EngineGone => true,
+            ClientError::Refused(_) | ClientError::Open(_) => false,
+        }
+    }
+}
+
+impl From<RemoteError> for ClientError {
+    fn from(e: RemoteError) -> ClientError {
+        match e {
+            RemoteError::Refused(failure) => ClientError::Refused(failure),
+            e => ClientError::Remote(e),
+        }
+    }
+}
+
+impl From<ServiceError> for ClientError {
+    fn from(e: ServiceError) -> ClientError {
+        match e {
+            ServiceError::Gone => ClientError::EngineGone,
+            ServiceError::Refused(failure) => ClientError::Refused(failure),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ClientError>;
 
 /// Which transport a client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,17 +68,19 @@ pub enum Mode {
 /// A connection to the engine.
 pub enum Client {
     Remote(Remote),
-    Local {
-        handle: ServiceHandle,
-        /// Set when this client started the engine and owns it.
-        service: Option<Service>,
-        who: String,
-    },
+    Local(Local),
+}
+
+/// An engine in this process, as a client sees it.
+pub struct Local {
+    handle: ServiceHandle,
+    /// Set when this client started the engine and owns it.
+    _service: Option<Service>,
+    who: String,
 }
 
 /// A live feed of events: the backlog first, then each new one.
 pub struct Subscription {
-    pub last_seq: u64,
     pub events: Receiver<Event>,
 }
 
@@ -56,53 +101,51 @@ impl Client {
                         return Ok(Client::Remote(remote));
                     }
                 }
-                return Err(e.into());
+                return Err(ClientError::Open(e));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ClientError::Open(e)),
         };
         let service = Service::start(engine);
-        Ok(Client::Local {
+        Ok(Client::Local(Local {
             handle: service.handle(),
-            service: Some(service),
+            _service: Some(service),
+            who: current_user(),
+        }))
+    }
+
+    /// A client of an engine already running in this process.
+    pub(crate) fn local(handle: ServiceHandle) -> Client {
+        Client::Local(Local {
+            handle,
+            _service: None,
             who: current_user(),
         })
     }
 
-    /// A client of an engine already running in this process.
-    pub fn local(handle: ServiceHandle) -> Client {
-        Client::Local {
-            handle,
-            service: None,
-            who: current_user(),
-        }
-    }
-
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         match self {
             Client::Remote(_) => Mode::Daemon,
-            Client::Local { .. } => Mode::InProcess,
+            Client::Local(_) => Mode::InProcess,
         }
     }
 
-    /// Sends one request and waits for its answer; an engine error becomes an `Err`.
+    /// Sends one request and waits for its answer; a refusal is an `Err`.
     pub fn call(&mut self, request: Request) -> Result<Response> {
-        let response = match self {
+        Ok(match self {
             Client::Remote(r) => r.call(request)?,
-            Client::Local { handle, who, .. } => handle.call(request, who)?,
-        };
-        match response {
-            Response::Error { message } => Err(anyhow!(message)),
-            r => Ok(r),
-        }
+            Client::Local(local) => local.handle.call(request, &local.who)?,
+        })
     }
 
     /// Follows events after `after`. Over the socket this opens a second connection, so requests
     /// and events never wait on each other.
     pub fn subscribe(&mut self, after: u64) -> Result<Subscription> {
         match self {
-            Client::Remote(r) => r.subscribe(after),
-            Client::Local { handle, .. } => {
-                let (last_seq, backlog, live) = handle.subscribe(after)?;
+            Client::Remote(r) => Ok(Subscription {
+                events: r.subscribe(after)?,
+            }),
+            Client::Local(Local { handle, .. }) => {
+                let (_, backlog, live) = handle.subscribe(after)?;
                 let (tx, rx) = mpsc::channel();
                 std::thread::spawn(move || {
                     for e in backlog.into_iter().chain(live) {
@@ -111,19 +154,8 @@ impl Client {
                         }
                     }
                 });
-                Ok(Subscription {
-                    last_seq,
-                    events: rx,
-                })
+                Ok(Subscription { events: rx })
             }
-        }
-    }
-
-    /// The daemon's greeting (remote only).
-    pub fn hello(&self) -> Option<&Hello> {
-        match self {
-            Client::Remote(r) => Some(&r.hello),
-            Client::Local { .. } => None,
         }
     }
 }
@@ -135,141 +167,4 @@ pub fn current_user() -> String {
         .ok()
         .flatten()
         .map_or_else(|| format!("uid {uid}"), |u| u.name)
-}
-
-/// A connection to the daemon's socket.
-pub struct Remote {
-    path: PathBuf,
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    next_id: u64,
-    pub hello: Hello,
-}
-
-impl Remote {
-    /// Connects if a daemon listens on `path`; `None` when nothing does (no socket file, or a
-    /// stale one left by a daemon that was killed).
-    pub fn try_connect(path: &Path) -> Result<Option<Remote>> {
-        let stream = match UnixStream::connect(path) {
-            Ok(s) => s,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::ConnectionRefused
-                        | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(None)
-            }
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot connect to the daemon's socket '{}'", path.display())
-                })
-            }
-        };
-        Remote::handshake(path, stream).map(Some)
-    }
-
-    fn handshake(path: &Path, stream: UnixStream) -> Result<Remote> {
-        let writer = stream.try_clone()?;
-        let mut reader = BufReader::new(stream);
-        let hello = match read_line(&mut reader)? {
-            Some(ServerLine::Hello(h)) => h,
-            other => bail!(
-                "the daemon at '{}' did not greet as expected: {other:?}",
-                path.display()
-            ),
-        };
-        if hello.protocol != PROTOCOL_VERSION {
-            bail!(
-                "the daemon at '{}' speaks protocol {}, this copydesk speaks {}; run the same version",
-                path.display(),
-                hello.protocol,
-                PROTOCOL_VERSION
-            );
-        }
-        Ok(Remote {
-            path: path.to_owned(),
-            reader,
-            writer,
-            next_id: 1,
-            hello,
-        })
-    }
-
-    fn send(&mut self, request: Request) -> Result<u64> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut line = serde_json::to_vec(&ClientLine { id, request })?;
-        line.push(b'\n');
-        self.writer
-            .write_all(&line)
-            .context("the daemon closed the connection")?;
-        Ok(id)
-    }
-
-    pub fn call(&mut self, request: Request) -> Result<Response> {
-        let id = self.send(request)?;
-        loop {
-            match read_line(&mut self.reader)? {
-                Some(ServerLine::Reply { id: got, response }) if got == id => return Ok(response),
-                Some(ServerLine::Reply { id: 0, response }) => {
-                    bail!("the daemon could not read the request: {response:?}")
-                }
-                Some(_) => continue,
-                None => {
-                    // An I/O error, so that callers tell a lost connection from a refusal.
-                    let eof = std::io::ErrorKind::UnexpectedEof;
-                    return Err(std::io::Error::new(eof, "the daemon closed the connection").into());
-                }
-            }
-        }
-    }
-
-    fn subscribe(&mut self, after: u64) -> Result<Subscription> {
-        let stream = UnixStream::connect(&self.path).with_context(|| {
-            format!(
-                "cannot connect to the daemon's socket '{}'",
-                self.path.display()
-            )
-        })?;
-        let mut feed = Remote::handshake(&self.path, stream)?;
-        let last_seq = match feed.call(Request::Subscribe { after })? {
-            Response::Subscribed { last_seq } => last_seq,
-            Response::Error { message } => bail!(message),
-            other => bail!("unexpected answer to subscribe: {other:?}"),
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            while let Ok(Some(line)) = read_line(&mut feed.reader) {
-                if let ServerLine::Event(e) = line {
-                    if tx.send(e).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        Ok(Subscription {
-            last_seq,
-            events: rx,
-        })
-    }
-}
-
-fn read_line(reader: &mut BufReader<UnixStream>) -> Result<Option<ServerLine>> {
-    let mut line = String::new();
-    if reader
-        .read_line(&mut line)
-        .context("reading from the daemon")?
-        == 0
-    {
-        return Ok(None);
-    }
-    serde_json::from_str(&line).map(Some).with_context(|| {
-        format!(
-            "the daemon sent a line this copydesk cannot read: {}",
-            line.trim()
-        )
-    })
 }

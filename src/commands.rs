@@ -4,10 +4,9 @@
 
 use crate::client::Client;
 use crate::config::Settings;
-use crate::daemon::protocol::{EventKind, ListQuery, Request, Response, TriageAction};
-use crate::detect::Status;
-use crate::engine::Verdict;
-use crate::store::ArticleRecord;
+use crate::model::{
+    ArticleRecord, EventKind, ListQuery, Request, Response, Status, TriageAction, Verdict,
+};
 use crate::text::sanitize::{sanitize_display, sanitize_line};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
@@ -49,7 +48,7 @@ pub fn ingest(
     Ok(())
 }
 
-pub fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
+pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
         serde_json::to_writer(&mut *out, v)?;
         writeln!(out)?;
@@ -87,14 +86,14 @@ fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
         format!("of #{} ({:.0}%)", m.id, m.similarity * 100.0)
     });
-    let triage = r.triage.state_or_new();
+    let triage = r.triage.state.to_string();
     writeln!(
         out,
         "{:>6}  {:<10} {:<14} {:<12}  {}",
         format!("#{}", r.id),
         r.status.as_str(),
         m,
-        sanitize_line(triage),
+        sanitize_line(&triage),
         sanitize_line(&r.title)
     )?;
     Ok(())
@@ -110,7 +109,8 @@ pub fn list(
     let mut client = Client::connect_or_open(settings)?;
     let query = ListQuery {
         status,
-        limit,
+        // `--limit 0`: as many as the engine gives.
+        limit: (limit != 0).then_some(limit),
         ..Default::default()
     };
     match client.call(Request::List { query })? {
@@ -152,12 +152,12 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
             writeln!(out, "{label:<8} {}", sanitize_line(v))?;
         }
     }
-    if !r.triage.state.is_empty() {
+    if r.triage.is_set() {
         let by = r.triage.by.as_deref().unwrap_or("?");
         writeln!(
             out,
             "triage:  {} by {}",
-            sanitize_line(&r.triage.state),
+            sanitize_line(&r.triage.state.to_string()),
             sanitize_line(by)
         )?;
     }
@@ -191,7 +191,7 @@ pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()
     writeln!(
         out,
         "mode:     {}",
-        if client.hello().is_some() {
+        if client.mode() == crate::client::Mode::Daemon {
             "daemon"
         } else {
             "in-process"
@@ -269,7 +269,7 @@ pub fn tail(
     }
 }
 
-fn print_event(e: &crate::daemon::protocol::Event, json: bool, out: &mut impl Write) -> Result<()> {
+fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
         serde_json::to_writer(&mut *out, e)?;
         writeln!(out)?;
@@ -280,7 +280,7 @@ fn print_event(e: &crate::daemon::protocol::Event, json: bool, out: &mut impl Wr
                 out,
                 "{:>6}  triage {} by {}",
                 format!("#{id}"),
-                sanitize_line(&triage.state),
+                sanitize_line(&triage.state.to_string()),
                 sanitize_line(triage.by.as_deref().unwrap_or("?"))
             )?,
         }

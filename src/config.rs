@@ -25,26 +25,26 @@ pub enum ConfigError {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawConfig {
-    pub paths: RawPaths,
-    pub limits: RawLimits,
-    pub detect: RawDetect,
-    pub store: RawStore,
-    pub daemon: RawDaemon,
-    pub dashboard: RawDashboard,
+pub(crate) struct RawConfig {
+    pub(crate) paths: RawPaths,
+    pub(crate) limits: RawLimits,
+    pub(crate) detect: RawDetect,
+    pub(crate) store: RawStore,
+    pub(crate) daemon: RawDaemon,
+    pub(crate) dashboard: RawDashboard,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDaemon {
-    pub socket: Option<PathBuf>,
-    pub socket_group: Option<String>,
-    pub settle_ms: u64,
-    pub rescan_secs: u64,
-    pub after_ingest: String,
-    pub done_dir: PathBuf,
-    pub watcher: String,
-    pub poll_ms: u64,
+pub(crate) struct RawDaemon {
+    pub(crate) socket: Option<PathBuf>,
+    pub(crate) socket_group: Option<String>,
+    pub(crate) settle_ms: u64,
+    pub(crate) rescan_secs: u64,
+    pub(crate) after_ingest: AfterIngest,
+    pub(crate) done_dir: PathBuf,
+    pub(crate) watcher: WatcherKind,
+    pub(crate) poll_ms: u64,
 }
 
 impl Default for RawDaemon {
@@ -54,9 +54,9 @@ impl Default for RawDaemon {
             socket_group: None,
             settle_ms: 500,
             rescan_secs: 30,
-            after_ingest: "keep".into(),
+            after_ingest: AfterIngest::Keep,
             done_dir: PathBuf::from("done"),
-            watcher: "native".into(),
+            watcher: WatcherKind::Native,
             poll_ms: 1000,
         }
     }
@@ -64,10 +64,10 @@ impl Default for RawDaemon {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDashboard {
-    pub mouse: bool,
+pub(crate) struct RawDashboard {
+    pub(crate) mouse: bool,
     /// Action name → key ("j", "ctrl-d", "enter", "f5"), overriding the default key map.
-    pub keys: std::collections::BTreeMap<String, String>,
+    pub(crate) keys: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for RawDashboard {
@@ -80,7 +80,8 @@ impl Default for RawDashboard {
 }
 
 /// What the daemon does with a file once its verdict is durable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AfterIngest {
     Keep,
     Move,
@@ -88,7 +89,8 @@ pub enum AfterIngest {
 }
 
 /// How the inbox is watched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WatcherKind {
     /// inotify (or the platform's equivalent).
     Native,
@@ -98,9 +100,9 @@ pub enum WatcherKind {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawPaths {
-    pub inbox: PathBuf,
-    pub db: PathBuf,
+pub(crate) struct RawPaths {
+    pub(crate) inbox: PathBuf,
+    pub(crate) db: PathBuf,
 }
 
 impl Default for RawPaths {
@@ -114,9 +116,9 @@ impl Default for RawPaths {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawLimits {
-    pub max_file_bytes: u64,
-    pub max_text_bytes: u64,
+pub(crate) struct RawLimits {
+    pub(crate) max_file_bytes: u64,
+    pub(crate) max_text_bytes: u64,
 }
 
 impl Default for RawLimits {
@@ -130,16 +132,16 @@ impl Default for RawLimits {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawDetect {
-    pub simhash_max_distance: u32,
-    pub reprint_min: f32,
-    pub partial_min_words: u32,
-    pub passage_min_words: u32,
-    pub anchor_every_words: u32,
-    pub max_candidates: u32,
-    pub chrome_min_blocks: u32,
-    pub template_min_articles: u32,
-    pub template_window_articles: u32,
+pub(crate) struct RawDetect {
+    pub(crate) simhash_max_distance: u32,
+    pub(crate) reprint_min: f32,
+    pub(crate) partial_min_words: u32,
+    pub(crate) passage_min_words: u32,
+    pub(crate) anchor_every_words: u32,
+    pub(crate) max_candidates: u32,
+    pub(crate) chrome_min_blocks: u32,
+    pub(crate) template_min_articles: u32,
+    pub(crate) template_window_articles: u32,
 }
 
 impl Default for RawDetect {
@@ -161,10 +163,10 @@ impl Default for RawDetect {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawStore {
-    pub cache_mb: u64,
-    pub snapshot_secs: u64,
-    pub snapshot_min_articles: u64,
+pub(crate) struct RawStore {
+    pub(crate) cache_mb: u64,
+    pub(crate) snapshot_secs: u64,
+    pub(crate) snapshot_min_articles: u64,
 }
 
 impl Default for RawStore {
@@ -216,7 +218,7 @@ impl Settings {
             .unwrap_or_else(|| self.db.join("copydesk.sock"))
     }
 
-    pub fn done_path(&self) -> PathBuf {
+    pub(crate) fn done_path(&self) -> PathBuf {
         self.inbox.join(&self.done_dir)
     }
 }
@@ -248,7 +250,7 @@ fn range<T: PartialOrd + std::fmt::Display>(
 
 impl RawConfig {
     /// Parses config text; `path` is only for messages.
-    pub fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string().trim().replace('\n', " "),
@@ -256,7 +258,7 @@ impl RawConfig {
     }
 
     /// Reads a config file.
-    pub fn load(path: &Path) -> Result<RawConfig, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<RawConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -265,7 +267,7 @@ impl RawConfig {
     }
 
     /// Validates; relative paths are taken from `base` (the config file's folder).
-    pub fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
+    pub(crate) fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
         let d = &self.detect;
         let params = Params {
             reprint_min: range(
@@ -387,30 +389,9 @@ impl RawConfig {
                 86_400,
                 "use 1..=86400",
             )?,
-            after_ingest: match self.daemon.after_ingest.as_str() {
-                "keep" => AfterIngest::Keep,
-                "move" => AfterIngest::Move,
-                "delete" => AfterIngest::Delete,
-                other => {
-                    return Err(ConfigError::Range {
-                        key: "daemon.after_ingest",
-                        value: format!("'{other}'"),
-                        hint: "use \"keep\", \"move\" or \"delete\"",
-                    })
-                }
-            },
+            after_ingest: self.daemon.after_ingest,
             done_dir: self.daemon.done_dir,
-            watcher: match self.daemon.watcher.as_str() {
-                "native" => WatcherKind::Native,
-                "poll" => WatcherKind::Poll,
-                other => {
-                    return Err(ConfigError::Range {
-                        key: "daemon.watcher",
-                        value: format!("'{other}'"),
-                        hint: "use \"native\" or \"poll\"",
-                    })
-                }
-            },
+            watcher: self.daemon.watcher,
             poll_ms: range(
                 "daemon.poll_ms",
                 self.daemon.poll_ms,
@@ -470,6 +451,27 @@ mod tests {
         let err = RawConfig::parse("[detect]\nreprint_mn = 0.5\n", Path::new("c.toml"))
             .expect_err("unknown key");
         assert!(err.to_string().contains("reprint_mn"), "{err}");
+    }
+
+    #[test]
+    fn choices_are_read_by_name_and_others_refused_with_the_choices() {
+        let raw = RawConfig::parse(
+            "[daemon]\nafter_ingest = \"move\"\nwatcher = \"poll\"\n",
+            Path::new("c.toml"),
+        )
+        .expect("parses");
+        let s = raw.validate(Path::new(".")).expect("valid");
+        assert_eq!(
+            (s.after_ingest, s.watcher),
+            (AfterIngest::Move, WatcherKind::Poll)
+        );
+        let err = RawConfig::parse("[daemon]\nafter_ingest = \"shred\"\n", Path::new("c.toml"))
+            .expect_err("not a choice");
+        let text = err.to_string();
+        assert!(
+            text.contains("after_ingest") && text.contains("shred") && text.contains("`delete`"),
+            "{text}"
+        );
     }
 
     #[test]

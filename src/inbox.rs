@@ -4,21 +4,19 @@
 //! seen), so a hint too many costs nothing and a missed one is caught by the next listing.
 
 use crate::config::{AfterIngest, Settings, WatcherKind};
-use crate::detect::Status;
 use crate::engine::arrivals::Arrival;
-use crate::engine::service::ServiceHandle;
+use crate::engine::service::{ServiceError, ServiceHandle};
+use crate::model::Status;
+use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Where rejected files go, inside the inbox.
-pub const REJECTED_DIR: &str = ".rejected";
+pub(crate) const REJECTED_DIR: &str = ".rejected";
 /// How long to wait before retrying after the engine failed (disk full, read-only database).
 const RETRY: Duration = Duration::from_secs(2);
 /// Files handed to the engine in one batch, at most.
@@ -26,51 +24,36 @@ const BATCH: usize = 512;
 
 /// Whether a name in the inbox is never an article: hidden, or still being written under a
 /// temporary name.
-pub fn ignored(name: &str) -> bool {
+pub(crate) fn ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.starts_with('.') || lower.ends_with(".tmp") || lower.ends_with(".part")
 }
 
-/// The running watcher.
-pub struct Inbox {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+/// The running watcher; stopped after the batch in hand when dropped.
+pub(crate) struct Inbox {
+    worker: Worker,
 }
 
 impl Inbox {
     /// Starts watching. Problems (a vanished inbox, a failed move) are reported on `report`.
-    pub fn start(
+    pub(crate) fn start(
         settings: &Settings,
         engine: ServiceHandle,
         report: Sender<String>,
     ) -> std::io::Result<Inbox> {
         std::fs::create_dir_all(&settings.inbox)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
         let mut settings = settings.clone();
         // Watchers report absolute paths; files are stored under their absolute path too.
         settings.inbox = settings.inbox.canonicalize()?;
-        let thread = std::thread::Builder::new()
-            .name("inbox".into())
-            .spawn(move || Watch::new(settings, engine, report, flag).run())?;
-        Ok(Inbox {
-            stop,
-            thread: Some(thread),
-        })
+        let worker = Worker::spawn("inbox", move |stop| {
+            Watch::new(settings, engine, report, stop).run()
+        })?;
+        Ok(Inbox { worker })
     }
 
     /// Stops after the batch in hand.
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        self.stop();
+    pub(crate) fn stop(&mut self) {
+        self.worker.stop();
     }
 }
 
@@ -86,7 +69,7 @@ struct Watch {
     settings: Settings,
     engine: ServiceHandle,
     report: Sender<String>,
-    stop: Arc<AtomicBool>,
+    stop: Stop,
     settle: Duration,
     waiting: HashMap<PathBuf, Waiting>,
     /// Files already handled and kept in the inbox, by their size and mtime.
@@ -98,12 +81,7 @@ struct Watch {
 type Hints = Receiver<notify::Result<Event>>;
 
 impl Watch {
-    fn new(
-        settings: Settings,
-        engine: ServiceHandle,
-        report: Sender<String>,
-        stop: Arc<AtomicBool>,
-    ) -> Watch {
+    fn new(settings: Settings, engine: ServiceHandle, report: Sender<String>, stop: Stop) -> Watch {
         Watch {
             settle: Duration::from_millis(settings.settle_ms),
             settings,
@@ -137,7 +115,7 @@ impl Watch {
 
     fn run(mut self) {
         let mut watch: Option<(Box<dyn Watcher + Send>, Hints)> = None;
-        while !self.stop.load(Ordering::SeqCst) {
+        while !self.stop.is_set() {
             if watch.is_none() {
                 match self.watcher() {
                     Ok(w) => watch = Some(w),
@@ -344,12 +322,12 @@ impl Watch {
         }
         ready.sort();
         match self.engine.arrivals(ready.clone()) {
-            Ok(Ok(outcomes)) => {
+            Ok(outcomes) => {
                 for (path, arrival) in outcomes {
                     self.file_away(&path, &arrival);
                 }
             }
-            Ok(Err(e)) => {
+            Err(ServiceError::Refused(e)) => {
                 self.say(format!(
                     "ingest failed, retrying in {} s: {e}",
                     RETRY.as_secs()
@@ -364,7 +342,7 @@ impl Watch {
                     );
                 }
             }
-            Err(_) => self.stop.store(true, Ordering::SeqCst),
+            Err(ServiceError::Gone) => self.stop.set(),
         }
     }
 
@@ -431,7 +409,7 @@ fn free_name(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
 
 /// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
 /// when the name is taken. Returns the new path.
-pub fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     let target = free_name(path, dir)?;
     std::fs::rename(path, &target)?;
     Ok(target)

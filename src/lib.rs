@@ -12,16 +12,39 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-pub mod cli;
+// The layers, bottom up (tests/layering.rs keeps the rules). Visibility is `pub(crate)` unless
+// something outside the library uses an item: the binary (`cli`, `commands`, `config`, `tui::run`,
+// `eval`), the tests, and the benchmarks and examples, which drive the engine's stages, the store
+// and the dashboard's state directly.
+
+// Domain values: imports nothing else from copydesk.
+pub mod model;
+// Starting, stopping and joining background threads.
+mod worker;
+
+// The pure core: values in, values out; no files, sockets, threads or clocks.
+pub mod detect;
+pub mod fingerprint;
+pub mod text;
+
+// The database: its schema, codecs and durable commits.
+pub mod store;
+// The single writer: ingest, queries, triage, and the thread that serves them.
+pub mod engine;
+// Watching the inbox.
+mod inbox;
+// The socket: the wire protocol, the server, the client end and the daemon's runtime.
+pub mod daemon;
+// One client API over the socket or an engine in this process.
 pub mod client;
+// The dashboard.
+pub mod tui;
+
+pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod daemon;
-pub mod detect;
-pub mod engine;
+// The dev evaluation: built with the `eval` feature (and for the library's own tests), never into
+// the binary `cargo install` makes.
+#[cfg(any(test, feature = "eval"))]
+#[cfg_attr(not(feature = "eval"), allow(dead_code))]
 pub mod eval;
-pub mod fingerprint;
-pub mod inbox;
-pub mod store;
-pub mod text;
-pub mod tui;

@@ -1,7 +1,7 @@
 //! The `copydesk` binary: parses arguments, dispatches to the library, prints errors (`{:#}`)
 //! and sets the exit status. No logic lives here.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 use copydesk::cli::{Cli, Command};
 use copydesk::commands;
@@ -29,30 +29,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(inbox) = cli.inbox {
         settings.inbox = inbox;
     }
-    let s = &settings;
+    let (s, json) = (&settings, cli.json);
     let mut out = Stdout(std::io::stdout().lock());
     match cli.command {
-        Some(Command::Ingest { json, paths }) => {
-            commands::ingest(s, &paths, json, false, &mut out)?
-        }
-        Some(Command::Check { json, paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
-        Some(Command::List {
-            json,
-            status,
-            limit,
-        }) => commands::list(s, status, limit, json, &mut out)?,
-        Some(Command::Show { json, id }) => commands::show(s, id, json, &mut out)?,
-        Some(Command::Stats { json }) => commands::stats(s, json, &mut out)?,
+        Some(Command::Ingest { paths }) => commands::ingest(s, &paths, json, false, &mut out)?,
+        Some(Command::Check { paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
+        Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
+        Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
+        Some(Command::Stats) => commands::stats(s, json, &mut out)?,
         Some(Command::Serve) => commands::serve(s)?,
-        Some(Command::Tail { json, after }) => commands::tail(s, after, json, &mut out)?,
+        Some(Command::Tail { after }) => commands::tail(s, after, json, &mut out)?,
         Some(Command::Triage {
-            json,
             id,
             state,
             other,
             note,
         }) => commands::triage(s, id, &state, other, note, json, &mut out)?,
-        Some(Command::Eval { json, dirs }) => {
+        #[cfg(feature = "eval")]
+        Some(Command::Eval { dirs }) => {
+            use anyhow::Context;
             return copydesk::eval::command::run_dirs(&dirs, json, &mut out)
                 .context("evaluation failed");
         }

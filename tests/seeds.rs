@@ -105,3 +105,18 @@ fn check_stores_nothing() {
     let listed = common::json_lines(db.path(), &["list", "--json"]);
     assert_eq!(listed.len(), 1, "check stored nothing");
 }
+
+#[test]
+fn json_is_asked_for_before_or_after_the_command() {
+    let db = tempfile::tempdir().expect("tempdir");
+    ingest(db.path(), &[seed("000")]);
+    let before = common::json_lines(db.path(), &["--json", "list"]);
+    let after = common::json_lines(db.path(), &["list", "--json"]);
+    assert_eq!(before, after);
+    assert_eq!(before[0]["triage"]["state"], "new", "untriaged reads new");
+    let plain = common::run(db.path(), &["list"]);
+    assert!(
+        serde_json::from_slice::<Value>(&plain.stdout).is_err(),
+        "without --json, lines for people"
+    );
+}

@@ -5,8 +5,8 @@ mod common;
 
 use common::daemon::Daemon;
 use common::seed;
-use copydesk::daemon::protocol::{Request, Response};
-use copydesk::engine::Verdict;
+use copydesk::model::Verdict;
+use copydesk::model::{Request, Response};
 use std::path::Path;
 
 fn call(d: &Daemon, request: Request) -> Vec<Verdict> {

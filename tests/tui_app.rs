@@ -4,6 +4,7 @@
 
 mod tui_support;
 
+use copydesk::model::TriageState;
 use copydesk::tui::app::list::WINDOW_MAX;
 use copydesk::tui::app::View;
 use tui_support::{synthetic, Desk};
@@ -83,7 +84,7 @@ fn triage_goes_through_the_engine_and_undo_restores_it() {
     desk.keys(&["x"]);
     let row = &desk.app.list.rows[0];
     assert_eq!(row.id, reprint);
-    assert_eq!(row.triage.state, "spiked");
+    assert_eq!(row.triage.state, TriageState::Spiked);
     assert_eq!(
         row.triage.by.as_deref(),
         Some(copydesk::client::current_user().as_str())
@@ -94,9 +95,9 @@ fn triage_goes_through_the_engine_and_undo_restores_it() {
     desk.keys(&["u"]);
     let row = &desk.app.list.rows[0];
     assert!(row.matched.is_some(), "the match is back");
-    assert_eq!(row.triage.state, "spiked");
+    assert_eq!(row.triage.state, TriageState::Spiked);
     desk.keys(&["u"]);
-    assert_eq!(desk.app.list.rows[0].triage.state, "new");
+    assert_eq!(desk.app.list.rows[0].triage.state, TriageState::New);
 }
 
 #[test]
@@ -134,8 +135,8 @@ fn the_story_view_lists_the_original_first() {
 
 #[test]
 fn arrivals_are_fetched_through_the_engines_filters() {
-    use copydesk::daemon::protocol::ListQuery;
-    use copydesk::detect::Status;
+    use copydesk::model::ListQuery;
+    use copydesk::model::Status;
     let mut desk = Desk::with(synthetic(40));
     // Arrivals 21..=30, filtered as the list is: a status and a word found only in the text.
     let ids: Vec<u64> = (21..=30).collect();

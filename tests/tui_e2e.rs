@@ -5,6 +5,9 @@
 //! when the daemon stops, reconnects when it is back and catches up on what arrived meanwhile.
 //! Skips (and says so) when tmux is not installed.
 
+mod common;
+
+use common::daemon::Daemon;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -55,7 +58,7 @@ impl Tmux {
 
     /// Waits until the screen passes `test`; fails with the screen if it never does.
     fn wait(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if test(&screen) {
@@ -202,56 +205,24 @@ fn the_dashboard_in_a_real_terminal() {
     assert_eq!(tmux.show("#{cursor_flag}"), "1", "the cursor is shown");
 }
 
-/// `copydesk serve` on the test's database, stopped (SIGTERM) on drop.
-struct Daemon(std::process::Child);
-
-impl Daemon {
-    fn start(db: &Path, inbox: &Path) -> Daemon {
-        let child = Command::new(env!("CARGO_BIN_EXE_copydesk"))
-            .arg("--db")
-            .arg(db)
-            .arg("--inbox")
-            .arg(inbox)
-            .arg("serve")
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the daemon starts");
-        let socket = db.join("copydesk.sock");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-            assert!(Instant::now() < deadline, "the daemon never listened");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Daemon(child)
-    }
-
-    fn stop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[test]
 fn the_dashboard_follows_a_daemon_that_restarts() {
     if !tmux_available() {
         eprintln!("skipped: tmux is not installed, so the dashboard's end-to-end test cannot run");
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (inbox, db) = (dir.path().join("inbox"), dir.path().join("db"));
+    let mut daemon = Daemon::new("");
+    let (dir, inbox, db) = (
+        daemon.dir.path().to_owned(),
+        daemon.inbox.clone(),
+        daemon.db.clone(),
+    );
     copy_seeds(&inbox);
-    let mut daemon = Daemon::start(&db, &inbox);
+    daemon.spawn();
     let tmux = Tmux {
         socket: format!("copydesk-e2e-daemon-{}", std::process::id()),
     };
-    let cwd = dir.path().display().to_string();
+    let cwd = dir.display().to_string();
     let out = tmux.run(&[
         "new-session",
         "-d",
@@ -293,7 +264,7 @@ fn the_dashboard_follows_a_daemon_that_restarts() {
         "Harbour fees rise for night arrivals\n\nThe harbour authority announced new fees today for container ships arriving at night, citing the cost of extra pilots and tug crews.\n",
     )
     .expect("a new file");
-    let _daemon = Daemon::start(&db, &inbox);
+    daemon.spawn();
     tmux.wait_for("Harbour fees rise");
     let screen = tmux.wait("the connection to come back", |s| {
         !s.contains("DISCONNECTED")

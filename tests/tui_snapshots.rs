@@ -16,7 +16,7 @@ fn on_the_reprint() -> Desk {
         .list
         .rows
         .iter()
-        .position(|r| r.status == copydesk::detect::Status::Reprint)
+        .position(|r| r.status == copydesk::model::Status::Reprint)
         .expect("a reprint among the seeds");
     for _ in 0..reprint {
         desk.keys(&["j"]);

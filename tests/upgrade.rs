@@ -1,11 +1,177 @@
-//! A database written by an older schema opens and keeps working. Version 1's 32-bit anchors
-//! and version 2's SimHashes (SipHash of each shingle's text) are derived again from the stored
-//! stories, so passage and SimHash look-ups keep working; version 3's content records (without
-//! the page's site or the blocks' prose flags) are read as they are, and the version recorded.
+//! Databases written by earlier copydesk: one written by release 0.1.0 (schema 2) opens and reads
+//! the same, and older schemas are upgraded on open: version 1's 32-bit anchors and version 2's
+//! SimHashes (SipHash of each shingle's text) are derived again from the stored stories, so
+//! passage and SimHash look-ups keep working; version 3's content records (without the page's
+//! site or the blocks' prose flags) are read as they are, and the version recorded.
 
 mod common;
 
-use common::{ingest, json_lines, seed};
+use common::{ingest, json_lines, run, seed};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/release-0.1.0")
+        .join(name)
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Writes every tree of `db.json` (keys and values byte for byte as 0.1.0 wrote them).
+fn restore_release_0_1_0(db: &Path) {
+    let dump: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(fixture("db.json")).expect("fixture")).expect("json");
+    let sled = sled::open(db).expect("a new database");
+    for (name, pairs) in dump {
+        let tree = sled.open_tree(&name).expect("tree");
+        for pair in pairs.as_array().expect("pairs") {
+            let kv = pair.as_array().expect("a pair");
+            let (k, v) = (kv[0].as_str().expect("key"), kv[1].as_str().expect("value"));
+            tree.insert(unhex(k), unhex(v)).expect("insert");
+        }
+    }
+    sled.flush().expect("flush");
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// The one difference meant: an untouched article's triage state reads "new" (0.1.0 said "").
+fn with_new_for_untouched(mut v: Value) -> Value {
+    match &mut v {
+        Value::Object(map) => {
+            if let Some(Value::Object(t)) = map.get_mut("triage") {
+                if t.get("state") == Some(&Value::from("")) {
+                    t.insert("state".into(), "new".into());
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                *child = with_new_for_untouched(child.take());
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = with_new_for_untouched(item.take());
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
+fn expected(name: &str) -> Vec<Value> {
+    lines(&std::fs::read_to_string(fixture(name)).expect("fixture"))
+        .into_iter()
+        .map(with_new_for_untouched)
+        .collect()
+}
+
+fn stdout(db: &Path, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "copydesk {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A verdict's file as its name (the seeds lie elsewhere on this machine than where 0.1.0 ran).
+fn file_name_only(mut v: Value) -> Value {
+    let name = v["file"].as_str().map(|f| {
+        Path::new(f)
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    });
+    v["file"] = name.into();
+    v
+}
+
+#[test]
+fn a_database_written_by_release_0_1_0_opens_and_reads_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    restore_release_0_1_0(&db);
+
+    assert_eq!(
+        lines(&stdout(&db, &["list", "--json", "--limit", "0"])),
+        expected("list.jsonl")
+    );
+    let shown: Vec<Value> = (1..=7)
+        .flat_map(|id| lines(&stdout(&db, &["show", "--json", &id.to_string()])))
+        .collect();
+    assert_eq!(shown, expected("show.jsonl"));
+    assert_eq!(
+        lines(&stdout(&db, &["tail", "--json", "--after", "0"])),
+        expected("tail.jsonl")
+    );
+    let strip = |mut v: Value| {
+        let o = v.as_object_mut().expect("an object");
+        o.remove("db");
+        o.remove("db_bytes");
+        v
+    };
+    assert_eq!(
+        lines(&stdout(&db, &["stats", "--json"]))
+            .into_iter()
+            .map(strip)
+            .collect::<Vec<_>>(),
+        expected("stats.json")
+            .into_iter()
+            .map(strip)
+            .collect::<Vec<_>>()
+    );
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("watch");
+    let checked = lines(&stdout(
+        &db,
+        &["check", "--json", &seeds.display().to_string()],
+    ));
+    assert_eq!(
+        checked.into_iter().map(file_name_only).collect::<Vec<_>>(),
+        expected("check.jsonl")
+            .into_iter()
+            .map(file_name_only)
+            .collect::<Vec<_>>()
+    );
+
+    // It takes new work: the next article (the file of #2 again, so a duplicate of it) and a
+    // triage.
+    let again = dir.path().join("again.txt");
+    std::fs::copy(seed("001_"), &again).expect("copy");
+    let got = ingest(&db, &[again]);
+    assert_eq!(
+        (&got[0]["id"], &got[0]["status"], &got[0]["match"]["id"]),
+        (&Value::from(8), &Value::from("duplicate"), &Value::from(2)),
+        "{got:?}"
+    );
+    let triaged = json_lines(&db, &["triage", "--json", "7", "picked"]);
+    assert_eq!(triaged[0]["triage"]["state"], "picked");
+
+    // What is stored keeps 0.1.0's text forms: the untouched article is not rewritten, and the
+    // new triage is stored as 0.1.0 stored it.
+    let sled = sled::open(&db).expect("open the database directly");
+    let articles = sled.open_tree("articles").expect("articles");
+    let stored = |id: u64| -> Value {
+        let v = articles
+            .get(id.to_be_bytes())
+            .expect("read")
+            .expect("stored");
+        serde_json::from_slice(&v).expect("json")
+    };
+    assert_eq!(stored(1)["triage"]["state"], "");
+    assert_eq!(stored(4)["triage"]["state"], "new");
+    assert_eq!(stored(7)["triage"]["state"], "picked");
+    assert_eq!(stored(8)["triage"]["state"], "");
+}
 
 /// Rewrites every fingerprint record in the version 1 layout (32-bit anchors, truncated here as
 /// if an older copydesk had made them) and marks the database as version 1.

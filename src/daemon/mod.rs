@@ -1,6 +1,8 @@
-//! The daemon side: the Unix socket server and the wire protocol. It owns no business logic:
-//! requests go to the engine service, events come from it.
+//! The daemon's socket, both ends: the wire protocol, the server that relays clients' requests to
+//! the engine service and its events to them, the client end (`remote`), and the runtime that
+//! starts it all. It owns no business logic. Nothing outside this module speaks the wire.
 
-pub mod protocol;
+pub(crate) mod protocol;
+pub(crate) mod remote;
 pub mod runtime;
-pub mod server;
+pub(crate) mod server;

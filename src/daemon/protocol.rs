@@ -1,115 +1,84 @@
-//! The wire protocol between clients and the engine: newline-delimited JSON over a Unix socket.
-//! The same `Request`, `Response` and `Event` values travel in-process, so a client sees no
-//! difference between the two transports.
+//! The wire protocol between clients and the daemon: newline-delimited JSON over a Unix socket.
+//! These are the wire's own message types, versioned by `PROTOCOL_VERSION`, with explicit
+//! conversions from and to the domain values of `model`; nothing else in copydesk serialises for
+//! the wire, so a change elsewhere cannot change what travels here. `tests::golden` keeps the
+//! encoding of every message as released for this version.
 //!
 //! On connect the server sends a `Hello` line. Each request line is `{"req": N, ...Request}`; each
-//! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0). After a `subscribe` request, event lines
-//! `{"event": "verdict" | "triage", "seq": S, ...}` follow as they happen; a client that
-//! reconnects subscribes with `after` set to the last `seq` it saw and first gets what it missed.
+//! reply is `{"req": N, ...Response}` (a request that cannot be read is answered with `req` 0).
+//! After a `subscribe` request, event lines `{"event": "verdict" | "triage", "seq": S, ...}`
+//! follow as they happen; a client that reconnects subscribes with `after` set to the last `seq`
+//! it saw and first gets what it missed.
 
-use crate::detect::Status;
-use crate::engine::{Detail, Stats, Verdict};
-use crate::store::{state_or_new, ArticleId, ArticleRecord, Triage};
+use crate::model::{self, ArticleId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Bumped on any incompatible change of the messages below.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub(crate) const PROTOCOL_VERSION: u32 = 2;
 
 /// The first line the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hello {
-    pub copydesk: String,
-    pub protocol: u32,
+pub(crate) struct Hello {
+    pub(crate) copydesk: String,
+    pub(crate) protocol: u32,
     /// The sequence number of the latest event.
-    pub last_seq: u64,
-    pub inbox: String,
-    pub db: String,
+    pub(crate) last_seq: u64,
+    pub(crate) inbox: String,
+    pub(crate) db: String,
     /// The name the server knows this client by (from the socket's peer credentials).
-    pub you: String,
+    pub(crate) you: String,
 }
 
-/// An editor's triage action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Status {
+    Unique,
+    Duplicate,
+    Reprint,
+    Partial,
+    Rejected,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
-pub enum TriageAction {
-    /// Back to untriaged.
+pub(crate) enum TriageAction {
     New,
-    /// The desk takes it.
     Picked,
-    /// Dropped.
     Spiked,
-    /// Overrule: this is not a reprint (or partial) of what it was matched with.
     NotReprint,
-    /// Overrule: this is a reprint of another article.
     ReprintOf { other: ArticleId },
 }
 
-impl TriageAction {
-    /// Parses the command line's STATE (and OTHER for `reprint-of`).
-    pub fn parse(state: &str, other: Option<ArticleId>) -> Result<TriageAction, String> {
-        match (state, other) {
-            ("new" | "reset", None) => Ok(TriageAction::New),
-            ("picked" | "pick", None) => Ok(TriageAction::Picked),
-            ("spiked" | "spike", None) => Ok(TriageAction::Spiked),
-            ("not-reprint", None) => Ok(TriageAction::NotReprint),
-            ("reprint-of", Some(other)) => Ok(TriageAction::ReprintOf { other }),
-            ("reprint-of", None) => Err("reprint-of needs the id of the original: `triage ID reprint-of OTHER_ID`".into()),
-            (s, Some(_)) if s != "reprint-of" => Err(format!("'{s}' takes no other id; only reprint-of does")),
-            (s, _) => Err(format!("'{s}' is not a triage state; use new, picked, spiked, not-reprint or reprint-of OTHER_ID")),
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            TriageAction::New => "new".into(),
-            TriageAction::Picked => "picked".into(),
-            TriageAction::Spiked => "spiked".into(),
-            TriageAction::NotReprint => "not-reprint".into(),
-            TriageAction::ReprintOf { other } => format!("reprint-of #{other}"),
-        }
-    }
-
-    /// The action that sets a stored triage state: the inverse of `label` ("" is "new").
-    pub fn from_label(state: &str) -> Option<TriageAction> {
-        match state_or_new(state) {
-            "new" => Some(TriageAction::New),
-            "picked" => Some(TriageAction::Picked),
-            "spiked" => Some(TriageAction::Spiked),
-            "not-reprint" => Some(TriageAction::NotReprint),
-            s => s
-                .strip_prefix("reprint-of #")
-                .and_then(|n| n.parse().ok())
-                .map(|other| TriageAction::ReprintOf { other }),
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum TriageKind {
+    New,
+    Picked,
+    Spiked,
+    NotReprint,
+    ReprintOf,
 }
 
-/// Which articles a listing wants. Every field narrows; all empty lists everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    /// Triage state: new, picked, spiked, not-reprint, reprint-of.
-    pub triage: Option<String>,
-    pub source: Option<String>,
-    /// Words that must all occur in the title or the text (case-insensitive).
-    pub text: Option<String>,
-    /// Only articles older than this id (paging down a newest-first list).
-    pub before: Option<ArticleId>,
-    /// Only articles newer than this id (fetching arrivals).
-    pub after: Option<ArticleId>,
-    pub limit: usize,
+pub(crate) struct ListQuery {
+    pub(crate) status: Option<Status>,
+    pub(crate) triage: Option<TriageKind>,
+    pub(crate) source: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) before: Option<ArticleId>,
+    pub(crate) after: Option<ArticleId>,
+    /// 0: the engine's maximum.
+    pub(crate) limit: usize,
 }
 
-/// A request to the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Request {
-    /// Ingest files (absolute paths, read by the engine's process), one verdict each.
+pub(crate) enum Request {
     Ingest {
         paths: Vec<String>,
     },
-    /// The verdict each file would get; nothing stored.
     Check {
         paths: Vec<String>,
     },
@@ -119,12 +88,10 @@ pub enum Request {
     Show {
         id: ArticleId,
     },
-    /// An article and what it shares with another: for the compare view.
     Compare {
         id: ArticleId,
         other: ArticleId,
     },
-    /// Every article of one story (the original first).
     Story {
         id: ArticleId,
     },
@@ -140,43 +107,134 @@ pub enum Request {
     },
 }
 
-/// Shared word ranges of two texts, for highlighting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    pub left: Detail,
-    pub right: Detail,
-    pub similarity: f32,
-    /// Byte ranges, within each paragraph, of the passages the texts share: (paragraph, start, end).
-    pub left_shared: Vec<(u32, u32, u32)>,
-    pub right_shared: Vec<(u32, u32, u32)>,
+pub(crate) struct Match {
+    pub(crate) id: ArticleId,
+    pub(crate) file: String,
+    pub(crate) similarity: f32,
 }
 
-/// The engine's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Triage {
+    /// The state's text form: "new", "picked", "spiked", "not-reprint", "reprint-of #12"
+    /// ("" from daemons before 0.2, read as "new").
+    #[serde(with = "state_text")]
+    pub(crate) state: model::TriageState,
+    pub(crate) by: Option<String>,
+    pub(crate) at_ms: Option<u64>,
+    pub(crate) note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Record {
+    pub(crate) id: ArticleId,
+    pub(crate) file: String,
+    pub(crate) status: Status,
+    pub(crate) title: String,
+    #[serde(rename = "match")]
+    pub(crate) matched: Option<Match>,
+    pub(crate) reason: Option<String>,
+    pub(crate) story: ArticleId,
+    pub(crate) source: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) words: u32,
+    pub(crate) size: u64,
+    pub(crate) ingested_ms: u64,
+    pub(crate) triage: Triage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Verdict {
+    pub(crate) file: String,
+    pub(crate) id: Option<ArticleId>,
+    pub(crate) status: Status,
+    pub(crate) title: String,
+    #[serde(rename = "match")]
+    pub(crate) matched: Option<Match>,
+    pub(crate) reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Detail {
+    #[serde(flatten)]
+    pub(crate) record: Record,
+    pub(crate) paragraphs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Comparison {
+    pub(crate) left: Detail,
+    pub(crate) right: Detail,
+    pub(crate) similarity: f32,
+    pub(crate) left_shared: Vec<(u32, u32, u32)>,
+    pub(crate) right_shared: Vec<(u32, u32, u32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Stats {
+    pub(crate) articles: u64,
+    pub(crate) by_status: BTreeMap<Status, u64>,
+    pub(crate) db_bytes: u64,
+    pub(crate) db: String,
+    pub(crate) last_seq: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
-pub enum Response {
-    Verdicts { verdicts: Vec<Verdict> },
-    Records { records: Vec<ArticleRecord> },
-    Detail { detail: Box<Detail> },
-    Comparison { comparison: Box<Comparison> },
-    Stats { stats: Stats },
-    Triaged { records: Vec<ArticleRecord> },
-    Subscribed { last_seq: u64 },
-    Error { message: String },
+pub(crate) enum Response {
+    Verdicts {
+        verdicts: Vec<Verdict>,
+    },
+    Records {
+        records: Vec<Record>,
+    },
+    Detail {
+        detail: Box<Detail>,
+    },
+    Comparison {
+        comparison: Box<Comparison>,
+    },
+    Stats {
+        stats: Stats,
+    },
+    Triaged {
+        records: Vec<Record>,
+    },
+    Subscribed {
+        last_seq: u64,
+    },
+    Error {
+        message: String,
+        /// Absent from daemons before 0.2 (read as `internal`).
+        #[serde(default)]
+        kind: FailureKind,
+    },
 }
 
-/// Something that happened, in the order it happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FailureKind {
+    NoSuchArticle,
+    Invalid,
+    Storage,
+    Unavailable,
+    Corrupt,
+    #[default]
+    Internal,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    pub seq: u64,
-    pub at_ms: u64,
+pub(crate) struct Event {
+    pub(crate) seq: u64,
+    pub(crate) at_ms: u64,
     #[serde(flatten)]
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum EventKind {
+pub(crate) enum EventKind {
     Verdict {
         #[serde(flatten)]
         verdict: Verdict,
@@ -186,14 +244,14 @@ pub enum EventKind {
         triage: Triage,
         status: Status,
         #[serde(rename = "match")]
-        matched: Option<crate::store::MatchRef>,
+        matched: Option<Match>,
     },
 }
 
 /// A line from the server: a greeting, a reply to request `id`, or an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum ServerLine {
+pub(crate) enum ServerLine {
     Reply {
         #[serde(rename = "req")]
         id: u64,
@@ -206,104 +264,50 @@ pub enum ServerLine {
 
 /// A line from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClientLine {
+pub(crate) struct ClientLine {
     /// The request's number; named `req` on the wire, apart from requests' own `id` fields.
     #[serde(rename = "req")]
-    pub id: u64,
+    pub(crate) id: u64,
     #[serde(flatten)]
-    pub request: Request,
+    pub(crate) request: Request,
 }
+
+/// A request as the server takes it: one for the engine, or a subscription the server keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Incoming {
+    Engine(model::Request),
+    Subscribe { after: u64 },
+}
+
+/// A reply as a client takes it: the engine's answer or refusal, or the start of a subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reply {
+    Engine(model::Response),
+    Refused(model::Failure),
+    Subscribed { last_seq: u64 },
+}
+
+/// The triage state's text form on the wire.
+mod state_text {
+    use crate::model::TriageState;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(state: &TriageState, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(state)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TriageState, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            // What daemons before 0.2 sent for an article no editor touched.
+            return Ok(TriageState::New);
+        }
+        TriageState::parse(&text)
+            .ok_or_else(|| D::Error::custom(format!("'{text}' is not a triage state")))
+    }
+}
+
+mod convert;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn requests_round_trip_as_json_lines() {
-        let line = ClientLine {
-            id: 7,
-            request: Request::Triage {
-                ids: vec![3],
-                action: TriageAction::ReprintOf { other: 1 },
-                note: Some("same wire copy".into()),
-            },
-        };
-        let text = serde_json::to_string(&line).expect("serialises");
-        assert!(
-            text.contains(r#""op":"triage""#) && text.contains(r#""state":"reprint-of""#),
-            "{text}"
-        );
-        assert_eq!(
-            serde_json::from_str::<ClientLine>(&text).expect("parses"),
-            line
-        );
-    }
-
-    #[test]
-    fn triage_labels_read_back_as_their_actions() {
-        for a in [
-            TriageAction::New,
-            TriageAction::Picked,
-            TriageAction::Spiked,
-            TriageAction::NotReprint,
-            TriageAction::ReprintOf { other: 42 },
-        ] {
-            assert_eq!(TriageAction::from_label(&a.label()), Some(a));
-        }
-        assert_eq!(TriageAction::from_label(""), Some(TriageAction::New));
-        assert_eq!(TriageAction::from_label("reprint-of #x"), None);
-    }
-
-    #[test]
-    fn requests_with_an_article_id_round_trip() {
-        for request in [
-            Request::Show { id: 3 },
-            Request::Compare { id: 3, other: 1 },
-            Request::Story { id: 3 },
-        ] {
-            let line = ClientLine { id: 9, request };
-            let text = serde_json::to_string(&line).expect("serialises");
-            assert_eq!(
-                serde_json::from_str::<ClientLine>(&text).expect("parses"),
-                line,
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn events_round_trip_as_json_lines() {
-        let event = Event {
-            seq: 4,
-            at_ms: 9,
-            kind: EventKind::Triage {
-                id: 2,
-                triage: Triage {
-                    state: "spiked".into(),
-                    by: Some("ed".into()),
-                    at_ms: Some(9),
-                    note: None,
-                },
-                status: Status::Reprint,
-                matched: None,
-            },
-        };
-        let line = serde_json::to_string(&ServerLine::Event(event.clone())).expect("serialises");
-        assert!(line.contains(r#""event":"triage""#), "{line}");
-        assert_eq!(
-            serde_json::from_str::<ServerLine>(&line).expect("parses"),
-            ServerLine::Event(event)
-        );
-    }
-
-    #[test]
-    fn triage_states_parse_with_clear_errors() {
-        assert_eq!(
-            TriageAction::parse("spiked", None),
-            Ok(TriageAction::Spiked)
-        );
-        assert!(TriageAction::parse("reprint-of", None).is_err());
-        let err = TriageAction::parse("maybe", None).expect_err("unknown");
-        assert!(err.contains("'maybe'"), "{err}");
-    }
-}
+mod tests;

@@ -16,7 +16,7 @@ pub struct Runtime {
     server: Option<Server>,
     inbox: Option<Inbox>,
     /// Problems the inbox reports (a vanished inbox, a failed move): for the log or status bar.
-    pub reports: Receiver<String>,
+    pub(crate) reports: Receiver<String>,
 }
 
 impl Runtime {
@@ -45,7 +45,7 @@ impl Runtime {
         })
     }
 
-    pub fn handle(&self) -> Option<ServiceHandle> {
+    pub(crate) fn handle(&self) -> Option<ServiceHandle> {
         self.service.as_ref().map(Service::handle)
     }
 

@@ -2,37 +2,37 @@
 //! credentials, and relays their requests to the engine service and its events to them. One
 //! thread reads each connection and one writes to it, so a slow reader never stalls the engine.
 
-use super::protocol::{ClientLine, Hello, Request, Response, ServerLine, PROTOCOL_VERSION};
-use crate::engine::service::ServiceHandle;
+use super::protocol::{
+    ClientLine, FailureKind, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION,
+};
+use crate::engine::service::{ServiceError, ServiceHandle};
+use crate::model;
+use crate::worker::{Stop, Worker};
 use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// What the greeting tells clients.
 #[derive(Debug, Clone)]
-pub struct ServerInfo {
-    pub inbox: String,
-    pub db: String,
+pub(crate) struct ServerInfo {
+    pub(crate) inbox: String,
+    pub(crate) db: String,
 }
 
 /// The listening socket; removed when stopped.
-pub struct Server {
+pub(crate) struct Server {
     path: PathBuf,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl Server {
     /// Binds the socket (replacing a stale one: the caller holds the database, so no other daemon
     /// can be serving it), sets mode 0660 and the group, and starts accepting.
-    pub fn start(
+    pub(crate) fn start(
         path: &Path,
         group: Option<&str>,
         engine: ServiceHandle,
@@ -53,23 +53,17 @@ impl Server {
                 .with_context(|| format!("cannot give '{}' to group '{name}'", path.display()))?;
         }
         listener.set_nonblocking(true)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("socket".into())
-            .spawn(move || accept_loop(listener, engine, info, flag))?;
+        let worker = Worker::spawn("socket", move |stop| {
+            accept_loop(listener, engine, info, stop)
+        })?;
         Ok(Server {
             path: path.to_owned(),
-            stop,
-            thread: Some(thread),
+            worker,
         })
     }
 
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub(crate) fn stop(&mut self) {
+        self.worker.stop();
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -80,13 +74,8 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(
-    listener: UnixListener,
-    engine: ServiceHandle,
-    info: ServerInfo,
-    stop: Arc<AtomicBool>,
-) {
-    while !stop.load(Ordering::SeqCst) {
+fn accept_loop(listener: UnixListener, engine: ServiceHandle, info: ServerInfo, stop: Stop) {
+    while !stop.is_set() {
         match listener.accept() {
             Ok((stream, _)) => {
                 let (engine, info) = (engine.clone(), info.clone());
@@ -106,7 +95,7 @@ fn accept_loop(
 }
 
 /// The name of the user at the other end of the socket.
-pub fn peer_name(stream: &UnixStream) -> String {
+pub(crate) fn peer_name(stream: &UnixStream) -> String {
     use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
     match getsockopt(stream, PeerCredentials) {
         Ok(cred) => {
@@ -128,8 +117,8 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
     };
     let (out, lines) = mpsc::channel::<ServerLine>();
     let writer = std::thread::spawn(move || write_lines(write_half, lines));
-    let last_seq = match engine.call(Request::Stats, &who) {
-        Ok(Response::Stats { stats }) => stats.last_seq,
+    let last_seq = match engine.call(model::Request::Stats, &who) {
+        Ok(model::Response::Stats { stats }) => stats.last_seq,
         _ => 0,
     };
     let hello = Hello {
@@ -159,18 +148,25 @@ fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
                 id: 0,
                 response: Response::Error {
                     message: format!("cannot read the request: {e}"),
+                    kind: FailureKind::Invalid,
                 },
             },
-            Ok(ClientLine {
-                id,
-                request: Request::Subscribe { after },
-            }) => match subscribe(&engine, after, id, &out) {
-                Some(()) => continue,
-                None => break,
-            },
-            Ok(ClientLine { id, request }) => match engine.call(request, &who) {
-                Ok(response) => ServerLine::Reply { id, response },
-                Err(_) => break,
+            Ok(ClientLine { id, request }) => match Incoming::from(request) {
+                Incoming::Subscribe { after } => match subscribe(&engine, after, id, &out) {
+                    Some(()) => continue,
+                    None => break,
+                },
+                Incoming::Engine(request) => match engine.call(request, &who) {
+                    Ok(response) => ServerLine::Reply {
+                        id,
+                        response: response.into(),
+                    },
+                    Err(ServiceError::Refused(failure)) => ServerLine::Reply {
+                        id,
+                        response: failure.into(),
+                    },
+                    Err(ServiceError::Gone) => break,
+                },
             },
         };
         if out.send(reply).is_err() {
@@ -188,19 +184,26 @@ fn subscribe(
     id: u64,
     out: &mpsc::Sender<ServerLine>,
 ) -> Option<()> {
-    let (last_seq, backlog, live) = engine.subscribe(after).ok()?;
+    let (last_seq, backlog, live) = match engine.subscribe(after) {
+        Ok(follow) => follow,
+        Err(ServiceError::Refused(failure)) => {
+            let response = failure.into();
+            return out.send(ServerLine::Reply { id, response }).ok();
+        }
+        Err(ServiceError::Gone) => return None,
+    };
     out.send(ServerLine::Reply {
         id,
         response: Response::Subscribed { last_seq },
     })
     .ok()?;
     for e in backlog {
-        out.send(ServerLine::Event(e)).ok()?;
+        out.send(ServerLine::Event(e.into())).ok()?;
     }
     let out = out.clone();
     std::thread::spawn(move || {
         for e in live {
-            if out.send(ServerLine::Event(e)).is_err() {
+            if out.send(ServerLine::Event(e.into())).is_err() {
                 break;
             }
         }

@@ -2,61 +2,25 @@
 //! duplicate, a reprint or a partial reuse of it, or unrelated. Pure: values in, values out.
 
 pub mod index;
-pub mod page;
-pub mod verify;
+pub(crate) mod page;
+pub(crate) mod verify;
 
-use crate::text::clean::BlockInfo;
+use crate::model::{BlockInfo, Status};
 use page::{Evidence, Page};
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use verify::Overlap;
-
-/// What copydesk says of an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Unique,
-    Duplicate,
-    Reprint,
-    Partial,
-    Rejected,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Unique,
-        Status::Duplicate,
-        Status::Reprint,
-        Status::Partial,
-        Status::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Unique => "unique",
-            Status::Duplicate => "duplicate",
-            Status::Reprint => "reprint",
-            Status::Partial => "partial",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
 
 /// Thresholds of the verdict (validated from config).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     /// Coverage, in either direction, from which a text is the same story.
-    pub reprint_min: f32,
+    pub(crate) reprint_min: f32,
     /// Words in shared passages from which two stories are partial reuse.
-    pub partial_min_words: u32,
+    pub(crate) partial_min_words: u32,
     /// Shortest run of shared words that counts as a passage.
-    pub passage_min_words: u32,
+    pub(crate) passage_min_words: u32,
     /// Short blocks (menus, labels) two pages must share to be counted as one site's template.
-    pub chrome_min_blocks: usize,
+    pub(crate) chrome_min_blocks: usize,
 }
 
 impl Default for Params {
@@ -95,9 +59,9 @@ pub struct Judgement {
     pub status: Status,
     /// How much of one story the other covers (the larger share): what a flag reports.
     pub similarity: f32,
-    pub overlap: Overlap,
+    pub(crate) overlap: Overlap,
     /// What the whole pages say of each other.
-    pub evidence: Evidence,
+    pub(crate) evidence: Evidence,
 }
 
 /// Judges a new page against one earlier page.

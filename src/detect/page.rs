@@ -9,7 +9,7 @@
 //! by shingles) or its own.
 
 use super::verify::Overlap;
-use crate::text::clean::BlockInfo;
+use crate::model::BlockInfo;
 use rustc_hash::FxHashSet;
 
 /// One whole page, as its blocks were stored.

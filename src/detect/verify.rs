@@ -10,24 +10,24 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// What two texts share.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Overlap {
+pub(crate) struct Overlap {
     /// Share of the new text's words covered by the old text.
-    pub new_coverage: f32,
+    pub(crate) new_coverage: f32,
     /// Share of the old text's words covered by the new text.
-    pub old_coverage: f32,
+    pub(crate) old_coverage: f32,
     /// Runs of covered words in the new text, as word ranges `[start, end)`.
-    pub new_runs: Vec<(u32, u32)>,
+    pub(crate) new_runs: Vec<(u32, u32)>,
     /// Runs of covered words in the old text.
-    pub old_runs: Vec<(u32, u32)>,
+    pub(crate) old_runs: Vec<(u32, u32)>,
 }
 
 impl Overlap {
-    pub fn similarity(&self) -> f32 {
+    pub(crate) fn similarity(&self) -> f32 {
         self.new_coverage.max(self.old_coverage)
     }
 
     /// Words in runs of at least `min_run` words, on the new side and the old side.
-    pub fn passage_words(&self, min_run: u32) -> (u32, u32) {
+    pub(crate) fn passage_words(&self, min_run: u32) -> (u32, u32) {
         let sum = |runs: &[(u32, u32)]| {
             runs.iter()
                 .map(|&(a, b)| b - a)
@@ -39,7 +39,7 @@ impl Overlap {
 }
 
 /// Compares two texts by their positional shingle hashes and word counts.
-pub fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
+pub(crate) fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
     let new_cov = covered(new, new_words, counts(old));
     let old_cov = covered(old, old_words, counts(new));
     Overlap {

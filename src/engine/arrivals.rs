@@ -3,13 +3,13 @@
 //! what makes a rescan, or a restart after `kill -9`, safe.
 
 use super::files::{identity, read_file};
-use super::{Engine, EngineError, Input, Verdict};
-use crate::store::ArticleRecord;
+use super::{Engine, EngineError, Input};
+use crate::model::{ArticleRecord, Verdict};
 use std::path::PathBuf;
 
 /// What happened to one arrival.
 #[derive(Debug, Clone)]
-pub enum Arrival {
+pub(crate) enum Arrival {
     /// Ingested now.
     Ingested(Verdict),
     /// Ingested before (same path, size, mtime and content): here is its record.
@@ -18,7 +18,7 @@ pub enum Arrival {
 
 impl Engine {
     /// Ingests the files not ingested before, in order; all durable on return.
-    pub fn ingest_arrivals(
+    pub(crate) fn ingest_arrivals(
         &mut self,
         paths: &[PathBuf],
         now_ms: u64,
@@ -58,10 +58,10 @@ impl Engine {
             Ok(d) => {
                 d.size == entry.size
                     && d.mtime_ns == entry.mtime_ns
-                    && xxhash_rust::xxh3::xxh3_64(&d.bytes) == entry.content_hash
+                    && Some(xxhash_rust::xxh3::xxh3_64(&d.bytes)) == entry.content_hash
             }
             Err(_) => {
-                entry.content_hash == 0
+                entry.content_hash.is_none()
                     && identity(std::path::Path::new(file)) == Some((entry.size, entry.mtime_ns))
             }
         };

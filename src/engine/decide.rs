@@ -6,10 +6,10 @@
 use super::prepare::{prepare_with, stored_tokens, Prepared, TemplateView};
 use super::templates::SiteTemplates;
 use super::{Decision, Engine, EngineError, Input, Pending, MAX_POSTINGS, RARE_POSTINGS};
-use crate::detect::{judge, Side, Status};
+use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
+use crate::model::{ArticleId, ArticleRecord, MatchRef, Status};
 use crate::store::codec::Content;
-use crate::store::{ArticleId, ArticleRecord, MatchRef};
 use crate::text::Rejection;
 use rustc_hash::FxHashSet;
 

@@ -11,23 +11,24 @@ use std::path::{Path, PathBuf};
 pub struct FileData {
     pub bytes: Vec<u8>,
     pub size: u64,
-    pub mtime_ns: i128,
+    /// Nanoseconds since the epoch; `None` when the file system gives no modification time.
+    pub mtime_ns: Option<i128>,
 }
 
 /// Size and modification time (ns since the epoch) of a file, following links.
-pub fn identity(path: &Path) -> Option<(u64, i128)> {
+pub(crate) fn identity(path: &Path) -> Option<(u64, Option<i128>)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.len(), mtime_ns(&meta)))
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
+fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
     meta.modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128)
+        .map(|d| d.as_nanos() as i128)
 }
 
-pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
+pub(crate) fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| Rejection::Unreadable(e.to_string()))?;
     let meta = if meta.file_type().is_symlink() {
         std::fs::metadata(path).map_err(|e| Rejection::Unreadable(format!("broken link: {e}")))?
@@ -67,7 +68,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<FileData, Rejection> {
 
 /// Files to ingest from the command line's paths: files as given, folders as their regular
 /// files in name order (hidden names and sub-folders skipped).
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -109,7 +110,7 @@ pub fn input_from(name: &str, bytes: Vec<u8>) -> Input {
             Ok(FileData {
                 size: bytes.len() as u64,
                 bytes,
-                mtime_ns: 0,
+                mtime_ns: None,
             })
         },
     }

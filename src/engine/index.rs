@@ -5,9 +5,9 @@
 use super::templates::{SiteTemplates, Templates};
 use super::{snapshot, Engine, EngineError};
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
-use crate::detect::Status;
 use crate::fingerprint::SimHash;
-use crate::store::ArticleId;
+use crate::model::ArticleId;
+use crate::model::Status;
 
 /// The in-memory index, read from its snapshot (or rebuilt from the store's fingerprints) on
 /// first use.
@@ -183,7 +183,7 @@ impl Engine {
     /// since the snapshot on disk (and at least one): a restart then reads it instead of
     /// rebuilding. Returns what the new snapshot covers, if one was written. Call it between
     /// commands only: the index then holds committed articles alone.
-    pub fn save_index(
+    pub(crate) fn save_index(
         &mut self,
         min_new: usize,
     ) -> Result<Option<snapshot::Covered>, snapshot::SnapshotError> {

@@ -2,37 +2,33 @@
 //! pipeline (prepare in parallel, decide and commit in order), and answers queries. It neither
 //! draws nor watches folders.
 
-pub mod arrivals;
+pub(crate) mod arrivals;
 mod decide;
 pub mod files;
 mod index;
 pub mod prepare;
-pub mod queries;
-pub mod service;
+pub(crate) mod queries;
+pub(crate) mod service;
 pub mod snapshot;
 pub mod templates;
 #[cfg(test)]
 mod tests;
-pub mod triage;
+pub(crate) mod triage;
 mod upgrade;
 
 use crate::config::Settings;
-use crate::daemon::protocol::{Event, EventKind};
-use crate::detect::Status;
-use crate::store::codec::{encode_content_parts, Content, FpRecord};
-use crate::store::{
-    ArticleId, ArticleRecord, MatchRef, NewArticle, PathEntry, SiteWrite, Store, StoreError,
+use crate::model::{
+    ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
 };
+use crate::store::codec::{encode_content_parts, Content, FpRecord};
+use crate::store::{NewArticle, PathEntry, SiteWrite, Store, StoreError};
 use crate::text::Rejection;
 use decide::prepare_input_with;
 use files::FileData;
-pub use index::IndexOrigin;
+pub(crate) use index::IndexOrigin;
 use index::Loaded;
 use prepare::{Prepared, TemplateView};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,18 +37,38 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("#{0} cannot be a reprint of itself")]
+    ReprintOfItself(ArticleId),
+    #[error("cannot start an ingest thread: {0}")]
+    Thread(std::io::Error),
 }
 
 impl EngineError {
     /// Whether the database failed underneath (a full disk, an I/O error), as opposed to a bad
     /// request: the engine is then reopened before the next command.
-    pub fn is_storage_failure(&self) -> bool {
+    pub(crate) fn is_storage_failure(&self) -> bool {
         matches!(
             self,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_))
         )
+    }
+
+    /// What a client is told: the kind of failure, and this error's message.
+    pub(crate) fn failure(&self) -> Failure {
+        let kind = match self {
+            EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
+            EngineError::Store(
+                StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },
+            ) => FailureKind::Unavailable,
+            EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
+            EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
+            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::Thread(_) => FailureKind::Internal,
+        };
+        Failure {
+            kind,
+            message: self.to_string(),
+        }
     }
 }
 
@@ -62,36 +78,6 @@ pub struct Input {
     /// The path as the caller names it; stored as the article's `file`.
     pub file: String,
     pub data: Result<FileData, Rejection>,
-}
-
-/// A verdict as reported to callers (one JSON line per file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub file: String,
-    pub id: Option<ArticleId>,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-}
-
-/// An article with its story, for `show`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detail {
-    #[serde(flatten)]
-    pub record: ArticleRecord,
-    pub paragraphs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub articles: u64,
-    pub by_status: BTreeMap<Status, u64>,
-    pub db_bytes: u64,
-    pub db: String,
-    /// The sequence number of the latest event.
-    pub last_seq: u64,
 }
 
 /// Anchors with more postings than this are too common to point at any one story.
@@ -191,11 +177,11 @@ impl Engine {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -315,7 +301,7 @@ impl Engine {
                         }
                     };
                     let article = Arc::new(article);
-                    verdicts.push(verdict_of(&article.record));
+                    verdicts.push(Verdict::of(&article.record));
                     pending.add(Arc::clone(&article));
                     items.push(article);
                 }
@@ -355,11 +341,11 @@ impl Engine {
     }
 
     /// Events committed since the last call, for followers.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.outbox)
     }
 
-    pub fn last_seq(&self) -> u64 {
+    pub(crate) fn last_seq(&self) -> u64 {
         self.next_seq - 1
     }
 
@@ -382,7 +368,7 @@ impl Engine {
         for (input, prep) in inputs.iter().zip(prepared) {
             out.push(match prep {
                 Err(rejection) => Checked {
-                    verdict: verdict_of(&rejected(0, input, &rejection, 0).record),
+                    verdict: refused(input, &rejection),
                     turned_down: 0.0,
                 },
                 Ok(prep) => {
@@ -404,6 +390,8 @@ impl Engine {
         Ok(out)
     }
 
+    /// Prepares every input, in order, on one scoped thread per core (each takes a contiguous
+    /// share of the inputs).
     fn prepare_all(
         &mut self,
         inputs: &[Input],
@@ -412,16 +400,34 @@ impl Engine {
         let chrome_min = self.settings.params.chrome_min_blocks;
         let loaded = self.load()?;
         let (templates, sites) = (&loaded.templates, &*loaded.sites);
-        let is_template = |h: u64| templates.is_template(h);
-        let view = TemplateView {
-            window: &is_template,
-            sites: Some(sites),
-            chrome_min_blocks: chrome_min,
-        };
-        Ok(inputs
-            .par_iter()
-            .map(|input| prepare_input_with(input, every, &view))
-            .collect())
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let share = inputs.len().div_ceil(cores).max(1);
+        std::thread::scope(|s| {
+            let preparers = inputs
+                .chunks(share)
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        .name("copydesk-check".into())
+                        .spawn_scoped(s, move || {
+                            let is_template = |h: u64| templates.is_template(h);
+                            let view = TemplateView {
+                                window: &is_template,
+                                sites: Some(sites),
+                                chrome_min_blocks: chrome_min,
+                            };
+                            chunk
+                                .iter()
+                                .map(|input| prepare_input_with(input, every, &view))
+                                .collect::<Vec<_>>()
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(thread_error)?;
+            Ok(preparers
+                .into_iter()
+                .flat_map(|p| p.join().expect("a preparer thread does not panic"))
+                .collect())
+        })
     }
 
     /// Adds a prepared article to the index and the template window, and builds its write.
@@ -480,21 +486,34 @@ impl Engine {
 }
 
 fn thread_error(e: std::io::Error) -> EngineError {
-    EngineError::Invalid(format!("cannot start an ingest thread: {e}"))
+    EngineError::Thread(e)
 }
 
-fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+/// The verdict of a file refused with `why`, before anything is stored.
+fn refused(input: &Input, why: &Rejection) -> Verdict {
     let name = std::path::Path::new(&input.file)
         .file_name()
         .map_or_else(|| input.file.clone(), |n| n.to_string_lossy().into_owned());
+    Verdict {
+        file: input.file.clone(),
+        id: None,
+        status: Status::Rejected,
+        title: crate::text::sanitize::sanitize_line(&name),
+        matched: None,
+        reason: Some(why.to_string()),
+    }
+}
+
+fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewArticle {
+    let v = refused(input, why);
     NewArticle {
         record: ArticleRecord {
             id,
-            file: input.file.clone(),
-            status: Status::Rejected,
-            title: crate::text::sanitize::sanitize_line(&name),
+            file: v.file,
+            status: v.status,
+            title: v.title,
             matched: None,
-            reason: Some(why.to_string()),
+            reason: v.reason,
             story: id,
             source: None,
             url: None,
@@ -520,26 +539,15 @@ fn path_entry(id: ArticleId, input: &Input) -> Option<PathEntry> {
             id,
             size: f.size,
             mtime_ns: f.mtime_ns,
-            content_hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
+            content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
         }),
         Err(_) => {
             files::identity(std::path::Path::new(&input.file)).map(|(size, mtime_ns)| PathEntry {
                 id,
                 size,
                 mtime_ns,
-                content_hash: 0,
+                content_hash: None,
             })
         }
-    }
-}
-
-fn verdict_of(r: &ArticleRecord) -> Verdict {
-    Verdict {
-        file: r.file.clone(),
-        id: (r.id != 0).then_some(r.id),
-        status: r.status,
-        title: r.title.clone(),
-        matched: r.matched.clone(),
-        reason: r.reason.clone(),
     }
 }

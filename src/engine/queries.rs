@@ -3,24 +3,19 @@
 //! never has to load every article to find one.
 
 use super::prepare::stored_tokens;
-use super::{Detail, Engine, EngineError, Stats};
-use crate::daemon::protocol::{Comparison, ListQuery};
+use super::{Engine, EngineError};
 use crate::detect::verify::overlap;
 use crate::fingerprint::Tokens;
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, ListQuery, Stats};
 use crate::text::normalize::normalize;
 
 /// The most a listing returns in one answer.
-pub const MAX_LIST: usize = 10_000;
+pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
     /// Records, newest first, that pass every filter of `q`.
-    pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
-        let limit = if q.limit == 0 {
-            MAX_LIST
-        } else {
-            q.limit.min(MAX_LIST)
-        };
+    pub(crate) fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
+        let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
         let words: Vec<String> = q
             .text
             .as_deref()
@@ -31,7 +26,7 @@ impl Engine {
         for r in self.store().records_rev(q.after, q.before) {
             let r = r?;
             if q.status.is_some_and(|s| s != r.status)
-                || q.triage.as_deref().is_some_and(|t| !triage_matches(&r, t))
+                || q.triage.is_some_and(|t| r.triage.state.kind() != t)
                 || source
                     .as_deref()
                     .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
@@ -70,7 +65,7 @@ impl Engine {
         Ok(false)
     }
 
-    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
+    pub(crate) fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
         let record = self
             .store()
             .record(id)?
@@ -84,7 +79,11 @@ impl Engine {
     }
 
     /// Two articles side by side, with the passages they share.
-    pub fn compare(&self, id: ArticleId, other: ArticleId) -> Result<Comparison, EngineError> {
+    pub(crate) fn compare(
+        &self,
+        id: ArticleId,
+        other: ArticleId,
+    ) -> Result<Comparison, EngineError> {
         let (left, right) = (self.show(id)?, self.show(other)?);
         let (lt, rt) = (
             stored_tokens(&left.paragraphs),
@@ -106,7 +105,7 @@ impl Engine {
     }
 
     /// The original of an article's story and every article flagged against it, oldest first.
-    pub fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
+    pub(crate) fn story(&self, id: ArticleId) -> Result<Vec<ArticleRecord>, EngineError> {
         let root = self
             .store()
             .record(id)?
@@ -129,16 +128,11 @@ impl Engine {
         Ok(Stats {
             articles: by_status.values().sum(),
             by_status,
-            db_bytes: self.store().size_on_disk(),
+            db_bytes: self.store().size_on_disk()?,
             db: self.store().path().display().to_string(),
             last_seq: self.last_seq(),
         })
     }
-}
-
-fn triage_matches(r: &ArticleRecord, want: &str) -> bool {
-    let state = r.triage.state_or_new();
-    state == want || state.starts_with(&format!("{want} "))
 }
 
 /// Maps shared word runs back to byte ranges within the display paragraphs. Words are found in
@@ -205,7 +199,7 @@ mod tests {
             let q = ListQuery {
                 after,
                 before,
-                limit,
+                limit: Some(limit),
                 ..ListQuery::default()
             };
             engine

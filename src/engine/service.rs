@@ -8,123 +8,123 @@
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs};
 use super::{Engine, EngineError};
-use crate::daemon::protocol::{Event, Request, Response};
+use crate::model::{Event, Failure, Request, Response};
+use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Events a follower may fall behind by before it is dropped.
-pub const FOLLOWER_QUEUE: usize = 65_536;
+pub(crate) const FOLLOWER_QUEUE: usize = 65_536;
 /// Events replayed to a subscriber at most; older ones are gone from its view.
 const MAX_BACKLOG: usize = 1_000_000;
 /// No command for this long: the engine is idle, a good moment to save the index.
 const IDLE: Duration = Duration::from_secs(1);
 
-pub type ArrivalResult = Result<Vec<(PathBuf, Arrival)>, String>;
+/// What became of each file handed in from the inbox.
+pub(crate) type Arrivals = Vec<(PathBuf, Arrival)>;
 
 /// A new follower: the latest sequence number, the backlog, and the live feed.
-pub type Follow = (u64, Vec<Event>, Receiver<Event>);
+pub(crate) type Follow = (u64, Vec<Event>, Receiver<Event>);
 
 enum Command {
     Request {
         request: Request,
         who: String,
-        reply: Sender<Response>,
+        reply: Sender<Result<Response, Failure>>,
     },
     Subscribe {
         after: u64,
-        reply: Sender<Result<Follow, String>>,
+        reply: Sender<Result<Follow, Failure>>,
     },
     Arrivals {
         paths: Vec<PathBuf>,
-        reply: Sender<ArrivalResult>,
+        reply: Sender<Result<Arrivals, Failure>>,
     },
     Shutdown,
 }
 
-/// The engine is gone (it stopped or panicked).
-#[derive(Debug, thiserror::Error)]
-#[error("the engine has stopped")]
-pub struct EngineGone;
+/// Why a command to the engine thread has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum ServiceError {
+    /// The engine is gone (it stopped or panicked).
+    #[error("the engine has stopped")]
+    Gone,
+    /// The engine refused the command.
+    #[error(transparent)]
+    Refused(#[from] Failure),
+}
+
+/// Sends a command built around a reply channel and waits for the answer.
+fn ask<T>(
+    tx: &Sender<Command>,
+    command: impl FnOnce(Sender<Result<T, Failure>>) -> Command,
+) -> Result<T, ServiceError> {
+    let (reply, rx) = mpsc::channel();
+    tx.send(command(reply)).map_err(|_| ServiceError::Gone)?;
+    Ok(rx.recv().map_err(|_| ServiceError::Gone)??)
+}
 
 /// A cheap, cloneable way to talk to the engine thread.
 #[derive(Clone)]
-pub struct ServiceHandle {
+pub(crate) struct ServiceHandle {
     tx: Sender<Command>,
 }
 
 impl ServiceHandle {
-    pub fn call(&self, request: Request, who: &str) -> Result<Response, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Request {
-                request,
-                who: who.to_owned(),
-                reply,
-            })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)
+    pub(crate) fn call(&self, request: Request, who: &str) -> Result<Response, ServiceError> {
+        ask(&self.tx, |reply| Command::Request {
+            request,
+            who: who.to_owned(),
+            reply,
+        })
     }
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
     /// number as well.
-    pub fn subscribe(&self, after: u64) -> Result<Follow, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Subscribe { after, reply })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)?.map_err(|_| EngineGone)
+    pub(crate) fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
+        ask(&self.tx, |reply| Command::Subscribe { after, reply })
     }
 
-    pub fn arrivals(&self, paths: Vec<PathBuf>) -> Result<ArrivalResult, EngineGone> {
-        let (reply, rx) = mpsc::channel();
-        self.tx
-            .send(Command::Arrivals { paths, reply })
-            .map_err(|_| EngineGone)?;
-        rx.recv().map_err(|_| EngineGone)
+    /// Ingests files from the inbox that were not ingested before.
+    pub(crate) fn arrivals(&self, paths: Vec<PathBuf>) -> Result<Arrivals, ServiceError> {
+        ask(&self.tx, |reply| Command::Arrivals { paths, reply })
     }
 }
 
-/// The running engine thread.
-pub struct Service {
+/// The running engine thread; stopped (after the command in hand) when dropped.
+pub(crate) struct Service {
     handle: ServiceHandle,
-    thread: Option<JoinHandle<()>>,
+    /// `None` when the thread could not start: every call then finds the engine gone.
+    worker: Option<Worker>,
 }
 
 impl Service {
-    pub fn start(engine: Engine) -> Service {
+    pub(crate) fn start(engine: Engine) -> Service {
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("engine".into())
-            .spawn(move || run(engine, rx))
-            .ok();
+        let shutdown = tx.clone();
+        let worker = Worker::spawn("engine", move |_| run(engine, rx))
+            .ok()
+            .map(|w| {
+                w.on_stop(move || {
+                    let _ = shutdown.send(Command::Shutdown);
+                })
+            });
         Service {
             handle: ServiceHandle { tx },
-            thread,
+            worker,
         }
     }
 
-    pub fn handle(&self) -> ServiceHandle {
+    pub(crate) fn handle(&self) -> ServiceHandle {
         self.handle.clone()
     }
 
     /// Finishes the command in hand, then stops; everything committed is durable.
-    pub fn shutdown(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        let _ = self.handle.tx.send(Command::Shutdown);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+    pub(crate) fn shutdown(mut self) {
+        if let Some(w) = self.worker.as_mut() {
+            w.stop();
         }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -152,7 +152,7 @@ fn run(engine: Engine, rx: Receiver<Command>) {
             None => match Engine::open(settings.clone()) {
                 Ok(e) => engine.insert(e),
                 Err(err) => {
-                    refuse(cmd, &err.to_string());
+                    refuse(cmd, err.failure());
                     continue;
                 }
             },
@@ -204,29 +204,22 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             who,
             reply,
         } => {
-            let (response, failed) = match handle(e, request, &who) {
-                Ok(r) => (r, false),
-                Err(err) => (
-                    Response::Error {
-                        message: err.to_string(),
-                    },
-                    err.is_storage_failure(),
-                ),
-            };
-            let _ = reply.send(response);
+            let result = handle(e, request, &who);
+            let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
+            let _ = reply.send(result.map_err(|err| err.failure()));
             failed
         }
         Command::Arrivals { paths, reply } => {
             let r = e.ingest_arrivals(&paths, now_ms());
             let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
-            let _ = reply.send(r.map_err(|err| err.to_string()));
+            let _ = reply.send(r.map_err(|err| err.failure()));
             failed
         }
         Command::Subscribe { after, reply } => {
             let r = e
                 .store()
                 .events_after(after, MAX_BACKLOG)
-                .map_err(|err| err.to_string());
+                .map_err(|err| EngineError::from(err).failure());
             let _ = reply.send(r.map(|backlog| {
                 let (tx, rx) = mpsc::sync_channel(FOLLOWER_QUEUE);
                 followers.push(tx);
@@ -238,18 +231,16 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
 }
 
 /// Answers a command when the database cannot be opened.
-fn refuse(cmd: Command, why: &str) {
+fn refuse(cmd: Command, why: Failure) {
     match cmd {
         Command::Request { reply, .. } => {
-            let _ = reply.send(Response::Error {
-                message: why.to_owned(),
-            });
+            let _ = reply.send(Err(why));
         }
         Command::Arrivals { reply, .. } => {
-            let _ = reply.send(Err(why.to_owned()));
+            let _ = reply.send(Err(why));
         }
         Command::Subscribe { reply, .. } => {
-            let _ = reply.send(Err(why.to_owned()));
+            let _ = reply.send(Err(why));
         }
         Command::Shutdown => {}
     }
@@ -286,8 +277,35 @@ fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, 
         Request::Triage { ids, action, note } => Response::Triaged {
             records: engine.triage(&ids, &action, note, who, now_ms())?,
         },
-        Request::Subscribe { .. } => Response::Error {
-            message: "subscribe through ServiceHandle::subscribe".into(),
-        },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::model::FailureKind;
+    use crate::store::StoreError;
+
+    #[test]
+    fn refusals_reach_callers_typed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            db: dir.path().join("db"),
+            ..Settings::default()
+        };
+        let service = Service::start(Engine::open(settings).expect("open"));
+        let h = service.handle();
+        match h.call(Request::Show { id: 7 }, "ed") {
+            Err(ServiceError::Refused(f)) => {
+                assert_eq!(f.kind, FailureKind::NoSuchArticle);
+                assert_eq!(f.message, "no article with id 7");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let locked = EngineError::Store(StoreError::Locked("db".into())).failure();
+        assert_eq!(locked.kind, FailureKind::Unavailable);
+        service.shutdown();
+        assert_eq!(h.call(Request::Stats, "ed"), Err(ServiceError::Gone));
+    }
 }

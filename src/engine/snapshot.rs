@@ -16,14 +16,15 @@ use crate::config::Settings;
 use crate::detect::index::persist::PersistError;
 use crate::detect::index::persist::{read_word, read_words, write_word, write_words, Budget};
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
-use crate::store::{ArticleId, Store, StoreError};
+use crate::model::ArticleId;
+use crate::store::{Store, StoreError};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 /// The snapshot's name inside the database folder.
-pub const FILE_NAME: &str = "index.snapshot";
+pub(crate) const FILE_NAME: &str = "index.snapshot";
 const MAGIC: u64 = u64::from_le_bytes(*b"cdindex\0");
 /// 1: the first layout (header, SimIndex, AnchorIndex, ids, SeenFilter, checksum).
 const FORMAT: u32 = 1;
@@ -33,7 +34,7 @@ const SAMPLED_SLOTS: usize = 16;
 const BUFFER_BYTES: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
+pub(crate) enum SnapshotError {
     #[error("cannot read or write it: {0}")]
     Io(#[from] io::Error),
     #[error(transparent)]
@@ -47,19 +48,19 @@ pub enum SnapshotError {
 /// What a snapshot covers: every stored article up to `last_id` (and no other), taken when the
 /// latest event was `last_seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Covered {
-    pub last_id: ArticleId,
-    pub last_seq: u64,
-    pub slots: u64,
+pub(crate) struct Covered {
+    pub(crate) last_id: ArticleId,
+    pub(crate) last_seq: u64,
+    pub(crate) slots: u64,
 }
 
 /// The index read back from a snapshot.
 pub(super) struct Saved {
-    pub sim: SimIndex,
-    pub anchors: AnchorIndex,
-    pub ids: Vec<ArticleId>,
-    pub seen: SeenFilter,
-    pub covered: Covered,
+    pub(crate) sim: SimIndex,
+    pub(crate) anchors: AnchorIndex,
+    pub(crate) ids: Vec<ArticleId>,
+    pub(crate) seen: SeenFilter,
+    pub(crate) covered: Covered,
 }
 
 pub fn path(db: &Path) -> PathBuf {

@@ -135,7 +135,7 @@ fn a_snapshot_and_the_articles_stored_after_it_answer_as_a_rebuild() {
             .find(|i| i % 5 != 4)
             .expect("a story");
         let v = engine.check(&[reprint(story)]).expect("checks");
-        use crate::detect::Status;
+        use crate::model::Status;
         assert!(
             matches!(v[0].status, Status::Reprint | Status::Duplicate),
             "{v:?}"

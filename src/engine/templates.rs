@@ -61,7 +61,7 @@ impl Templates {
     }
 
     /// The learned template blocks as a set, for preparing files while learning goes on.
-    pub fn snapshot(&self) -> FxHashSet<u64> {
+    pub(crate) fn snapshot(&self) -> FxHashSet<u64> {
         self.counts
             .iter()
             .filter(|&(_, &n)| n >= self.min_articles)
@@ -69,8 +69,9 @@ impl Templates {
             .collect()
     }
 
+    #[cfg(test)]
     /// Learned template blocks, for stats.
-    pub fn learned(&self) -> usize {
+    pub(crate) fn learned(&self) -> usize {
         self.counts
             .values()
             .filter(|&&n| n >= self.min_articles)

@@ -5,7 +5,7 @@
 use super::files::input_from;
 use super::{Engine, Verdict};
 use crate::config::Settings;
-use crate::detect::Status;
+use crate::model::Status;
 use crate::text::clean::block_hash;
 use crate::text::normalize::normalize;
 use proptest::prelude::*;

@@ -3,14 +3,12 @@
 //! same pair again. Every change is an event with who made it and when.
 
 use super::{Engine, EngineError};
-use crate::daemon::protocol::{EventKind, TriageAction};
-use crate::detect::Status;
 use crate::fingerprint::exact_hash;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, EventKind, MatchRef, Status, Triage, TriageAction};
 
 impl Engine {
     /// Applies one action to articles; durable, and its events queued, on return.
-    pub fn triage(
+    pub(crate) fn triage(
         &mut self,
         ids: &[ArticleId],
         action: &TriageAction,
@@ -36,15 +34,13 @@ impl Engine {
                 }
                 TriageAction::ReprintOf { other } => {
                     if *other == id {
-                        return Err(EngineError::Invalid(format!(
-                            "#{id} cannot be a reprint of itself"
-                        )));
+                        return Err(EngineError::ReprintOfItself(id));
                     }
                     let original = self
                         .store()
                         .record(*other)?
                         .ok_or(EngineError::NoSuchArticle(*other))?;
-                    let similarity = self.compare(id, *other).map_or(0.0, |c| c.similarity);
+                    let similarity = self.compare(id, *other)?.similarity;
                     rec.status = Status::Reprint;
                     rec.story = original.story;
                     rec.matched = Some(MatchRef {
@@ -56,7 +52,7 @@ impl Engine {
                 TriageAction::New | TriageAction::Picked | TriageAction::Spiked => {}
             }
             rec.triage = Triage {
-                state: action.label(),
+                state: action.state(),
                 by: Some(by.to_owned()),
                 at_ms: Some(now_ms),
                 note: note.clone(),

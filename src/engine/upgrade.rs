@@ -15,7 +15,7 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// - 3 → 4: content records carry the page's site and the blocks' prose flags, and learned site
 ///   templates have a tree of their own. Nothing is rewritten (older content records are read
 ///   as they are); the version is recorded so that an older copydesk refuses the database.
-pub fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
+pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
         return Ok(());
     }

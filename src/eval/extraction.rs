@@ -91,15 +91,6 @@ pub fn load(dir: &Path) -> Result<Vec<Case>> {
 /// Folds text for passage matching: whitespace runs to one space, invisible format characters
 /// dropped, lower case. See the module header.
 pub fn fold(s: &str) -> String {
-    fold_with(s, true)
-}
-
-/// [`fold`] without the lower-casing.
-pub fn fold_exact(s: &str) -> String {
-    fold_with(s, false)
-}
-
-fn fold_with(s: &str, lower: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -117,13 +108,15 @@ fn fold_with(s: &str, lower: bool) -> String {
             out.push(' ');
         }
         space = false;
-        if lower {
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
+        out.extend(c.to_lowercase());
     }
     out
+}
+
+/// A page's bytes as text, decoded as copydesk decodes them (for the crate comparison in
+/// scripts/extract-compare, which feeds every extractor the same text).
+pub fn decode_page(bytes: &[u8]) -> String {
+    crate::text::decode::decode(bytes).unwrap_or_default()
 }
 
 /// copydesk's story of a page, as the engine keeps it (no learned templates): its paragraphs
@@ -359,7 +352,7 @@ mod tests {
             fold("  Über\u{a0}den\n\tFluss\u{ad}lauf "),
             "über den flusslauf"
         );
-        assert_eq!(fold_exact("A\u{200b}B  C"), "AB C");
+        assert_eq!(fold("A\u{200b}B  C"), "ab c");
         // Punctuation and quote marks are kept: a different wording is not a match.
         assert_eq!(fold("“Quote” - it’s"), "“quote” - it’s");
     }

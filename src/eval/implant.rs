@@ -3,15 +3,15 @@
 //! is found by its gold article text: the densest run of lines (page.txt) or paragraph elements
 //! (page.html) whose words are the article's. Pure; for the eval only.
 
-use crate::fingerprint::Tokens;
-use crate::text::normalize::normalize;
+use crate::text::normalize::{normalize, word_spans};
 use rustc_hash::FxHashSet;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// The byte range of a page's own story in its source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 /// Share of a line's shingles that must be the article's for the line to be article text.
@@ -19,21 +19,39 @@ const LINE_MATCH: f32 = 0.8;
 /// Share of the article's words the span must hold: the page holds its story there.
 const ARTICLE_FOUND: f32 = 0.7;
 
-/// The article's 3-word shingles, normalised as the engine normalises.
+/// Words in a shingle.
+const SHINGLE: usize = 3;
+
+/// The hashes of a text's 3-word shingles, its words normalised as the engine normalises them,
+/// and its number of words. (The eval compares texts on its own: it stands beside the engine's
+/// fingerprints, not on them.)
+fn shingles(text: &str) -> (Vec<u64>, usize) {
+    let norm = normalize(text);
+    let words: Vec<&str> = word_spans(&norm)
+        .iter()
+        .map(|&(a, z)| &norm[a..z])
+        .collect();
+    let hashes = words
+        .windows(SHINGLE)
+        .map(|w| xxh3_64(w.join(" ").as_bytes()))
+        .collect();
+    (hashes, words.len())
+}
+
+/// The article's 3-word shingles.
 fn shingle_set(article: &str) -> (FxHashSet<u64>, usize) {
-    let t = Tokens::new(&normalize(article));
-    (t.shingle_hashes().into_iter().collect(), t.len())
+    let (hashes, words) = shingles(article);
+    (hashes.into_iter().collect(), words)
 }
 
 /// Words of a piece of page text, and whether it is article text.
 fn weigh(text: &str, article: &FxHashSet<u64>) -> (usize, bool) {
-    let t = Tokens::new(&normalize(text));
-    if t.len() < 3 {
-        return (t.len(), false);
+    let (sh, words) = shingles(text);
+    if words < SHINGLE {
+        return (words, false);
     }
-    let sh = t.shingle_hashes();
     let found = sh.iter().filter(|h| article.contains(h)).count();
-    (t.len(), found as f32 >= LINE_MATCH * sh.len() as f32)
+    (words, found as f32 >= LINE_MATCH * sh.len() as f32)
 }
 
 /// The densest run of pieces: article words count for it, other words against it (a maximum-sum
@@ -62,7 +80,7 @@ fn densest(pieces: &[(usize, bool)]) -> Option<(usize, usize, usize)> {
 }
 
 /// Where the article lies in a plain-text page: from the first to the last of its lines.
-pub fn story_span_txt(page: &str, article: &str) -> Option<Span> {
+pub(crate) fn story_span_txt(page: &str, article: &str) -> Option<Span> {
     let (set, article_words) = shingle_set(article);
     let mut lines = Vec::new();
     let mut at = 0;
@@ -82,7 +100,7 @@ pub fn story_span_txt(page: &str, article: &str) -> Option<Span> {
 
 /// Where the article lies in an HTML page: from the first to the last paragraph element (`<p>`)
 /// holding its text.
-pub fn story_span_html(page: &str, article: &str) -> Option<Span> {
+pub(crate) fn story_span_html(page: &str, article: &str) -> Option<Span> {
     let (set, article_words) = shingle_set(article);
     let paras = paragraph_elements(page);
     let pieces: Vec<(usize, bool)> = paras
@@ -147,7 +165,7 @@ fn element_text(fragment: &str) -> String {
 }
 
 /// The page with `span` replaced by `paragraphs`, as lines of plain text.
-pub fn implant_txt(page: &str, span: Span, paragraphs: &[String]) -> String {
+pub(crate) fn implant_txt(page: &str, span: Span, paragraphs: &[String]) -> String {
     format!(
         "{}{}{}",
         &page[..span.start],
@@ -157,7 +175,7 @@ pub fn implant_txt(page: &str, span: Span, paragraphs: &[String]) -> String {
 }
 
 /// The page with `span` replaced by `paragraphs`, as paragraph elements.
-pub fn implant_html(page: &str, span: Span, paragraphs: &[String]) -> String {
+pub(crate) fn implant_html(page: &str, span: Span, paragraphs: &[String]) -> String {
     let body: Vec<String> = paragraphs
         .iter()
         .map(|p| format!("<p>{}</p>", escape(p)))
@@ -172,7 +190,7 @@ pub fn implant_html(page: &str, span: Span, paragraphs: &[String]) -> String {
 
 /// The page with `paragraphs` set inside its story (`span`), after the middle paragraph element
 /// of it: another story's passage quoted in this one.
-pub fn insert_html(page: &str, span: Span, paragraphs: &[String]) -> String {
+pub(crate) fn insert_html(page: &str, span: Span, paragraphs: &[String]) -> String {
     let inside: Vec<(usize, usize)> = paragraph_elements(&page[span.start..span.end]);
     let at = inside
         .get(inside.len().saturating_sub(1) / 2)

@@ -7,16 +7,16 @@
 
 pub mod command;
 pub mod extraction;
-pub mod gold;
-pub mod implant;
-pub mod report;
-pub mod sites;
-pub mod variants;
+pub(crate) mod gold;
+pub(crate) mod implant;
+pub(crate) mod report;
+pub(crate) mod sites;
+pub(crate) mod variants;
 
 use crate::config::Settings;
-use crate::detect::Status;
 use crate::engine::files::input_from;
 use crate::engine::{Engine, Input};
+use crate::model::Status;
 use anyhow::{bail, Context, Result};
 use report::{describe, print_report, KindReport, PartialReport, Report};
 use std::io::Write;
@@ -24,17 +24,17 @@ use std::path::Path;
 use variants::Rng;
 
 /// One corpus folder.
-pub struct Page {
-    pub name: String,
+pub(crate) struct Page {
+    pub(crate) name: String,
     /// The site the page is from (`meta.json`'s `site`), empty when unknown: groups pages of
     /// one site, nothing more.
-    pub site: String,
-    pub article: String,
-    pub page_txt: Vec<u8>,
-    pub page_html: Vec<u8>,
+    pub(crate) site: String,
+    pub(crate) article: String,
+    pub(crate) page_txt: Vec<u8>,
+    pub(crate) page_html: Vec<u8>,
 }
 
-pub fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
+pub(crate) fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
     let mut pages = Vec::new();
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read corpus folder '{}'", dir.display()))?;
@@ -147,7 +147,7 @@ fn engine_with(stored: &[Input], dir: &Path) -> Result<Engine> {
 
 /// Runs every kind twice, storing one half of the folders and then the other, so every page is
 /// a positive once and a negative once.
-pub fn run(pages: &[Page]) -> Result<Report> {
+pub(crate) fn run(pages: &[Page]) -> Result<Report> {
     let halves: Vec<Vec<bool>> = (0..2)
         .map(|h| (0..pages.len()).map(|i| i % 2 == h).collect())
         .collect();

@@ -2,8 +2,8 @@
 //! targets, and how they are printed. Counting only; the kinds are built elsewhere.
 
 use super::sites::NegativeReport;
-use crate::detect::Status;
-use crate::engine::Verdict;
+use crate::model::Status;
+use crate::model::Verdict;
 use anyhow::Result;
 use serde::Serialize;
 use std::io::Write;
@@ -11,26 +11,26 @@ use std::io::Write;
 /// A reprint kind: positives (variants of stored pages) must be flagged naming the stored page,
 /// negatives (variants of unstored pages) must not be flagged.
 #[derive(Debug, Clone, Serialize)]
-pub struct KindReport {
-    pub kind: String,
-    pub positives: usize,
-    pub negatives: usize,
-    pub true_pos: usize,
-    pub false_pos: usize,
-    pub precision: f64,
-    pub recall: f64,
+pub(crate) struct KindReport {
+    pub(crate) kind: String,
+    pub(crate) positives: usize,
+    pub(crate) negatives: usize,
+    pub(crate) true_pos: usize,
+    pub(crate) false_pos: usize,
+    pub(crate) precision: f64,
+    pub(crate) recall: f64,
     /// The lowest similarity of a correct flag, and the highest any negative got: the margin
     /// the thresholds have on this corpus.
-    pub min_true_similarity: f32,
-    pub max_negative_similarity: f32,
+    pub(crate) min_true_similarity: f32,
+    pub(crate) max_negative_similarity: f32,
     /// The highest story similarity the page-level evidence turned down (another story whose
     /// extracted text looked like this one).
-    pub max_turned_down: f32,
-    pub misses: Vec<String>,
+    pub(crate) max_turned_down: f32,
+    pub(crate) misses: Vec<String>,
 }
 
 impl KindReport {
-    pub fn new(kind: &str) -> KindReport {
+    pub(crate) fn new(kind: &str) -> KindReport {
         KindReport {
             kind: kind.to_owned(),
             positives: 0,
@@ -49,7 +49,7 @@ impl KindReport {
     /// Counts one case: whether its story was stored, whether it was flagged (reprint or
     /// duplicate), whether the flag named the right page, with its similarity, the similarity
     /// the page evidence turned down, and a description for the misses.
-    pub fn count(
+    pub(crate) fn count(
         &mut self,
         is_stored: bool,
         flagged: bool,
@@ -83,7 +83,7 @@ impl KindReport {
         }
     }
 
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         let (tp, fp) = (self.true_pos, self.false_pos);
         self.precision = if tp + fp == 0 {
             1.0
@@ -96,19 +96,19 @@ impl KindReport {
 
 /// A partial-reuse kind: each case must be `partial` naming its source, never a reprint.
 #[derive(Debug, Clone, Serialize)]
-pub struct PartialReport {
-    pub kind: String,
-    pub cases: usize,
-    pub partial: usize,
-    pub reprint: usize,
-    pub partial_rate: f64,
+pub(crate) struct PartialReport {
+    pub(crate) kind: String,
+    pub(crate) cases: usize,
+    pub(crate) partial: usize,
+    pub(crate) reprint: usize,
+    pub(crate) partial_rate: f64,
     /// The highest similarity of a case flagged partial: how far below the reprint threshold.
-    pub max_partial_similarity: f32,
-    pub misses: Vec<String>,
+    pub(crate) max_partial_similarity: f32,
+    pub(crate) misses: Vec<String>,
 }
 
 impl PartialReport {
-    pub fn new(kind: &str) -> PartialReport {
+    pub(crate) fn new(kind: &str) -> PartialReport {
         PartialReport {
             kind: kind.to_owned(),
             cases: 0,
@@ -120,7 +120,7 @@ impl PartialReport {
         }
     }
 
-    pub fn count(&mut self, v: &Verdict, source_file: &str, case: &str) {
+    pub(crate) fn count(&mut self, v: &Verdict, source_file: &str, case: &str) {
         self.cases += 1;
         let right = v.matched.as_ref().is_some_and(|m| m.file == source_file);
         match v.status {
@@ -137,16 +137,16 @@ impl PartialReport {
         }
     }
 
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.partial_rate = self.partial as f64 / self.cases.max(1) as f64;
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub reprint_kinds: Vec<KindReport>,
-    pub partial_kinds: Vec<PartialReport>,
-    pub negative_kinds: Vec<NegativeReport>,
+pub(crate) struct Report {
+    pub(crate) reprint_kinds: Vec<KindReport>,
+    pub(crate) partial_kinds: Vec<PartialReport>,
+    pub(crate) negative_kinds: Vec<NegativeReport>,
 }
 
 /// The dev-set targets.
@@ -157,7 +157,7 @@ const MIN_PARTIAL: f64 = 0.95;
 impl Report {
     /// Precision ≥ 0.995 and recall ≥ 0.99 per reprint kind; partial reuse reported as partial
     /// in ≥ 95% of cases and never as a reprint; no flag at all among different stories.
-    pub fn targets_met(&self) -> bool {
+    pub(crate) fn targets_met(&self) -> bool {
         self.reprint_kinds
             .iter()
             .all(|k| k.precision >= MIN_PRECISION && k.recall >= MIN_RECALL)
@@ -169,14 +169,14 @@ impl Report {
     }
 }
 
-pub fn describe(v: &Verdict) -> String {
+pub(crate) fn describe(v: &Verdict) -> String {
     match &v.matched {
         Some(m) => format!("{} of {} ({:.2})", v.status.as_str(), m.file, m.similarity),
         None => v.status.as_str().to_owned(),
     }
 }
 
-pub fn print_report(r: &Report, pages: usize, out: &mut impl Write) -> Result<()> {
+pub(crate) fn print_report(r: &Report, pages: usize, out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
         "{pages} pages, each stored once and a negative once (variants of unstored pages)"

@@ -9,35 +9,36 @@ use super::implant::{
 use super::report::{describe, KindReport, PartialReport};
 use super::variants::{self, paragraphs, Rng};
 use super::{engine_with, form, Form, Page};
-use crate::detect::Status;
+use crate::config::Settings;
 use crate::engine::files::input_from;
 use crate::engine::Input;
+use crate::model::Status;
 use anyhow::Result;
 use serde::Serialize;
 
 /// Flags among pages that are all different stories.
 #[derive(Debug, Clone, Serialize)]
-pub struct NegativeReport {
-    pub kind: String,
+pub(crate) struct NegativeReport {
+    pub(crate) kind: String,
     /// Pages checked, each against all before it.
-    pub pages: usize,
+    pub(crate) pages: usize,
     /// Pairs of those pages from one site.
-    pub same_site_pairs: usize,
+    pub(crate) same_site_pairs: usize,
     /// Flags of any kind (every one is false), and of them reprints or duplicates.
-    pub flags: usize,
-    pub false_reprints: usize,
+    pub(crate) flags: usize,
+    pub(crate) false_reprints: usize,
     /// The highest similarity any flag reported.
-    pub max_flag_similarity: f32,
+    pub(crate) max_flag_similarity: f32,
     /// The highest story similarity the page-level evidence turned down: how close the
     /// extracted stories came to calling two of these stories one.
-    pub max_turned_down: f32,
-    pub misses: Vec<String>,
+    pub(crate) max_turned_down: f32,
+    pub(crate) misses: Vec<String>,
 }
 
 /// A page's story span in each form, where the page holds its gold article findably.
 pub(super) struct Spans {
-    pub txt: Option<Span>,
-    pub html: Option<Span>,
+    pub(crate) txt: Option<Span>,
+    pub(crate) html: Option<Span>,
 }
 
 pub(super) fn spans(pages: &[Page]) -> Vec<Spans> {
@@ -293,7 +294,7 @@ pub(super) fn run_partial_share(
             let mut rng = Rng::new(&format!("share/{}", p.name));
             let share = 0.2 + 0.2 * (rng.below(1001) as f64 / 1000.0);
             // Partial reuse is shared passages of `partial_min_words` or more.
-            let min_words = crate::detect::Params::default().partial_min_words as usize;
+            let min_words = Settings::default().params.partial_min_words as usize;
             let Some(borrowed) = variants::borrow(&p.article, share, PARTIAL_MAX_SHARE, min_words)
             else {
                 continue;

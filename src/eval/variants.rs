@@ -3,28 +3,28 @@
 //! Deterministic: each variant is seeded by the folder name, so every run measures the same set.
 
 /// A small deterministic generator (xorshift64*), seeded per case.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: &str) -> Rng {
+    pub(crate) fn new(seed: &str) -> Rng {
         Rng(xxhash_rust::xxh3::xxh3_64(seed.as_bytes()) | 1)
     }
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
     }
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 }
 
 /// The paragraphs of a plain-text article.
-pub fn paragraphs(text: &str) -> Vec<String> {
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
@@ -34,7 +34,7 @@ pub fn paragraphs(text: &str) -> Vec<String> {
 
 /// Typographic changes: quotes, dashes, ellipses and spaces swapped for their other forms,
 /// Windows line endings, paragraphs separated differently.
-pub fn typographic(text: &str, rng: &mut Rng) -> String {
+pub(crate) fn typographic(text: &str, rng: &mut Rng) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut open = true;
     for c in text.chars() {
@@ -62,7 +62,7 @@ const AGENCIES: [&str; 4] = ["Reuters", "AP", "AFP", "Wire Desk"];
 
 /// A dateline and a credit line added, and light edits: about `rate` of the words substituted,
 /// deleted, duplicated or swapped, spread over the whole text.
-pub fn dateline_edit(text: &str, rate: f64, rng: &mut Rng) -> String {
+pub(crate) fn dateline_edit(text: &str, rate: f64, rng: &mut Rng) -> String {
     let paras = paragraphs(text);
     let vocabulary: Vec<&str> = text.split_whitespace().collect();
     let mut out: Vec<String> = paras
@@ -105,7 +105,7 @@ pub fn dateline_edit(text: &str, rate: f64, rng: &mut Rng) -> String {
 }
 
 /// The story cut short: its first paragraphs, about `keep` of its words (at least one paragraph).
-pub fn cut_short(text: &str, keep: f64) -> String {
+pub(crate) fn cut_short(text: &str, keep: f64) -> String {
     let paras = paragraphs(text);
     let total: usize = paras.iter().map(|p| p.split_whitespace().count()).sum();
     let mut kept = Vec::new();
@@ -123,7 +123,7 @@ pub fn cut_short(text: &str, keep: f64) -> String {
 /// A contiguous third of `source` (the run of whole paragraphs closest to a third of its words,
 /// the earliest of equals after a random start) set inside `host`, after its first half.
 /// Returns the text and the number of words taken from `source`.
-pub fn partial(source: &str, host: &str, rng: &mut Rng) -> (String, usize) {
+pub(crate) fn partial(source: &str, host: &str, rng: &mut Rng) -> (String, usize) {
     let src = paragraphs(source);
     let words: Vec<usize> = src.iter().map(|p| p.split_whitespace().count()).collect();
     let third = words.iter().sum::<usize>() as f64 / 3.0;
@@ -150,7 +150,12 @@ pub fn partial(source: &str, host: &str, rng: &mut Rng) -> (String, usize) {
 /// A contiguous run of whole paragraphs of `source` holding about `share` of its words (the
 /// closest run to it, the earliest of equals), never more than `max_share` nor fewer than
 /// `min_words`; `None` when no run fits (a story of one long paragraph).
-pub fn borrow(source: &str, share: f64, max_share: f64, min_words: usize) -> Option<Vec<String>> {
+pub(crate) fn borrow(
+    source: &str,
+    share: f64,
+    max_share: f64,
+    min_words: usize,
+) -> Option<Vec<String>> {
     let src = paragraphs(source);
     let words: Vec<usize> = src.iter().map(|p| p.split_whitespace().count()).collect();
     let total = words.iter().sum::<usize>() as f64;
@@ -173,7 +178,7 @@ pub fn borrow(source: &str, share: f64, max_share: f64, min_words: usize) -> Opt
 }
 
 /// `host`'s paragraphs with `borrowed` set after the first half of them.
-pub fn insert_paragraphs(host: &str, borrowed: &[String]) -> String {
+pub(crate) fn insert_paragraphs(host: &str, borrowed: &[String]) -> String {
     let mut out = paragraphs(host);
     let at = out.len() / 2;
     out.splice(at..at, borrowed.iter().cloned());

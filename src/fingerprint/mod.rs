@@ -9,25 +9,25 @@ use crate::text::normalize::word_spans;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Words per shingle for SimHash features and for verification.
-pub const SHINGLE_WORDS: usize = 3;
+pub(crate) const SHINGLE_WORDS: usize = 3;
 /// Words per passage anchor: long enough to be specific to one text.
-pub const ANCHOR_WORDS: usize = 5;
+pub(crate) const ANCHOR_WORDS: usize = 5;
 
 /// A story's tokens: normalised words joined by single spaces, with each word's byte range, so a
 /// shingle is a slice of `joined` and costs no allocation.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
-    pub joined: String,
-    pub spans: Vec<(u32, u32)>,
+    pub(crate) joined: String,
+    pub(crate) spans: Vec<(u32, u32)>,
 }
 
 impl Tokens {
-    pub fn new(norm: &str) -> Tokens {
+    pub(crate) fn new(norm: &str) -> Tokens {
         Tokens::from_spans(norm, &word_spans(norm))
     }
 
     /// Tokens of `norm` whose words were already found: `words` is `word_spans(norm)`.
-    pub fn from_spans(norm: &str, words: &[(usize, usize)]) -> Tokens {
+    pub(crate) fn from_spans(norm: &str, words: &[(usize, usize)]) -> Tokens {
         let mut joined = String::with_capacity(norm.len());
         let mut spans = Vec::with_capacity(words.len());
         for &(a, b) in words {
@@ -50,7 +50,7 @@ impl Tokens {
     }
 
     /// The text of the `k` words starting at word `i` (fewer at the end).
-    pub fn shingle(&self, i: usize, k: usize) -> &str {
+    pub(crate) fn shingle(&self, i: usize, k: usize) -> &str {
         let last = (i + k).min(self.spans.len()) - 1;
         &self.joined[self.spans[i].0 as usize..self.spans[last].1 as usize]
     }

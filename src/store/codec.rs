@@ -1,7 +1,7 @@
 //! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
 //! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
 
-use crate::text::clean::BlockInfo;
+use crate::model::BlockInfo;
 
 /// Fingerprints of one stored article: what the index is rebuilt from.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,7 @@ const CONTENT_VERSION: u8 = 2;
 const KEPT_BIT: u8 = 1;
 const PROSE_BIT: u8 = 2;
 
-pub fn encode_fp(fp: &FpRecord) -> Vec<u8> {
+pub(crate) fn encode_fp(fp: &FpRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(21 + fp.anchors.len() * 8);
     out.push(FP_VERSION);
     out.extend_from_slice(&fp.simhash.to_le_bytes());
@@ -64,7 +64,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
+pub(crate) fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
     let mut r = Reader(bytes);
     let version = r.u8()?;
     let width = match version {
@@ -91,12 +91,12 @@ pub fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
 }
 
 /// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
-pub fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
+pub(crate) fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
     encode_content_parts(&c.blocks, &c.paragraphs, c.site, max_text_bytes)
 }
 
 /// `encode_content` of the parts of a `Content`, for a caller that has not built one yet.
-pub fn encode_content_parts(
+pub(crate) fn encode_content_parts(
     blocks: &[BlockInfo],
     paragraphs: &[String],
     site: u64,
@@ -135,7 +135,7 @@ pub fn encode_content_parts(
 }
 
 /// The block hashes of encoded content, without decompressing its text.
-pub fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
+pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
     let mut r = Reader(bytes);
     match r.u8()? {
         1 => {}
@@ -153,7 +153,7 @@ pub fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
     Some(hashes)
 }
 
-pub fn decode_content(bytes: &[u8]) -> Option<Content> {
+pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
     let version = r.u8()?;
     let site = match version {
@@ -192,7 +192,7 @@ pub fn decode_content(bytes: &[u8]) -> Option<Content> {
 }
 
 /// A site's learned template: when it last learned (a stamp), then its blocks.
-pub fn encode_site(stamp: u64, blocks: &[u64]) -> Vec<u8> {
+pub(crate) fn encode_site(stamp: u64, blocks: &[u64]) -> Vec<u8> {
     let mut out = Vec::with_capacity(12 + blocks.len() * 8);
     out.extend_from_slice(&stamp.to_le_bytes());
     out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
@@ -202,7 +202,7 @@ pub fn encode_site(stamp: u64, blocks: &[u64]) -> Vec<u8> {
     out
 }
 
-pub fn decode_site(bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
+pub(crate) fn decode_site(bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
     let mut r = Reader(bytes);
     let stamp = r.u64()?;
     let n = r.u32()? as usize;

@@ -3,23 +3,24 @@
 //!
 //! Trees (ids are u64 big-endian, so keys sort by arrival):
 //! - `meta`: `schema` → u32; `count/<status>` → u64 counters.
-//! - `articles`: id → `ArticleRecord` (JSON). Written last in a commit: the commit point.
+//! - `articles`: id → `schema::Record` (JSON). Written last in a commit: the commit point.
 //! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
-//! - `paths`: file path → `PathEntry` (the latest ingest of that path).
-//! - `events`: last sequence number of a commit → its `Event`s (a JSON array): the log clients
+//! - `paths`: file path → `schema::Path` (the latest ingest of that path).
+//! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
 //!   follow and catch up from.
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
 //! - `templates`: site key → that site's learned template blocks (`codec::encode_site`), written
 //!   with the article whose verdict learned them.
 
 pub mod codec;
+mod lock;
+mod schema;
 
-use crate::daemon::protocol::Event;
-use crate::detect::Status;
+use crate::model::{ArticleId, ArticleRecord, Event, Status};
 use codec::{Content, FpRecord};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sled::transaction::TransactionError;
 use sled::Transactional;
 use std::borrow::Borrow;
@@ -32,9 +33,7 @@ use std::path::{Path, PathBuf};
 /// version 1 records are read as they are, see `codec::decode_content`), and the `templates`
 /// tree holds what was learned per site. A version 3 database needs no rewrite: opening it
 /// records version 4, so an older copydesk, which cannot read the new records, refuses it.
-pub const SCHEMA_VERSION: u32 = 4;
-
-pub type ArticleId = u64;
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,73 +51,24 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("cannot make the database durable: {0}")]
     Sync(std::io::Error),
-    #[error("record {0} is corrupt: {1}")]
-    Corrupt(ArticleId, String),
+    #[error("{what} is corrupt: {1}", what = what_is_corrupt(*.0))]
+    Corrupt(Option<ArticleId>, String),
 }
 
-/// What the match of a verdict points at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MatchRef {
-    pub id: ArticleId,
-    pub file: String,
-    pub similarity: f32,
-}
-
-/// An editor's decision on an article.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Triage {
-    pub state: String,
-    pub by: Option<String>,
-    pub at_ms: Option<u64>,
-    pub note: Option<String>,
-}
-
-impl Triage {
-    /// The state, "new" when none was set.
-    pub fn state_or_new(&self) -> &str {
-        state_or_new(&self.state)
-    }
-}
-
-/// A stored triage state, "new" when empty (an article no editor has touched).
-pub fn state_or_new(state: &str) -> &str {
-    if state.is_empty() {
-        "new"
-    } else {
-        state
-    }
-}
-
-/// One ingested file and its verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ArticleRecord {
-    pub id: ArticleId,
-    pub file: String,
-    pub status: Status,
-    pub title: String,
-    #[serde(rename = "match")]
-    pub matched: Option<MatchRef>,
-    pub reason: Option<String>,
-    /// The first article of this story (itself when the article is no reprint).
-    pub story: ArticleId,
-    pub source: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub words: u32,
-    pub size: u64,
-    pub ingested_ms: u64,
-    #[serde(default)]
-    pub triage: Triage,
+fn what_is_corrupt(id: Option<ArticleId>) -> String {
+    id.map_or_else(|| "the database".to_owned(), |id| format!("record {id}"))
 }
 
 /// Identity of a file as last ingested from one path: the same path, size, mtime and content is
 /// the same file, not a new arrival.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathEntry {
     pub id: ArticleId,
     pub size: u64,
-    pub mtime_ns: i128,
-    pub content_hash: u64,
+    /// `None` when the file system gave no modification time.
+    pub mtime_ns: Option<i128>,
+    /// `None` when the file could not be read.
+    pub content_hash: Option<u64>,
 }
 
 /// A change to one site's learned template, written with the article that caused it.
@@ -178,7 +128,13 @@ struct Writes {
 }
 
 fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(Some(id), e.to_string()))
+}
+
+fn record_from_json(id: Option<ArticleId>, v: &[u8]) -> Result<ArticleRecord, StoreError> {
+    serde_json::from_slice::<schema::Record>(v)
+        .map_err(|e| StoreError::Corrupt(id, e.to_string()))?
+        .into_model()
 }
 
 /// Events are stored in groups, one key per commit: the key is the last sequence number of the
@@ -187,19 +143,21 @@ fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError
 fn event_batch(events: &[Event]) -> Result<sled::Batch, StoreError> {
     let mut batch = sled::Batch::default();
     if let Some(last) = events.last() {
-        batch.insert(&last.seq.to_be_bytes(), to_json(last.seq, &events)?);
+        let group: Vec<schema::Event> = events.iter().map(Into::into).collect();
+        batch.insert(&last.seq.to_be_bytes(), to_json(last.seq, &group)?);
     }
     Ok(batch)
 }
 
 /// The events of one stored group.
-fn event_group(last: u64, v: &[u8]) -> Result<Vec<Event>, StoreError> {
+fn event_group(last: Option<u64>, v: &[u8]) -> Result<Vec<Event>, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(last, e.to_string());
-    if v.first() == Some(&b'[') {
-        serde_json::from_slice(v).map_err(corrupt)
+    let group: Vec<schema::Event> = if v.first() == Some(&b'[') {
+        serde_json::from_slice(v).map_err(corrupt)?
     } else {
-        Ok(vec![serde_json::from_slice(v).map_err(corrupt)?])
-    }
+        vec![serde_json::from_slice(v).map_err(corrupt)?]
+    };
+    group.into_iter().map(schema::Event::into_model).collect()
 }
 
 fn overrule_key(story_hash: u64, other: ArticleId) -> [u8; 16] {
@@ -217,6 +175,12 @@ fn id_of(k: &[u8]) -> Option<ArticleId> {
     k.try_into().ok().map(u64::from_be_bytes)
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        lock::closed(&self.path);
+    }
+}
+
 impl Store {
     pub fn open(path: &Path, cache_bytes: u64, max_text_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
@@ -227,29 +191,25 @@ impl Store {
                 e.to_string()
             },
         })?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-                    StoreError::Locked(path.to_owned())
-                }
-                sled::Error::Io(ref io) if io.to_string().contains("lock") => {
-                    StoreError::Locked(path.to_owned())
-                }
-                sled::Error::Io(ref io) if io.raw_os_error() == Some(30) => StoreError::Open {
+            .mode(sled::Mode::HighThroughput);
+        let db = lock::open_waiting_for_own_close(path, || config.open()).map_err(|e| match e {
+            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                StoreError::Open {
                     path: path.to_owned(),
                     message:
                         "it is on a read-only file system; make it writable or use --db elsewhere"
                             .into(),
-                },
-                other => StoreError::Open {
-                    path: path.to_owned(),
-                    message: other.to_string(),
-                },
-            })?;
+                }
+            }
+            _ if lock::held(path) => StoreError::Locked(path.to_owned()),
+            other => StoreError::Open {
+                path: path.to_owned(),
+                message: other.to_string(),
+            },
+        })?;
         let store = Store {
             path: path.to_owned(),
             meta: db.open_tree("meta")?,
@@ -269,7 +229,7 @@ impl Store {
     }
 
     /// The schema version the database was written with.
-    pub fn schema(&self) -> Result<u32, StoreError> {
+    pub(crate) fn schema(&self) -> Result<u32, StoreError> {
         Ok(self
             .meta
             .get("schema")?
@@ -281,19 +241,40 @@ impl Store {
     /// record, then records the current schema version; durable on return. Safe to repeat if
     /// interrupted: the version is written last. Articles are read in batches and `f` runs on
     /// each batch in parallel. Returns how many fingerprints were rewritten.
-    pub fn upgrade_fingerprints(
+    pub(crate) fn upgrade_fingerprints(
         &self,
         f: impl Fn(&Content, FpRecord) -> FpRecord + Sync,
     ) -> Result<u64, StoreError> {
-        use rayon::prelude::*;
         const BATCH: usize = 4_096;
         let mut rewritten = 0u64;
         let mut todo: Vec<(sled::IVec, Content, FpRecord)> = Vec::with_capacity(BATCH);
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let f = &f;
         let mut flush = |todo: &mut Vec<(sled::IVec, Content, FpRecord)>| {
-            let new: Vec<(sled::IVec, Vec<u8>)> = std::mem::take(todo)
-                .into_par_iter()
-                .map(|(k, content, old)| (k, codec::encode_fp(&f(&content, old))))
-                .collect();
+            // One scoped thread per core, each rewriting a contiguous share, in order.
+            let share = todo.len().div_ceil(cores).max(1);
+            let mut shares = Vec::with_capacity(cores);
+            while !todo.is_empty() {
+                let at = todo.len().saturating_sub(share);
+                shares.push(todo.split_off(at));
+            }
+            shares.reverse();
+            let new: Vec<(sled::IVec, Vec<u8>)> = std::thread::scope(|s| {
+                let threads: Vec<_> = shares
+                    .into_iter()
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.into_iter()
+                                .map(|(k, content, old)| (k, codec::encode_fp(&f(&content, old))))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .flat_map(|t| t.join().expect("an upgrade thread does not panic"))
+                    .collect()
+            });
             let mut batch = sled::Batch::default();
             rewritten += new.len() as u64;
             new.into_iter().for_each(|(k, v)| batch.insert(k, v));
@@ -301,9 +282,12 @@ impl Store {
         };
         for r in self.fps.iter() {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
-            let old = codec::decode_fp(&v)
-                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            let Some(id) = id_of(&k) else {
+                return Err(StoreError::Corrupt(None, "a fingerprint key".into()));
+            };
+            let old = codec::decode_fp(&v).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
+            })?;
             let Some(content) = self.content(id)? else {
                 continue;
             };
@@ -320,7 +304,7 @@ impl Store {
     }
 
     /// Records the current schema version, durably: for upgrades that rewrite nothing.
-    pub fn record_schema(&self) -> Result<(), StoreError> {
+    pub(crate) fn record_schema(&self) -> Result<(), StoreError> {
         self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
         self.sync()
     }
@@ -350,7 +334,7 @@ impl Store {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -378,7 +362,7 @@ impl Store {
     /// `commit` without the final `sync`: atomic, but durable only once `sync` returns. A batch
     /// written as several of these, then synced, is durable as a whole; after a crash, a prefix of
     /// them is found, each whole.
-    pub fn write_articles<A: Borrow<NewArticle>>(
+    pub(crate) fn write_articles<A: Borrow<NewArticle>>(
         &self,
         items: &[A],
         events: &[Event],
@@ -401,10 +385,12 @@ impl Store {
             if let Some(h) = a.exact_first {
                 w.exact.insert(&h.to_be_bytes(), &k);
             }
-            w.articles.insert(&k, to_json(a.record.id, &a.record)?);
+            let record = schema::Record::from(&a.record);
+            w.articles.insert(&k, to_json(a.record.id, &record)?);
             if let Some(p) = &a.path {
+                let path = schema::Path::from(p);
                 w.paths
-                    .insert(a.record.file.as_bytes(), to_json(a.record.id, p)?);
+                    .insert(a.record.file.as_bytes(), to_json(a.record.id, &path)?);
             }
             for change in &a.sites {
                 match change {
@@ -426,7 +412,7 @@ impl Store {
 
     /// Replaces records after a triage change, with its events, overrules and the counters of
     /// changed statuses, in one transaction; durable on return.
-    pub fn commit_triage(
+    pub(crate) fn commit_triage(
         &self,
         changes: &[(ArticleRecord, Status)],
         events: &[Event],
@@ -439,8 +425,10 @@ impl Store {
         }
         let mut counts: BTreeMap<Status, i64> = BTreeMap::new();
         for (record, before) in changes {
-            w.articles
-                .insert(&key(record.id), to_json(record.id, record)?);
+            w.articles.insert(
+                &key(record.id),
+                to_json(record.id, &schema::Record::from(record))?,
+            );
             if record.status != *before {
                 *counts.entry(*before).or_default() -= 1;
                 *counts.entry(record.status).or_default() += 1;
@@ -476,7 +464,7 @@ impl Store {
                     overrules.apply_batch(&w.overrules)?;
                     templates.apply_batch(&w.templates)?;
                     for (status, n) in counts {
-                        let k = format!("count/{}", status.as_str());
+                        let k = schema::Status::counter_key(*status);
                         let before = meta
                             .get(k.as_bytes())?
                             .and_then(|v| v.as_ref().try_into().ok())
@@ -491,7 +479,9 @@ impl Store {
             )
             .map_err(|e: TransactionError<()>| match e {
                 TransactionError::Storage(e) => StoreError::Sled(e),
-                TransactionError::Abort(()) => StoreError::Corrupt(0, "transaction aborted".into()),
+                TransactionError::Abort(()) => {
+                    StoreError::Corrupt(None, "transaction aborted".into())
+                }
             })
     }
 
@@ -512,12 +502,12 @@ impl Store {
     }
 
     /// Events after `after`, oldest first, at most `limit`.
-    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+    pub(crate) fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
         // The first group that ends after `after` may start before it.
         for r in self.events.range((after + 1).to_be_bytes()..) {
             let (k, v) = r?;
-            let group = event_group(id_of(&k).unwrap_or(0), &v)?;
+            let group = event_group(id_of(&k), &v)?;
             out.extend(group.into_iter().filter(|e| e.seq > after));
             if out.len() >= limit {
                 out.truncate(limit);
@@ -529,15 +519,15 @@ impl Store {
 
     /// Makes everything written so far durable. sled 0.34's `flush` writes its buffers but does
     /// not fsync on Linux, so the files are synced here as well.
-    pub fn sync(&self) -> Result<(), StoreError> {
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         sync_dir_files(&self.path).map_err(StoreError::Sync)
     }
 
-    pub fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
+    pub(crate) fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
         self.articles
             .get(key(id))?
-            .map(|v| serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string())))
+            .map(|v| record_from_json(Some(id), &v))
             .transpose()
     }
 
@@ -546,7 +536,7 @@ impl Store {
             None => Ok(None),
             Some(v) => codec::decode_content(&v)
                 .map(Some)
-                .ok_or_else(|| StoreError::Corrupt(id, "content does not decode".into())),
+                .ok_or_else(|| StoreError::Corrupt(Some(id), "content does not decode".into())),
         }
     }
 
@@ -555,21 +545,23 @@ impl Store {
         let Some(v) = self.exact.get(hash.to_be_bytes())? else {
             return Ok(None);
         };
-        let id = id_of(&v).ok_or_else(|| StoreError::Corrupt(0, "exact index entry".into()))?;
+        let id =
+            id_of(&v).ok_or_else(|| StoreError::Corrupt(None, "an exact index entry".into()))?;
         Ok(self.articles.contains_key(key(id))?.then_some(id))
     }
 
-    pub fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
+    pub(crate) fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
         Ok(self
             .paths
             .get(file.as_bytes())?
-            .and_then(|v| serde_json::from_slice(&v).ok()))
+            .and_then(|v| serde_json::from_slice::<schema::Path>(&v).ok())
+            .map(PathEntry::from))
     }
 
     /// Records from the newest down.
     /// Records newest first with ids above `after` and below `before`, each bound when given (a
     /// range scan: paging deep into a large database costs no more than the first page).
-    pub fn records_rev(
+    pub(crate) fn records_rev(
         &self,
         after: Option<ArticleId>,
         before: Option<ArticleId>,
@@ -577,15 +569,14 @@ impl Store {
         let from = after.map_or(0, |a| a.saturating_add(1));
         let to = before.unwrap_or(ArticleId::MAX).max(from);
         self.articles.range(key(from)..key(to)).rev().map(|r| {
-            let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
-            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(id, e.to_string()))
+            let (k, v) = r.map_err(StoreError::Sled)?;
+            record_from_json(id_of(&k), &v)
         })
     }
 
     /// Fingerprints of committed articles, oldest first (ids past the last record, left by a
     /// crash between writes, are skipped).
-    pub fn for_each_fingerprint(
+    pub(crate) fn for_each_fingerprint(
         &self,
         f: impl FnMut(ArticleId, FpRecord),
     ) -> Result<(), StoreError> {
@@ -593,7 +584,7 @@ impl Store {
     }
 
     /// `for_each_fingerprint` of the articles with ids above `after`.
-    pub fn for_each_fingerprint_after(
+    pub(crate) fn for_each_fingerprint_after(
         &self,
         after: ArticleId,
         mut f: impl FnMut(ArticleId, FpRecord),
@@ -601,30 +592,32 @@ impl Store {
         let last = self.next_id()?.saturating_sub(1);
         for r in self.fps.range(key(after.saturating_add(1))..) {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
+            let id =
+                id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a fingerprint key".into()))?;
             if id > last {
                 break;
             }
-            let fp = codec::decode_fp(&v)
-                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into()))?;
+            let fp = codec::decode_fp(&v).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
+            })?;
             f(id, fp);
         }
         Ok(())
     }
 
     /// The fingerprint record of one article.
-    pub fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
+    pub(crate) fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
         match self.fps.get(key(id))? {
             None => Ok(None),
             Some(v) => codec::decode_fp(&v)
                 .map(Some)
-                .ok_or_else(|| StoreError::Corrupt(id, "fingerprint does not decode".into())),
+                .ok_or_else(|| StoreError::Corrupt(Some(id), "fingerprint does not decode".into())),
         }
     }
 
     /// A number drawn when the database was first opened by a copydesk that knows it: what
     /// tells this database from a copy of another (an index snapshot names the one it is of).
-    pub fn instance(&self) -> Result<u64, StoreError> {
+    pub(crate) fn instance(&self) -> Result<u64, StoreError> {
         if let Some(v) = self.meta.get("instance")? {
             if let Ok(b) = <[u8; 8]>::try_from(v.as_ref()) {
                 return Ok(u64::from_be_bytes(b));
@@ -637,11 +630,11 @@ impl Store {
     }
 
     /// Block lists of the newest `n` articles with content, newest first.
-    pub fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
+    pub(crate) fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
         for r in self.content.iter().rev().take(n) {
             let (k, v) = r?;
-            let id = id_of(&k).unwrap_or(0);
+            let id = id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a content key".into()))?;
             // The block list alone: the text is not decompressed.
             if let Some(hashes) = codec::decode_block_hashes(&v) {
                 out.push((id, hashes));
@@ -651,25 +644,25 @@ impl Store {
     }
 
     /// Every site's learned template: (site, stamp, blocks oldest first).
-    pub fn site_templates(&self) -> Result<Vec<(u64, u64, Vec<u64>)>, StoreError> {
+    pub(crate) fn site_templates(&self) -> Result<Vec<(u64, u64, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
         for r in self.templates.iter() {
             let (k, v) = r?;
             let site = id_of(&k).unwrap_or(0);
             let (stamp, blocks) = codec::decode_site(&v)
-                .ok_or_else(|| StoreError::Corrupt(0, format!("site template {site:x}")))?;
+                .ok_or_else(|| StoreError::Corrupt(None, format!("site template {site:x}")))?;
             out.push((site, stamp, blocks));
         }
         Ok(out)
     }
 
     /// Articles per status, from the counters.
-    pub fn counts(&self) -> Result<BTreeMap<Status, u64>, StoreError> {
+    pub(crate) fn counts(&self) -> Result<BTreeMap<Status, u64>, StoreError> {
         let mut out = BTreeMap::new();
         for s in Status::ALL {
             let n = self
                 .meta
-                .get(format!("count/{}", s.as_str()))?
+                .get(schema::Status::counter_key(s))?
                 .and_then(|v| v.as_ref().try_into().ok())
                 .map_or(0, u64::from_be_bytes);
             out.insert(s, n);
@@ -678,8 +671,8 @@ impl Store {
     }
 
     /// Bytes the database takes on disk.
-    pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+    pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
     }
 }
 
@@ -720,7 +713,7 @@ fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::protocol::EventKind;
+    use crate::model::{EventKind, Triage};
 
     fn event(seq: u64) -> Event {
         Event {
@@ -736,13 +729,58 @@ mod tests {
     }
 
     #[test]
+    fn a_database_closed_in_this_process_reopens_at_once_every_time() {
+        // sled's threads may hold the lock a moment after the handle drops; the reopen waits
+        // for them rather than calling the database locked by another process.
+        let dir = tempfile::tempdir().expect("temp dir");
+        for round in 0..30u64 {
+            let store = Store::open(dir.path(), 1 << 20, 1 << 20)
+                .unwrap_or_else(|e| panic!("reopen {round}: {e}"));
+            let last = store.meta.get("test-round").expect("get");
+            assert_eq!(
+                last.map(|v| v.to_vec()),
+                round.checked_sub(1).map(|r| r.to_be_bytes().to_vec()),
+                "what the last round wrote is there"
+            );
+            store
+                .meta
+                .insert("test-round", &round.to_be_bytes())
+                .expect("insert");
+            store.sync().expect("sync");
+        }
+    }
+
+    #[test]
+    fn a_database_held_open_elsewhere_is_locked_and_other_failures_are_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let held = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        let again = Store::open(dir.path(), 1 << 20, 1 << 20).err();
+        assert!(matches!(again, Some(StoreError::Locked(_))), "{again:?}");
+        drop(held);
+        assert!(
+            Store::open(dir.path(), 1 << 20, 1 << 20).is_ok(),
+            "free again"
+        );
+
+        // A configuration sled cannot read is no lock.
+        let broken = tempfile::tempdir().expect("temp dir");
+        drop(Store::open(broken.path(), 1 << 20, 1 << 20).expect("open"));
+        std::fs::write(broken.path().join("conf"), b"not a sled config").expect("write");
+        let err = Store::open(broken.path(), 1 << 20, 1 << 20).err();
+        assert!(matches!(err, Some(StoreError::Open { .. })), "{err:?}");
+    }
+
+    #[test]
     fn events_are_read_back_across_groups_and_single_records() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
         // A record of one event, as databases before groups have them.
         store
             .events
-            .insert(1u64.to_be_bytes(), to_json(1, &event(1)).expect("json"))
+            .insert(
+                1u64.to_be_bytes(),
+                to_json(1, &schema::Event::from(&event(1))).expect("json"),
+            )
             .expect("insert");
         store
             .commit::<NewArticle>(&[], &[event(2), event(3), event(4)])

@@ -12,18 +12,8 @@ use super::title;
 use super::{BlockKind, Document};
 use xxhash_rust::xxh3::xxh3_64;
 
-/// A block of the document as the cleaner judged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockInfo {
-    /// Hash of the block's normalised text: the key of template learning.
-    pub hash: u64,
-    pub words: u32,
-    /// Whether the block is part of the story.
-    pub kept: bool,
-    /// Whether the block reads as prose (long, with sentences) and is no known boilerplate
-    /// (learned template, link list, teaser): what the verdict weighs as a page's own text.
-    pub prose: bool,
-}
+/// A block of the document as the cleaner judged it (a domain value: stored and verified too).
+pub(crate) use crate::model::BlockInfo;
 
 /// A document reduced to its story.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,15 +24,15 @@ pub struct Cleaned {
     pub paragraphs: Vec<String>,
     /// The story's words, normalised for comparison and joined by single spaces: what its
     /// fingerprints are built from.
-    pub words: String,
+    pub(crate) words: String,
     /// The byte range of each word in `words`.
-    pub word_spans: Vec<(u32, u32)>,
+    pub(crate) word_spans: Vec<(u32, u32)>,
     /// Every block of the document, kept or not.
     pub blocks: Vec<BlockInfo>,
 }
 
 /// Hash of a normalised block, as stored for template learning.
-pub fn block_hash(norm: &str) -> u64 {
+pub(crate) fn block_hash(norm: &str) -> u64 {
     xxh3_64(norm.as_bytes())
 }
 
@@ -261,17 +251,21 @@ fn mark_menus(doc: &Document, classes: &[Class], values: &mut [i64]) {
 /// A heading or a line ending in a colon introduces what follows it: when what follows is not
 /// story, neither is the introduction (`Related posts`, `More on this:` before a teaser list).
 fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]) {
-    let mut next_kept = false;
+    let (mut next_kept, mut story_after) = (false, false);
     for i in (0..keep.len()).rev() {
         if norms[i].is_empty() {
             continue;
         }
         let text = doc.blocks[i].text.trim_end();
-        let introduces = doc.blocks[i].kind == BlockKind::Heading || text.ends_with([':', '：']);
+        // A heading as long as prose, with story after it, is the story's lead.
+        let lead = story_after && word_count(text) >= PROSE_MIN_WORDS;
+        let introduces =
+            (doc.blocks[i].kind == BlockKind::Heading && !lead) || text.ends_with([':', '：']);
         if keep[i] && introduces && !next_kept {
             keep[i] = false;
         }
         next_kept = keep[i];
+        story_after |= keep[i];
     }
 }
 
@@ -422,6 +416,19 @@ mod tests {
         d.blocks[2].link_density = 1.0;
         let c = clean(&d, &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE, "Its next part:", PROSE]);
+    }
+
+    #[test]
+    fn a_lead_set_as_a_heading_is_story_when_story_follows() {
+        let lead = "The council agreed late on Monday to extend the programme for two more \
+            years after a debate that ran into the night";
+        let html = format!(
+            r#"<body><article><h2>{lead}</h2><p><a href="/x">Read more</a></p><p>{PROSE}</p>
+            <p>{PROSE}</p><h2>{lead}</h2></article></body>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        // The lead before the story is kept across the link; the same words after it are not.
+        assert_eq!(c.paragraphs, [lead, PROSE, PROSE]);
     }
 
     #[test]

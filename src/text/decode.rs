@@ -39,7 +39,7 @@ const MAGIC: &[(&[u8], &str)] = &[
 /// as Windows-1252, which maps every byte. Empty or whitespace-only input is [`Rejection::Empty`];
 /// known binary signatures and a share of binary bytes of [`MAX_CONTROL_SHARE`] or more are
 /// [`Rejection::Binary`]; fewer binary bytes (a stray NUL) are dropped from the text.
-pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Err(Rejection::Binary((*what).to_owned()));
     }

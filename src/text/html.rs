@@ -12,43 +12,10 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 use super::plain::collapse_whitespace;
 use super::{Block, BlockKind, Document, Node as BlockNode};
 
+mod furniture;
 mod meta;
 
-/// Elements whose whole subtree is never article text.
-const DROPPED_TAGS: &[&str] = &[
-    "head",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "iframe",
-    "object",
-    "embed",
-    "canvas",
-    "video",
-    "audio",
-    "form",
-    "button",
-    "select",
-    "textarea",
-    "dialog",
-    "nav",
-    "menu",
-    "header",
-    "footer",
-    "aside",
-    "figcaption",
-];
-
-/// Dropped tags that never hold readable text, whatever their size: the page-wide test of
-/// `holds_most_of_page` does not apply to them (a `<form>` or `<header>` can wrap a whole page).
-#[rustfmt::skip]
-const NEVER_TEXT_TAGS: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
-    "canvas", "video", "audio", "button", "select", "textarea",
-];
+use furniture::{Filter, Furniture};
 
 /// Elements that start and end a block of text; text between two of them is one block.
 #[rustfmt::skip]
@@ -59,35 +26,8 @@ const BLOCK_TAGS: &[&str] = &[
     "th", "thead", "tr", "ul",
 ];
 
-/// Words in a class or id that mark page furniture. They are matched against whole words of a
-/// token (split at `-`, `_` and camelCase), so `subheader` and `shared-story` do not match.
-#[rustfmt::skip]
-const FURNITURE_WORDS: &[&str] = &[
-    "nav", "navbar", "navigation", "menu", "share", "sharing", "social", "cookie", "cookies",
-    "consent", "comment", "comments", "related", "newsletter", "subscribe", "subscription",
-    "advert", "advertisement", "ad", "ads", "promo", "breadcrumb", "breadcrumbs", "footer",
-    "header", "masthead", "sidebar", "caption", "credit", "credits", "copyright", "author", "bio",
-    "secondary", "legend", "disclaimer",
-];
-
-/// Furniture words that name a header: the page's, or inside a story the story's own.
-const HEADER_WORDS: &[&str] = &["header", "masthead"];
-
-/// A token starting with one of these describes the page, not the element (`has-sidebar`).
-const NEGATING_WORDS: &[&str] = &["has", "with", "no", "without"];
-
-/// ARIA landmark roles of page furniture.
-#[rustfmt::skip]
-const FURNITURE_ROLES: &[&str] = &[
-    "navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search", "dialog",
-    "alertdialog",
-];
-
-/// Elements that hold the article: never hidden, and their class and id never name furniture.
-const CONTAINER_TAGS: &[&str] = &["html", "body", "main", "article"];
-
 /// Reads an HTML page: its metadata and the text of its blocks in document order.
-pub fn parse_html(html: &str) -> Document {
+pub(crate) fn parse_html(html: &str) -> Document {
     let page = Html::parse_document(html);
     let (blocks, nodes) = page_blocks(&page);
     Document {
@@ -107,16 +47,6 @@ pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
     blocks
 }
 
-/// Which elements the block walk leaves out.
-#[derive(Clone, Copy, PartialEq)]
-enum Filter {
-    /// Dropped tags, hidden elements, and class, id or role naming furniture.
-    Strict,
-    /// Dropped tags and hidden elements only: the retry for pages whose markup names everything
-    /// furniture, since losing an article costs more than keeping a menu.
-    TagsOnly,
-}
-
 fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
     let found = walk_blocks(page, Filter::Strict);
     if found.0.is_empty() {
@@ -128,11 +58,7 @@ fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
 fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
-    let root = page.tree.root();
-    let total = Share {
-        text: text_chars(root),
-        prose: prose_chars(root),
-    };
+    let furniture = Furniture::of_page(page, filter);
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
     // Open `article` and `main` elements: a header inside one is the story's own (its title,
@@ -142,10 +68,7 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
         match edge {
             Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(text) => blocks.text(text),
-                Node::Element(element)
-                    if is_left_out(element, filter, in_story > 0)
-                        && !holds_most_of_page(element, node, total) =>
-                {
+                Node::Element(element) if furniture.leaves_out(element, node, in_story > 0) => {
                     skipping = Some(node.id())
                 }
                 Node::Element(element) => {
@@ -296,58 +219,6 @@ impl BlockBuilder {
     }
 }
 
-/// Non-whitespace characters of readable text under a node (not scripts, styles and the like).
-fn text_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
-    node.descendants()
-        .filter(|n| {
-            n.parent()
-                .and_then(|p| {
-                    p.value()
-                        .as_element()
-                        .map(|e| !NEVER_TEXT_TAGS.contains(&e.name()))
-                })
-                .unwrap_or(true)
-        })
-        .filter_map(|n| n.value().as_text())
-        .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
-        .sum()
-}
-
-/// Whether an element left out for its tag, class, id or role holds most of the page's text:
-/// then it is a page-wide wrapper (a `<form>` around a whole page, `header-style-2`), not
-/// furniture.
-fn holds_most_of_page(element: &Element, node: ego_tree::NodeRef<'_, Node>, total: Share) -> bool {
-    let held = if total.prose > 0 {
-        prose_chars(node)
-    } else {
-        text_chars(node)
-    };
-    let all = if total.prose > 0 {
-        total.prose
-    } else {
-        total.text
-    };
-    !NEVER_TEXT_TAGS.contains(&element.name()) && !is_hidden(element) && held * 2 > all
-}
-
-/// The page's readable text, and the part of it in paragraphs (`<p>`): menus and link lists
-/// have none, so paragraph text tells where the article is.
-#[derive(Clone, Copy)]
-struct Share {
-    text: usize,
-    prose: usize,
-}
-
-/// Non-whitespace characters of text inside `<p>` elements under a node.
-fn prose_chars(node: ego_tree::NodeRef<'_, Node>) -> usize {
-    node.descendants()
-        .filter(|n| {
-            n.value().is_element() && n.value().as_element().is_some_and(|e| e.name() == "p")
-        })
-        .map(text_chars)
-        .sum()
-}
-
 /// A hash of an element's id and classes: elements built alike hash alike.
 fn style_hash(element: &Element) -> u64 {
     let mut hash = element.id().map_or(0, |id| xxh3_64(id.as_bytes()));
@@ -364,77 +235,6 @@ fn is_link(element: &Element) -> bool {
 
 fn is_story_container(element: &Element) -> bool {
     matches!(element.name(), "article" | "main")
-}
-
-/// Whether an element and everything in it is left out of the text. `in_story`: the element is
-/// inside an `article` or `main`, where a header is the story's own.
-fn is_left_out(element: &Element, filter: Filter, in_story: bool) -> bool {
-    let name = element.name();
-    if in_story && name == "header" {
-        return is_hidden(element);
-    }
-    if DROPPED_TAGS.contains(&name) {
-        return true;
-    }
-    // Never the whole page: some pages hide their body until a script has run.
-    if CONTAINER_TAGS.contains(&name) {
-        return false;
-    }
-    if is_hidden(element) {
-        return true;
-    }
-    if filter == Filter::TagsOnly {
-        return false;
-    }
-    let role = element.attr("role").unwrap_or_default();
-    FURNITURE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r))
-        || element.classes().any(|c| names_furniture(c, in_story))
-        || element.id().is_some_and(|c| names_furniture(c, in_story))
-}
-
-fn is_hidden(element: &Element) -> bool {
-    let style = element.attr("style").unwrap_or_default();
-    let hidden_style = style.contains(':') && {
-        let style: String = style
-            .split_whitespace()
-            .collect::<String>()
-            .to_ascii_lowercase();
-        style.contains("display:none") || style.contains("visibility:hidden")
-    };
-    element.attr("hidden").is_some()
-        || element
-            .attr("aria-hidden")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-        || hidden_style
-}
-
-/// Whether a class or id token names page furniture, by its whole words. Inside a story, the
-/// words that name a header name the story's own.
-fn names_furniture(token: &str, in_story: bool) -> bool {
-    let words = token_words(token);
-    let is_one_of = |word: &&str, list: &[&str]| list.iter().any(|w| word.eq_ignore_ascii_case(w));
-    !words.first().is_some_and(|w| is_one_of(w, NEGATING_WORDS))
-        && words.iter().enumerate().any(|(i, w)| {
-            is_one_of(w, FURNITURE_WORDS)
-                && !(in_story && is_one_of(w, HEADER_WORDS))
-                && !(i > 0 && is_one_of(&words[i - 1], NEGATING_WORDS))
-        })
-}
-
-/// Splits `post-shareBar_top` into `post`, `share`, `Bar`, `top`.
-fn token_words(token: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    for part in token.split(['-', '_']) {
-        let mut start = 0;
-        for (i, pair) in part.as_bytes().windows(2).enumerate() {
-            if pair[0].is_ascii_lowercase() && pair[1].is_ascii_uppercase() {
-                words.push(&part[start..=i]);
-                start = i + 1;
-            }
-        }
-        words.push(&part[start..]);
-    }
-    words
 }
 
 #[cfg(test)]
@@ -501,6 +301,36 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_of_posts_named_comments_is_the_pages_text() {
+        let post = |n: u32| {
+            format!(
+                r#"<div class="post-comment"><div class="comment-body">Post {n} says the
+                update broke the store on mobile data, and a restart did not help.</div></div>"#
+            )
+        };
+        // A forum page: the posts are its text, even inside a form that wraps the page.
+        let html = format!(
+            r#"<body><form><main><h1>Store gone</h1><div class="comments">{}{}</div></main>
+            </form><div class="footer-comment">Imprint</div><p>Terms</p></body>"#,
+            post(1),
+            post(2)
+        );
+        let got: Vec<String> = texts(&html).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert!(got[1].starts_with("Post 1 says") && got[2].starts_with("Post 2 says"));
+        // A story with a few comments under it: the comments stay out.
+        let html = format!(
+            r#"<body><article><p>{long}</p><p>{long}</p></article>
+            <div class="comments">{}{}</div></body>"#,
+            post(1),
+            post(2),
+            long = "The council met on Monday and agreed, after a long debate that ran late \
+                into the night, to extend the programme for another two years."
+        );
+        assert!(texts(&html).iter().all(|(_, t)| !t.contains("Post")));
+    }
+
+    #[test]
     fn all_furniture_page_falls_back_to_tags_only() {
         let html = r#"<body><div class="social-post"><p>The only text.</p></div></body>"#;
         assert_eq!(texts(html), [para("The only text.")]);
@@ -534,20 +364,6 @@ mod tests {
                 Block::paragraph("Three")
             ]
         );
-    }
-
-    #[test]
-    fn token_words_split_on_separators_and_case() {
-        assert_eq!(
-            token_words("post-shareBar_top"),
-            ["post", "share", "Bar", "top"]
-        );
-        assert!(names_furniture("ad-slot", false));
-        assert!(!names_furniture("shared-story", false));
-        assert!(!names_furniture("no-comments", false));
-        assert!(names_furniture("entry-header", false));
-        assert!(!names_furniture("entry-header", true));
-        assert!(!names_furniture("p-body-main--withSidebar", false));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{html, plain, Block, Document, Rejection};
 
 /// Reads a JSON article: an object with a `body` (or `text`) string and optional `title`, `url`,
 /// `source` and `published` strings. A body that holds HTML is read as HTML.
-pub fn parse_json(text: &str) -> Result<Document, Rejection> {
+pub(crate) fn parse_json(text: &str) -> Result<Document, Rejection> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         Rejection::BadJson(format!("{e}; check that the file is complete, valid JSON"))
     })?;

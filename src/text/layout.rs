@@ -18,7 +18,7 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::{Block, Document, Node};
+use super::{Block, BlockKind, Document, Node};
 
 /// Elements that structure text, not a page.
 #[rustfmt::skip]
@@ -82,7 +82,7 @@ pub(super) fn story_blocks(
         paths.dedup();
         paths
     };
-    let keep = doc
+    let mut keep: Vec<bool> = doc
         .blocks
         .iter()
         .zip(judged)
@@ -101,7 +101,26 @@ pub(super) fn story_blocks(
             }
         })
         .collect();
+    keep_headings_of_story(doc, judged, &under, &mut keep);
     Some(keep)
+}
+
+/// A short heading inside the story's element, between parts of the story, that introduces a
+/// paragraph of the story is the story's own sub-heading, however the site wraps it.
+fn keep_headings_of_story(doc: &Document, judged: &[Judged], under: &[bool], keep: &mut [bool]) {
+    let first = keep.iter().position(|&k| k).unwrap_or(keep.len());
+    for i in (first + 1..keep.len().saturating_sub(1)).rev() {
+        let b = &doc.blocks[i];
+        if !keep[i]
+            && b.kind == BlockKind::Heading
+            && matches!(judged[i], Judged::Short(_))
+            && under[b.node as usize]
+            && keep[i + 1]
+            && matches!(judged[i + 1], Judged::Prose(_))
+        {
+            keep[i] = true;
+        }
+    }
 }
 
 /// The element that holds the story: the densest element when it encloses the core's element,
@@ -302,6 +321,22 @@ mod tests {
             .rposition(|b| b.text == PROSE)
             .unwrap_or(0);
         assert_eq!(kept(&html, (0, last)), [PROSE, "Short one.", PROSE]);
+    }
+
+    #[test]
+    fn a_sub_heading_between_parts_of_the_story_is_kept_however_it_is_wrapped() {
+        let html = format!(
+            r#"<body><article><div class="box"><h2>Kicker</h2></div><section><p>{PROSE}</p></section>
+            <section class="sub"><div><h2>What comes next</h2></div></section>
+            <section><p>{PROSE}</p></section><div class="box"><h2>More</h2></div></article></body>"#
+        );
+        let doc = parse_html(&html);
+        let last = doc
+            .blocks
+            .iter()
+            .rposition(|b| b.text == PROSE)
+            .unwrap_or(0);
+        assert_eq!(kept(&html, (1, last)), [PROSE, "What comes next", PROSE]);
     }
 
     #[test]

@@ -2,20 +2,20 @@
 //! display sanitising. Everything here is pure: values in, values out; no files, clocks or threads.
 
 pub mod clean;
-pub mod decode;
-pub mod html;
-pub mod json;
+pub(crate) mod decode;
+pub(crate) mod html;
+pub(crate) mod json;
 mod layout;
-pub mod normalize;
-pub mod plain;
+pub(crate) mod normalize;
+pub(crate) mod plain;
 pub mod sanitize;
-pub mod title;
+pub(crate) mod title;
 
 use std::fmt;
 
 /// How a file's bytes are to be read, chosen from its extension (and sniffed when unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Html,
     Json,
@@ -23,7 +23,7 @@ pub enum Format {
 
 impl Format {
     /// The format named by a file name's extension; `None` when the extension says nothing.
-    pub fn from_name(name: &str) -> Option<Format> {
+    pub(crate) fn from_name(name: &str) -> Option<Format> {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
         match ext.as_str() {
             "txt" | "md" | "markdown" | "text" => Some(Format::Text),
@@ -56,7 +56,7 @@ pub struct Block {
 }
 
 impl Block {
-    pub fn paragraph(text: impl Into<String>) -> Block {
+    pub(crate) fn paragraph(text: impl Into<String>) -> Block {
         Block {
             text: text.into(),
             kind: BlockKind::Paragraph,
@@ -81,10 +81,10 @@ pub struct Node {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
     /// A title the file states (HTML `<title>`/`og:title`/`h1`, JSON `title`); plain text has none.
-    pub title: Option<String>,
-    pub url: Option<String>,
-    pub source: Option<String>,
-    pub published: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) published: Option<String>,
     pub blocks: Vec<Block>,
     /// The page's block-level elements in document order, the root first, so a parent always
     /// comes before its children (HTML only; empty for formats without structure).

@@ -5,7 +5,7 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Normalises text for comparison. Idempotent: `normalize(&normalize(s)) == normalize(s)`.
-pub fn normalize(s: &str) -> String {
+pub(crate) fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     if s.is_ascii() {
         fold_into(s, &mut out);
@@ -140,14 +140,14 @@ pub(crate) fn is_collapsed_ascii(s: &[u8]) -> bool {
 
 /// The word tokens of normalised text (UAX #29 words: CJK ideographs one by one, apostrophes kept
 /// inside words), as byte ranges into `norm`.
-pub fn word_spans(norm: &str) -> Vec<(usize, usize)> {
+pub(crate) fn word_spans(norm: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(norm.len() / 5);
     for_each_word(norm, |a, b| out.push((a, b)));
     out
 }
 
 /// Counts the words of a display text the way `word_spans` does, without allocating the spans.
-pub fn word_count(text: &str) -> usize {
+pub(crate) fn word_count(text: &str) -> usize {
     let mut n = 0;
     for_each_word(text, |_, _| n += 1);
     n

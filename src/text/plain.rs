@@ -18,7 +18,7 @@ const WRAPPED_MAX_CHARS: usize = 80;
 
 /// Reads a `.txt` or `.md` file: every non-empty line is a block, unless the text is hard-wrapped,
 /// when the lines of a paragraph join into one block. Plain text states no title.
-pub fn parse_plain(text: &str) -> Document {
+pub(crate) fn parse_plain(text: &str) -> Document {
     Document {
         blocks: text_blocks(text),
         ..Document::default()

@@ -5,7 +5,7 @@
 /// The display copy of untrusted article text: every control character, terminal escape sequence
 /// (with its parameters), bidi control and zero-width character is removed; tabs become spaces and
 /// Unicode line/paragraph separators become `\n`. Newlines are kept.
-pub fn sanitize_display(s: &str) -> String {
+pub(crate) fn sanitize_display(s: &str) -> String {
     if !s.chars().any(needs_work) {
         return s.to_owned();
     }

@@ -4,7 +4,7 @@
 
 use super::feed::FeedMsg;
 
-/// A bindable command. Its `name` is the key of `[dashboard.keys]` in `config.toml`.
+/// A bindable command. Everything about it is in its row of `COMMANDS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Command {
     Down,
@@ -38,111 +38,120 @@ pub enum Command {
     CopyText,
 }
 
-impl Command {
-    pub const ALL: [Command; 29] = [
-        Command::Down,
-        Command::Up,
-        Command::Top,
-        Command::Bottom,
-        Command::PageDown,
-        Command::PageUp,
-        Command::Open,
-        Command::Back,
-        Command::NextPane,
-        Command::Help,
-        Command::Quit,
-        Command::Compare,
-        Command::Story,
-        Command::Pick,
-        Command::Spike,
-        Command::Reset,
-        Command::NotReprint,
-        Command::ReprintOf,
-        Command::Undo,
-        Command::Mark,
-        Command::Search,
-        Command::FilterVerdict,
-        Command::FilterTriage,
-        Command::FilterSource,
-        Command::ClearFilters,
-        Command::Refresh,
-        Command::CopyTitle,
-        Command::CopyUrl,
-        Command::CopyText,
-    ];
+/// The views whose help lists a command (a set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Views(u8);
 
-    /// The name in `[dashboard.keys]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::Down => "down",
-            Command::Up => "up",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::PageDown => "page_down",
-            Command::PageUp => "page_up",
-            Command::Open => "open",
-            Command::Back => "back",
-            Command::NextPane => "next_pane",
-            Command::Help => "help",
-            Command::Quit => "quit",
-            Command::Compare => "compare",
-            Command::Story => "story",
-            Command::Pick => "pick",
-            Command::Spike => "spike",
-            Command::Reset => "reset",
-            Command::NotReprint => "not_reprint",
-            Command::ReprintOf => "reprint_of",
-            Command::Undo => "undo",
-            Command::Mark => "mark",
-            Command::Search => "search",
-            Command::FilterVerdict => "filter_verdict",
-            Command::FilterTriage => "filter_triage",
-            Command::FilterSource => "filter_source",
-            Command::ClearFilters => "clear_filters",
-            Command::Refresh => "refresh",
-            Command::CopyTitle => "copy_title",
-            Command::CopyUrl => "copy_url",
-            Command::CopyText => "copy_text",
-        }
+impl Views {
+    pub(crate) const LIST: Views = Views(1);
+    pub(crate) const ARTICLE: Views = Views(2);
+    pub(crate) const COMPARE: Views = Views(4);
+    pub(crate) const STORY: Views = Views(8);
+    /// Every view.
+    pub(crate) const ALL: Views = Views(15);
+    /// The list and the views that read articles, but not the story's list of articles.
+    const NOT_STORY: Views = Views(1 | 2 | 4);
+    const LIST_STORY: Views = Views(1 | 8);
+    const LIST_COMPARE: Views = Views(1 | 4);
+
+    pub(crate) fn contains(self, view: Views) -> bool {
+        self.0 & view.0 == view.0
+    }
+}
+
+/// One command: its name in `[dashboard.keys]`, what the help says it does, its default keys, and
+/// the views whose help lists it.
+#[derive(Debug)]
+pub(crate) struct Spec {
+    pub(crate) command: Command,
+    pub(crate) name: &'static str,
+    pub(crate) describe: &'static str,
+    pub(crate) keys: &'static [&'static str],
+    pub(crate) help: Views,
+}
+
+const fn spec(
+    command: Command,
+    name: &'static str,
+    describe: &'static str,
+    keys: &'static [&'static str],
+    help: Views,
+) -> Spec {
+    Spec {
+        command,
+        name,
+        describe,
+        keys,
+        help,
+    }
+}
+
+use Command as C;
+use Views as V;
+
+/// Every command, in the order the help lists them; row `n` is the command numbered `n`.
+/// Columns: the command, its name in `[dashboard.keys]`, what the help says, its default keys, and
+/// the views whose help lists it.
+#[rustfmt::skip]
+pub(crate) const COMMANDS: [Spec; 29] = [
+    spec(C::Down,          "down",           "down / scroll down",     &["j", "down"],        V::ALL),
+    spec(C::Up,            "up",             "up / scroll up",         &["k", "up"],          V::ALL),
+    spec(C::Top,           "top",            "first (newest) / top",   &["g", "home"],        V::ALL),
+    spec(C::Bottom,        "bottom",         "last (oldest) / end",    &["G", "end"],         V::ALL),
+    spec(C::PageDown,      "page_down",      "half a page down",       &["ctrl-d", "pgdn"],   V::ALL),
+    spec(C::PageUp,        "page_up",        "half a page up",         &["ctrl-u", "pgup"],   V::ALL),
+    spec(C::Open,          "open",           "open the article",       &["enter"],            V::LIST_STORY),
+    spec(C::Back,          "back",           "back; clear marks",      &["esc"],              V::ALL),
+    spec(C::NextPane,      "next_pane",      "switch pane",            &["tab", "shift-tab"], V::LIST_COMPARE),
+    spec(C::Help,          "help",           "this help",              &["?", "f1"],          V::LIST),
+    spec(C::Quit,          "quit",           "quit",                   &["q", "ctrl-c"],      V::ALL),
+    spec(C::Compare,       "compare",        "compare with match",     &["c"],                V::ALL),
+    spec(C::Story,         "story",          "the whole story",        &["s"],                V::NOT_STORY),
+    spec(C::Pick,          "pick",           "pick",                   &["p"],                V::ALL),
+    spec(C::Spike,         "spike",          "spike",                  &["x"],                V::ALL),
+    spec(C::Reset,         "reset",          "reset to new",           &["r"],                V::ALL),
+    spec(C::NotReprint,    "not_reprint",    "overrule: not reprint",  &["N"],                V::ALL),
+    spec(C::ReprintOf,     "reprint_of",     "overrule: reprint of #", &["R"],                V::ALL),
+    spec(C::Undo,          "undo",           "undo last triage",       &["u"],                V::ALL),
+    spec(C::Mark,          "mark",           "mark / unmark",          &["space"],            V::LIST_STORY),
+    spec(C::Search,        "search",         "search title and text",  &["/"],                V::LIST),
+    spec(C::FilterVerdict, "filter_verdict", "cycle verdict filter",   &["v"],                V::LIST),
+    spec(C::FilterTriage,  "filter_triage",  "cycle triage filter",    &["t"],                V::LIST),
+    spec(C::FilterSource,  "filter_source",  "filter by source",       &["S"],                V::LIST),
+    spec(C::ClearFilters,  "clear_filters",  "clear filters, search",  &["F"],                V::LIST),
+    spec(C::Refresh,       "refresh",        "reload from newest",     &["ctrl-r"],           V::LIST),
+    spec(C::CopyTitle,     "copy_title",     "copy title (OSC 52)",    &["y"],                V::ALL),
+    spec(C::CopyUrl,       "copy_url",       "copy URL (OSC 52)",      &["Y"],                V::ALL),
+    spec(C::CopyText,      "copy_text",      "copy text (OSC 52)",     &["ctrl-y"],           V::ALL),
+];
+
+impl Command {
+    /// Every command, in table order.
+    pub(crate) fn all() -> impl Iterator<Item = Command> {
+        COMMANDS.iter().map(|s| s.command)
     }
 
-    pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.name() == name)
+    pub(crate) fn spec(self) -> &'static Spec {
+        &COMMANDS[self as usize]
+    }
+
+    /// The name in `[dashboard.keys]`.
+    pub(crate) fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Command> {
+        COMMANDS.iter().find(|s| s.name == name).map(|s| s.command)
     }
 
     /// What the help overlay says it does.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Command::Down => "down / scroll down",
-            Command::Up => "up / scroll up",
-            Command::Top => "first (newest) / top",
-            Command::Bottom => "last (oldest) / end",
-            Command::PageDown => "half a page down",
-            Command::PageUp => "half a page up",
-            Command::Open => "open the article",
-            Command::Back => "back; clear marks",
-            Command::NextPane => "switch pane",
-            Command::Help => "this help",
-            Command::Quit => "quit",
-            Command::Compare => "compare with match",
-            Command::Story => "the whole story",
-            Command::Pick => "pick",
-            Command::Spike => "spike",
-            Command::Reset => "reset to new",
-            Command::NotReprint => "overrule: not reprint",
-            Command::ReprintOf => "overrule: reprint of #",
-            Command::Undo => "undo last triage",
-            Command::Mark => "mark / unmark",
-            Command::Search => "search title and text",
-            Command::FilterVerdict => "cycle verdict filter",
-            Command::FilterTriage => "cycle triage filter",
-            Command::FilterSource => "filter by source",
-            Command::ClearFilters => "clear filters, search",
-            Command::Refresh => "reload from newest",
-            Command::CopyTitle => "copy title (OSC 52)",
-            Command::CopyUrl => "copy URL (OSC 52)",
-            Command::CopyText => "copy text (OSC 52)",
-        }
+    pub(crate) fn describe(self) -> &'static str {
+        self.spec().describe
+    }
+
+    /// The keys it has unless `[dashboard.keys]` says otherwise.
+    pub(crate) fn default_keys(self) -> &'static [&'static str] {
+        self.spec().keys
     }
 }
 
@@ -193,13 +202,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_and_are_unique() {
-        let mut names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
-        for c in Command::ALL {
-            assert_eq!(Command::from_name(c.name()), Some(c));
+    fn each_row_is_its_command_and_names_are_unique() {
+        for (n, spec) in COMMANDS.iter().enumerate() {
+            assert_eq!(spec.command as usize, n, "{} is out of place", spec.name);
+            assert_eq!(Command::from_name(spec.name), Some(spec.command));
+            assert!(
+                spec.help.contains(Views::LIST),
+                "{}: the list takes every command",
+                spec.name
+            );
         }
+        let mut names: Vec<&str> = COMMANDS.iter().map(|s| s.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Command::ALL.len());
+        assert_eq!(names.len(), COMMANDS.len());
     }
 }

@@ -5,10 +5,10 @@
 use base64::Engine as _;
 
 /// The most text sent in one copy: terminals drop longer OSC 52 payloads.
-pub const MAX_COPY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_COPY_BYTES: usize = 64 * 1024;
 
 /// The OSC 52 sequence that puts `text` on the clipboard, and whether `text` was cut to fit.
-pub fn osc52(text: &str) -> (String, bool) {
+pub(crate) fn osc52(text: &str) -> (String, bool) {
     let mut end = text.len().min(MAX_COPY_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;

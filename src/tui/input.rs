@@ -12,7 +12,7 @@ use crossterm::event::{
 /// Lines the mouse wheel moves per notch.
 const WHEEL_LINES: i32 = 3;
 
-pub fn to_action(app: &App, event: &Event) -> Option<Action> {
+pub(crate) fn to_action(app: &App, event: &Event) -> Option<Action> {
     match event {
         Event::Key(k) if k.kind != KeyEventKind::Release => {
             if app.prompt.is_some() {

@@ -9,15 +9,15 @@ use std::fmt;
 
 /// A key as the map knows it: shift is folded into the character (`G`, `?`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub code: Code,
-    pub ctrl: bool,
-    pub alt: bool,
+pub(crate) struct Key {
+    pub(crate) code: Code,
+    pub(crate) ctrl: bool,
+    pub(crate) alt: bool,
 }
 
 /// The keys the map can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Code {
+pub(crate) enum Code {
     Char(char),
     Enter,
     Esc,
@@ -39,7 +39,7 @@ pub enum Code {
 
 /// A bad `[dashboard.keys]` entry.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum KeymapError {
+pub(crate) enum KeymapError {
     #[error("config key 'dashboard.keys.{name}' names no command; use one of: {known}")]
     UnknownCommand { name: String, known: String },
     #[error("config key 'dashboard.keys.{name}' = '{value}' is not a key: {why}; write keys like \"j\", \"G\", \"ctrl-d\", \"enter\", \"f5\", several separated by commas")]
@@ -81,7 +81,7 @@ const NAMED: [(&str, Code); 19] = [
 
 impl Key {
     /// Parses "j", "G", "?", "ctrl-d", "alt-x", "shift-tab", "enter", "f5", "space".
-    pub fn parse(text: &str) -> Result<Key, String> {
+    pub(crate) fn parse(text: &str) -> Result<Key, String> {
         let mut rest = text.trim();
         if rest.is_empty() {
             return Err("it is empty".into());
@@ -133,7 +133,7 @@ impl Key {
     }
 
     /// The key of a terminal key event, if the map can name it.
-    pub fn from_event(e: &KeyEvent) -> Option<Key> {
+    pub(crate) fn from_event(e: &KeyEvent) -> Option<Key> {
         let code = match e.code {
             KeyCode::Char(c) => Code::Char(c),
             KeyCode::Enter => Code::Enter,
@@ -188,41 +188,6 @@ impl fmt::Display for Key {
     }
 }
 
-/// The default keys of each command.
-pub fn default_keys(command: Command) -> &'static [&'static str] {
-    match command {
-        Command::Down => &["j", "down"],
-        Command::Up => &["k", "up"],
-        Command::Top => &["g", "home"],
-        Command::Bottom => &["G", "end"],
-        Command::PageDown => &["ctrl-d", "pgdn"],
-        Command::PageUp => &["ctrl-u", "pgup"],
-        Command::Open => &["enter"],
-        Command::Back => &["esc"],
-        Command::NextPane => &["tab", "shift-tab"],
-        Command::Help => &["?", "f1"],
-        Command::Quit => &["q", "ctrl-c"],
-        Command::Compare => &["c"],
-        Command::Story => &["s"],
-        Command::Pick => &["p"],
-        Command::Spike => &["x"],
-        Command::Reset => &["r"],
-        Command::NotReprint => &["N"],
-        Command::ReprintOf => &["R"],
-        Command::Undo => &["u"],
-        Command::Mark => &["space"],
-        Command::Search => &["/"],
-        Command::FilterVerdict => &["v"],
-        Command::FilterTriage => &["t"],
-        Command::FilterSource => &["S"],
-        Command::ClearFilters => &["F"],
-        Command::Refresh => &["ctrl-r"],
-        Command::CopyTitle => &["y"],
-        Command::CopyUrl => &["Y"],
-        Command::CopyText => &["ctrl-y"],
-    }
-}
-
 /// Keys to commands, and each command's keys for the help overlay.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -234,12 +199,15 @@ impl Keymap {
     /// The defaults with `overrides` (command name → keys) applied. A command named in the
     /// overrides loses its default keys; a key the overrides take is taken from the command that
     /// had it by default. Two overrides on one key are a conflict.
-    pub fn new(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
+    pub(crate) fn new(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
         let mut chosen: BTreeMap<Command, Vec<Key>> = BTreeMap::new();
         for (name, value) in overrides {
             let command = Command::from_name(name).ok_or_else(|| KeymapError::UnknownCommand {
                 name: name.clone(),
-                known: Command::ALL.map(Command::name).join(", "),
+                known: Command::all()
+                    .map(Command::name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
             let keys = parse_list(value).map_err(|why| KeymapError::BadKey {
                 name: name.clone(),
@@ -260,11 +228,11 @@ impl Keymap {
                 }
             }
         }
-        for command in Command::ALL {
+        for command in Command::all() {
             if chosen.contains_key(&command) {
                 continue;
             }
-            for text in default_keys(command) {
+            for text in command.default_keys() {
                 if let Ok(key) = Key::parse(text) {
                     by_key.entry(key).or_insert(command);
                 }
@@ -277,12 +245,12 @@ impl Keymap {
         Ok(Keymap { by_key, by_command })
     }
 
-    pub fn command(&self, key: &Key) -> Option<Command> {
+    pub(crate) fn command(&self, key: &Key) -> Option<Command> {
         self.by_key.get(key).copied()
     }
 
     /// The keys of a command, as the help overlay shows them ("j down").
-    pub fn keys_of(&self, command: Command) -> String {
+    pub(crate) fn keys_of(&self, command: Command) -> String {
         let mut keys = self.by_command.get(&command).cloned().unwrap_or_default();
         // Letters first, as people remember them; then named keys.
         keys.sort_by_key(|k| (!matches!(k.code, Code::Char(_)), k.ctrl, k.alt, *k));
@@ -324,8 +292,8 @@ mod tests {
     #[test]
     fn every_default_key_parses_and_none_is_shared() {
         let mut seen = BTreeMap::new();
-        for c in Command::ALL {
-            for k in default_keys(c) {
+        for c in Command::all() {
+            for k in c.default_keys() {
                 let key = Key::parse(k).unwrap_or_else(|e| panic!("{k}: {e}"));
                 assert_eq!(seen.insert(key, c), None, "{k} bound twice");
                 assert_eq!(Key::parse(&key.to_string()), Ok(key), "{k} round trip");

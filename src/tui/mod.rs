@@ -5,17 +5,17 @@
 
 pub mod action;
 pub mod app;
-pub mod clipboard;
+pub(crate) mod clipboard;
 pub mod feed;
 pub mod input;
 pub mod keymap;
 pub mod paging;
 pub mod theme;
 pub mod views;
-pub mod watchdog;
+pub(crate) mod watchdog;
 
 use crate::config::Settings;
-use crate::engine::files::now_ms;
+use crate::worker::Worker;
 use action::{Action, Input};
 use anyhow::{bail, Context, Result};
 use app::{App, Effect};
@@ -42,8 +42,16 @@ const BATCH: usize = 512;
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// The wall clock in ms since the epoch: the ages and the rate the dashboard shows. (The engine
+/// stamps articles with its own clock; the dashboard only reads it.)
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Whether colour is wanted: not with `--no-color`, nor when NO_COLOR is set and not empty.
-pub fn wants_color(no_color: bool) -> bool {
+pub(crate) fn wants_color(no_color: bool) -> bool {
     !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -60,14 +68,12 @@ pub fn run(settings: &Settings, no_color: bool) -> Result<()> {
     let screen = Screen::enter(settings.mouse)?;
     let hook = PanicHook::install(settings.mouse);
     let (tx, rx) = mpsc::channel::<Input>();
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = spawn_reader(tx.clone(), stop.clone())?;
+    let mut reader = spawn_reader(tx.clone())?;
     let mut feed = Feed::start(settings.clone(), ToUi::new(tx))?;
     let result = event_loop(&mut app, &theme, &screen, &rx, &feed);
 
     // The terminal first: the editor gets the shell back while the engine stops.
-    stop.store(true, Ordering::SeqCst);
-    let _ = reader.join();
+    reader.stop();
     drop(screen);
     drop(hook);
     feed.stop();
@@ -161,28 +167,24 @@ fn perform(effects: Vec<Effect>, app: &mut App, feed: &Feed, terminal: &mut Term
     Ok(false)
 }
 
-fn spawn_reader(
-    tx: mpsc::Sender<Input>,
-    stop: Arc<AtomicBool>,
-) -> Result<std::thread::JoinHandle<()>> {
-    Ok(std::thread::Builder::new()
-        .name("dashboard-input".into())
-        .spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match crossterm::event::poll(Duration::from_millis(100)) {
-                    Ok(true) => match crossterm::event::read() {
-                        Ok(ev) => {
-                            if tx.send(Input::Term(ev)).is_err() {
-                                return;
-                            }
+/// The thread that reads the terminal's input; it looks at its stop flag every 100 ms.
+fn spawn_reader(tx: mpsc::Sender<Input>) -> Result<Worker> {
+    Ok(Worker::spawn("dashboard-input", move |stop| {
+        while !stop.is_set() {
+            match crossterm::event::poll(Duration::from_millis(100)) {
+                Ok(true) => match crossterm::event::read() {
+                    Ok(ev) => {
+                        if tx.send(Input::Term(ev)).is_err() {
+                            return;
                         }
-                        Err(_) => return,
-                    },
-                    Ok(false) => {}
+                    }
                     Err(_) => return,
-                }
+                },
+                Ok(false) => {}
+                Err(_) => return,
             }
-        })?)
+        }
+    })?)
 }
 
 /// The terminal in dashboard mode (raw, alternate screen, mouse reporting); restored on drop.

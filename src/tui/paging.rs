@@ -5,25 +5,24 @@
 //! thread; must not hold state between calls.
 
 use super::feed::{unexpected, Engine, PageKind};
-use crate::daemon::protocol::{ListQuery, Request, Response};
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{ArticleId, ArticleRecord, ListQuery, Request, Response};
 use anyhow::{bail, Result};
 
 /// Records per page.
-pub const PAGE: usize = 200;
+pub(crate) const PAGE: usize = 200;
 /// Probes one page request may make before it gives up.
 const MAX_PROBES: usize = 32;
 /// A span this wide is "everything above": probe without `before`.
 const ALL_IDS: u64 = 1 << 40;
 /// The most arrivals fetched in one request.
-pub const MAX_ARRIVALS: usize = 2_000;
+pub(crate) const MAX_ARRIVALS: usize = 2_000;
 
 /// One page, newest first.
 #[derive(Debug, Default)]
-pub struct Page {
-    pub records: Vec<ArticleRecord>,
-    pub reached_top: bool,
-    pub reached_end: bool,
+pub(crate) struct Page {
+    pub(crate) records: Vec<ArticleRecord>,
+    pub(crate) reached_top: bool,
+    pub(crate) reached_end: bool,
 }
 
 fn list(
@@ -34,7 +33,7 @@ fn list(
 ) -> Result<Vec<ArticleRecord>> {
     let query = ListQuery {
         before,
-        limit,
+        limit: Some(limit),
         ..q.clone()
     };
     match engine.call(Request::List { query })? {
@@ -43,7 +42,7 @@ fn list(
     }
 }
 
-pub fn fetch(engine: &mut dyn Engine, kind: &PageKind, q: &ListQuery) -> Result<Page> {
+pub(crate) fn fetch(engine: &mut dyn Engine, kind: &PageKind, q: &ListQuery) -> Result<Page> {
     match *kind {
         PageKind::Top => {
             let records = list(engine, q, None, PAGE)?;

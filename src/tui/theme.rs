@@ -1,13 +1,13 @@
 //! The dashboard's two themes: colour, and for NO_COLOR / --no-color one of bold, reverse and
 //! underline alone. Views ask the theme for a style by meaning; they never name a colour.
 
-use crate::detect::Status;
+use crate::model::{Status, TriageState};
 use crate::tui::app::text::Mark;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
-    pub color: bool,
+    pub(crate) color: bool,
 }
 
 fn m(modifier: Modifier) -> Style {
@@ -31,7 +31,7 @@ impl Theme {
         }
     }
 
-    pub fn badge(&self, status: Status) -> Style {
+    pub(crate) fn badge(&self, status: Status) -> Style {
         match status {
             Status::Reprint => self.pick(
                 fg(Color::LightRed).add_modifier(Modifier::BOLD),
@@ -47,33 +47,35 @@ impl Theme {
         }
     }
 
-    pub fn selected(&self) -> Style {
+    pub(crate) fn selected(&self) -> Style {
         self.pick(
             Style::default().bg(Color::Blue).fg(Color::White),
             m(Modifier::REVERSED),
         )
     }
 
-    pub fn marked(&self) -> Style {
+    pub(crate) fn marked(&self) -> Style {
         self.pick(
             fg(Color::Yellow).add_modifier(Modifier::BOLD),
             m(Modifier::BOLD),
         )
     }
 
-    pub fn triage(&self, state: &str) -> Style {
+    pub(crate) fn triage(&self, state: TriageState) -> Style {
         match state {
-            "picked" => self.pick(
+            TriageState::Picked => self.pick(
                 fg(Color::LightGreen).add_modifier(Modifier::BOLD),
                 m(Modifier::BOLD),
             ),
-            "spiked" => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
-            "" | "new" => self.dim(),
-            _ => self.pick(fg(Color::Cyan), m(Modifier::BOLD)),
+            TriageState::Spiked => self.pick(fg(Color::DarkGray), m(Modifier::UNDERLINED)),
+            TriageState::New => self.dim(),
+            TriageState::NotReprint | TriageState::ReprintOf(_) => {
+                self.pick(fg(Color::Cyan), m(Modifier::BOLD))
+            }
         }
     }
 
-    pub fn text(&self, mark: Mark) -> Style {
+    pub(crate) fn text(&self, mark: Mark) -> Style {
         match mark {
             Mark::Plain => Style::default(),
             Mark::Shared => self.pick(
@@ -92,7 +94,7 @@ impl Theme {
         }
     }
 
-    pub fn header(&self) -> Style {
+    pub(crate) fn header(&self) -> Style {
         self.pick(
             Style::default()
                 .bg(Color::Blue)
@@ -102,14 +104,14 @@ impl Theme {
         )
     }
 
-    pub fn bar(&self) -> Style {
+    pub(crate) fn bar(&self) -> Style {
         self.pick(
             Style::default().bg(Color::DarkGray).fg(Color::White),
             m(Modifier::REVERSED),
         )
     }
 
-    pub fn error(&self) -> Style {
+    pub(crate) fn error(&self) -> Style {
         self.pick(
             Style::default()
                 .bg(Color::Red)
@@ -119,19 +121,19 @@ impl Theme {
         )
     }
 
-    pub fn title(&self) -> Style {
+    pub(crate) fn title(&self) -> Style {
         m(Modifier::BOLD)
     }
 
-    pub fn dim(&self) -> Style {
+    pub(crate) fn dim(&self) -> Style {
         self.pick(fg(Color::DarkGray), Style::default())
     }
 
-    pub fn label(&self) -> Style {
+    pub(crate) fn label(&self) -> Style {
         self.pick(fg(Color::Cyan), Style::default())
     }
 
-    pub fn border(&self, focused: bool) -> Style {
+    pub(crate) fn border(&self, focused: bool) -> Style {
         match (self.color, focused) {
             (true, true) => fg(Color::Cyan),
             (true, false) => fg(Color::DarkGray),
@@ -140,8 +142,9 @@ impl Theme {
         }
     }
 
+    #[cfg(test)]
     /// Every style the theme gives, for checking the monochrome one.
-    pub fn all(&self) -> Vec<Style> {
+    pub(crate) fn all(&self) -> Vec<Style> {
         let mut out = vec![
             self.selected(),
             self.marked(),
@@ -155,7 +158,16 @@ impl Theme {
             self.border(false),
         ];
         out.extend(Status::ALL.map(|s| self.badge(s)));
-        out.extend(["", "new", "picked", "spiked", "not-reprint"].map(|s| self.triage(s)));
+        out.extend(
+            [
+                TriageState::New,
+                TriageState::Picked,
+                TriageState::Spiked,
+                TriageState::NotReprint,
+                TriageState::ReprintOf(1),
+            ]
+            .map(|s| self.triage(s)),
+        );
         out.extend(
             [
                 Mark::Plain,

@@ -3,13 +3,12 @@
 //! of being left guessing. Must not touch the request or the connection.
 
 use super::feed::{FeedMsg, ToUi};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::worker::Worker;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long an answer may take before the editor is told.
-pub const SLOW: Duration = Duration::from_secs(3);
+pub(crate) const SLOW: Duration = Duration::from_secs(3);
 
 #[derive(Default)]
 struct InHand {
@@ -18,42 +17,39 @@ struct InHand {
     said: bool,
 }
 
-pub struct Watchdog {
+/// The watching thread; stopped when dropped.
+pub(crate) struct Watchdog {
     in_hand: Arc<Mutex<InHand>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    /// `None` when the thread could not start: the editor is then not told of slow answers.
+    _thread: Option<Worker>,
 }
 
 impl Watchdog {
-    pub fn start(ui: ToUi) -> Watchdog {
+    pub(crate) fn start(ui: ToUi) -> Watchdog {
         let in_hand = Arc::new(Mutex::new(InHand::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (state, done) = (in_hand.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("dashboard-watchdog".into())
-            .spawn(move || {
-                while !done.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(250));
-                    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-                    let Some(since) = s.since else { continue };
-                    if !s.said && since.elapsed() >= SLOW {
-                        s.said = true;
-                        ui.send(FeedMsg::Waiting {
-                            what: s.what.clone(),
-                            secs: since.elapsed().as_secs(),
-                        });
-                    }
+        let state = in_hand.clone();
+        let thread = Worker::spawn("dashboard-watchdog", move |stop| {
+            while !stop.is_set() {
+                std::thread::sleep(Duration::from_millis(250));
+                let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+                let Some(since) = s.since else { continue };
+                if !s.said && since.elapsed() >= SLOW {
+                    s.said = true;
+                    ui.send(FeedMsg::Waiting {
+                        what: s.what.clone(),
+                        secs: since.elapsed().as_secs(),
+                    });
                 }
-            })
-            .ok();
+            }
+        })
+        .ok();
         Watchdog {
             in_hand,
-            stop,
-            thread,
+            _thread: thread,
         }
     }
 
-    pub fn begin(&self, what: String) {
+    pub(crate) fn begin(&self, what: String) {
         let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
         *s = InHand {
             since: Some(Instant::now()),
@@ -62,17 +58,8 @@ impl Watchdog {
         };
     }
 
-    pub fn end(&self) {
+    pub(crate) fn end(&self) {
         let mut s = self.in_hand.lock().unwrap_or_else(PoisonError::into_inner);
         s.since = None;
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

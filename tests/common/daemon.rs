@@ -1,12 +1,15 @@
-//! A real `copydesk serve` on a temporary inbox, database and socket, for the daemon tests.
+//! A real `copydesk serve` on a temporary inbox, database and socket: the one daemon child the
+//! tests start (daemon, faults, the dashboard end to end). Killed however the test ends.
 
 use super::bin;
 use copydesk::client::Remote;
-use copydesk::daemon::protocol::{Event, EventKind, Request, Response};
-use copydesk::engine::Verdict;
+use copydesk::model::{Event, EventKind, Request, Response, Verdict};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub struct Daemon {
@@ -15,6 +18,9 @@ pub struct Daemon {
     pub db: PathBuf,
     pub config: PathBuf,
     pub child: Option<Child>,
+    /// What the running daemon has written to stderr so far, read as it comes.
+    log: Arc<Mutex<String>>,
+    reader: Option<JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -25,8 +31,14 @@ impl Daemon {
         let db = dir.path().join("db");
         std::fs::create_dir_all(&inbox).expect("inbox");
         let config = dir.path().join("config.toml");
+        // A test that sets its own settle time (one with a slow writer) keeps it.
+        let settle = if daemon_toml.contains("settle_ms") {
+            ""
+        } else {
+            "settle_ms = 300\n"
+        };
         let text = format!(
-            "[paths]\ninbox = \"{}\"\ndb = \"{}\"\n[daemon]\nsettle_ms = 300\nrescan_secs = 2\n{daemon_toml}\n",
+            "[paths]\ninbox = \"{}\"\ndb = \"{}\"\n[daemon]\n{settle}rescan_secs = 2\n{daemon_toml}\n",
             inbox.display(),
             db.display()
         );
@@ -37,6 +49,8 @@ impl Daemon {
             db,
             config,
             child: None,
+            log: Arc::default(),
+            reader: None,
         }
     }
 
@@ -46,22 +60,34 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
-        let child = bin()
+        let mut child = bin()
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log: Arc<Mutex<String>> = Arc::default();
+        self.log = Arc::clone(&log);
+        self.reader = Some(std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(mut log) = log.lock() {
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            }
+        }));
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("the daemon did not come up");
+        panic!("the daemon did not come up within 30 s");
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -74,16 +100,34 @@ impl Daemon {
             .expect("a daemon listens")
     }
 
+    /// What the running daemon has written to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Waits until the daemon's stderr holds `what` (a generous deadline: the machine may be
+    /// busy); false if it never does.
+    pub fn wait_log(&self, what: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.log().contains(what) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Sends SIGTERM and returns the exit code and what the daemon wrote to stderr.
     pub fn stop(&mut self) -> (Option<i32>, String) {
-        let child = self.child.take().expect("running");
+        let mut child = self.child.take().expect("running");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
-        let out = child.wait_with_output().expect("exits");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let status = child.wait().expect("exits");
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        (status.code(), self.log())
     }
 
     pub fn kill9(&mut self) {
@@ -92,7 +136,7 @@ impl Daemon {
         let _ = child.wait();
     }
 
-    pub fn stats(&self) -> copydesk::engine::Stats {
+    pub fn stats(&self) -> copydesk::model::Stats {
         match self.client().call(Request::Stats).expect("stats") {
             Response::Stats { stats } => stats,
             other => panic!("unexpected {other:?}"),
@@ -107,6 +151,19 @@ impl Drop for Daemon {
             let _ = c.wait();
         }
     }
+}
+
+/// Waits until `cond` holds, with a deadline generous enough for a busy machine; false if it
+/// never does.
+pub fn wait_until(mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
 }
 
 /// Subscribes from `after` and returns the event feed.

@@ -1,12 +1,12 @@
 //! Scores copydesk and the Rust main-text extraction crates on an extraction corpus with the
 //! scorer `copydesk eval` uses, and times them (one thread, each crate fed the text copydesk
 //! decodes). Optional: extractor names to run only those; DUMP=DIR writes each one's stories.
-use copydesk::eval::extraction::{copydesk_story, load, score, Case, Tally};
+use copydesk::eval::extraction::{copydesk_story, decode_page, load, score, Case, Tally};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 fn decode(c: &Case) -> String {
-    copydesk::text::decode::decode(&c.html).unwrap_or_default()
+    decode_page(&c.html)
 }
 
 type Ex = fn(&str, &Case) -> Option<String>;

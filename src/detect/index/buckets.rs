@@ -130,7 +130,7 @@ pub(super) const TAG_BITS: u32 = 16;
 /// 65,536 per posting of the bucket). Postings sit in a sorted base, ordered by (bucket, tag,
 /// slot), and a small table of recent additions that is merged into the base, in place, when full.
 #[derive(Debug)]
-pub struct Buckets {
+pub(crate) struct Buckets {
     pub(super) dir_bits: u32,
     pub(super) tagged: bool,
     /// `dir[b]..dir[b + 1]` is the range of the base holding bucket `b` (empty until the base is).
@@ -150,7 +150,7 @@ const RECENT_FILTER_BITS: u32 = 20;
 
 impl Buckets {
     /// `dir_bits` (1 to 24) sets the directory: 2^dir_bits buckets, 4 bytes each.
-    pub fn new(dir_bits: u32, tagged: bool) -> Buckets {
+    pub(crate) fn new(dir_bits: u32, tagged: bool) -> Buckets {
         Buckets {
             dir_bits: dir_bits.clamp(1, 24),
             tagged,
@@ -165,7 +165,7 @@ impl Buckets {
     /// Builds the index in two passes over every (key, slot) posting: `pass` is called twice and
     /// must hand over the same postings both times. The first pass counts each bucket, the second
     /// places the postings, so no more memory is needed than the index itself.
-    pub fn build<E>(
+    pub(crate) fn build<E>(
         dir_bits: u32,
         tagged: bool,
         mut pass: impl FnMut(&mut dyn FnMut(u64, u32)) -> Result<(), E>,
@@ -244,16 +244,12 @@ impl Buckets {
         (bucket as u64) << TAG_BITS | u64::from(tag)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.slots.len() + self.recent.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Bytes held by the arrays (for stats and benchmarks).
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.slots.heap_bytes()
             + self.tags.heap_bytes()
             + self.dir.capacity() * 4
@@ -284,7 +280,7 @@ impl Buckets {
         Buckets::filter_bits(short).into_iter().all(set)
     }
 
-    pub fn insert(&mut self, key: u64, slot: u32) {
+    pub(crate) fn insert(&mut self, key: u64, slot: u32) {
         self.insert_recent(self.short(key), slot);
         if self.recent.len() >= RECENT_MAX {
             self.compact();
@@ -321,8 +317,9 @@ impl Buckets {
         bucket.start + start..bucket.start + end
     }
 
+    #[cfg(test)]
     /// How many postings a key has.
-    pub fn count(&self, key: u64) -> usize {
+    pub(crate) fn count(&self, key: u64) -> usize {
         let mut recent = Vec::new();
         self.recent_slots_into(self.short(key), &mut recent);
         self.base_range(key).len() + recent.len()
@@ -330,7 +327,7 @@ impl Buckets {
 
     /// Calls `f` with each slot of a key, unless there are more than `max`; returns how many
     /// there are.
-    pub fn get(&self, key: u64, max: usize, mut f: impl FnMut(u32)) -> usize {
+    pub(crate) fn get(&self, key: u64, max: usize, mut f: impl FnMut(u32)) -> usize {
         let range = self.base_range(key);
         let mut recent = Vec::new();
         self.recent_slots_into(self.short(key), &mut recent);
@@ -345,7 +342,12 @@ impl Buckets {
     /// `get` for many keys at once: calls `f(i, n, slots)` for each key `keys[i]` that has `n`
     /// postings, 1 to `max`. The directory is read for every key before any postings are, so the
     /// memory loads overlap instead of waiting one after another.
-    pub fn get_many(&self, keys: &[u64], max: usize, mut f: impl FnMut(usize, usize, &[u32])) {
+    pub(crate) fn get_many(
+        &self,
+        keys: &[u64],
+        max: usize,
+        mut f: impl FnMut(usize, usize, &[u32]),
+    ) {
         let ranges: Vec<(u32, u32)> = if self.dir.is_empty() {
             Vec::new()
         } else {
@@ -399,7 +401,7 @@ impl Buckets {
 
     /// Merges the recent postings into the base, from the back so that no second copy of the
     /// base is needed, and updates the directory.
-    pub fn compact(&mut self) {
+    pub(crate) fn compact(&mut self) {
         if self.recent.is_empty() {
             return;
         }

@@ -8,10 +8,10 @@
 //! top bits.
 
 mod buckets;
-pub mod persist;
+pub(crate) mod persist;
 
 use crate::fingerprint::SimHash;
-pub use buckets::Buckets;
+pub(crate) use buckets::Buckets;
 
 /// SimHash tables: one per block, keyed by the block's bits.
 #[derive(Debug)]
@@ -66,7 +66,7 @@ impl SimIndex {
         idx
     }
 
-    pub fn max_distance(&self) -> u32 {
+    pub(crate) fn max_distance(&self) -> u32 {
         self.max_distance
     }
 
@@ -100,12 +100,13 @@ impl SimIndex {
         slot
     }
 
+    #[cfg(test)]
     /// Merges every table's recent additions into its sorted base.
-    pub fn compact(&mut self) {
+    pub(crate) fn compact(&mut self) {
         self.tables.iter_mut().for_each(Buckets::compact);
     }
 
-    pub fn fingerprint(&self, slot: u32) -> SimHash {
+    pub(crate) fn fingerprint(&self, slot: u32) -> SimHash {
         SimHash(self.fps[slot as usize])
     }
 
@@ -210,7 +211,7 @@ impl AnchorIndex {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.len() == 0
     }
 
     /// Bytes held by the index's arrays (for stats and benchmarks).
@@ -229,14 +230,16 @@ impl AnchorIndex {
         self.0.compact();
     }
 
+    #[cfg(test)]
     /// How many articles an anchor points at.
-    pub fn count(&self, anchor: u64) -> usize {
+    pub(crate) fn count(&self, anchor: u64) -> usize {
         self.0.count(anchor)
     }
 
+    #[cfg(test)]
     /// Calls `f` with the postings of `anchor`, unless there are more than `max_postings`: an
     /// anchor that common says nothing about any one article. Returns how many there are.
-    pub fn postings(&self, anchor: u64, max_postings: usize, f: impl FnMut(u32)) -> usize {
+    pub(crate) fn postings(&self, anchor: u64, max_postings: usize, f: impl FnMut(u32)) -> usize {
         self.0.get(anchor, max_postings, f)
     }
 

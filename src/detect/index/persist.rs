@@ -10,7 +10,7 @@ use super::{AnchorIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS, SEEN_BITS};
 use std::io::{self, Read, Write};
 
 #[derive(Debug, thiserror::Error)]
-pub enum PersistError {
+pub(crate) enum PersistError {
     #[error("{0}")]
     Io(#[from] io::Error),
     #[error("the saved index is inconsistent: {0}")]
@@ -27,7 +27,7 @@ fn invalid<T>(why: &'static str) -> Result<T> {
 const CHUNK_BYTES: usize = 1 << 16;
 
 /// A fixed-size little-endian value of the arrays.
-pub trait Word: Copy + Default {
+pub(crate) trait Word: Copy + Default {
     const SIZE: usize;
     fn put(self, out: &mut [u8]);
     fn get(bytes: &[u8]) -> Self;
@@ -55,7 +55,7 @@ word!(u64);
 /// Bytes a reader may still hand over: a length read from the stream is checked against it
 /// before anything is allocated for it.
 #[derive(Debug, Clone, Copy)]
-pub struct Budget(pub u64);
+pub(crate) struct Budget(pub u64);
 
 impl Budget {
     fn take(&mut self, n: u64, size: usize) -> Result<usize> {
@@ -70,13 +70,13 @@ impl Budget {
     }
 }
 
-pub fn write_word<W: Write + ?Sized, T: Word>(w: &mut W, v: T) -> io::Result<()> {
+pub(crate) fn write_word<W: Write + ?Sized, T: Word>(w: &mut W, v: T) -> io::Result<()> {
     let mut b = [0u8; 8];
     v.put(&mut b[..T::SIZE]);
     w.write_all(&b[..T::SIZE])
 }
 
-pub fn read_word<R: Read + ?Sized, T: Word>(r: &mut R, budget: &mut Budget) -> Result<T> {
+pub(crate) fn read_word<R: Read + ?Sized, T: Word>(r: &mut R, budget: &mut Budget) -> Result<T> {
     budget.take(1, T::SIZE)?;
     let mut b = [0u8; 8];
     r.read_exact(&mut b[..T::SIZE])?;
@@ -109,12 +109,15 @@ fn read_all_words<R: Read + ?Sized, T: Word>(r: &mut R, items: &mut [T]) -> io::
 }
 
 /// A count, then the values.
-pub fn write_words<W: Write + ?Sized, T: Word>(w: &mut W, items: &[T]) -> io::Result<()> {
+pub(crate) fn write_words<W: Write + ?Sized, T: Word>(w: &mut W, items: &[T]) -> io::Result<()> {
     write_word(w, items.len() as u64)?;
     write_all_words(w, items)
 }
 
-pub fn read_words<R: Read + ?Sized, T: Word>(r: &mut R, budget: &mut Budget) -> Result<Vec<T>> {
+pub(crate) fn read_words<R: Read + ?Sized, T: Word>(
+    r: &mut R,
+    budget: &mut Budget,
+) -> Result<Vec<T>> {
     let n: u64 = read_word(r, budget)?;
     let n = budget.take(n, T::SIZE)?;
     let mut out = vec![T::default(); n];
@@ -239,7 +242,7 @@ impl Buckets {
 
 impl SimIndex {
     /// Writes the fingerprints and every table.
-    pub fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+    pub(crate) fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         write_word(w, self.max_distance)?;
         write_words(w, &self.fps)?;
         write_word(w, self.tables.len() as u32)?;
@@ -247,7 +250,7 @@ impl SimIndex {
     }
 
     /// Reads an index written by `write_to` with the radius `max_distance`.
-    pub fn read_from<R: Read + ?Sized>(
+    pub(crate) fn read_from<R: Read + ?Sized>(
         r: &mut R,
         max_distance: u32,
         budget: &mut Budget,
@@ -273,12 +276,12 @@ impl SimIndex {
 }
 
 impl AnchorIndex {
-    pub fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+    pub(crate) fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         self.0.write_to(w)
     }
 
     /// Reads an index written by `write_to` whose slots are below `slots`.
-    pub fn read_from<R: Read + ?Sized>(
+    pub(crate) fn read_from<R: Read + ?Sized>(
         r: &mut R,
         slots: u32,
         budget: &mut Budget,
@@ -289,11 +292,14 @@ impl AnchorIndex {
 }
 
 impl SeenFilter {
-    pub fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+    pub(crate) fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         write_words(w, &self.bits)
     }
 
-    pub fn read_from<R: Read + ?Sized>(r: &mut R, budget: &mut Budget) -> Result<SeenFilter> {
+    pub(crate) fn read_from<R: Read + ?Sized>(
+        r: &mut R,
+        budget: &mut Budget,
+    ) -> Result<SeenFilter> {
         let bits = read_words(r, budget)?;
         if bits.len() != 1 << (SEEN_BITS - 6) {
             return invalid("the document filter has another size");

@@ -5,8 +5,7 @@ use super::list::Filters;
 use super::reading::{Comparing, Reading, StoryView};
 use super::triage::{undo_steps, Prior};
 use super::{App, Effect, Pane, PromptKind, View, MAX_VIEWS};
-use crate::daemon::protocol::TriageAction;
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{ArticleId, ArticleRecord, TriageAction};
 use crate::text::sanitize::sanitize_line;
 use crate::tui::action::Command;
 use crate::tui::feed::FeedRequest;
@@ -230,7 +229,7 @@ impl App {
     }
 
     /// The article the current view is about.
-    pub fn current_record(&self) -> Option<&ArticleRecord> {
+    pub(crate) fn current_record(&self) -> Option<&ArticleRecord> {
         match self.views.last() {
             None => self.list.selected_record(),
             Some(View::Detail(r)) => Some(&r.record),
@@ -265,7 +264,7 @@ impl App {
         }
         self.undo.sent(undo_steps(&action, &targets));
         let ids: Vec<ArticleId> = targets.iter().map(|(id, _)| *id).collect();
-        self.notice = Some(format!("{} → {} article(s)…", action.label(), ids.len()));
+        self.notice = Some(format!("{} → {} article(s)…", action, ids.len()));
         if self.marks.len() == ids.len() && ids.iter().all(|id| self.marks.contains(*id)) {
             self.marks.clear();
         }

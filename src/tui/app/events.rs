@@ -3,9 +3,7 @@
 
 use super::reading::refresh;
 use super::{join_text, App, Effect, View};
-use crate::daemon::protocol::EventKind;
-use crate::detect::Status;
-use crate::store::{ArticleId, MatchRef, Triage};
+use crate::model::{ArticleId, EventKind, MatchRef, Status, Triage};
 use crate::tui::feed::{FeedMsg, FeedRequest};
 
 /// Arrival times kept for the rate.

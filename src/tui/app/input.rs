@@ -2,8 +2,7 @@
 //! like it.
 
 use super::{join_text, App, Effect, Pane, Prompt, PromptKind, View, MAX_PROMPT};
-use crate::daemon::protocol::TriageAction;
-use crate::store::ArticleId;
+use crate::model::{ArticleId, TriageAction};
 use crate::text::sanitize::sanitize_line;
 use crate::tui::action::{Command, PromptInput};
 use crate::tui::feed::FeedRequest;

@@ -3,9 +3,7 @@
 //! article, not a row: new arrivals and pages added above it never move it. Pure state: it asks
 //! for pages by returning requests and never talks to the engine itself.
 
-use crate::daemon::protocol::ListQuery;
-use crate::detect::Status;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, ListQuery, MatchRef, Status, Triage, TriageKind};
 use crate::tui::feed::{FeedRequest, PageKind};
 use crate::tui::paging::{MAX_ARRIVALS, PAGE};
 use std::collections::VecDeque;
@@ -21,36 +19,34 @@ const STATUS_CYCLE: [Status; 5] = [
     Status::Unique,
     Status::Rejected,
 ];
-/// The triage states the filter cycles through.
-pub const TRIAGE_CYCLE: [&str; 5] = ["new", "picked", "spiked", "not-reprint", "reprint-of"];
 
 /// What the list shows: every field narrows; all empty shows everything.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filters {
-    pub status: Option<Status>,
-    pub triage: Option<String>,
-    pub source: Option<String>,
-    pub text: Option<String>,
+pub(crate) struct Filters {
+    pub(crate) status: Option<Status>,
+    pub(crate) triage: Option<TriageKind>,
+    pub(crate) source: Option<String>,
+    pub(crate) text: Option<String>,
 }
 
 impl Filters {
-    pub fn query(&self) -> ListQuery {
+    pub(crate) fn query(&self) -> ListQuery {
         ListQuery {
             status: self.status,
-            triage: self.triage.clone(),
+            triage: self.triage,
             source: self.source.clone(),
             text: self.text.clone(),
             before: None,
             after: None,
-            limit: PAGE,
+            limit: Some(PAGE),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
 
-    pub fn cycle_status(&mut self) {
+    pub(crate) fn cycle_status(&mut self) {
         self.status = match self.status {
             None => Some(STATUS_CYCLE[0]),
             Some(s) => STATUS_CYCLE
@@ -60,14 +56,15 @@ impl Filters {
         };
     }
 
-    pub fn cycle_triage(&mut self) {
-        self.triage = match self.triage.as_deref() {
-            None => Some(TRIAGE_CYCLE[0].to_owned()),
-            Some(t) => TRIAGE_CYCLE
+    pub(crate) fn cycle_triage(&mut self) {
+        // In the order of `TriageKind::ALL`, then back to all.
+        let cycle = TriageKind::ALL;
+        self.triage = match self.triage {
+            None => Some(cycle[0]),
+            Some(t) => cycle
                 .iter()
                 .position(|&c| c == t)
-                .and_then(|i| TRIAGE_CYCLE.get(i + 1))
-                .map(|s| (*s).to_owned()),
+                .and_then(|i| cycle.get(i + 1).copied()),
         };
     }
 }
@@ -78,19 +75,19 @@ pub struct ListWindow {
     pub rows: VecDeque<ArticleRecord>,
     pub selected: usize,
     /// The first row on screen (the view keeps the selection visible).
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// The first row is the newest article that passes the filters.
     pub at_top: bool,
     /// The last row is the oldest article that passes the filters.
     pub at_end: bool,
     /// Bumped when the filters change: pages asked for under older filters are dropped.
-    pub gen: u64,
+    pub(crate) gen: u64,
     /// The page request in flight, if any (one at a time).
     pub loading: Option<PageKind>,
     /// A first page has arrived under the current filters.
-    pub loaded: bool,
+    pub(crate) loaded: bool,
     /// Articles that arrived while the window was away from the top.
-    pub new_above: u64,
+    pub(crate) new_above: u64,
     /// Arrivals to fetch, and whether a fetch is in flight.
     pending: Vec<ArticleId>,
     arrivals_in_flight: bool,
@@ -101,7 +98,7 @@ pub struct ListWindow {
 }
 
 impl ListWindow {
-    pub fn selected_record(&self) -> Option<&ArticleRecord> {
+    pub(crate) fn selected_record(&self) -> Option<&ArticleRecord> {
         self.rows.get(self.selected)
     }
 
@@ -123,7 +120,7 @@ impl ListWindow {
 
     /// A fresh list from the newest. `clear` drops the rows now (the filters changed); otherwise
     /// they stay until the page lands and the selection keeps its article if it is still there.
-    pub fn reload(&mut self, filters: &Filters, clear: bool) -> Option<FeedRequest> {
+    pub(crate) fn reload(&mut self, filters: &Filters, clear: bool) -> Option<FeedRequest> {
         self.gen += 1;
         self.loading = None;
         self.pending.clear();
@@ -151,7 +148,7 @@ impl ListWindow {
 
     /// Moves the selection by `delta` rows (clamped to what is loaded) and asks for the next
     /// page when it nears an edge of the window.
-    pub fn move_by(&mut self, delta: isize, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn move_by(&mut self, delta: isize, filters: &Filters) -> Option<FeedRequest> {
         if self.rows.is_empty() {
             return None;
         }
@@ -161,7 +158,7 @@ impl ListWindow {
     }
 
     /// The page the window needs next, if any.
-    pub fn need_page(&mut self, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn need_page(&mut self, filters: &Filters) -> Option<FeedRequest> {
         let (Some(first), Some(last)) = (self.rows.front(), self.rows.back()) else {
             return None;
         };
@@ -177,7 +174,7 @@ impl ListWindow {
     }
 
     /// `g`: the newest article; reloads when the window is away from the top.
-    pub fn top(&mut self, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn top(&mut self, filters: &Filters) -> Option<FeedRequest> {
         if self.at_top {
             self.selected = 0;
             return None;
@@ -187,7 +184,7 @@ impl ListWindow {
     }
 
     /// `G`: the oldest article; fetches the oldest page when the window does not hold it.
-    pub fn bottom(&mut self, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn bottom(&mut self, filters: &Filters) -> Option<FeedRequest> {
         if self.at_end || self.rows.is_empty() {
             self.selected = self.rows.len().saturating_sub(1);
             return None;
@@ -201,7 +198,7 @@ impl ListWindow {
     }
 
     /// Takes a page; returns the next request if the window still needs one.
-    pub fn apply_page(
+    pub(crate) fn apply_page(
         &mut self,
         gen: u64,
         kind: PageKind,
@@ -264,7 +261,7 @@ impl ListWindow {
     }
 
     /// A page request failed: stop waiting so a later move asks again.
-    pub fn page_failed(&mut self) {
+    pub(crate) fn page_failed(&mut self) {
         self.loading = None;
         self.select_first = false;
         self.select_last = false;
@@ -279,9 +276,13 @@ impl ListWindow {
     /// the new rows show and the rows below move down.
     fn prepend(&mut self, newer: Vec<ArticleRecord>, keep_view: bool) {
         let had_rows = !self.rows.is_empty();
-        let first = self.rows.front().map_or(0, |r| r.id);
+        let first = self.rows.front().map(|r| r.id);
         let mut added = 0;
-        for r in newer.into_iter().rev().filter(|r| r.id > first) {
+        for r in newer
+            .into_iter()
+            .rev()
+            .filter(|r| first.is_none_or(|f| r.id > f))
+        {
             self.rows.push_front(r);
             added += 1;
         }
@@ -319,7 +320,7 @@ impl ListWindow {
 
     /// A new article exists. Returns a request for the records of arrivals when the window
     /// shows the top and none is in flight.
-    pub fn arrived(&mut self, id: ArticleId, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn arrived(&mut self, id: ArticleId, filters: &Filters) -> Option<FeedRequest> {
         if !self.loaded || self.rows.front().is_some_and(|r| r.id >= id) {
             return None;
         }
@@ -351,7 +352,7 @@ impl ListWindow {
     }
 
     /// Records of arrivals that pass the filters.
-    pub fn apply_arrivals(
+    pub(crate) fn apply_arrivals(
         &mut self,
         gen: u64,
         records: Vec<ArticleRecord>,
@@ -369,14 +370,14 @@ impl ListWindow {
         self.fetch_arrivals(filters)
     }
 
-    pub fn arrivals_failed(&mut self) {
+    pub(crate) fn arrivals_failed(&mut self) {
         self.arrivals_in_flight = false;
     }
 
     /// A triage change seen in the event log or an answer: the row shows it at once. A row that
     /// no longer passes a triage filter stays until the list is reloaded, so nothing moves
     /// under the editor's cursor.
-    pub fn update(
+    pub(crate) fn update(
         &mut self,
         id: ArticleId,
         triage: &Triage,
@@ -389,7 +390,7 @@ impl ListWindow {
     }
 
     /// Selects the row at `index` if it exists.
-    pub fn select(&mut self, index: usize, filters: &Filters) -> Option<FeedRequest> {
+    pub(crate) fn select(&mut self, index: usize, filters: &Filters) -> Option<FeedRequest> {
         if index < self.rows.len() {
             self.selected = index;
         }

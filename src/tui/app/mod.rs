@@ -4,9 +4,9 @@
 //! (time comes in `Action::Tick`), so it is tested without either.
 
 pub mod list;
-pub mod reading;
+pub(crate) mod reading;
 pub mod text;
-pub mod triage;
+pub(crate) mod triage;
 
 mod commands;
 mod events;
@@ -16,8 +16,7 @@ use super::action::{Action, Command};
 use super::feed::FeedRequest;
 use super::keymap::Keymap;
 use crate::client::Mode;
-use crate::engine::Stats;
-use crate::store::ArticleId;
+use crate::model::{ArticleId, Stats};
 use list::{Filters, ListWindow};
 use ratatui::layout::{Position, Rect};
 use reading::{Comparing, Preview, Reading, StoryView};
@@ -51,71 +50,71 @@ pub enum View {
 
 /// Which pane of the list screen the keys move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
+pub(crate) enum Pane {
     List,
     Preview,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
+pub(crate) enum PromptKind {
     Search,
     Source,
     ReprintOf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub text: String,
+pub(crate) struct Prompt {
+    pub(crate) kind: PromptKind,
+    pub(crate) text: String,
 }
 
 /// The connection as the status bar shows it.
 #[derive(Debug, Clone, Default)]
 pub struct Conn {
     pub mode: Option<Mode>,
-    pub inbox: String,
-    pub you: String,
+    pub(crate) inbox: String,
+    pub(crate) you: String,
     /// Why the connection is down, while it is.
-    pub lost: Option<String>,
+    pub(crate) lost: Option<String>,
 }
 
 /// Where the last frame put things, for the mouse and for paging by screenfuls.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hits {
-    pub list: Rect,
-    pub preview: Rect,
-    pub left: Rect,
-    pub right: Rect,
+    pub(crate) list: Rect,
+    pub(crate) preview: Rect,
+    pub(crate) left: Rect,
+    pub(crate) right: Rect,
     /// The compare view showed one inline text (a narrow terminal).
-    pub inline: bool,
+    pub(crate) inline: bool,
     pub page_rows: usize,
 }
 
 pub struct App {
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
     /// Mouse reporting is on (the help says what it does).
-    pub mouse: bool,
-    pub now_ms: u64,
+    pub(crate) mouse: bool,
+    pub(crate) now_ms: u64,
     pub conn: Conn,
-    pub stats: Option<Stats>,
+    pub(crate) stats: Option<Stats>,
     stats_wanted: bool,
     stats_in_flight: bool,
     /// Arrival times (ms) of recent verdicts, for the rate.
-    pub arrivals: VecDeque<u64>,
-    pub last_error: Option<String>,
-    pub notice: Option<String>,
+    pub(crate) arrivals: VecDeque<u64>,
+    pub(crate) last_error: Option<String>,
+    pub(crate) notice: Option<String>,
     /// A request the engine is slow to answer.
-    pub waiting: Option<String>,
-    pub filters: Filters,
+    pub(crate) waiting: Option<String>,
+    pub(crate) filters: Filters,
     pub list: ListWindow,
-    pub marks: Marks,
-    pub undo: UndoLog,
+    pub(crate) marks: Marks,
+    pub(crate) undo: UndoLog,
     pub views: Vec<View>,
-    pub focus: Pane,
-    pub preview: Preview,
+    pub(crate) focus: Pane,
+    pub(crate) preview: Preview,
     /// The help overlay's scroll, while it is open.
-    pub help: Option<usize>,
-    pub prompt: Option<Prompt>,
+    pub(crate) help: Option<usize>,
+    pub(crate) prompt: Option<Prompt>,
     pub hits: Hits,
     pending_copy: Option<ArticleId>,
 }
@@ -189,12 +188,12 @@ impl App {
     }
 
     /// Verdicts in the last minute.
-    pub fn rate_per_min(&self) -> usize {
+    pub(crate) fn rate_per_min(&self) -> usize {
         let since = self.now_ms.saturating_sub(60_000);
         self.arrivals.iter().filter(|&&t| t > since).count()
     }
 
-    pub fn page_step(&self) -> isize {
+    pub(crate) fn page_step(&self) -> isize {
         (self.hits.page_rows / 2).max(1) as isize
     }
 
@@ -210,7 +209,7 @@ impl App {
 }
 
 /// Paragraphs as one text for the clipboard.
-pub fn join_text(paragraphs: &[String]) -> String {
+pub(crate) fn join_text(paragraphs: &[String]) -> String {
     paragraphs
         .iter()
         .map(|p| crate::text::sanitize::sanitize_display(p))

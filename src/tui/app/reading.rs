@@ -4,13 +4,15 @@
 //! from the feed's answers.
 
 use super::text::{highlight, plain, word_diff, Para, WordDiff};
-use crate::daemon::protocol::Comparison;
-use crate::detect::Status;
-use crate::engine::Detail;
-use crate::store::{ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Status, Triage};
 
 /// Keeps a shown record current with a triage change.
-pub fn refresh(r: &mut ArticleRecord, triage: &Triage, status: Status, matched: &Option<MatchRef>) {
+pub(crate) fn refresh(
+    r: &mut ArticleRecord,
+    triage: &Triage,
+    status: Status,
+    matched: &Option<MatchRef>,
+) {
     r.triage = triage.clone();
     r.status = status;
     r.matched = matched.clone();
@@ -18,17 +20,17 @@ pub fn refresh(r: &mut ArticleRecord, triage: &Triage, status: Status, matched: 
 
 /// The list's preview of the selected article.
 #[derive(Debug, Default)]
-pub struct Preview {
+pub(crate) struct Preview {
     /// The article asked for; the answer for any other is dropped.
-    pub id: Option<ArticleId>,
-    pub detail: Option<Box<Detail>>,
-    pub text: Vec<Para>,
-    pub scroll: usize,
+    pub(crate) id: Option<ArticleId>,
+    pub(crate) detail: Option<Box<Detail>>,
+    pub(crate) text: Vec<Para>,
+    pub(crate) scroll: usize,
 }
 
 impl Preview {
     /// Starts following a newly selected article; true when it must be fetched.
-    pub fn follow(&mut self, id: Option<ArticleId>) -> bool {
+    pub(crate) fn follow(&mut self, id: Option<ArticleId>) -> bool {
         if self.id == id {
             return false;
         }
@@ -39,7 +41,7 @@ impl Preview {
         id.is_some()
     }
 
-    pub fn fill(&mut self, detail: &Detail) {
+    pub(crate) fn fill(&mut self, detail: &Detail) {
         if self.id == Some(detail.record.id) {
             self.text = plain(&detail.paragraphs);
             self.detail = Some(Box::new(detail.clone()));
@@ -50,17 +52,17 @@ impl Preview {
 /// The detail view.
 #[derive(Debug)]
 pub struct Reading {
-    pub id: ArticleId,
+    pub(crate) id: ArticleId,
     /// The record as the list had it, until the full article arrives.
-    pub record: ArticleRecord,
-    pub paragraphs: Vec<String>,
+    pub(crate) record: ArticleRecord,
+    pub(crate) paragraphs: Vec<String>,
     pub text: Vec<Para>,
     pub loaded: bool,
-    pub scroll: usize,
+    pub(crate) scroll: usize,
 }
 
 impl Reading {
-    pub fn new(record: ArticleRecord) -> Reading {
+    pub(crate) fn new(record: ArticleRecord) -> Reading {
         Reading {
             id: record.id,
             record,
@@ -71,7 +73,7 @@ impl Reading {
         }
     }
 
-    pub fn fill_detail(&mut self, d: &Detail) {
+    pub(crate) fn fill_detail(&mut self, d: &Detail) {
         if d.record.id == self.id {
             self.record = d.record.clone();
             self.text = plain(&d.paragraphs);
@@ -81,7 +83,7 @@ impl Reading {
     }
 
     /// The article with what it shares with its match highlighted.
-    pub fn fill_comparison(&mut self, c: &Comparison) {
+    pub(crate) fn fill_comparison(&mut self, c: &Comparison) {
         if c.left.record.id == self.id
             && self.record.matched.as_ref().map(|m| m.id) == Some(c.right.record.id)
         {
@@ -96,21 +98,21 @@ impl Reading {
 /// The compare view: the match (older) on the left, the article on the right.
 #[derive(Debug)]
 pub struct Comparing {
-    pub id: ArticleId,
-    pub other: ArticleId,
-    pub this: Option<ArticleRecord>,
-    pub original: Option<ArticleRecord>,
-    pub paragraphs: Vec<String>,
-    pub similarity: f32,
-    pub diff: Option<WordDiff>,
+    pub(crate) id: ArticleId,
+    pub(crate) other: ArticleId,
+    pub(crate) this: Option<ArticleRecord>,
+    pub(crate) original: Option<ArticleRecord>,
+    pub(crate) paragraphs: Vec<String>,
+    pub(crate) similarity: f32,
+    pub(crate) diff: Option<WordDiff>,
     /// Scroll of the left and right panes (side by side) or of the inline text (index 0).
-    pub scroll: [usize; 2],
+    pub(crate) scroll: [usize; 2],
     /// The pane the scroll keys move: 0 left, 1 right.
-    pub focus: usize,
+    pub(crate) focus: usize,
 }
 
 impl Comparing {
-    pub fn new(id: ArticleId, other: ArticleId) -> Comparing {
+    pub(crate) fn new(id: ArticleId, other: ArticleId) -> Comparing {
         Comparing {
             id,
             other,
@@ -124,7 +126,7 @@ impl Comparing {
         }
     }
 
-    pub fn fill(&mut self, c: &Comparison) {
+    pub(crate) fn fill(&mut self, c: &Comparison) {
         if c.left.record.id == self.id && c.right.record.id == self.other {
             self.diff = Some(word_diff(&c.right.paragraphs, &c.left.paragraphs));
             self.this = Some(c.left.record.clone());
@@ -138,15 +140,15 @@ impl Comparing {
 /// The story view.
 #[derive(Debug)]
 pub struct StoryView {
-    pub id: ArticleId,
+    pub(crate) id: ArticleId,
     pub records: Vec<ArticleRecord>,
-    pub loaded: bool,
-    pub selected: usize,
-    pub offset: usize,
+    pub(crate) loaded: bool,
+    pub(crate) selected: usize,
+    pub(crate) offset: usize,
 }
 
 impl StoryView {
-    pub fn new(id: ArticleId) -> StoryView {
+    pub(crate) fn new(id: ArticleId) -> StoryView {
         StoryView {
             id,
             records: Vec::new(),
@@ -156,7 +158,7 @@ impl StoryView {
         }
     }
 
-    pub fn fill(&mut self, id: ArticleId, records: Vec<ArticleRecord>) {
+    pub(crate) fn fill(&mut self, id: ArticleId, records: Vec<ArticleRecord>) {
         if id == self.id {
             // Start on the article the story was opened from.
             self.selected = records.iter().position(|r| r.id == id).unwrap_or(0);
@@ -165,7 +167,7 @@ impl StoryView {
         }
     }
 
-    pub fn selected_record(&self) -> Option<&ArticleRecord> {
+    pub(crate) fn selected_record(&self) -> Option<&ArticleRecord> {
         self.records.get(self.selected)
     }
 }

@@ -2,10 +2,7 @@
 //! feed's answers are given by hand.
 
 use super::*;
-use crate::daemon::protocol::TriageAction;
-use crate::detect::Status;
-use crate::store::ArticleRecord;
-use crate::store::Triage;
+use crate::model::{ArticleRecord, Status, Triage, TriageAction, TriageKind, TriageState};
 use crate::tui::action::PromptInput;
 use crate::tui::feed::{FeedMsg, PageKind};
 use crate::tui::paging::PAGE;
@@ -73,11 +70,11 @@ fn showing(newest: ArticleId) -> App {
 }
 
 fn verdict_event(id: ArticleId) -> Action {
-    Action::Feed(FeedMsg::Event(crate::daemon::protocol::Event {
+    Action::Feed(FeedMsg::Event(crate::model::Event {
         seq: id,
         at_ms: 0,
-        kind: crate::daemon::protocol::EventKind::Verdict {
-            verdict: crate::engine::Verdict {
+        kind: crate::model::EventKind::Verdict {
+            verdict: crate::model::Verdict {
                 file: format!("f{id}.txt"),
                 id: Some(id),
                 status: Status::Unique,
@@ -166,7 +163,7 @@ fn changing_a_filter_reloads_and_drops_pages_asked_for_before() {
     }));
     assert_eq!(app.list.rows.len(), 3);
     cmd(&mut app, Command::FilterTriage);
-    assert_eq!(app.filters.triage.as_deref(), Some("new"));
+    assert_eq!(app.filters.triage, Some(TriageKind::New));
     assert_eq!(app.filters.status, Some(Status::Reprint));
     cmd(&mut app, Command::ClearFilters);
     assert!(app.filters.is_empty());
@@ -206,7 +203,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
         panic!("{asked:?}")
     };
     assert_eq!(
-        (ids.clone(), action.clone(), *undo),
+        (ids.clone(), *action, *undo),
         (vec![3, 5], TriageAction::Spiked, false)
     );
     assert!(app.marks.is_empty(), "marks are used up");
@@ -215,7 +212,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
     let spiked = |id| {
         let mut r = rec(id);
         r.triage = Triage {
-            state: "spiked".into(),
+            state: TriageState::Spiked,
             by: Some("ed".into()),
             at_ms: Some(1),
             note: None,
@@ -226,7 +223,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
         records: vec![spiked(3), spiked(5)],
         undo: false,
     }));
-    assert_eq!(app.list.rows[0].triage.state, "spiked");
+    assert_eq!(app.list.rows[0].triage.state, TriageState::Spiked);
     let asked = requests(&cmd(&mut app, Command::Undo));
     assert_eq!(
         asked,

@@ -23,13 +23,13 @@ pub enum Mark {
 }
 
 /// A paragraph as marked pieces.
-pub type Para = Vec<(String, Mark)>;
+pub(crate) type Para = Vec<(String, Mark)>;
 
 /// The longest a word diff may compute before it settles for a coarser answer.
 const DIFF_DEADLINE: Duration = Duration::from_millis(150);
 
 /// Paragraphs with the shared byte ranges `(paragraph, start, end)` marked.
-pub fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
+pub(crate) fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
     paragraphs
         .iter()
         .enumerate()
@@ -58,7 +58,7 @@ pub fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para>
 }
 
 /// Plain paragraphs, sanitised.
-pub fn plain(paragraphs: &[String]) -> Vec<Para> {
+pub(crate) fn plain(paragraphs: &[String]) -> Vec<Para> {
     highlight(paragraphs, &[])
 }
 
@@ -85,13 +85,13 @@ fn push(out: &mut Para, text: &str, mark: Mark) {
 /// Two texts with their word-level differences: the older side with removals marked, the newer
 /// with additions marked, and one inline text with both.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WordDiff {
-    pub old: Vec<Para>,
-    pub new: Vec<Para>,
-    pub inline: Vec<Para>,
+pub(crate) struct WordDiff {
+    pub(crate) old: Vec<Para>,
+    pub(crate) new: Vec<Para>,
+    pub(crate) inline: Vec<Para>,
     /// Words removed and added.
-    pub removed: usize,
-    pub added: usize,
+    pub(crate) removed: usize,
+    pub(crate) added: usize,
 }
 
 /// A word with the spaces after it; `None` between paragraphs.
@@ -197,7 +197,7 @@ impl Writer {
 }
 
 /// The word-level differences from `old` to `new` (the `similar` crate's diff of word tokens).
-pub fn word_diff(old: &[String], new: &[String]) -> WordDiff {
+pub(crate) fn word_diff(old: &[String], new: &[String]) -> WordDiff {
     let (a, b) = (tokens(old), tokens(new));
     fn key<'a>(t: &Token<'a>) -> Option<&'a str> {
         t.map(str::trim_end)

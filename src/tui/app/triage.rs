@@ -3,44 +3,42 @@
 //! the triage actions that put each article back: its verdict overrule first, then its state.
 //! Pure state: it returns the actions to send and never talks to the engine.
 
-use crate::daemon::protocol::TriageAction;
-use crate::store::{state_or_new, ArticleId, ArticleRecord, MatchRef, Triage};
+use crate::model::{ArticleId, ArticleRecord, MatchRef, Triage, TriageAction, TriageState};
 use std::collections::BTreeMap;
 
 /// Undo steps kept.
-pub const UNDO_DEPTH: usize = 64;
+pub(crate) const UNDO_DEPTH: usize = 64;
 
 /// What undo needs to know of an article before a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prior {
-    /// The triage state ("" and "new" are the same).
-    pub state: String,
+pub(crate) struct Prior {
+    pub(crate) state: TriageState,
     /// The article its verdict points at.
-    pub matched: Option<ArticleId>,
+    pub(crate) matched: Option<ArticleId>,
 }
 
 impl Prior {
-    pub fn of(r: &ArticleRecord) -> Prior {
+    pub(crate) fn of(r: &ArticleRecord) -> Prior {
         Prior::from_parts(&r.triage, &r.matched)
     }
 
-    pub fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
+    pub(crate) fn from_parts(triage: &Triage, matched: &Option<MatchRef>) -> Prior {
         Prior {
-            state: triage.state.clone(),
+            state: triage.state,
             matched: matched.as_ref().map(|m| m.id),
         }
     }
 }
 
 /// One group of triage requests: an action and the articles it applies to.
-pub type Step = (TriageAction, Vec<ArticleId>);
+pub(crate) type Step = (TriageAction, Vec<ArticleId>);
 
 /// The actions that undo `action` on articles that were as `priors` say, in the order to send.
-pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
+pub(crate) fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
     let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
     let mut state: BTreeMap<String, Step> = BTreeMap::new();
     let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
-        map.entry(a.label())
+        map.entry(a.to_string())
             .or_insert_with(|| (a, Vec::new()))
             .1
             .push(id);
@@ -55,15 +53,12 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
             (TriageAction::ReprintOf { .. }, None) => Some(TriageAction::NotReprint),
             _ => None,
         };
-        let label_now = back.as_ref().unwrap_or(action).label();
+        let now = back.as_ref().unwrap_or(action).state();
         if let Some(b) = back {
             add(&mut verdict, b, *id);
         }
-        let was = state_or_new(&prior.state);
-        if was != label_now {
-            if let Some(a) = TriageAction::from_label(was) {
-                add(&mut state, a, *id);
-            }
+        if prior.state != now {
+            add(&mut state, TriageAction::from(prior.state), *id);
         }
     }
     verdict.into_values().chain(state.into_values()).collect()
@@ -71,41 +66,41 @@ pub fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<S
 
 /// The marked articles.
 #[derive(Debug, Default)]
-pub struct Marks {
+pub(crate) struct Marks {
     map: BTreeMap<ArticleId, Prior>,
 }
 
 impl Marks {
-    pub fn toggle(&mut self, r: &ArticleRecord) {
+    pub(crate) fn toggle(&mut self, r: &ArticleRecord) {
         if self.map.remove(&r.id).is_none() {
             self.map.insert(r.id, Prior::of(r));
         }
     }
 
-    pub fn contains(&self, id: ArticleId) -> bool {
+    pub(crate) fn contains(&self, id: ArticleId) -> bool {
         self.map.contains_key(&id)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.map.clear();
     }
 
     /// Keeps a marked article's state current as changes arrive.
-    pub fn update(&mut self, id: ArticleId, triage: &Triage, matched: &Option<MatchRef>) {
+    pub(crate) fn update(&mut self, id: ArticleId, triage: &Triage, matched: &Option<MatchRef>) {
         if let Some(p) = self.map.get_mut(&id) {
             *p = Prior::from_parts(triage, matched);
         }
     }
 
-    pub fn priors(&self) -> Vec<(ArticleId, Prior)> {
+    pub(crate) fn priors(&self) -> Vec<(ArticleId, Prior)> {
         self.map.iter().map(|(id, p)| (*id, p.clone())).collect()
     }
 }
@@ -113,18 +108,18 @@ impl Marks {
 /// Undo: steps of changes sent but not yet confirmed (in order: the feed never reorders triage)
 /// and of changes confirmed.
 #[derive(Debug, Default)]
-pub struct UndoLog {
+pub(crate) struct UndoLog {
     sent: std::collections::VecDeque<Vec<Step>>,
     done: Vec<Vec<Step>>,
 }
 
 impl UndoLog {
-    pub fn sent(&mut self, steps: Vec<Step>) {
+    pub(crate) fn sent(&mut self, steps: Vec<Step>) {
         self.sent.push_back(steps);
     }
 
     /// The engine applied the oldest change sent.
-    pub fn confirmed(&mut self) {
+    pub(crate) fn confirmed(&mut self) {
         if let Some(steps) = self.sent.pop_front() {
             if !steps.is_empty() {
                 self.done.push(steps);
@@ -136,11 +131,11 @@ impl UndoLog {
     }
 
     /// The engine refused the oldest change sent.
-    pub fn refused(&mut self) {
+    pub(crate) fn refused(&mut self) {
         self.sent.pop_front();
     }
 
-    pub fn pop(&mut self) -> Option<Vec<Step>> {
+    pub(crate) fn pop(&mut self) -> Option<Vec<Step>> {
         self.done.pop()
     }
 }
@@ -149,11 +144,8 @@ impl UndoLog {
 mod tests {
     use super::*;
 
-    fn prior(state: &str, matched: Option<ArticleId>) -> Prior {
-        Prior {
-            state: state.into(),
-            matched,
-        }
+    fn prior(state: TriageState, matched: Option<ArticleId>) -> Prior {
+        Prior { state, matched }
     }
 
     #[test]
@@ -161,9 +153,9 @@ mod tests {
         let steps = undo_steps(
             &TriageAction::Spiked,
             &[
-                (1, prior("", None)),
-                (2, prior("picked", Some(1))),
-                (3, prior("spiked", None)),
+                (1, prior(TriageState::New, None)),
+                (2, prior(TriageState::Picked, Some(1))),
+                (3, prior(TriageState::Spiked, None)),
             ],
         );
         assert_eq!(
@@ -177,7 +169,10 @@ mod tests {
 
     #[test]
     fn undoing_an_overrule_puts_the_match_back_then_the_state() {
-        let steps = undo_steps(&TriageAction::NotReprint, &[(2, prior("new", Some(1)))]);
+        let steps = undo_steps(
+            &TriageAction::NotReprint,
+            &[(2, prior(TriageState::New, Some(1)))],
+        );
         assert_eq!(
             steps,
             vec![
@@ -187,7 +182,10 @@ mod tests {
         );
         let steps = undo_steps(
             &TriageAction::ReprintOf { other: 4 },
-            &[(5, prior("", None)), (6, prior("reprint-of #1", Some(1)))],
+            &[
+                (5, prior(TriageState::New, None)),
+                (6, prior(TriageState::ReprintOf(1), Some(1))),
+            ],
         );
         assert_eq!(
             steps,

@@ -10,15 +10,16 @@ pub use worker::Feed;
 use super::action::Input;
 use super::paging;
 use crate::client::{Client, Mode};
-use crate::daemon::protocol::{Comparison, Event, ListQuery, Request, Response, TriageAction};
-use crate::engine::{Detail, Stats};
-use crate::store::{ArticleId, ArticleRecord};
+use crate::model::{
+    ArticleId, ArticleRecord, Comparison, Detail, Event, ListQuery, Request, Response, Stats,
+    TriageAction,
+};
 use anyhow::{anyhow, Result};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 /// How often a lost connection is tried again.
-pub const RETRY: Duration = Duration::from_secs(1);
+pub(crate) const RETRY: Duration = Duration::from_secs(1);
 
 /// Which part of the list a page request fills.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +140,7 @@ pub trait Engine {
 
 impl Engine for Client {
     fn call(&mut self, request: Request) -> Result<Response> {
-        Client::call(self, request)
+        Ok(Client::call(self, request)?)
     }
 }
 
@@ -189,7 +190,7 @@ pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg>
     })
 }
 
-pub fn unexpected(r: &Response) -> anyhow::Error {
+pub(crate) fn unexpected(r: &Response) -> anyhow::Error {
     anyhow!("the engine answered with something unexpected: {r:?}")
 }
 
@@ -203,7 +204,7 @@ impl ToUi {
     }
 
     /// False when the UI has gone.
-    pub fn send(&self, msg: FeedMsg) -> bool {
+    pub(crate) fn send(&self, msg: FeedMsg) -> bool {
         self.0.send(Input::Feed(msg)).is_ok()
     }
 }

@@ -4,23 +4,23 @@
 //! the last event sequence seen. Must not draw or hold UI state.
 
 use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
-use crate::client::{current_user, Client, Mode, Remote};
+use crate::client::{current_user, Client, ClientError, Mode, Remote};
 use crate::config::Settings;
-use crate::daemon::protocol::{Request, Response};
 use crate::daemon::runtime::Runtime;
-use crate::engine::service::EngineGone;
+use crate::model::{Request, Response};
 use crate::tui::watchdog::Watchdog;
+use crate::worker as thread;
 use anyhow::{anyhow, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Whether an error means the connection itself is gone (as opposed to a refused request).
 fn is_disconnect(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some() || c.downcast_ref::<EngineGone>().is_some()
+        c.downcast_ref::<ClientError>()
+            .is_some_and(ClientError::is_disconnect)
     })
 }
 
@@ -34,9 +34,7 @@ enum Cmd {
 /// The running feed thread.
 pub struct Feed {
     tx: Sender<Cmd>,
-    thread: Option<JoinHandle<()>>,
-    /// Says when the worker has finished.
-    done: Receiver<()>,
+    thread: thread::Worker,
     /// Set while the worker runs an engine of its own, which must stop in full before exit.
     owns_engine: Arc<AtomicBool>,
 }
@@ -44,33 +42,22 @@ pub struct Feed {
 /// How long quitting waits for a feed that is stuck on a daemon that does not answer.
 const STOP_WAIT: Duration = Duration::from_secs(3);
 
-/// Sends on drop: the worker has finished, however it ended.
-struct Done(Sender<()>);
-
-impl Drop for Done {
-    fn drop(&mut self) {
-        let _ = self.0.send(());
-    }
-}
-
 impl Feed {
     /// Starts the feed thread; it connects on its own and says `Connected` when it has.
     pub fn start(settings: Settings, ui: ToUi) -> Result<Feed> {
         let (tx, rx) = mpsc::channel();
-        let (done_tx, done) = mpsc::channel();
         let owns_engine = Arc::new(AtomicBool::new(false));
-        let own = tx.clone();
+        let (own, shutdown) = (tx.clone(), tx.clone());
         let owns = owns_engine.clone();
-        let thread = std::thread::Builder::new()
-            .name("dashboard-feed".into())
-            .spawn(move || {
-                let _done = Done(done_tx);
-                Worker::new(settings, ui, own, owns).run(&rx);
-            })?;
+        let thread = thread::Worker::spawn("dashboard-feed", move |_| {
+            Worker::new(settings, ui, own, owns).run(&rx);
+        })?
+        .on_stop(move || {
+            let _ = shutdown.send(Cmd::Shutdown);
+        });
         Ok(Feed {
             tx,
-            thread: Some(thread),
-            done,
+            thread,
             owns_engine,
         })
     }
@@ -81,13 +68,11 @@ impl Feed {
 
     /// Stops the feed and, when it started one, the in-process engine (durably, in order). A
     /// feed stuck waiting on a daemon is left behind after a short wait: the process is ending.
-    pub fn stop(&mut self) {
-        let _ = self.tx.send(Cmd::Shutdown);
-        let Some(t) = self.thread.take() else {
-            return;
-        };
-        if self.owns_engine.load(Ordering::SeqCst) || self.done.recv_timeout(STOP_WAIT).is_ok() {
-            let _ = t.join();
+    pub(crate) fn stop(&mut self) {
+        if self.owns_engine.load(Ordering::SeqCst) {
+            self.thread.stop();
+        } else {
+            self.thread.stop_within(STOP_WAIT);
         }
     }
 }
@@ -242,8 +227,8 @@ impl Worker {
         };
         let (mut client, inbox, you) = match remote {
             Some(remote) => {
-                let inbox = remote.hello.inbox.clone();
-                let you = remote.hello.you.clone();
+                let inbox = remote.inbox().to_owned();
+                let you = remote.you().to_owned();
                 (Client::Remote(remote), inbox, you)
             }
             None if self.mode == Some(Mode::Daemon) => {
@@ -327,7 +312,7 @@ fn describe(r: &FeedRequest) -> String {
         FeedRequest::Story { id } => format!("story of #{id}"),
         FeedRequest::Stats => "counts".into(),
         FeedRequest::Triage { action, ids, .. } => {
-            format!("{} on {} article(s)", action.label(), ids.len())
+            format!("{} on {} article(s)", action, ids.len())
         }
     }
 }
@@ -335,7 +320,7 @@ fn describe(r: &FeedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::protocol::{ListQuery, TriageAction};
+    use crate::model::{ListQuery, TriageAction};
     use crate::tui::feed::PageKind;
 
     #[test]

@@ -2,13 +2,12 @@
 //! clock passed in, never read here), and fitting text to a column by display width. Untrusted
 //! strings are sanitised here before they are measured or shown.
 
-use crate::detect::Status;
-use crate::store::ArticleRecord;
+use crate::model::{ArticleRecord, Status};
 use crate::text::sanitize::sanitize_line;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The verdict badge: "REPRINT of #12 97%", "PARTIAL #3 41%", "UNIQUE".
-pub fn badge(r: &ArticleRecord) -> String {
+pub(crate) fn badge(r: &ArticleRecord) -> String {
     let pct = |s: f32| (s * 100.0).round() as u32;
     match (r.status, &r.matched) {
         (Status::Reprint, Some(m)) => format!("REPRINT of #{} {}%", m.id, pct(m.similarity)),
@@ -19,8 +18,8 @@ pub fn badge(r: &ArticleRecord) -> String {
 }
 
 /// The triage state and who set it: "spiked by ana", "new".
-pub fn triage_label(r: &ArticleRecord) -> String {
-    let state = sanitize_line(r.triage.state_or_new());
+pub(crate) fn triage_label(r: &ArticleRecord) -> String {
+    let state = r.triage.state.to_string();
     match &r.triage.by {
         Some(by) => format!("{state} by {}", sanitize_line(by)),
         None => state,
@@ -28,7 +27,7 @@ pub fn triage_label(r: &ArticleRecord) -> String {
 }
 
 /// How long ago, in at most four columns: "now", "42s", "7m", "3h", "12d", "9w".
-pub fn age(now_ms: u64, then_ms: u64) -> String {
+pub(crate) fn age(now_ms: u64, then_ms: u64) -> String {
     let s = now_ms.saturating_sub(then_ms) / 1000;
     match s {
         0..=4 => "now".into(),
@@ -41,7 +40,7 @@ pub fn age(now_ms: u64, then_ms: u64) -> String {
 }
 
 /// "2024-05-01 12:03:04 UTC".
-pub fn utc(ms: u64) -> String {
+pub(crate) fn utc(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, mo, d) = civil_from_days(days as i64);
@@ -68,7 +67,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// `s` cut to `width` columns (with "…" when cut) and padded to exactly `width`.
-pub fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     let mut out = cut(s, width);
     let w = out.width();
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
@@ -76,7 +75,7 @@ pub fn fit(s: &str, width: usize) -> String {
 }
 
 /// `s` cut to at most `width` columns, with "…" when cut.
-pub fn cut(s: &str, width: usize) -> String {
+pub(crate) fn cut(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_owned();
     }
@@ -98,14 +97,14 @@ pub fn cut(s: &str, width: usize) -> String {
 }
 
 /// `s` right-aligned in `width` columns.
-pub fn right(s: &str, width: usize) -> String {
+pub(crate) fn right(s: &str, width: usize) -> String {
     let s = cut(s, width);
     let pad = width.saturating_sub(s.width());
     format!("{}{s}", " ".repeat(pad))
 }
 
 /// A record's source, file name or "—", sanitised.
-pub fn source(r: &ArticleRecord) -> String {
+pub(crate) fn source(r: &ArticleRecord) -> String {
     r.source
         .as_deref()
         .map(sanitize_line)
@@ -114,7 +113,7 @@ pub fn source(r: &ArticleRecord) -> String {
 }
 
 /// The last part of a path, sanitised.
-pub fn file_name(path: &str) -> String {
+pub(crate) fn file_name(path: &str) -> String {
     let name = path.rsplit('/').next().unwrap_or(path);
     sanitize_line(name)
 }

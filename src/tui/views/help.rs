@@ -2,7 +2,7 @@
 //! as bound), in two columns when the terminal is wide enough.
 
 use super::format::fit;
-use crate::tui::action::Command;
+use crate::tui::action::{Command, Views, COMMANDS};
 use crate::tui::app::{App, View};
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
@@ -10,54 +10,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const READING: [Command; 20] = [
-    Command::Down,
-    Command::Up,
-    Command::PageDown,
-    Command::PageUp,
-    Command::Top,
-    Command::Bottom,
-    Command::NextPane,
-    Command::Back,
-    Command::Compare,
-    Command::Story,
-    Command::Pick,
-    Command::Spike,
-    Command::Reset,
-    Command::NotReprint,
-    Command::ReprintOf,
-    Command::Undo,
-    Command::CopyTitle,
-    Command::CopyUrl,
-    Command::CopyText,
-    Command::Quit,
-];
-
-/// The commands the current view takes, and its name.
-pub fn commands(app: &App) -> (&'static str, Vec<Command>) {
-    match app.views.last() {
-        None => ("incoming list", Command::ALL.to_vec()),
-        Some(View::Detail(_)) => (
-            "article",
-            READING
-                .into_iter()
-                .filter(|c| *c != Command::NextPane)
-                .collect(),
-        ),
-        Some(View::Compare(_)) => ("compare", READING.to_vec()),
-        Some(View::Story(_)) => (
-            "story",
-            READING
-                .into_iter()
-                .filter(|c| *c != Command::NextPane && *c != Command::Story)
-                .chain([Command::Open, Command::Mark])
-                .collect(),
-        ),
-    }
+/// The commands the current view takes (the help column of their rows), and its name.
+pub(crate) fn commands(app: &App) -> (&'static str, Vec<Command>) {
+    let (name, view) = match app.views.last() {
+        None => ("incoming list", Views::LIST),
+        Some(View::Detail(_)) => ("article", Views::ARTICLE),
+        Some(View::Compare(_)) => ("compare", Views::COMPARE),
+        Some(View::Story(_)) => ("story", Views::STORY),
+    };
+    let commands = COMMANDS
+        .iter()
+        .filter(|s| s.help.contains(view))
+        .map(|s| s.command)
+        .collect();
+    (name, commands)
 }
 
 /// Draws the overlay over `area`; returns the scroll, clamped.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize, theme: &Theme) -> usize {
+pub(crate) fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    scroll: usize,
+    theme: &Theme,
+) -> usize {
     let (name, commands) = commands(app);
     let width = area.width.min(100);
     let inner_w = usize::from(width.saturating_sub(2));

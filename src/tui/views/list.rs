@@ -5,7 +5,7 @@ use super::format::{age, badge, fit, right, source, triage_label};
 use super::reading::meta_lines;
 use super::scrolled;
 use super::wrap::Wrapper;
-use crate::store::ArticleRecord;
+use crate::model::ArticleRecord;
 use crate::text::sanitize::sanitize_line;
 use crate::tui::app::{App, Pane, View};
 use crate::tui::theme::Theme;
@@ -92,7 +92,7 @@ fn row(r: &ArticleRecord, c: &Columns, app: &App, theme: &Theme, selected: bool)
     spans.push(Span::raw(" "));
     spans.push(Span::styled(
         fit(&triage_label(r), c.triage),
-        theme.triage(&r.triage.state),
+        theme.triage(r.triage.state),
     ));
     let line = Line::from(spans);
     if selected {
@@ -132,7 +132,7 @@ fn rows_block(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-pub fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_list_screen(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let preview_rows = if area.height >= 14 {
         (area.height * 2 / 5).max(6)
     } else {
@@ -213,7 +213,7 @@ fn draw_preview(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme)
     scrolled(frame, inner, w.finish(), &mut app.preview.scroll);
 }
 
-pub fn draw_story(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_story(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let Some(View::Story(s)) = app.views.last() else {
         return;
     };

@@ -2,12 +2,12 @@
 //! terminal or `TestBackend`). Views read the state and record where they drew things (for the
 //! mouse) and clamp scroll positions; they change nothing else and never talk to the engine.
 
-pub mod format;
-pub mod help;
-pub mod list;
-pub mod reading;
-pub mod status;
-pub mod wrap;
+pub(crate) mod format;
+pub(crate) mod help;
+pub(crate) mod list;
+pub(crate) mod reading;
+pub(crate) mod status;
+pub(crate) mod wrap;
 
 use super::app::{App, PromptKind, View};
 use super::theme::Theme;
@@ -58,7 +58,7 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             "verdict:{}",
             f.status.map_or("all", |s| s.as_str())
         ));
-        right.push(format!("triage:{}", f.triage.as_deref().unwrap_or("all")));
+        right.push(format!("triage:{}", f.triage.map_or("all", |t| t.as_str())));
         if let Some(s) = &f.source {
             right.push(format!(
                 "source:{}",
@@ -120,7 +120,12 @@ fn prompt(frame: &mut Frame<'_>, area: Rect, kind: PromptKind, text: &str, theme
 }
 
 /// Draws pre-wrapped lines from `scroll`, clamping it so the last line can reach the bottom.
-pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: &mut usize) {
+pub(crate) fn scrolled(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: &mut usize,
+) {
     let height = usize::from(area.height);
     let max = lines.len().saturating_sub(height);
     *scroll = (*scroll).min(max);
@@ -131,9 +136,7 @@ pub fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, sc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::Status;
-    use crate::engine::Detail;
-    use crate::store::{ArticleRecord, MatchRef, Triage};
+    use crate::model::{ArticleRecord, Detail, MatchRef, Status, Triage, TriageState};
     use crate::tui::action::{Action, Command};
     use crate::tui::feed::{FeedMsg, PageKind};
     use crate::tui::keymap::Keymap;
@@ -162,8 +165,9 @@ mod tests {
             words: 1,
             size: 1,
             ingested_ms: 0,
+            // A state is typed now; who set it and the note still come from outside.
             triage: Triage {
-                state: HOSTILE.into(),
+                state: TriageState::Spiked,
                 by: Some(HOSTILE.into()),
                 at_ms: Some(0),
                 note: Some(HOSTILE.into()),

@@ -5,7 +5,7 @@
 use super::format::{age, badge, file_name, triage_label, utc};
 use super::scrolled;
 use super::wrap::Wrapper;
-use crate::store::ArticleRecord;
+use crate::model::ArticleRecord;
 use crate::text::sanitize::sanitize_line;
 use crate::tui::app::text::{Mark, Para};
 use crate::tui::app::{App, View};
@@ -16,10 +16,15 @@ use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 /// Side by side from this width; inline below it.
-pub const SIDE_BY_SIDE_MIN: u16 = 100;
+pub(crate) const SIDE_BY_SIDE_MIN: u16 = 100;
 
 /// The facts of an article, one per line (the title first when `title` is set).
-pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> Vec<Line<'static>> {
+pub(crate) fn meta_lines(
+    r: &ArticleRecord,
+    now_ms: u64,
+    theme: &Theme,
+    full: bool,
+) -> Vec<Line<'static>> {
     let label = |s: &str| Span::styled(s.to_owned(), theme.label());
     let mut out = Vec::new();
     let mut verdict = vec![Span::styled(badge(r), theme.badge(r.status))];
@@ -29,7 +34,7 @@ pub fn meta_lines(r: &ArticleRecord, now_ms: u64, theme: &Theme, full: bool) -> 
     out.push(Line::from(verdict));
     let mut triage = vec![
         label("triage "),
-        Span::styled(triage_label(r), theme.triage(&r.triage.state)),
+        Span::styled(triage_label(r), theme.triage(r.triage.state)),
     ];
     if let Some(at) = r.triage.at_ms {
         triage.push(Span::raw(format!(", {}", ago(now_ms, at))));
@@ -98,7 +103,7 @@ fn titled(title: String, focused: bool, theme: &Theme) -> Block<'static> {
         .title(Span::styled(title, theme.title()))
 }
 
-pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let now = app.now_ms;
     let Some(View::Detail(r)) = app.views.last_mut() else {
         return;
@@ -134,7 +139,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &The
     app.hits.page_rows = usize::from(inner.height);
 }
 
-pub fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub(crate) fn draw_compare(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let Some(View::Compare(c)) = app.views.last_mut() else {
         return;
     };

@@ -25,7 +25,7 @@ fn counts(app: &App) -> String {
     format!("{} articles ({})", s.articles, parts.join(", "))
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let mode = match (&app.conn.lost, app.conn.mode) {
         (Some(_), _) => "DISCONNECTED",

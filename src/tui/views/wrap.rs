@@ -8,7 +8,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Builds wrapped lines. Pieces pushed without a space between them are one word (a change
 /// marker stays on its word's line).
-pub struct Wrapper {
+pub(crate) struct Wrapper {
     width: usize,
     lines: Vec<Line<'static>>,
     spans: Vec<Span<'static>>,
@@ -19,7 +19,7 @@ pub struct Wrapper {
 }
 
 impl Wrapper {
-    pub fn new(width: usize) -> Wrapper {
+    pub(crate) fn new(width: usize) -> Wrapper {
         Wrapper {
             width: width.max(1),
             lines: Vec::new(),
@@ -31,7 +31,7 @@ impl Wrapper {
     }
 
     /// Ends the current line (an empty one if nothing is on it).
-    pub fn newline(&mut self) {
+    pub(crate) fn newline(&mut self) {
         self.place_word();
         self.end_line();
     }
@@ -54,7 +54,7 @@ impl Wrapper {
     }
 
     /// Adds text, breaking lines between words (and inside a word longer than a line).
-    pub fn push(&mut self, text: &str, style: Style) {
+    pub(crate) fn push(&mut self, text: &str, style: Style) {
         for (i, line) in text.split('\n').enumerate() {
             if i > 0 {
                 self.newline();
@@ -101,7 +101,7 @@ impl Wrapper {
     }
 
     /// Adds one whole line of spans as it is (headers), cut to the width by ratatui.
-    pub fn line(&mut self, line: Line<'static>) {
+    pub(crate) fn line(&mut self, line: Line<'static>) {
         self.place_word();
         if self.used > 0 || !self.spans.is_empty() {
             self.end_line();
@@ -109,7 +109,7 @@ impl Wrapper {
         self.lines.push(line);
     }
 
-    pub fn finish(mut self) -> Vec<Line<'static>> {
+    pub(crate) fn finish(mut self) -> Vec<Line<'static>> {
         self.place_word();
         if self.used > 0 || !self.spans.is_empty() {
             self.end_line();

@@ -1,0 +1,120 @@
+//! What clients ask of the engine and what it answers, the listing query, and the events
+//! followers see: the same values whichever transport carries them (the daemon's socket, or a
+//! channel to an engine in this process).
+
+use super::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Stats, Status, Triage};
+use super::{TriageAction, TriageKind, Verdict};
+use serde::Serialize;
+
+/// Which articles a listing wants. Every field narrows; all empty lists everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub triage: Option<TriageKind>,
+    pub source: Option<String>,
+    /// Words that must all occur in the title or the text (case-insensitive).
+    pub text: Option<String>,
+    /// Only articles older than this id (paging down a newest-first list).
+    pub before: Option<ArticleId>,
+    /// Only articles newer than this id (fetching arrivals).
+    pub after: Option<ArticleId>,
+    /// At most this many (`None`: the engine's maximum).
+    pub limit: Option<usize>,
+}
+
+/// A request to the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Ingest files (absolute paths, read by the engine's process), one verdict each.
+    Ingest {
+        paths: Vec<String>,
+    },
+    /// The verdict each file would get; nothing stored.
+    Check {
+        paths: Vec<String>,
+    },
+    List {
+        query: ListQuery,
+    },
+    Show {
+        id: ArticleId,
+    },
+    /// An article and what it shares with another: for the compare view.
+    Compare {
+        id: ArticleId,
+        other: ArticleId,
+    },
+    /// Every article of one story (the original first).
+    Story {
+        id: ArticleId,
+    },
+    Stats,
+    Triage {
+        ids: Vec<ArticleId>,
+        action: TriageAction,
+        note: Option<String>,
+    },
+}
+
+/// The engine's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Verdicts { verdicts: Vec<Verdict> },
+    Records { records: Vec<ArticleRecord> },
+    Detail { detail: Box<Detail> },
+    Comparison { comparison: Box<Comparison> },
+    Stats { stats: Stats },
+    Triaged { records: Vec<ArticleRecord> },
+}
+
+/// Why the engine did not carry out a request: a kind callers can act on, and a message for
+/// people that names what failed and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No article has the id asked for.
+    NoSuchArticle,
+    /// The request cannot be carried out as asked (an article as a reprint of itself).
+    Invalid,
+    /// The database failed underneath (a full disk, an I/O error); it is reopened for the next
+    /// request, which may succeed.
+    Storage,
+    /// The database cannot be opened (held by another process, read-only, newer than this
+    /// copydesk).
+    Unavailable,
+    /// Stored data does not read back.
+    Corrupt,
+    /// Anything else (a thread that could not start).
+    Internal,
+}
+
+/// Something that happened, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    Verdict {
+        #[serde(flatten)]
+        verdict: Verdict,
+    },
+    Triage {
+        id: ArticleId,
+        triage: Triage,
+        status: Status,
+        #[serde(rename = "match")]
+        matched: Option<MatchRef>,
+    },
+}

@@ -1,0 +1,289 @@
+//! The stored encoding, frozen per schema version: a record in every triage state, an event group,
+//! path identities, a fingerprint, a content value and a site's template are encoded and compared
+//! with the golden file of `SCHEMA_VERSION`, then decoded back to the same domain values. A change
+//! of any field name, text form or byte layout fails here; if it is meant, bump `SCHEMA_VERSION`
+//! (with an upgrade of older databases, or a reason they read alike) and add the new golden file.
+//! Older golden files stay: what a newer schema reads of them as they are is tested too.
+
+use super::*;
+use crate::model::{BlockInfo, TriageState};
+use crate::store::codec::{self, Content, FpRecord};
+use crate::store::SCHEMA_VERSION;
+
+fn record(id: ArticleId, triage: model::Triage) -> model::ArticleRecord {
+    model::ArticleRecord {
+        id,
+        file: format!("/in/{id}.txt"),
+        status: model::Status::Reprint,
+        title: "Council closes the bridge".into(),
+        matched: Some(model::MatchRef {
+            id: 1,
+            file: "/in/1.txt".into(),
+            similarity: 0.75,
+        }),
+        reason: None,
+        story: 1,
+        source: Some("Wire".into()),
+        url: None,
+        published: Some("2024-05-01".into()),
+        words: 120,
+        size: 2048,
+        ingested_ms: 1_700_000_000_000,
+        triage,
+    }
+}
+
+fn by_ana(state: TriageState) -> model::Triage {
+    model::Triage {
+        state,
+        by: Some("ana".into()),
+        at_ms: Some(1_700_000_000_500),
+        note: (state == TriageState::Spiked).then(|| "wire copy".into()),
+    }
+}
+
+fn records() -> Vec<model::ArticleRecord> {
+    let mut out = vec![record(2, model::Triage::default())];
+    for (i, state) in [
+        TriageState::New,
+        TriageState::Picked,
+        TriageState::Spiked,
+        TriageState::NotReprint,
+        TriageState::ReprintOf(1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push(record(3 + i as u64, by_ana(state)));
+    }
+    out
+}
+
+fn events() -> Vec<model::Event> {
+    let r = record(2, model::Triage::default());
+    vec![
+        model::Event {
+            seq: 5,
+            at_ms: 1_700_000_001_000,
+            kind: model::EventKind::Verdict {
+                verdict: model::Verdict::of(&r),
+            },
+        },
+        model::Event {
+            seq: 6,
+            at_ms: 1_700_000_002_000,
+            kind: model::EventKind::Triage {
+                id: 2,
+                triage: by_ana(TriageState::ReprintOf(1)),
+                status: model::Status::Reprint,
+                matched: r.matched,
+            },
+        },
+    ]
+}
+
+fn paths() -> Vec<PathEntry> {
+    vec![
+        PathEntry {
+            id: 2,
+            size: 2048,
+            mtime_ns: Some(1_700_000_000_123_456_789),
+            content_hash: Some(0x0123_4567_89ab_cdef),
+        },
+        // A file that could not be read: no content hash.
+        PathEntry {
+            id: 3,
+            size: 0,
+            mtime_ns: Some(1_700_000_000_000_000_000),
+            content_hash: None,
+        },
+    ]
+}
+
+fn fp() -> FpRecord {
+    FpRecord {
+        simhash: 0xfeed_beef_0000_0001,
+        exact: 42,
+        anchors: vec![1, u64::MAX],
+    }
+}
+
+fn content() -> Content {
+    Content {
+        blocks: vec![
+            BlockInfo {
+                hash: 7,
+                words: 12,
+                kept: true,
+                prose: true,
+            },
+            BlockInfo {
+                hash: 8,
+                words: 3,
+                kept: false,
+                prose: false,
+            },
+        ],
+        paragraphs: vec!["The council voted.".into(), "Traders object.".into()],
+        site: 0x5173_0000_0000_0001,
+    }
+}
+
+/// A site's learned template (`templates` tree): when it last learned, then its blocks.
+fn site_template() -> (u64, u64, Vec<u64>) {
+    (0x5173_0000_0000_0001, 9, vec![8, 11])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every stored value of the samples, one `name value` line each.
+fn encoded() -> Vec<String> {
+    let mut out = Vec::new();
+    for r in records() {
+        let json = serde_json::to_string(&Record::from(&r)).expect("serialises");
+        out.push(format!("articles/{} {json}", r.id));
+    }
+    let group: Vec<Event> = events().iter().map(Into::into).collect();
+    out.push(format!(
+        "events/6 {}",
+        serde_json::to_string(&group).expect("serialises")
+    ));
+    for p in paths() {
+        let json = serde_json::to_string(&Path::from(&p)).expect("serialises");
+        out.push(format!("paths/{} {json}", p.id));
+    }
+    out.push(format!("fps/2 {}", hex(&codec::encode_fp(&fp()))));
+    out.push(format!(
+        "content/2 {}",
+        hex(&codec::encode_content(&content(), usize::MAX))
+    ));
+    let (site, stamp, blocks) = site_template();
+    out.push(format!(
+        "templates/{site:x} {}",
+        hex(&codec::encode_site(stamp, &blocks))
+    ));
+    out
+}
+
+fn golden() -> &'static str {
+    match SCHEMA_VERSION {
+        4 => include_str!("golden-v4.txt"),
+        v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
+    }
+}
+
+#[test]
+fn encoding_matches_the_golden_file() {
+    let got = encoded();
+    let want: Vec<&str> = golden().lines().collect();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(
+            g,
+            w,
+            "line {} differs from golden-v{SCHEMA_VERSION}.txt",
+            i + 1
+        );
+    }
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "the golden file has {} lines; the samples make {}:\n{}",
+        want.len(),
+        got.len(),
+        got.join("\n")
+    );
+}
+
+#[test]
+fn golden_values_decode_to_the_domain_values() {
+    let lines: Vec<(&str, &str)> = golden()
+        .lines()
+        .map(|l| l.split_once(' ').expect("name value"))
+        .collect();
+    let value = |name: &str| {
+        lines
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("{name} in the golden file"))
+    };
+    for r in records() {
+        let stored: Record =
+            serde_json::from_str(value(&format!("articles/{}", r.id))).expect("parses");
+        assert_eq!(stored.into_model().expect("converts"), r);
+    }
+    let group: Vec<Event> = serde_json::from_str(value("events/6")).expect("parses");
+    let group: Vec<model::Event> = group
+        .into_iter()
+        .map(|e| e.into_model().expect("converts"))
+        .collect();
+    assert_eq!(group, events());
+    for p in paths() {
+        let stored: Path = serde_json::from_str(value(&format!("paths/{}", p.id))).expect("parses");
+        assert_eq!(PathEntry::from(stored), p);
+    }
+    assert_eq!(codec::decode_fp(&unhex(value("fps/2"))), Some(fp()));
+    assert_eq!(
+        codec::decode_content(&unhex(value("content/2"))),
+        Some(content())
+    );
+    let (site, stamp, blocks) = site_template();
+    assert_eq!(
+        codec::decode_site(&unhex(value(&format!("templates/{site:x}")))),
+        Some((stamp, blocks))
+    );
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Schema 4 reads schema 3's content records as they are (`engine/upgrade.rs` rewrites none):
+/// the frozen bytes of golden-v3.txt decode to the same blocks and story, with no site and the
+/// prose flag derived from the word counts (neither sample block is long enough for prose).
+#[test]
+fn schema_3_content_reads_as_documented() {
+    let line = include_str!("golden-v3.txt")
+        .lines()
+        .find_map(|l| l.strip_prefix("content/2 "))
+        .expect("a content line");
+    let c = codec::decode_content(&unhex(line)).expect("decodes");
+    let want = content();
+    assert_eq!(c.site, 0);
+    assert_eq!(c.paragraphs, want.paragraphs);
+    let blocks: Vec<(u64, u32, bool, bool)> = c
+        .blocks
+        .iter()
+        .map(|b| (b.hash, b.words, b.kept, b.prose))
+        .collect();
+    assert_eq!(blocks, [(7, 12, true, false), (8, 3, false, false)]);
+}
+
+#[test]
+fn records_written_before_triage_existed_read_as_untouched() {
+    let mut json: serde_json::Value =
+        serde_json::to_value(Record::from(&records()[0])).expect("serialises");
+    json.as_object_mut().expect("an object").remove("triage");
+    let stored: Record = serde_json::from_value(json).expect("parses");
+    let r = stored.into_model().expect("converts");
+    assert_eq!(r.triage, model::Triage::default());
+    assert!(!r.triage.is_set());
+}
+
+#[test]
+fn an_unknown_stored_triage_state_is_reported_as_corrupt() {
+    let line = golden()
+        .lines()
+        .find(|l| l.contains(r#""state":"picked""#))
+        .expect("a picked record");
+    let (_, json) = line.split_once(' ').expect("name value");
+    let bad = json.replace(r#""state":"picked""#, r#""state":"maybe""#);
+    let stored: Record = serde_json::from_str(&bad).expect("parses");
+    let err = stored.into_model().expect_err("not a state");
+    assert!(err.to_string().contains("'maybe'"), "{err}");
+}
