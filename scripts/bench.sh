@@ -3,17 +3,20 @@
 # throughput (bench_ingest) and where its time goes (bench_phases), look-up latency and memory at
 # 1,000,000 fingerprints (bench_lookup), fingerprint CPU cost (bench_simhash), the daemon's
 # restart and resident memory at 1,000,000 stored articles (bench_restart: it fills a database
-# first, about 3 minutes, kept in $target/bench-restart-db-N for the next run), and the criterion
-# benches (cargo bench --bench engine). Full logs are kept; see benches/README.md.
+# first, about 3 minutes, kept in $target/bench-restart-db-N for the next run), text search
+# latency at 1,000,000 articles (bench_search: it builds that database first, which takes tens of
+# minutes here; SEARCH_DB=DIR keeps it for the next run), and the criterion benches (cargo bench
+# --bench engine). Full logs are kept; see benches/README.md.
 #
 # usage: scripts/bench.sh [--quick] [--dev-simhash] [--no-criterion] [--wait-idle]
-#   --quick         smaller sizes (5,000 articles, 200,000 fingerprints, a restart at 100,000),
+#   --quick         smaller sizes (5,000 articles, 200,000 fingerprints, a restart at 100,000,
+#                   search over 20,000),
 #                   no criterion
 #   --dev-simhash   also time bench_simhash in the dev profile (builds the dev profile)
 #   --no-criterion  skip `cargo bench --bench engine`
 #   --wait-idle     before each step, wait (up to 10 minutes) until other processes use less
 #                   than 0.2 CPUs, for machines shared with builds
-# Sizes can be set with ARTICLES, BATCH, STOCK, STORED, QUERIES and RESTART_ARTICLES;
+# Sizes can be set with ARTICLES, BATCH, STOCK, STORED, QUERIES, RESTART_ARTICLES and SEARCHED;
 # CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,14 +40,15 @@ for arg in "$@"; do
 done
 if [ "$quick" = 1 ]; then
     : "${ARTICLES:=5000}" "${STORED:=200000}" "${QUERIES:=2000}" "${RESTART_ARTICLES:=100000}"
+    : "${SEARCHED:=20000}"
 fi
 : "${ARTICLES:=20000}" "${BATCH:=1000}" "${STOCK:=0.1}" "${STORED:=1000000}" "${QUERIES:=10000}"
-: "${RESTART_ARTICLES:=1000000}"
+: "${RESTART_ARTICLES:=1000000}" "${SEARCHED:=1000000}"
 
 target="${CARGO_TARGET_DIR:-target}"
 logs="$target/bench-logs/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$logs"
-examples=(bench_ingest bench_phases bench_lookup bench_simhash bench_restart)
+examples=(bench_ingest bench_phases bench_lookup bench_simhash bench_restart bench_search)
 
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
 step() { printf '\n== %s (load average %s)\n$ %s\n' "$1" "$(load)" "$2"; }
@@ -114,6 +118,9 @@ run lookup "$bin/bench_lookup" --stored "$STORED" --queries "$QUERIES"
 run simhash "$bin/bench_simhash"
 restart_db="$target/bench-restart-db-$RESTART_ARTICLES"
 run restart "$bin/bench_restart" "$RESTART_ARTICLES" --db "$restart_db" --runs 5
+search_db=()
+if [ -n "${SEARCH_DB:-}" ]; then search_db=(--db "$SEARCH_DB"); fi
+run search "$bin/bench_search" --articles "$SEARCHED" "${search_db[@]}"
 if [ "$dev" = 1 ]; then
     step "build (dev)" "cargo build --quiet --example bench_simhash"
     cargo build --quiet --example bench_simhash

@@ -165,6 +165,7 @@ impl Default for RawDetect {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawStore {
     pub(crate) cache_mb: u64,
+    pub(crate) search_index: bool,
     pub(crate) snapshot_secs: u64,
     pub(crate) snapshot_min_articles: u64,
 }
@@ -173,6 +174,7 @@ impl Default for RawStore {
     fn default() -> RawStore {
         RawStore {
             cache_mb: 64,
+            search_index: true,
             snapshot_secs: 600,
             snapshot_min_articles: 10_000,
         }
@@ -193,6 +195,8 @@ pub struct Settings {
     pub template_min_articles: u32,
     pub template_window_articles: usize,
     pub cache_bytes: u64,
+    /// Keep the full-text search index (`<db>/search`); off, text queries scan every article.
+    pub search_index: bool,
     /// How often a running engine saves its index, at most (`engine/snapshot.rs`).
     pub snapshot_secs: u64,
     /// Articles added since the last saved index before another is worth writing.
@@ -359,6 +363,7 @@ impl RawConfig {
                 1 << 20,
                 "use 1..=1048576",
             )? << 20,
+            search_index: self.store.search_index,
             snapshot_secs: range(
                 "store.snapshot_secs",
                 self.store.snapshot_secs,

@@ -29,6 +29,8 @@ pub mod text;
 
 // The database: its schema, codecs and durable commits.
 pub mod store;
+// Full-text search: an inverted index of the articles' words, kept beside the database.
+pub mod search;
 // The single writer: ingest, queries, triage, and the thread that serves them.
 pub mod engine;
 // Watching the inbox.

@@ -27,6 +27,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("detect", &["model", "fingerprint"]),
     ("store", &["model"]),
     ("config", &["detect"]),
+    ("search", &["model", "store", "text"]),
     (
         "engine",
         &[
@@ -34,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "detect",
             "fingerprint",
             "model",
+            "search",
             "store",
             "text",
             "worker",

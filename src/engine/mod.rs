@@ -16,6 +16,9 @@ mod tests;
 pub(crate) mod triage;
 mod upgrade;
 
+#[cfg(test)]
+mod search_tests;
+
 use crate::config::Settings;
 use crate::model::{
     ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Verdict,
@@ -41,6 +44,8 @@ pub enum EngineError {
     ReprintOfItself(ArticleId),
     #[error("cannot start an ingest thread: {0}")]
     Thread(std::io::Error),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
 }
 
 impl EngineError {
@@ -64,6 +69,7 @@ impl EngineError {
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
             EngineError::ReprintOfItself(_) => FailureKind::Invalid,
             EngineError::Thread(_) => FailureKind::Internal,
+            EngineError::Search(_) => FailureKind::Storage,
         };
         Failure {
             kind,
@@ -101,6 +107,9 @@ pub struct Engine {
     next_seq: u64,
     /// Events committed but not yet handed to followers.
     outbox: Vec<Event>,
+    /// The search index's background thread (`None` when it could not start: text queries
+    /// then scan).
+    search: Option<crate::search::Indexer>,
 }
 
 /// What a verdict decided, before it is written.
@@ -164,9 +173,17 @@ impl Engine {
         upgrade::upgrade(&store, store.schema()?, settings.anchor_every_words)?;
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
+        let store = Arc::new(store);
+        let search = settings.search_index.then(|| {
+            crate::search::Indexer::start(
+                settings.db.join(crate::search::DIR),
+                Arc::clone(&store),
+                next_id - 1,
+            )
+        });
         Ok(Engine {
             settings,
-            store: Arc::new(store),
+            store,
             loaded: None,
             saved_slots: 0,
             origin: None,
@@ -174,6 +191,7 @@ impl Engine {
             next_id,
             next_seq,
             outbox: Vec::new(),
+            search,
         })
     }
 
@@ -185,6 +203,16 @@ impl Engine {
         &self.store
     }
 
+    /// The id of the newest article stored (0 when none is).
+    pub fn last_id(&self) -> ArticleId {
+        self.next_id - 1
+    }
+
+    /// The search indexer, for waiting until it covers an article (tests, benchmarks).
+    pub fn search(&self) -> Option<&crate::search::Indexer> {
+        self.search.as_ref()
+    }
+
     /// Ingests files in order: one verdict each, all durable before this returns.
     ///
     /// A pipeline of three stages over chunks of `CHUNK` files: preparer threads (one per core,
@@ -192,7 +220,14 @@ impl Engine {
     /// deciding and admitting each file in order, and a writer thread committing each chunk in
     /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
+        // The search indexer waits while this runs, and follows what it made durable.
+        if let Some(s) = &self.search {
+            s.begin_ingest();
+        }
         let result = self.ingest_pipelined(inputs, now_ms);
+        if let Some(s) = &self.search {
+            s.end_ingest(result.is_ok().then(|| self.next_id - 1));
+        }
         if result.is_err() {
             // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;

@@ -7,65 +7,93 @@ use super::{Engine, EngineError};
 use crate::detect::verify::overlap;
 use crate::fingerprint::Tokens;
 use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, ListQuery, Stats};
+use crate::search::terms::mentions;
+use crate::search::{candidates, query_words, Word};
 use crate::text::normalize::normalize;
+use std::ops::ControlFlow;
 
 /// The most a listing returns in one answer.
 pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
-    /// Records, newest first, that pass every filter of `q`.
-    pub(crate) fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
+    /// Records, newest first, that pass every filter of `q`. Text queries are answered by the
+    /// search index for the articles it covers; articles newer than that (while the indexer
+    /// catches up after a burst) are scanned, as every article was before the index.
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
         let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
-        let words: Vec<String> = q
-            .text
-            .as_deref()
-            .map(|t| normalize(t).split_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
+        let words = q.text.as_deref().map(query_words).unwrap_or_default();
         let source = q.source.as_deref().map(normalize);
-        let mut out = Vec::new();
-        for r in self.store().records_rev(q.after, q.before) {
-            let r = r?;
-            if q.status.is_some_and(|s| s != r.status)
+        let passes = |r: &ArticleRecord| {
+            !(q.status.is_some_and(|s| s != r.status)
                 || q.triage.is_some_and(|t| r.triage.state.kind() != t)
                 || source
                     .as_deref()
-                    .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
-                || (!words.is_empty() && !self.mentions(&r, &words)?)
-            {
+                    .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s))
+        };
+        let index = match &self.search {
+            Some(s) if !words.is_empty() => Some(s.snapshot()),
+            _ => None,
+        };
+        // The scan: every article, or those the index does not cover yet.
+        let scan_after = match &index {
+            Some(snap) => q.after.max(Some(snap.covered)),
+            None => q.after,
+        };
+        let all_words: Vec<&Word> = words.iter().collect();
+        let mut out = Vec::new();
+        for r in self.store().records_rev(scan_after, q.before) {
+            let r = r?;
+            if !passes(&r) || (!all_words.is_empty() && !self.mentions(&r, &all_words)?) {
                 continue;
             }
             out.push(r);
             if out.len() >= limit {
-                break;
+                return Ok(out);
             }
         }
+        let Some(snap) = index else {
+            return Ok(out);
+        };
+        // The index: candidates hold every exact word, unless the index says otherwise; the
+        // other words are confirmed on the text.
+        let inexact: Vec<&Word> = words.iter().filter(|w| !w.is_exact()).collect();
+        let before = q.before.unwrap_or(ArticleId::MAX).min(snap.covered + 1);
+        candidates(
+            &snap,
+            &words,
+            source.as_deref(),
+            q.after,
+            Some(before),
+            limit - out.len(),
+            |id, checked| -> Result<ControlFlow<()>, EngineError> {
+                let Some(r) = self.store().record(id)? else {
+                    return Ok(ControlFlow::Continue(()));
+                };
+                let confirm = if checked { &inexact } else { &all_words };
+                if passes(&r) && (confirm.is_empty() || self.mentions(&r, confirm)?) {
+                    out.push(r);
+                    if out.len() >= limit {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                Ok(ControlFlow::Continue(()))
+            },
+        )?;
         Ok(out)
     }
 
-    /// Whether every word occurs in the article's title or text.
-    fn mentions(&self, r: &ArticleRecord, words: &[String]) -> Result<bool, EngineError> {
-        let title = normalize(&r.title);
-        let mut missing: Vec<&String> = words
-            .iter()
-            .filter(|w| !title.contains(w.as_str()))
-            .collect();
-        if missing.is_empty() {
+    /// Whether every word occurs in the article's title or text (`terms::mentions`), reading
+    /// the text only when the title does not hold them all.
+    fn mentions(&self, r: &ArticleRecord, words: &[&Word]) -> Result<bool, EngineError> {
+        if mentions(words, &r.title, []) {
             return Ok(true);
         }
-        let Some(content) = self.store().content(r.id)? else {
-            return Ok(false);
-        };
-        for p in &content.paragraphs {
-            let p = normalize(p);
-            missing.retain(|w| !p.contains(w.as_str()));
-            if missing.is_empty() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let content = self.store().content(r.id)?;
+        let paragraphs = content.map(|c| c.paragraphs).unwrap_or_default();
+        Ok(mentions(words, &r.title, &paragraphs))
     }
 
-    pub(crate) fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
+    pub fn show(&self, id: ArticleId) -> Result<Detail, EngineError> {
         let record = self
             .store()
             .record(id)?

@@ -1,0 +1,110 @@
+//! Answering a query from a snapshot of the index: the articles that hold every word (as far as
+//! the terms can tell) and the source, newest first, within an id range. Reads segments only;
+//! records and texts are the caller's to check.
+
+use super::folder::Snapshot;
+use super::segment::{Bits, Expansion};
+use super::terms::Word;
+use super::SearchError;
+use crate::model::ArticleId;
+use std::ops::ControlFlow;
+
+/// Rough costs on this project's machine, in nanoseconds: a term's postings looked up, one
+/// posting decoded, and one article's words confirmed on its text (a record and a compressed
+/// story read, the story normalised).
+const TERM_NS: u64 = 500;
+const POSTING_NS: u64 = 5;
+const CHECK_NS: u64 = 40_000;
+
+/// Calls `visit` with each candidate id, newest first, above `after` and below `before`, until
+/// it breaks. A candidate's normalised source is `source` when one is given, and an article
+/// that is not a candidate matches no query with these words. With `checked` true, the
+/// candidate's terms contain every piece of every word, so it holds every exact word
+/// (`Word::is_exact`) and only the other words are left to confirm on the text; with `checked`
+/// false, some piece was too common to be worth reading its postings (it would have cost more
+/// than confirming the words on the candidates' texts), and every word must be confirmed.
+/// `page` is how many matches the caller wants, which bounds what confirming costs.
+#[allow(clippy::too_many_arguments)]
+pub fn candidates<E: From<SearchError>>(
+    snapshot: &Snapshot,
+    words: &[Word],
+    source: Option<&str>,
+    after: Option<ArticleId>,
+    before: Option<ArticleId>,
+    page: usize,
+    mut visit: impl FnMut(ArticleId, bool) -> Result<ControlFlow<()>, E>,
+) -> Result<(), E> {
+    let after = after.unwrap_or(0);
+    let before = before.unwrap_or(ArticleId::MAX);
+    let mut pieces: Vec<&str> = words
+        .iter()
+        .flat_map(|w| w.pieces.iter().map(String::as_str))
+        .collect();
+    pieces.sort_unstable();
+    pieces.dedup();
+    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut buf = Vec::new();
+    let io = |e: std::io::Error| E::from(SearchError::Io(e));
+    for seg in snapshot.segments.iter().rev() {
+        if seg.hi <= after || seg.lo >= before {
+            continue;
+        }
+        let docs = u64::from(seg.docs.max(1));
+        let mut set: Option<Bits> = match source {
+            Some(s) => Some(seg.with_source(s, &mut buf).map_err(io)?),
+            None => None,
+        };
+        // A segment where the longest piece (likely the rarest) is in no term holds no match:
+        // one pass over its terms settles it, as it does for most segments and a rare word.
+        let mut expansions: Vec<Expansion> = Vec::with_capacity(pieces.len());
+        if let Some(first) = pieces.first() {
+            let e = seg.expand(first);
+            if e.terms.is_empty() {
+                continue;
+            }
+            expansions.push(e);
+        }
+        expansions.extend(pieces.iter().skip(1).map(|p| seg.expand(p)));
+        // The rarest pieces first: the set shrinks fastest, and an empty one ends the work.
+        expansions.sort_unstable_by_key(|e| e.postings);
+        let mut checked = true;
+        for e in &expansions {
+            let held = match &set {
+                Some(s) if s.is_empty() => break,
+                Some(s) => s.count() as u64,
+                None => docs,
+            };
+            let read = e.terms.len() as u64 * TERM_NS + e.postings * POSTING_NS;
+            // Confirming instead: every candidate so far, or, with none yet, the articles
+            // visited before a page fills (at most about page / the share holding the piece).
+            let visits = if set.is_some() {
+                held
+            } else {
+                held.min((page as u64).saturating_mul(docs) / e.postings.max(1))
+            };
+            if read > visits.saturating_mul(CHECK_NS) {
+                checked = false;
+                continue;
+            }
+            let u = seg.union(e, &mut buf).map_err(io)?;
+            match &mut set {
+                Some(acc) => acc.and(&u),
+                None => set = Some(u),
+            }
+        }
+        let set = set.unwrap_or_else(|| seg.all());
+        for offset in set.iter_rev() {
+            let id = seg.lo + offset as u64;
+            if id >= before {
+                continue;
+            }
+            if id <= after {
+                break;
+            }
+            if visit(id, checked)?.is_break() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
