@@ -144,6 +144,3 @@ fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params, ev: 
         .sum();
     outside < p.passage_min_words
 }
-
-#[cfg(test)]
-mod tests;

@@ -6,6 +6,8 @@ pub(crate) mod arrivals;
 mod decide;
 pub mod files;
 mod index;
+#[cfg(test)]
+mod judge_tests;
 pub mod prepare;
 pub(crate) mod queries;
 pub(crate) mod service;

@@ -1,11 +1,13 @@
 //! The verdict on hand-made pages: two stories in one site's template (also when the extraction
 //! took the site's sidebar for both stories), a story wrapped in another site's page, a story
-//! that quotes all of a short one, a raw page holding a clean story.
+//! that quotes all of a short one, a raw page holding a clean story. The pages are made by the
+//! cleaner, so these tests sit in the engine, the layer that joins `text` and `detect`.
 
-use super::page::site_key;
-use super::{judge, Judgement, Params, Side, Status};
+use crate::detect::page::site_key;
+use crate::detect::{judge, Judgement, Params, Side};
 use crate::fingerprint::Tokens;
-use crate::text::clean::{block_hash, clean, BlockInfo};
+use crate::model::{BlockInfo, Status};
+use crate::text::clean::{block_hash, clean};
 use crate::text::normalize::{normalize, word_count};
 use crate::text::{Block, Document};
 
