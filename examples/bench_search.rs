@@ -279,7 +279,7 @@ fn query(
         for _ in 0..queries {
             let (text, source) = make(&mut rng);
             let t = Instant::now();
-            hits += engine.list(&list_query(text, source))?.len();
+            hits += engine.list(&list_query(text, source))?.0.len();
             times.push(t.elapsed());
         }
         times.sort_unstable();
@@ -398,7 +398,7 @@ fn real(
         let (mut ids, mut times) = (Vec::new(), Vec::new());
         for text in &texts {
             let t = Instant::now();
-            let got = engine.list(&list_query(text.clone(), None))?;
+            let (got, _) = engine.list(&list_query(text.clone(), None))?;
             times.push(t.elapsed());
             ids.push(got.iter().map(|r| r.id).collect());
         }

@@ -1,4 +1,5 @@
-//! The command line: clap definitions, and turning flags plus config into settings.
+//! The command line: clap definitions, completions and the manual made from them, and the log
+//! subscriber the flags choose. Must not read the config or touch the engine.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -6,13 +7,15 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "copydesk",
-    version,
+    version = env!("COPYDESK_VERSION"),
     about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
     after_help = "Without a command, copydesk opens the live triage dashboard: attached to the daemon \
                   when one serves the database, else running the engine and the inbox watcher itself."
 )]
 pub struct Cli {
-    /// Config file (default: ./config.toml when present, else built-in defaults).
+    /// Config file. Without it: $COPYDESK_CONFIG, else the first of ./config.toml,
+    /// $XDG_CONFIG_HOME/copydesk/config.toml (~/.config/...) and /etc/copydesk/config.toml that
+    /// exists, else built-in defaults. Relative paths in a config are taken from its folder.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database folder, overriding the config's paths.db.
@@ -24,10 +27,16 @@ pub struct Cli {
     /// Dashboard without colour (bold, reverse and underline only); also when NO_COLOR is set.
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, eval);
+    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, config, eval);
     /// before or after the command.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log level for `serve` and other commands' background work: error, warn, info, debug or
+    /// trace, or a filter such as `copydesk=debug` (default: info for serve, warn otherwise;
+    /// RUST_LOG when this flag is absent). Logs go to standard error: plain when it is not a
+    /// terminal, without timestamps under systemd (journald adds its own).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -75,6 +84,21 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+    /// Print the effective settings and where each came from (the file, a flag,
+    /// $STATE_DIRECTORY or the default).
+    Config,
+    /// Print a completion script for SHELL to standard output
+    /// (e.g. `copydesk completions bash > ~/.local/share/bash-completion/completions/copydesk`).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output (e.g. `copydesk man | man -l -`);
+    /// `copydesk man ingest` prints copydesk-ingest(1).
+    Man {
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
     /// Measure detection and extraction on corpus folders, each recognised by what it holds.
     #[cfg(feature = "eval")]
     Eval {
@@ -90,4 +114,78 @@ fn parse_status(s: &str) -> Result<crate::model::Status, String> {
     crate::model::Status::parse(s).ok_or_else(|| {
         format!("'{s}' is not a verdict; use unique, duplicate, reprint, partial or rejected")
     })
+}
+
+/// Writes the completion script for `shell`.
+pub fn completions(
+    shell: clap_complete::Shell,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "copydesk", out);
+    out.flush()
+}
+
+/// Writes the manual page of copydesk, or of one subcommand (`copydesk-ingest(1)`, as git
+/// names its pages); the main page lists every subcommand.
+pub fn man_page(subcommand: Option<&str>, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let page = match subcommand {
+        None => command,
+        Some(name) => {
+            let Some(sub) = command.find_subcommand(name) else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("no command '{name}'; `copydesk --help` lists them"),
+                ));
+            };
+            let title = format!("copydesk-{}", sub.get_name());
+            let synopsis = format!("copydesk {}", sub.get_name());
+            sub.clone()
+                .display_name(title)
+                .bin_name(synopsis)
+                .version(env!("COPYDESK_VERSION"))
+        }
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    out.flush()
+}
+
+/// A `--log-level` that is neither a level nor a filter.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--log-level '{level}' is not a level or filter ({why}); use error, warn, info, debug or trace"
+)]
+pub struct LogLevelError {
+    level: String,
+    why: String,
+}
+
+/// Starts the log subscriber on standard error. The filter is `--log-level`, else `RUST_LOG`,
+/// else `default`. Colours only on a terminal; under systemd (`$JOURNAL_STREAM` set) neither
+/// colours nor timestamps, since journald stamps each line itself.
+pub fn init_logs(flag: Option<&str>, default: &str) -> Result<(), LogLevelError> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match flag {
+        Some(level) => EnvFilter::try_new(level).map_err(|e| LogLevelError {
+            level: level.to_owned(),
+            why: e.to_string(),
+        })?,
+        // A bad RUST_LOG is not worth refusing to run over: the default applies.
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
+    };
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(terminal && !journald);
+    // A second subscriber (a test calling this twice) is not an error worth reporting.
+    let _ = if journald {
+        builder.without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+    Ok(())
 }

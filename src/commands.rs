@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::model::{
     ArticleRecord, EventKind, ListQuery, Request, Response, Status, TriageAction, Verdict,
 };
-use crate::text::sanitize::{sanitize_display, sanitize_line};
+use crate::text::sanitize::{sanitize_display, sanitize_line, to_safe_json};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,6 +19,13 @@ fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
         .iter()
         .map(|p| cwd.join(p).display().to_string())
         .collect())
+}
+
+/// One value as a line of JSON, with what a terminal would act on escaped (`to_safe_json`).
+fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    out.write_all(&to_safe_json(value)?)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn expect_verdicts(r: Response) -> Result<Vec<Verdict>> {
@@ -50,8 +57,7 @@ pub fn ingest(
 
 pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, v)?;
-        writeln!(out)?;
+        json_line(out, v)?;
         return Ok(());
     }
     let id = v.id.map_or_else(|| "-".to_owned(), |id| format!("#{id}"));
@@ -79,8 +85,7 @@ pub(crate) fn print_verdict(v: &Verdict, json: bool, out: &mut impl Write) -> Re
 
 fn record_line(r: &ArticleRecord, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, r)?;
-        writeln!(out)?;
+        json_line(out, r)?;
         return Ok(());
     }
     let m = r.matched.as_ref().map_or_else(String::new, |m| {
@@ -114,7 +119,17 @@ pub fn list(
         ..Default::default()
     };
     match client.call(Request::List { query })? {
-        Response::Records { records } => records.iter().try_for_each(|r| record_line(r, json, out)),
+        Response::Records { records, capped_at } => {
+            records.iter().try_for_each(|r| record_line(r, json, out))?;
+            // Said on stderr, so that the JSON lines on stdout stay records only.
+            if let (Some(most), Some(oldest)) = (capped_at, records.last()) {
+                eprintln!(
+                    "copydesk: more articles match than the {most} one answer holds; the oldest shown is #{}",
+                    oldest.id
+                );
+            }
+            Ok(())
+        }
         other => bail!("unexpected answer from the engine: {other:?}"),
     }
 }
@@ -125,8 +140,7 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &d)?;
-        writeln!(out)?;
+        json_line(out, &d)?;
         return Ok(());
     }
     let r = &d.record;
@@ -174,8 +188,7 @@ pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()
         bail!("unexpected answer from the engine");
     };
     if json {
-        serde_json::to_writer(&mut *out, &s)?;
-        writeln!(out)?;
+        json_line(out, &s)?;
         return Ok(());
     }
     writeln!(out, "articles: {}", s.articles)?;
@@ -253,10 +266,21 @@ pub fn tail(
     }
     // Like `tail -F`: when the daemon goes away, wait for it and catch up from the last event.
     loop {
-        let sub = client.subscribe(last)?;
-        for e in sub.events {
-            last = last.max(e.seq);
-            print_event(&e, json, out)?;
+        match client.subscribe(last) {
+            Ok(sub) => {
+                for e in sub.events {
+                    last = last.max(e.seq);
+                    print_event(&e, json, out)?;
+                }
+            }
+            Err(e) if e.is_disconnect() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // A daemon still listening dropped the feed because it fell behind: catch up at once.
+        if let Ok(Some(remote)) = crate::client::Remote::try_connect(&settings.socket_path()) {
+            eprintln!("copydesk: the daemon closed the feed (it fell behind); catching up after event {last}");
+            client = Client::Remote(remote);
+            continue;
         }
         eprintln!("copydesk: the daemon went away; waiting for it to come back");
         client = loop {
@@ -271,8 +295,7 @@ pub fn tail(
 
 fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        json_line(out, e)?;
     } else {
         match &e.kind {
             EventKind::Verdict { verdict } => print_verdict(verdict, false, out)?,
@@ -289,30 +312,45 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// `copydesk serve`: runs until SIGTERM or SIGINT, then finishes the file in hand and exits.
+/// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
+/// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
+/// a configuration is read again by starting again.
 pub fn serve(settings: &Settings) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let stop = Arc::new(AtomicBool::new(false));
+    let hangup = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
     }
+    for flag in [&stop, &hangup] {
+        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(flag))
+            .context("cannot handle signals")?;
+    }
     let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
-    eprintln!(
-        "copydesk: serving '{}' on '{}', watching '{}'",
-        settings.db.display(),
-        settings.socket_path().display(),
-        settings.inbox.display()
+    tracing::info!(
+        db = %settings.db.display(),
+        socket = %settings.socket_path().display(),
+        inbox = %settings.inbox.display(),
+        "serving"
     );
+    // The socket accepts clients from here on: systemd may start what waits for copydesk.
+    if let Err(e) = crate::daemon::notify::notify("READY=1") {
+        tracing::warn!("cannot tell systemd that copydesk is ready: {e}");
+    }
     while !stop.load(Ordering::SeqCst) {
         if let Ok(report) = runtime
             .reports
             .recv_timeout(std::time::Duration::from_millis(100))
         {
-            eprintln!("copydesk: {}", sanitize_line(&report));
+            tracing::warn!("{}", sanitize_line(&report));
         }
     }
+    let _ = crate::daemon::notify::notify("STOPPING=1");
+    if hangup.load(Ordering::SeqCst) {
+        tracing::info!("SIGHUP: stopping cleanly; start again to read the configuration anew");
+    }
     runtime.stop();
-    eprintln!("copydesk: stopped");
+    tracing::info!("stopped");
     Ok(())
 }

@@ -5,15 +5,23 @@ use crate::detect::Params;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+mod lookup;
+mod show;
+pub use lookup::{load, locate, Env, Found, Loaded, Overrides, SYSTEM_CONFIG};
+pub use show::write_report;
+
 /// Errors in the configuration, each naming the file or key and how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file '{path}': {source}")]
+    #[error("config file '{path}' does not exist")]
+    Missing { path: PathBuf },
+    #[error("cannot read config file '{path}'")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config file '{path}' is not valid: {message}")]
+    /// `message` is the toml crate's, several lines with a caret under the fault; kept whole.
+    #[error("config file '{path}' is not valid:\n{message}")]
     Parse { path: PathBuf, message: String },
     #[error("config key '{key}' = {value} is out of range: {hint}")]
     Range {
@@ -45,6 +53,10 @@ pub(crate) struct RawDaemon {
     pub(crate) done_dir: PathBuf,
     pub(crate) watcher: WatcherKind,
     pub(crate) poll_ms: u64,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) max_clients: u64,
+    pub(crate) max_request_bytes: u64,
+    pub(crate) subscriber_queue: u64,
 }
 
 impl Default for RawDaemon {
@@ -58,6 +70,10 @@ impl Default for RawDaemon {
             done_dir: PathBuf::from("done"),
             watcher: WatcherKind::Native,
             poll_ms: 1000,
+            follow_symlinks: false,
+            max_clients: 256,
+            max_request_bytes: 1024 * 1024,
+            subscriber_queue: 4096,
         }
     }
 }
@@ -211,6 +227,15 @@ pub struct Settings {
     pub done_dir: PathBuf,
     pub watcher: WatcherKind,
     pub poll_ms: u64,
+    /// Whether the daemon reads an inbox file that is a symbolic link (never to outside it).
+    pub follow_symlinks: bool,
+    /// Socket clients served at once; one more is told so and closed.
+    pub max_clients: usize,
+    /// The longest request line a socket client may send.
+    pub max_request_bytes: usize,
+    /// Events waiting for a subscriber at most; one that falls further behind is told so and
+    /// dropped, and resubscribes from the last sequence number it saw.
+    pub subscriber_queue: usize,
     pub mouse: bool,
     pub keys: std::collections::BTreeMap<String, String>,
 }
@@ -257,17 +282,14 @@ impl RawConfig {
     pub(crate) fn parse(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: e.to_string().trim_end().to_owned(),
         })
     }
 
     /// Reads a config file.
+    #[cfg(test)]
     pub(crate) fn load(path: &Path) -> Result<RawConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        RawConfig::parse(&text, path)
+        RawConfig::parse(&read(path)?, path)
     }
 
     /// Validates; relative paths are taken from `base` (the config file's folder).
@@ -404,24 +426,54 @@ impl RawConfig {
                 3_600_000,
                 "use 10..=3600000",
             )?,
+            follow_symlinks: self.daemon.follow_symlinks,
+            max_clients: range(
+                "daemon.max_clients",
+                self.daemon.max_clients,
+                1,
+                65_536,
+                "use 1..=65536",
+            )? as usize,
+            max_request_bytes: range(
+                "daemon.max_request_bytes",
+                self.daemon.max_request_bytes,
+                1024,
+                1 << 30,
+                "use 1024..=1073741824",
+            )? as usize,
+            subscriber_queue: range(
+                "daemon.subscriber_queue",
+                self.daemon.subscriber_queue,
+                1,
+                1_000_000,
+                "use 1..=1000000",
+            )? as usize,
             mouse: self.dashboard.mouse,
             keys: self.dashboard.keys,
         })
     }
 }
 
-/// Loads settings: from `explicit` (which must exist), else `./config.toml` when present, else
-/// the defaults.
+/// Loads settings as the command line does (`lookup::load`), with no flags but `--config`.
 pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
-    let (raw, base) = match explicit {
-        Some(path) => (RawConfig::load(path)?, parent(path)),
-        None if Path::new("config.toml").is_file() => (
-            RawConfig::load(Path::new("config.toml"))?,
-            PathBuf::from("."),
-        ),
-        None => (RawConfig::default(), PathBuf::from(".")),
+    let flags = Overrides {
+        config: explicit.map(Path::to_owned),
+        ..Overrides::default()
     };
-    raw.validate(&base)
+    Ok(load(&flags, &Env::from_process())?.settings)
+}
+
+/// A config file's text; a missing file said once, plainly.
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::Missing {
+            path: path.to_owned(),
+        },
+        _ => ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        },
+    })
 }
 
 fn parent(path: &Path) -> PathBuf {

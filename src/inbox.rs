@@ -7,6 +7,7 @@ use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
 use crate::model::Status;
+use crate::text::sanitize::sanitize_line;
 use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
@@ -189,6 +190,7 @@ impl Watch {
             }
         };
         let came_back = std::mem::replace(&mut self.inbox_missing, false);
+        let before = self.waiting.len();
         if came_back {
             self.say(format!(
                 "the inbox '{}' is back",
@@ -210,6 +212,12 @@ impl Watch {
             let ready_at = Instant::now() + self.settle.saturating_sub(age);
             self.waiting.insert(path, Waiting { ready_at, seen });
         }
+        tracing::info!(
+            new = self.waiting.len() - before,
+            waiting = self.waiting.len(),
+            next_in_s = self.settings.rescan_secs,
+            "listed the inbox"
+        );
         came_back
     }
 
@@ -234,6 +242,23 @@ impl Watch {
             }
         };
         if event.need_rescan() {
+            tracing::info!("the inbox watcher lost events; listing the inbox");
+            self.next_listing = Instant::now();
+        }
+        // The inbox itself deleted or moved away: its watch is gone with it, even when a folder
+        // of the same name is made at once. Marked missing, it is listed now (and every second
+        // while absent); the listing that finds it re-arms the watch, so files dropped in the
+        // new folder do not wait for the next rescan.
+        let inbox_gone = matches!(
+            event.kind,
+            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+        ) && event.paths.iter().any(|p| p == &self.settings.inbox);
+        if inbox_gone && !self.inbox_missing {
+            self.say(format!(
+                "the inbox '{}' went away; waiting for it to come back",
+                self.settings.inbox.display()
+            ));
+            self.inbox_missing = true;
             self.next_listing = Instant::now();
         }
         let now = Instant::now();
@@ -304,7 +329,9 @@ impl Watch {
             if w.ready_at > now || ready.len() >= BATCH {
                 return true;
             }
-            let Ok(meta) = std::fs::metadata(path) else {
+            // A link is looked at, not followed: one that is broken, or leads where the
+            // engine will not read, still gets its verdict (rejected, with the reason).
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
                 return false; // gone before it was read
             };
             let seen = meta.modified().ok().map(|m| (meta.len(), m));
@@ -384,7 +411,8 @@ impl Watch {
         let target = free_name(path, &dir)?;
         let mut note = target.clone().into_os_string();
         note.push(".reason");
-        std::fs::write(note, format!("{reason}\n"))?;
+        // The reason may quote the article (a JSON key, say): it is written as one clean line.
+        std::fs::write(note, format!("{}\n", sanitize_line(reason)))?;
         std::fs::rename(path, &target)
     }
 }

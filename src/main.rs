@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::Parser;
 use copydesk::cli::{Cli, Command};
 use copydesk::commands;
+use copydesk::config::ConfigError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -15,23 +16,60 @@ fn main() -> ExitCode {
         Err(e) if e.chain().any(is_output_closed) => ExitCode::SUCCESS,
         Err(e) => {
             let message = format!("{e:#}");
-            eprintln!("copydesk: {}", message.replace('\n', " "));
+            // A TOML error keeps the toml crate's lines (the faulty line with a caret under it);
+            // every other message is one line.
+            let parse_error = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<ConfigError>(),
+                    Some(ConfigError::Parse { .. })
+                )
+            });
+            if parse_error {
+                eprintln!("copydesk: {message}");
+            } else {
+                eprintln!("copydesk: {}", message.replace('\n', " "));
+            }
             ExitCode::FAILURE
         }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let mut settings = copydesk::config::load_settings(cli.config.as_deref())?;
-    if let Some(db) = cli.db {
-        settings.db = db;
+    // Completions and the manual describe the command line only: no config is read for them.
+    let command = match cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = Stdout(std::io::stdout().lock());
+            copydesk::cli::completions(shell, &mut out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man { command }) => {
+            let mut out = Stdout(std::io::stdout().lock());
+            copydesk::cli::man_page(command.as_deref(), &mut out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other,
+    };
+    // The dashboard owns the terminal, where log lines would tear its screen: it logs nothing.
+    if command.is_some() {
+        let default = if matches!(command, Some(Command::Serve)) {
+            "info"
+        } else {
+            "warn"
+        };
+        copydesk::cli::init_logs(cli.log_level.as_deref(), default)?;
     }
-    if let Some(inbox) = cli.inbox {
-        settings.inbox = inbox;
-    }
-    let (s, json) = (&settings, cli.json);
+    let flags = copydesk::config::Overrides {
+        config: cli.config,
+        db: cli.db,
+        inbox: cli.inbox,
+    };
+    let loaded = copydesk::config::load(&flags, &copydesk::config::Env::from_process())?;
+    // Every command checks the whole config, the dashboard's keys included, so that a typo
+    // fails `serve` at once and not the first dashboard opened a week later.
+    copydesk::tui::check_keys(&loaded.settings.keys)?;
+    let (s, json) = (&loaded.settings, cli.json);
     let mut out = Stdout(std::io::stdout().lock());
-    match cli.command {
+    match command {
         Some(Command::Ingest { paths }) => commands::ingest(s, &paths, json, false, &mut out)?,
         Some(Command::Check { paths }) => commands::ingest(s, &paths, json, true, &mut out)?,
         Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
@@ -45,6 +83,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             other,
             note,
         }) => commands::triage(s, id, &state, other, note, json, &mut out)?,
+        Some(Command::Config) => copydesk::config::write_report(&loaded, json, &mut out)?,
+        Some(Command::Completions { .. } | Command::Man { .. }) => {}
         #[cfg(feature = "eval")]
         Some(Command::Eval { dirs }) => {
             use anyhow::Context;

@@ -8,7 +8,8 @@
 //!   files, sockets, threads, processes or clocks.
 //! - Only `daemon` touches the wire protocol (`daemon::protocol`): the engine's service and every
 //!   client speak `model` values.
-//! - The dashboard (`tui`) never imports `store` or `engine`.
+//! - The dashboard (`tui`) never imports `store` or `engine`, and of `search` only its pure
+//!   functions (`search::highlight`, `search::terms`).
 //! - Every edge between top-level modules is one of `ALLOWED`, which has no cycle; so the modules
 //!   have none either.
 //!
@@ -41,12 +42,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "worker",
         ],
     ),
-    ("inbox", &["config", "engine", "model", "worker"]),
+    ("inbox", &["config", "engine", "model", "text", "worker"]),
     ("daemon", &["config", "engine", "inbox", "model", "worker"]),
     ("client", &["config", "daemon", "engine", "model", "store"]),
+    // The dashboard marks a search's words in an article with `search::highlight` and
+    // `search::terms::query_words`: pure functions over text (they name no store, file or
+    // thread), so its marks fold exactly as the engine's search matches. `tui_reaches_into_search_
+    // only_for_its_pure_functions` keeps the edge to those two.
     (
         "tui",
-        &["client", "config", "daemon", "model", "text", "worker"],
+        &[
+            "client", "config", "daemon", "model", "search", "text", "worker",
+        ],
     ),
     ("eval", &["config", "engine", "model", "text"]),
     ("cli", &["model"]),
@@ -70,6 +77,8 @@ const NOT_IN_THE_CORE: &[&str] = &[
     "std::time::SystemTime",
 ];
 const CORE: &[&str] = &["text", "fingerprint", "detect"];
+/// What the dashboard may use of `search`: pure functions over text, no index, store or thread.
+const PURE_SEARCH: &[&str] = &["highlight", "terms"];
 
 struct Source {
     /// Relative to `src/`, with `/` separators: "store/mod.rs".
@@ -427,6 +436,19 @@ fn check(sources: &[Source]) -> Vec<String> {
     for s in sources {
         let code = code_of(&s.text);
         let m = top_module(&s.path);
+        if m == Some("tui") {
+            for p in paths(&code) {
+                let reaches = p.first().is_some_and(|c| c == "crate")
+                    && p.get(1).is_some_and(|t| t == "search");
+                if reaches && !p.get(2).is_some_and(|n| PURE_SEARCH.contains(&n.as_str())) {
+                    broken.push(format!(
+                        "{} uses `{}`; the dashboard may use only {PURE_SEARCH:?} of `search`",
+                        s.path,
+                        p.join("::")
+                    ));
+                }
+            }
+        }
         if touches_protocol(&s.path, &code) && m != Some("daemon") {
             broken.push(format!(
                 "{} touches the wire protocol; only `daemon` does",
@@ -642,6 +664,27 @@ fn the_checker_catches_the_dashboard_reaching_past_the_client() {
         with(("tui/mod.rs", "fn f(s: &crate::store::Store) {}")),
         "the dashboard (`tui`) imports `store`",
     );
+}
+
+#[test]
+fn the_checker_catches_the_dashboard_reaching_the_search_index() {
+    let mut files = good();
+    files.push((
+        "search/mod.rs",
+        "pub mod highlight; use crate::store::Store;",
+    ));
+    files.push((
+        "tui/find.rs",
+        "use crate::search::highlight::find; use crate::search::terms::query_words;",
+    ));
+    // The pure functions alone keep the rules (given the edge ALLOWED lists).
+    let broken = check(&fake(&files));
+    assert!(
+        !broken.iter().any(|b| b.contains("may use only")),
+        "{broken:?}"
+    );
+    files.push(("tui/index.rs", "fn f(i: &crate::search::folder::Folder) {}"));
+    assert_caught(fake(&files), "uses `crate::search::folder::Folder`");
 }
 
 #[test]

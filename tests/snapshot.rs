@@ -16,13 +16,17 @@ fn call(d: &Daemon, request: Request) -> Vec<Verdict> {
     }
 }
 
+// The daemon reads only files inside its inbox: each is staged in a sub-folder of it first.
 fn ingest(d: &Daemon, files: &[&Path]) -> Vec<Verdict> {
-    let paths = files.iter().map(|p| p.display().to_string()).collect();
+    let paths = files
+        .iter()
+        .map(|p| d.stage(p).display().to_string())
+        .collect();
     call(d, Request::Ingest { paths })
 }
 
 fn check(d: &Daemon, file: &Path) -> Verdict {
-    let paths = vec![file.display().to_string()];
+    let paths = vec![d.stage(file).display().to_string()];
     call(d, Request::Check { paths }).remove(0)
 }
 

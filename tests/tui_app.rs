@@ -1,6 +1,7 @@
 //! The dashboard's state against a real engine, without a terminal: paging a list far larger
 //! than the window in both directions (unfiltered and through a sparse search), triage and undo
-//! through the engine, and the seeds' verdicts as the list shows them.
+//! through the engine, the seeds' verdicts as the list shows them, filters typed at the `:` prompt
+//! (which ignore case), and a search that scrolls a long article to its occurrence.
 
 mod tui_support;
 
@@ -90,7 +91,7 @@ fn triage_goes_through_the_engine_and_undo_restores_it() {
         Some(copydesk::client::current_user().as_str())
     );
     // Overrule, then undo twice: the match and the state come back.
-    desk.keys(&["N"]);
+    desk.keys(&["O"]); // overrule: not a reprint
     assert!(desk.app.list.rows[0].matched.is_none());
     desk.keys(&["u"]);
     let row = &desk.app.list.rows[0];
@@ -166,4 +167,94 @@ fn arrivals_are_fetched_through_the_engines_filters() {
             .map(|r| r.id)
             .collect();
     assert_eq!(got, [27, 22]);
+}
+
+/// A JSON article from `source` (distinct text per `i`, so none is a reprint of another).
+fn sourced(i: usize, source: &str) -> copydesk::engine::Input {
+    let text = format!(
+        "Council {i} votes on budget line {} for district {} after {} hours of debate on item {}.",
+        i * 7919 % 10007,
+        i % 97,
+        i * 31 % 1009,
+        i * 13 % 101
+    );
+    let bytes = serde_json::json!({"title": format!("Vote {i}"), "body": text, "source": source})
+        .to_string()
+        .into_bytes();
+    copydesk::engine::Input {
+        file: format!("a{i}.json"),
+        data: Ok(copydesk::engine::files::FileData {
+            size: bytes.len() as u64,
+            bytes,
+            mtime_ns: None,
+        }),
+    }
+}
+
+#[test]
+fn filters_typed_at_the_colon_prompt_ignore_case() {
+    use copydesk::tui::action::{Action, PromptInput};
+    let inputs = (1..=6)
+        .map(|i| sourced(i, if i % 2 == 0 { "Le Monde" } else { "Reuters" }))
+        .collect();
+    let mut desk = Desk::with(inputs);
+    assert_eq!(desk.app.list.rows.len(), 6);
+    let line = |desk: &mut Desk, text: &str| {
+        desk.keys(&[":"]);
+        for c in text.chars() {
+            desk.act(Action::Prompt(PromptInput::Char(c)));
+        }
+        desk.act(Action::Prompt(PromptInput::Submit));
+    };
+    line(&mut desk, "filter source=le MONDE");
+    let ids: Vec<u64> = desk.app.list.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![6, 4, 2], "the source filter ignores case");
+    line(&mut desk, "filter source=reuters text=COUNCIL");
+    let ids: Vec<u64> = desk.app.list.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![5, 3, 1], "and so does the text");
+    line(&mut desk, "filter text=TUNNEL");
+    assert!(desk.app.list.rows.is_empty(), "a word no article has");
+}
+
+#[test]
+fn a_search_in_a_long_article_scrolls_to_the_occurrence() {
+    use copydesk::tui::action::{Action, PromptInput};
+    let mut paragraphs: Vec<String> = (1..=40)
+        .map(|i| format!("Paragraph {i} of the report on harbour fees and pilots, line {i}."))
+        .collect();
+    paragraphs.push("At the very end the Zebra crossing is named.".into());
+    let bytes = serde_json::json!({"title": "Harbour report", "body": paragraphs.join("\n\n")})
+        .to_string()
+        .into_bytes();
+    let input = copydesk::engine::Input {
+        file: "long.json".into(),
+        data: Ok(copydesk::engine::files::FileData {
+            size: bytes.len() as u64,
+            bytes,
+            mtime_ns: None,
+        }),
+    };
+    let mut desk = Desk::with(vec![input]);
+    desk.keys(&["enter"]);
+    let screen = desk.screen(80, 24);
+    assert!(
+        !screen.contains("Zebra"),
+        "the end is off screen:\n{screen}"
+    );
+    desk.keys(&["/"]);
+    for c in "zebra".chars() {
+        desk.act(Action::Prompt(PromptInput::Char(c)));
+    }
+    desk.act(Action::Prompt(PromptInput::Submit));
+    let screen = desk.screen(80, 24);
+    assert!(
+        screen.contains("the Zebra crossing"),
+        "the view scrolled to the occurrence:\n{screen}"
+    );
+    assert!(screen.contains("'zebra': 1 of 1"), "{screen}");
+    // Scrolling away and pressing n comes back to it.
+    desk.keys(&["g"]);
+    assert!(!desk.screen(80, 24).contains("the Zebra crossing"));
+    desk.keys(&["n"]);
+    assert!(desk.screen(80, 24).contains("the Zebra crossing"));
 }

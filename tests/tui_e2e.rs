@@ -273,3 +273,136 @@ fn the_dashboard_follows_a_daemon_that_restarts() {
     tmux.send(&["q"]);
     tmux.wait_for("EXITED=0");
 }
+
+/// The number after `marker` on the screen ("article #12" gives 12).
+fn number_after(screen: &str, marker: &str) -> Option<u64> {
+    let at = screen.find(marker)? + marker.len();
+    let digits: String = screen[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn keys_as_less_and_vim_have_them() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed, so the dashboard's end-to-end test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (inbox, db) = (dir.path().join("inbox"), dir.path().join("db"));
+    copy_seeds(&inbox);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmux = Tmux {
+        socket: format!("copydesk-e2e-keys-{}-{nanos}", std::process::id()),
+    };
+    let cwd = dir.path().display().to_string();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        &cwd,
+        "env",
+        "PS1=e2e$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux starts: {out:?}");
+    tmux.wait_for("e2e$");
+    tmux.type_text(&format!(
+        "{} --db '{}' --inbox '{}'; echo EXITED=$?",
+        env!("CARGO_BIN_EXE_copydesk"),
+        db.display(),
+        inbox.display()
+    ));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("REPRINT of #");
+
+    // `/` opens an empty prompt; the search is case-insensitive.
+    tmux.send(&["/"]);
+    tmux.wait_for("search title and text: █");
+    tmux.type_text("DRUG");
+    tmux.send(&["Enter"]);
+    tmux.wait("the search to filter the list", |s| {
+        s.contains("/DRUG") && !s.contains("loading…") && s.contains("REPRINT of #")
+    });
+    // The second search starts empty again.
+    tmux.send(&["/"]);
+    tmux.wait_for("search title and text: █");
+    tmux.type_text("drug");
+    tmux.send(&["Enter"]);
+    tmux.wait("the new search", |s| {
+        s.contains("/drug") && !s.contains("loading…")
+    });
+
+    // In the list, `n` and `N` go to the next and previous matching article; `q` in the
+    // article backs out to the list instead of quitting.
+    let open = |tmux: &Tmux| -> u64 {
+        tmux.send(&["Enter"]);
+        let screen = tmux.wait_for("copydesk · article #");
+        number_after(&screen, "copydesk · article #").expect("the article's number")
+    };
+    let back = |tmux: &Tmux| {
+        tmux.send(&["q"]);
+        tmux.wait("the list again", |s| {
+            s.contains("copydesk · incoming") && !s.contains("copydesk · article #")
+        });
+    };
+    let first = open(&tmux);
+    back(&tmux);
+    tmux.send(&["n"]);
+    let second = open(&tmux);
+    assert_ne!(first, second, "n went to another matching article");
+    back(&tmux);
+    tmux.send(&["N"]);
+    assert_eq!(open(&tmux), first, "N came back");
+
+    // In the article, `n` and `N` step through the occurrences.
+    tmux.send(&["n"]);
+    let screen = tmux.wait_for("'drug': 1 of ");
+    let of = number_after(&screen, "'drug': 1 of ").expect("how many");
+    assert!(of >= 2, "{screen}");
+    tmux.send(&["n"]);
+    tmux.wait_for(&format!("'drug': 2 of {of}"));
+    tmux.send(&["N"]);
+    tmux.wait_for(&format!("'drug': 1 of {of}"));
+    tmux.send(&["N"]);
+    tmux.wait_for(&format!("'drug': {of} of {of} (went round to the bottom)"));
+    back(&tmux);
+    assert!(
+        !tmux.screen().contains("EXITED="),
+        "q backed out, it did not quit"
+    );
+
+    // The `:` prompt runs commands by name and says when it knows none.
+    tmux.send(&[":"]);
+    tmux.wait_for(":█");
+    tmux.type_text("filter verdict=reprint");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("verdict:reprint");
+    tmux.send(&[":"]);
+    tmux.wait_for(":█");
+    tmux.type_text("help");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("keys: incoming list");
+    tmux.send(&["q"]);
+    tmux.wait("the help to close", |s| !s.contains("keys: incoming list"));
+    tmux.send(&[":"]);
+    tmux.wait_for(":█");
+    tmux.type_text("frobnicate");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("no command 'frobnicate'");
+    assert!(!tmux.screen().contains("EXITED="));
+
+    // At the top, `q` quits.
+    tmux.send(&["q"]);
+    tmux.wait_for("EXITED=0");
+}

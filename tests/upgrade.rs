@@ -23,11 +23,52 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The database opened directly with sled, as a test writes or inspects it. Dropping it waits
+/// until sled's threads have let go of the database's lock (a moment after the last handle goes),
+/// so that what opens it next, in this process or the binary, finds it free.
+struct Direct {
+    db: Option<sled::Db>,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for Direct {
+    type Target = sled::Db;
+    fn deref(&self) -> &sled::Db {
+        self.db.as_ref().expect("open until dropped")
+    }
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        drop(self.db.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let Ok(file) = std::fs::File::open(self.path.join("db")) else {
+                return;
+            };
+            match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+                Ok(_free) => return,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err((_, e)) => panic!("the database's lock is still held: {e}"),
+            }
+        }
+    }
+}
+
+fn open_direct(db: &Path) -> Direct {
+    Direct {
+        db: Some(sled::open(db).expect("open the database directly")),
+        path: db.to_owned(),
+    }
+}
+
 /// Writes every tree of `db.json` (keys and values byte for byte as 0.1.0 wrote them).
 fn restore_release_0_1_0(db: &Path) {
     let dump: serde_json::Map<String, Value> =
         serde_json::from_slice(&std::fs::read(fixture("db.json")).expect("fixture")).expect("json");
-    let sled = sled::open(db).expect("a new database");
+    let sled = open_direct(db);
     for (name, pairs) in dump {
         let tree = sled.open_tree(&name).expect("tree");
         for pair in pairs.as_array().expect("pairs") {
@@ -158,7 +199,7 @@ fn a_database_written_by_release_0_1_0_opens_and_reads_the_same() {
 
     // What is stored keeps 0.1.0's text forms: the untouched article is not rewritten, and the
     // new triage is stored as 0.1.0 stored it.
-    let sled = sled::open(&db).expect("open the database directly");
+    let sled = open_direct(&db);
     let articles = sled.open_tree("articles").expect("articles");
     let stored = |id: u64| -> Value {
         let v = articles
@@ -176,7 +217,7 @@ fn a_database_written_by_release_0_1_0_opens_and_reads_the_same() {
 /// Rewrites every fingerprint record in the version 1 layout (32-bit anchors, truncated here as
 /// if an older copydesk had made them) and marks the database as version 1.
 fn downgrade(db: &std::path::Path) {
-    let sled = sled::open(db).expect("open the database directly");
+    let sled = open_direct(db);
     let fps = sled.open_tree("fps").expect("fps tree");
     let mut rewrites = 0;
     for r in fps.iter() {
@@ -212,7 +253,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
     assert_eq!(got[0]["status"], "partial", "{got:?}");
     assert_eq!(got[0]["match"]["id"], first[0]["id"]);
 
-    let sled = sled::open(&db).expect("open the database directly");
+    let sled = open_direct(&db);
     let schema = sled
         .open_tree("meta")
         .unwrap()
@@ -227,7 +268,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
 
 /// The SimHash of each fingerprint record (bytes 1..9 of the version 2 layout), by key.
 fn simhashes(db: &std::path::Path) -> Vec<(Vec<u8>, u64)> {
-    let sled = sled::open(db).expect("open the database directly");
+    let sled = open_direct(db);
     let fps = sled.open_tree("fps").expect("fps tree");
     fps.iter()
         .map(|r| {
@@ -248,7 +289,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
     {
         // As a version 2 copydesk left it: other SimHashes (here each one's complement, far from
         // every other) and the version.
-        let sled = sled::open(&db).expect("open the database directly");
+        let sled = open_direct(&db);
         let fps = sled.open_tree("fps").expect("fps tree");
         for (k, h) in &written {
             let mut v = fps.get(k).expect("read").expect("present").to_vec();
@@ -271,7 +312,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         written,
         "the SimHashes derived from the stored stories are the ones computed at ingest"
     );
-    let sled = sled::open(&db).expect("open the database directly");
+    let sled = open_direct(&db);
     let schema = sled
         .open_tree("meta")
         .unwrap()

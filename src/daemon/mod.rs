@@ -2,6 +2,8 @@
 //! the engine service and its events to them, the client end (`remote`), and the runtime that
 //! starts it all. It owns no business logic. Nothing outside this module speaks the wire.
 
+pub(crate) mod connection;
+pub(crate) mod notify;
 pub(crate) mod protocol;
 pub(crate) mod remote;
 pub mod runtime;

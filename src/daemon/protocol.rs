@@ -9,6 +9,12 @@
 //! After a `subscribe` request, event lines `{"event": "verdict" | "triage", "seq": S, ...}`
 //! follow as they happen; a client that reconnects subscribes with `after` set to the last `seq`
 //! it saw and first gets what it missed.
+//!
+//! Limits are said in `error` replies: a client over `max_clients` gets one with `req` 0 instead
+//! of the greeting; a request line over `max_request_bytes` gets one with `req` 0; a subscriber
+//! that falls too far behind gets one answering its `subscribe` (naming the last event it was
+//! sent); each connection then closes. A `records` reply cut at the daemon's most says so in
+//! `capped_at` (absent otherwise, so older clients read it unchanged).
 
 use crate::model::{self, ArticleId};
 use serde::{Deserialize, Serialize};
@@ -188,6 +194,10 @@ pub(crate) enum Response {
     },
     Records {
         records: Vec<Record>,
+        /// Added in 0.2 without a version change: absent unless a listing was cut at the
+        /// daemon's most (older clients ignore it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capped_at: Option<usize>,
     },
     Detail {
         detail: Box<Detail>,

@@ -105,6 +105,13 @@ impl Remote {
         let mut reader = BufReader::new(stream);
         let hello = match read_line(&mut reader)? {
             Some(ServerLine::Hello(h)) => h,
+            // Turned away instead of greeted (too many clients): the daemon says why.
+            Some(ServerLine::Reply { id: 0, response }) => {
+                return Err(match Reply::from(response) {
+                    Reply::Refused(failure) => RemoteError::Refused(failure),
+                    other => RemoteError::Unexpected(format!("{other:?}")),
+                })
+            }
             _ => {
                 return Err(RemoteError::NoGreeting {
                     path: path.to_owned(),

@@ -3,8 +3,9 @@
 //! socket; then the engine). `copydesk serve` runs one headless; the dashboard runs one in its own
 //! process when no daemon serves the database.
 
-use super::server::{Server, ServerInfo};
+use super::server::{Limits, Server, ServerInfo};
 use crate::config::Settings;
+use crate::engine::files::Reach;
 use crate::engine::service::{Service, ServiceHandle};
 use crate::engine::Engine;
 use crate::inbox::Inbox;
@@ -21,6 +22,7 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn start(settings: &Settings) -> Result<Runtime> {
+        raise_open_files();
         let engine = Engine::open(settings.clone())?;
         let service = Service::start(engine);
         let info = ServerInfo {
@@ -28,11 +30,17 @@ impl Runtime {
             db: settings.db.display().to_string(),
         };
         let socket = settings.socket_path();
+        // Clients may name only files in the inbox (created now, so that it can be resolved).
+        std::fs::create_dir_all(&settings.inbox)
+            .with_context(|| format!("cannot create the inbox '{}'", settings.inbox.display()))?;
+        let reach = Reach::inbox(&settings.inbox, settings.follow_symlinks)
+            .with_context(|| format!("cannot resolve the inbox '{}'", settings.inbox.display()))?;
         let server = Server::start(
             &socket,
             settings.socket_group.as_deref(),
-            service.handle(),
+            service.handle().confined(reach),
             info,
+            Limits::of(settings),
         )?;
         let (tx, reports) = mpsc::channel();
         let inbox = Inbox::start(settings, service.handle(), tx)
@@ -61,6 +69,18 @@ impl Runtime {
             service.shutdown();
         }
     }
+}
+
+/// Raises the soft limit on open files as far as the hard limit allows: each client costs
+/// descriptors, and running out of them makes reading the inbox fail. Returns the soft limit now
+/// in force, if it can be read.
+pub(crate) fn raise_open_files() -> Option<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return Some(hard);
+    }
+    Some(soft)
 }
 
 impl Drop for Runtime {

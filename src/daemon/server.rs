@@ -1,19 +1,19 @@
-//! The Unix socket server: accepts clients, greets them, names them from the socket's peer
-//! credentials, and relays their requests to the engine service and its events to them. One
-//! thread reads each connection and one writes to it, so a slow reader never stalls the engine.
+//! The Unix socket server: binds the socket privately before opening it to its group, accepts
+//! clients up to `max_clients` (one more is told so and closed), and hands each to
+//! `connection`. It owns the socket file and the limits, not what is said on a connection.
 
-use super::protocol::{
-    ClientLine, FailureKind, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION,
-};
-use crate::engine::service::{ServiceError, ServiceHandle};
-use crate::model;
+use super::connection::serve_client;
+use super::protocol::{FailureKind, Response, ServerLine};
+use crate::config::Settings;
+use crate::engine::service::ServiceHandle;
 use crate::worker::{Stop, Worker};
 use anyhow::{Context, Result};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the greeting tells clients.
@@ -21,6 +21,27 @@ use std::time::Duration;
 pub(crate) struct ServerInfo {
     pub(crate) inbox: String,
     pub(crate) db: String,
+}
+
+/// What one client may use of the daemon.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Clients served at once.
+    pub(crate) max_clients: usize,
+    /// The longest request line, in bytes (without its newline).
+    pub(crate) max_request_bytes: usize,
+    /// Lines waiting for a client at most; a subscriber further behind is dropped.
+    pub(crate) queue: usize,
+}
+
+impl Limits {
+    pub(crate) fn of(settings: &Settings) -> Limits {
+        Limits {
+            max_clients: settings.max_clients,
+            max_request_bytes: settings.max_request_bytes,
+            queue: settings.subscriber_queue,
+        }
+    }
 }
 
 /// The listening socket; removed when stopped.
@@ -31,30 +52,38 @@ pub(crate) struct Server {
 
 impl Server {
     /// Binds the socket (replacing a stale one: the caller holds the database, so no other daemon
-    /// can be serving it), sets mode 0660 and the group, and starts accepting.
+    /// can be serving it), sets mode 0660 and the group, and starts accepting. The socket is
+    /// bound in a private folder and moved into place only once its mode and group are set, so
+    /// it is never reachable by others whatever the umask; a failed start leaves nothing behind.
     pub(crate) fn start(
         path: &Path,
         group: Option<&str>,
         engine: ServiceHandle,
         info: ServerInfo,
+        limits: Limits,
     ) -> Result<Server> {
-        if path.exists() {
-            std::fs::remove_file(path)
-                .with_context(|| format!("cannot remove the stale socket '{}'", path.display()))?;
-        }
-        let listener = UnixListener::bind(path)
-            .with_context(|| format!("cannot listen on '{}'", path.display()))?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
-        if let Some(name) = group {
-            let g = nix::unistd::Group::from_name(name)?.with_context(|| {
-                format!("daemon.socket_group: no group '{name}' on this machine")
-            })?;
-            nix::unistd::chown(path, None, Some(g.gid))
-                .with_context(|| format!("cannot give '{}' to group '{name}'", path.display()))?;
-        }
+        let gid = match group {
+            Some(name) => Some(
+                nix::unistd::Group::from_name(name)?
+                    .with_context(|| {
+                        format!("daemon.socket_group: no group '{name}' on this machine")
+                    })?
+                    .gid,
+            ),
+            None => None,
+        };
+        let listener = bind_private(path, |socket| {
+            std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))?;
+            if let (Some(gid), Some(name)) = (gid, group) {
+                nix::unistd::chown(socket, None, Some(gid)).with_context(|| {
+                    format!("cannot give '{}' to group '{name}'", path.display())
+                })?;
+            }
+            Ok(())
+        })?;
         listener.set_nonblocking(true)?;
         let worker = Worker::spawn("socket", move |stop| {
-            accept_loop(listener, engine, info, stop)
+            accept_loop(listener, engine, info, limits, stop)
         })?;
         Ok(Server {
             path: path.to_owned(),
@@ -74,152 +103,144 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(listener: UnixListener, engine: ServiceHandle, info: ServerInfo, stop: Stop) {
+/// Binds a socket at `path` through a private folder beside it (mode 0700): bound there, opened
+/// up by `open` (mode, group), then renamed into place, replacing a stale socket. On any failure
+/// the folder and the socket in it are removed.
+pub(crate) fn bind_private(
+    path: &Path,
+    open: impl FnOnce(&Path) -> Result<()>,
+) -> Result<UnixListener> {
+    use std::os::unix::fs::DirBuilderExt;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    // A short name: a socket's path is limited to 107 bytes.
+    let private = parent.join(format!(".cd{}", std::process::id()));
+    if private.exists() {
+        let _ = std::fs::remove_dir_all(&private);
+    }
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&private)
+        .with_context(|| format!("cannot create the folder '{}'", private.display()))?;
+    let result = (|| {
+        let socket = private.join("s");
+        let listener = UnixListener::bind(&socket)
+            .with_context(|| format!("cannot listen on '{}'", path.display()))?;
+        open(&socket)?;
+        if std::fs::symlink_metadata(path).is_ok() {
+            std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove the stale socket '{}'", path.display()))?;
+        }
+        std::fs::rename(&socket, path)
+            .with_context(|| format!("cannot listen on '{}'", path.display()))?;
+        Ok(listener)
+    })();
+    let _ = std::fs::remove_dir_all(&private);
+    result
+}
+
+fn accept_loop(
+    listener: UnixListener,
+    engine: ServiceHandle,
+    info: ServerInfo,
+    limits: Limits,
+    stop: Stop,
+) {
+    let clients = Arc::new(AtomicUsize::new(0));
     while !stop.is_set() {
         match listener.accept() {
             Ok((stream, _)) => {
+                if clients.load(Ordering::SeqCst) >= limits.max_clients {
+                    turn_away(stream, limits.max_clients);
+                    continue;
+                }
+                let seat = Seat::take(&clients);
                 let (engine, info) = (engine.clone(), info.clone());
                 let _ = std::thread::Builder::new()
                     .name("client".into())
-                    .spawn(move || serve_client(stream, engine, info));
+                    .spawn(move || {
+                        serve_client(stream, engine, info, limits);
+                        drop(seat);
+                    });
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(20))
             }
             Err(e) => {
-                eprintln!("copydesk: accepting a client failed: {e}");
+                tracing::warn!("accepting a client failed: {e}");
                 std::thread::sleep(Duration::from_millis(200));
             }
         }
     }
 }
 
-/// The name of the user at the other end of the socket.
-pub(crate) fn peer_name(stream: &UnixStream) -> String {
-    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-    match getsockopt(stream, PeerCredentials) {
-        Ok(cred) => {
-            let uid = nix::unistd::Uid::from_raw(cred.uid());
-            nix::unistd::User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map_or_else(|| format!("uid {uid}"), |u| u.name)
-        }
-        Err(_) => "unknown".to_owned(),
+/// One client's place among those served; given back when dropped (also when its thread could
+/// not start, as the closure holding it is dropped then).
+struct Seat(Arc<AtomicUsize>);
+
+impl Seat {
+    fn take(clients: &Arc<AtomicUsize>) -> Seat {
+        clients.fetch_add(1, Ordering::SeqCst);
+        Seat(clients.clone())
     }
 }
 
-fn serve_client(stream: UnixStream, engine: ServiceHandle, info: ServerInfo) {
-    let _ = stream.set_nonblocking(false);
-    let who = peer_name(&stream);
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let (out, lines) = mpsc::channel::<ServerLine>();
-    let writer = std::thread::spawn(move || write_lines(write_half, lines));
-    let last_seq = match engine.call(model::Request::Stats, &who) {
-        Ok(model::Response::Stats { stats }) => stats.last_seq,
-        _ => 0,
-    };
-    let hello = Hello {
-        copydesk: env!("CARGO_PKG_VERSION").to_owned(),
-        protocol: PROTOCOL_VERSION,
-        last_seq,
-        inbox: info.inbox,
-        db: info.db,
-        you: who.clone(),
-    };
-    if out.send(ServerLine::Hello(hello)).is_err() {
-        return;
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        let reply = match serde_json::from_str::<ClientLine>(&line) {
-            Err(e) => ServerLine::Reply {
-                id: 0,
-                response: Response::Error {
-                    message: format!("cannot read the request: {e}"),
-                    kind: FailureKind::Invalid,
-                },
-            },
-            Ok(ClientLine { id, request }) => match Incoming::from(request) {
-                Incoming::Subscribe { after } => match subscribe(&engine, after, id, &out) {
-                    Some(()) => continue,
-                    None => break,
-                },
-                Incoming::Engine(request) => match engine.call(request, &who) {
-                    Ok(response) => ServerLine::Reply {
-                        id,
-                        response: response.into(),
-                    },
-                    Err(ServiceError::Refused(failure)) => ServerLine::Reply {
-                        id,
-                        response: failure.into(),
-                    },
-                    Err(ServiceError::Gone) => break,
-                },
-            },
-        };
-        if out.send(reply).is_err() {
-            break;
-        }
-    }
-    drop(out);
-    let _ = writer.join();
 }
 
-/// Answers a subscription, then forwards the backlog and every new event to the connection.
-fn subscribe(
-    engine: &ServiceHandle,
-    after: u64,
-    id: u64,
-    out: &mpsc::Sender<ServerLine>,
-) -> Option<()> {
-    let (last_seq, backlog, live) = match engine.subscribe(after) {
-        Ok(follow) => follow,
-        Err(ServiceError::Refused(failure)) => {
-            let response = failure.into();
-            return out.send(ServerLine::Reply { id, response }).ok();
-        }
-        Err(ServiceError::Gone) => return None,
+/// Tells a client over the limit why it is not served, instead of a greeting, and closes. The
+/// line is short and the connection new, so writing it cannot block.
+fn turn_away(mut stream: UnixStream, max: usize) {
+    let line = ServerLine::Reply {
+        id: 0,
+        response: Response::Error {
+            message: format!(
+                "the daemon is serving as many clients as it may ({max}, daemon.max_clients); try again when one has closed"
+            ),
+            kind: FailureKind::Unavailable,
+        },
     };
-    out.send(ServerLine::Reply {
-        id,
-        response: Response::Subscribed { last_seq },
-    })
-    .ok()?;
-    for e in backlog {
-        out.send(ServerLine::Event(e.into())).ok()?;
-    }
-    let out = out.clone();
-    std::thread::spawn(move || {
-        for e in live {
-            if out.send(ServerLine::Event(e.into())).is_err() {
-                break;
-            }
-        }
-    });
-    Some(())
-}
-
-fn write_lines(mut stream: UnixStream, lines: mpsc::Receiver<ServerLine>) {
-    for line in lines {
-        let Ok(mut bytes) = serde_json::to_vec(&line) else {
-            continue;
-        };
+    if let Ok(mut bytes) = serde_json::to_vec(&line) {
         bytes.push(b'\n');
-        if stream.write_all(&bytes).is_err() {
-            break;
-        }
+        let _ = stream.set_nonblocking(true);
+        let _ = stream.write_all(&bytes);
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_is_out_of_reach_until_opened_and_a_failure_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sock");
+        let listener = bind_private(&path, |socket| {
+            let folder = socket.parent().expect("a folder");
+            let mode = std::fs::metadata(folder)
+                .expect("folder")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "only the daemon's user reaches it");
+            assert!(!path.exists(), "not in place before it is opened");
+            Ok(())
+        })
+        .expect("binds");
+        let _client = UnixStream::connect(&path).expect("reachable once in place");
+        assert!(listener.accept().is_ok());
+        let other = dir.path().join("t.sock");
+        assert!(bind_private(&other, |_| anyhow::bail!("no such group")).is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("lists")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["s.sock"], "nothing left of the failed bind");
+    }
 }

@@ -2,7 +2,7 @@
 //! the same size, modification time and content is recognised and not ingested again, which is
 //! what makes a rescan, or a restart after `kill -9`, safe.
 
-use super::files::{identity, read_file};
+use super::files::{identity, read_file, Reach};
 use super::{Engine, EngineError, Input};
 use crate::model::{ArticleRecord, Verdict};
 use std::path::PathBuf;
@@ -24,11 +24,18 @@ impl Engine {
         now_ms: u64,
     ) -> Result<Vec<(PathBuf, Arrival)>, EngineError> {
         let max = self.settings().max_file_bytes;
+        // What arrives in the inbox is read only inside it: a link is refused unless the
+        // settings allow links, and then followed only to a file in the inbox.
+        let links = self.settings().follow_symlinks;
+        let reach = Reach::inbox(&self.settings().inbox, links).unwrap_or(Reach::Inside {
+            root: self.settings().inbox.clone(),
+            links,
+        });
         let mut out: Vec<(PathBuf, Option<Arrival>)> = Vec::with_capacity(paths.len());
         let mut fresh = Vec::new();
         for path in paths {
             let file = path.display().to_string();
-            let data = read_file(path, max);
+            let data = read_file(path, max, &reach);
             if let Some(rec) = self.already(&file, &data)? {
                 out.push((path.clone(), Some(Arrival::Already(Box::new(rec)))));
             } else {

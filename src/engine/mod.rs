@@ -48,6 +48,9 @@ pub enum EngineError {
     Thread(std::io::Error),
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
+    /// A socket client named a path the daemon does not read (why is said).
+    #[error("{0}")]
+    OutsideInbox(String),
 }
 
 impl EngineError {
@@ -69,7 +72,7 @@ impl EngineError {
             ) => FailureKind::Unavailable,
             EngineError::Store(StoreError::Corrupt(..)) => FailureKind::Corrupt,
             EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
-            EngineError::ReprintOfItself(_) => FailureKind::Invalid,
+            EngineError::ReprintOfItself(_) | EngineError::OutsideInbox(_) => FailureKind::Invalid,
             EngineError::Thread(_) => FailureKind::Internal,
             EngineError::Search(_) => FailureKind::Storage,
         };

@@ -16,11 +16,30 @@ use std::ops::ControlFlow;
 pub(crate) const MAX_LIST: usize = 10_000;
 
 impl Engine {
-    /// Records, newest first, that pass every filter of `q`. Text queries are answered by the
-    /// search index for the articles it covers; articles newer than that (while the indexer
-    /// catches up after a burst) are scanned, as every article was before the index.
-    pub fn list(&self, q: &ListQuery) -> Result<Vec<ArticleRecord>, EngineError> {
-        let limit = q.limit.map_or(MAX_LIST, |n| n.min(MAX_LIST));
+    /// Records, newest first, that pass every filter of `q`, and `Some(MAX_LIST)` when the answer
+    /// was cut at the most one answer holds (not at a limit the caller asked for) while more
+    /// records match. Text queries are answered by the search index for the articles it covers;
+    /// articles newer than that (while the indexer catches up after a burst) are scanned, as every
+    /// article was before the index.
+    pub fn list(&self, q: &ListQuery) -> Result<(Vec<ArticleRecord>, Option<usize>), EngineError> {
+        self.list_within(q, MAX_LIST)
+    }
+
+    fn list_within(
+        &self,
+        q: &ListQuery,
+        most: usize,
+    ) -> Result<(Vec<ArticleRecord>, Option<usize>), EngineError> {
+        if let Some(limit) = q.limit.filter(|&n| n <= most) {
+            return Ok((self.list_up_to(q, limit)?, None));
+        }
+        let mut records = self.list_up_to(q, most + 1)?;
+        let capped = (records.len() > most).then_some(most);
+        records.truncate(most);
+        Ok((records, capped))
+    }
+
+    fn list_up_to(&self, q: &ListQuery, limit: usize) -> Result<Vec<ArticleRecord>, EngineError> {
         let words = q.text.as_deref().map(query_words).unwrap_or_default();
         let source = q.source.as_deref().map(normalize);
         let passes = |r: &ArticleRecord| {
@@ -233,6 +252,7 @@ mod tests {
             engine
                 .list(&q)
                 .expect("list")
+                .0
                 .iter()
                 .map(|r| r.id)
                 .collect()
@@ -254,5 +274,23 @@ mod tests {
             .map(|r| r.id)
             .collect();
         assert_eq!(members, [ids[6], ids[7]]);
+
+        // A listing cut at the most one answer holds says so; one cut where asked does not.
+        let capped = |limit, most| {
+            let q = ListQuery {
+                limit,
+                ..ListQuery::default()
+            };
+            let (records, capped) = engine.list_within(&q, most).expect("list");
+            (records.len(), capped)
+        };
+        assert_eq!(capped(None, 5), (5, Some(5)));
+        assert_eq!(capped(Some(50), 5), (5, Some(5)));
+        assert_eq!(capped(Some(3), 5), (3, None));
+        assert_eq!(
+            capped(None, 8),
+            (8, None),
+            "all eight fit: nothing more matches"
+        );
     }
 }

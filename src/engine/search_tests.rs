@@ -140,7 +140,7 @@ proptest! {
                     limit: (*limit > 0).then_some(*limit * 2),
                     ..ListQuery::default()
                 };
-                let got: Vec<ArticleId> = engine.list(&q).expect("list").iter().map(|r| r.id).collect();
+                let got: Vec<ArticleId> = engine.list(&q).expect("list").0.iter().map(|r| r.id).collect();
                 prop_assert_eq!(got, scan(&engine, &q), "query {:?}", q);
             }
         }
@@ -198,6 +198,7 @@ fn a_reopened_engine_keeps_its_index_and_rebuilds_a_damaged_one() {
         let got: Vec<ArticleId> = engine
             .list(&q)
             .expect("list")
+            .0
             .iter()
             .map(|r| r.id)
             .collect();

@@ -6,9 +6,9 @@
 //! last save is `snapshot_secs` old, when busy only once it is twice that old, and at shutdown.
 
 use super::arrivals::Arrival;
-use super::files::{expand_paths, now_ms, read_inputs};
+use super::files::{expand_paths, now_ms, read_inputs_within, Reach};
 use super::{Engine, EngineError};
-use crate::model::{Event, Failure, Request, Response};
+use crate::model::{Event, Failure, Request, Response, Verdict};
 use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
@@ -31,6 +31,7 @@ enum Command {
     Request {
         request: Request,
         who: String,
+        reach: Reach,
         reply: Sender<Result<Response, Failure>>,
     },
     Subscribe {
@@ -40,6 +41,15 @@ enum Command {
     Arrivals {
         paths: Vec<PathBuf>,
         reply: Sender<Result<Arrivals, Failure>>,
+    },
+    Follow {
+        queue: usize,
+        reply: Sender<Result<(u64, Receiver<Event>), Failure>>,
+    },
+    Events {
+        after: u64,
+        limit: usize,
+        reply: Sender<Result<Vec<Event>, Failure>>,
     },
     Shutdown,
 }
@@ -69,6 +79,8 @@ fn ask<T>(
 #[derive(Clone)]
 pub(crate) struct ServiceHandle {
     tx: Sender<Command>,
+    /// Where the engine may open the files this handle's requests name.
+    reach: Reach,
 }
 
 impl ServiceHandle {
@@ -76,14 +88,38 @@ impl ServiceHandle {
         ask(&self.tx, |reply| Command::Request {
             request,
             who: who.to_owned(),
+            reach: self.reach.clone(),
             reply,
         })
+    }
+
+    /// A handle whose requests may name only files within `reach` (the socket's clients).
+    pub(crate) fn confined(&self, reach: Reach) -> ServiceHandle {
+        ServiceHandle {
+            tx: self.tx.clone(),
+            reach,
+        }
     }
 
     /// Events after `after` now, and a receiver of every later one. Returns the latest sequence
     /// number as well.
     pub(crate) fn subscribe(&self, after: u64) -> Result<Follow, ServiceError> {
         ask(&self.tx, |reply| Command::Subscribe { after, reply })
+    }
+
+    /// The latest sequence number, and a receiver of every later event; the receiver ends when
+    /// it falls `queue` events behind (read the missed ones with [`ServiceHandle::events`]).
+    pub(crate) fn follow(&self, queue: usize) -> Result<(u64, Receiver<Event>), ServiceError> {
+        ask(&self.tx, |reply| Command::Follow { queue, reply })
+    }
+
+    /// Stored events after `after`, at most `limit` of them.
+    pub(crate) fn events(&self, after: u64, limit: usize) -> Result<Vec<Event>, ServiceError> {
+        ask(&self.tx, |reply| Command::Events {
+            after,
+            limit,
+            reply,
+        })
     }
 
     /// Ingests files from the inbox that were not ingested before.
@@ -111,7 +147,10 @@ impl Service {
                 })
             });
         Service {
-            handle: ServiceHandle { tx },
+            handle: ServiceHandle {
+                tx,
+                reach: Reach::Anywhere,
+            },
             worker,
         }
     }
@@ -184,14 +223,14 @@ fn save_index(engine: Option<&mut Engine>, saved_at: &mut Instant) {
     let Some(e) = engine else { return };
     let min = e.settings().snapshot_min_articles;
     match e.save_index(min) {
-        Ok(Some(covered)) => eprintln!(
-            "copydesk: saved the index of {} articles (up to id {}) in {:.2} s",
+        Ok(Some(covered)) => tracing::info!(
+            "saved the index of {} articles (up to id {}) in {:.2} s",
             covered.slots,
             covered.last_id,
             saved_at.elapsed().as_secs_f64()
         ),
-        Ok(None) => {}
-        Err(err) => eprintln!("copydesk: cannot save the index: {err}"),
+        Ok(None) => tracing::debug!("index snapshot up to date; not saved"),
+        Err(err) => tracing::warn!("cannot save the index snapshot: {err}"),
     }
 }
 
@@ -202,18 +241,49 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
         Command::Request {
             request,
             who,
+            reach,
             reply,
         } => {
-            let result = handle(e, request, &who);
+            let started = Instant::now();
+            let result = handle(e, request, &who, &reach);
+            if let Ok(Response::Verdicts { verdicts }) = &result {
+                log_verdicts(verdicts.iter(), started, &who);
+            }
             let failed = result.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(result.map_err(|err| err.failure()));
             failed
         }
         Command::Arrivals { paths, reply } => {
+            let started = Instant::now();
             let r = e.ingest_arrivals(&paths, now_ms());
+            if let Ok(arrivals) = &r {
+                let verdicts = arrivals.iter().filter_map(|(_, a)| match a {
+                    Arrival::Ingested(v) => Some(v),
+                    Arrival::Already(_) => None,
+                });
+                log_verdicts(verdicts, started, "inbox");
+            }
             let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
             let _ = reply.send(r.map_err(|err| err.failure()));
             failed
+        }
+        Command::Follow { queue, reply } => {
+            let (tx, rx) = mpsc::sync_channel(queue.max(1));
+            followers.push(tx);
+            let _ = reply.send(Ok((e.last_seq(), rx)));
+            false
+        }
+        Command::Events {
+            after,
+            limit,
+            reply,
+        } => {
+            let r = e
+                .store()
+                .events_after(after, limit)
+                .map_err(|err| EngineError::from(err).failure());
+            let _ = reply.send(r);
+            false
         }
         Command::Subscribe { after, reply } => {
             let r = e
@@ -230,6 +300,29 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
     }
 }
 
+/// One log line per file handled. Files go through the engine in batches whose stages overlap,
+/// so a file's own time is not measured: each line carries its batch's size and time (a file
+/// dropped alone in the inbox is a batch of one). Paths are untrusted: `?` quotes and escapes them.
+fn log_verdicts<'a>(verdicts: impl Iterator<Item = &'a Verdict>, started: Instant, who: &str) {
+    let ms = started.elapsed().as_millis() as u64;
+    let verdicts: Vec<&Verdict> = verdicts.collect();
+    let batch = verdicts.len();
+    for v in verdicts {
+        let matched = v.matched.as_ref().map(|m| m.id);
+        // A check stores nothing: worth a line only when debugging.
+        match v.id {
+            Some(id) => tracing::info!(
+                verdict = %v.status.as_str(), id, matched, file = ?v.file, batch, batch_ms = ms,
+                by = ?who, "ingested"
+            ),
+            None => tracing::debug!(
+                verdict = %v.status.as_str(), matched, file = ?v.file, batch, batch_ms = ms,
+                by = ?who, "checked"
+            ),
+        }
+    }
+}
+
 /// Answers a command when the database cannot be opened.
 fn refuse(cmd: Command, why: Failure) {
     match cmd {
@@ -242,26 +335,42 @@ fn refuse(cmd: Command, why: Failure) {
         Command::Subscribe { reply, .. } => {
             let _ = reply.send(Err(why));
         }
+        Command::Follow { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
+        Command::Events { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
         Command::Shutdown => {}
     }
 }
 
-fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, EngineError> {
+fn handle(
+    engine: &mut Engine,
+    request: Request,
+    who: &str,
+    reach: &Reach,
+) -> Result<Response, EngineError> {
     let max = engine.settings().max_file_bytes;
+    // Every path named is checked before any is read, so a refused request reads nothing.
     let inputs = |paths: &[String]| {
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-        read_inputs(&expand_paths(&paths), max)
+        if let Some(why) = paths.iter().find_map(|p| reach.refuse(p)) {
+            return Err(EngineError::OutsideInbox(why));
+        }
+        Ok(read_inputs_within(&expand_paths(&paths), max, reach))
     };
     Ok(match request {
         Request::Ingest { paths } => Response::Verdicts {
-            verdicts: engine.ingest(&inputs(&paths), now_ms())?,
+            verdicts: engine.ingest(&inputs(&paths)?, now_ms())?,
         },
         Request::Check { paths } => Response::Verdicts {
-            verdicts: engine.check(&inputs(&paths))?,
+            verdicts: engine.check(&inputs(&paths)?)?,
         },
-        Request::List { query } => Response::Records {
-            records: engine.list(&query)?,
-        },
+        Request::List { query } => {
+            let (records, capped_at) = engine.list(&query)?;
+            Response::Records { records, capped_at }
+        }
         Request::Show { id } => Response::Detail {
             detail: Box::new(engine.show(id)?),
         },
@@ -270,6 +379,7 @@ fn handle(engine: &mut Engine, request: Request, who: &str) -> Result<Response, 
         },
         Request::Story { id } => Response::Records {
             records: engine.story(id)?,
+            capped_at: None,
         },
         Request::Stats => Response::Stats {
             stats: engine.stats()?,

@@ -59,12 +59,27 @@ pub enum Request {
 /// The engine's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
-    Verdicts { verdicts: Vec<Verdict> },
-    Records { records: Vec<ArticleRecord> },
-    Detail { detail: Box<Detail> },
-    Comparison { comparison: Box<Comparison> },
-    Stats { stats: Stats },
-    Triaged { records: Vec<ArticleRecord> },
+    Verdicts {
+        verdicts: Vec<Verdict>,
+    },
+    Records {
+        records: Vec<ArticleRecord>,
+        /// Set when a listing was cut at the most one answer holds while more records match:
+        /// that most. Page on with `before` the oldest record's id.
+        capped_at: Option<usize>,
+    },
+    Detail {
+        detail: Box<Detail>,
+    },
+    Comparison {
+        comparison: Box<Comparison>,
+    },
+    Stats {
+        stats: Stats,
+    },
+    Triaged {
+        records: Vec<ArticleRecord>,
+    },
 }
 
 /// Why the engine did not carry out a request: a kind callers can act on, and a message for

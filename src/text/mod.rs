@@ -104,6 +104,9 @@ pub enum Rejection {
     NotRegular(String),
     #[error("the file cannot be read: {0}")]
     Unreadable(String),
+    /// A symbolic link the daemon will not follow (why is said).
+    #[error("a symbolic link, not read: {0}")]
+    Link(String),
     #[error("the JSON is not an article: {0}")]
     BadJson(String),
     #[error("the file holds no article text")]

@@ -111,10 +111,80 @@ fn skip_string(chars: &mut Chars<'_>) {
     }
 }
 
+/// JSON for output that a terminal may show (`--json`): the same JSON serde_json writes, except
+/// that every character [`sanitize_display`] would remove or rewrite is written as a `\uXXXX`
+/// escape instead of raw (serde_json escapes only C0 controls; this adds DEL, C1 controls, bidi
+/// controls, zero-width characters and U+2028/U+2029). Nothing is lost: a JSON parser reads back
+/// exactly the strings given, while the bytes written hold none of those characters.
+pub(crate) fn to_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeControls);
+    value.serialize(&mut ser)?;
+    Ok(out)
+}
+
+/// serde_json's compact formatter, escaping what [`to_safe_json`] promises.
+struct EscapeControls;
+
+impl serde_json::ser::Formatter for EscapeControls {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if needs_work(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every such character is in the Basic Multilingual Plane: one escape each.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn safe_json_escapes_what_a_terminal_would_act_on_and_reads_back_the_same() {
+        let hostile = [
+            "\x1b]0;pwned\x07 title",
+            "\u{9b}31mC1 \u{85}next line\u{9d}osc",
+            "abc\u{202e}txt.exe \u{2066}isolate\u{2069} \u{200f}",
+            "zero\u{200b}width\u{feff} del\x7f lines\u{2028}\u{2029}",
+            "plain é 中文 😀 \"quoted\" back\\slash\ttab\nnewline",
+        ];
+        let value = serde_json::json!({ "title": hostile[0], "list": hostile[1..] });
+        let bytes = to_safe_json(&value).expect("serialises");
+        let text = std::str::from_utf8(&bytes).expect("UTF-8");
+        assert!(!text.chars().any(forbidden), "{text:?}");
+        assert!(!text.contains('\n'), "one line: {text:?}");
+        assert!(
+            text.contains("\\u202e") && text.contains("\\u009b"),
+            "{text}"
+        );
+        assert!(
+            text.contains("中文 😀"),
+            "other text is written as it is: {text}"
+        );
+        let back: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
+        assert_eq!(back, value);
+    }
+
+    proptest! {
+        #[test]
+        fn safe_json_is_lossless_and_clean(s in "\\PC*|[\\x00-\\x{a0}\\x{2028}-\\x{206f}]*") {
+            let bytes = to_safe_json(&s).expect("serialises");
+            let text = std::str::from_utf8(&bytes).expect("UTF-8");
+            prop_assert!(!text.chars().any(forbidden));
+            prop_assert_eq!(serde_json::from_slice::<String>(&bytes).expect("reads"), s);
+        }
+    }
 
     fn forbidden(c: char) -> bool {
         c == '\t' || c == '\u{2028}' || c == '\u{2029}' || is_dropped(c)

@@ -17,6 +17,7 @@ pub enum Command {
     Back,
     NextPane,
     Help,
+    Close,
     Quit,
     Compare,
     Story,
@@ -28,6 +29,8 @@ pub enum Command {
     Undo,
     Mark,
     Search,
+    SearchNext,
+    SearchPrev,
     FilterVerdict,
     FilterTriage,
     FilterSource,
@@ -36,6 +39,7 @@ pub enum Command {
     CopyTitle,
     CopyUrl,
     CopyText,
+    CommandLine,
 }
 
 /// The views whose help lists a command (a set).
@@ -53,6 +57,7 @@ impl Views {
     const NOT_STORY: Views = Views(1 | 2 | 4);
     const LIST_STORY: Views = Views(1 | 8);
     const LIST_COMPARE: Views = Views(1 | 4);
+    const LIST_ARTICLE: Views = Views(1 | 2);
 
     pub(crate) fn contains(self, view: Views) -> bool {
         self.0 & view.0 == view.0
@@ -93,7 +98,7 @@ use Views as V;
 /// Columns: the command, its name in `[dashboard.keys]`, what the help says, its default keys, and
 /// the views whose help lists it.
 #[rustfmt::skip]
-pub(crate) const COMMANDS: [Spec; 29] = [
+pub(crate) const COMMANDS: [Spec; 33] = [
     spec(C::Down,          "down",           "down / scroll down",     &["j", "down"],        V::ALL),
     spec(C::Up,            "up",             "up / scroll up",         &["k", "up"],          V::ALL),
     spec(C::Top,           "top",            "first (newest) / top",   &["g", "home"],        V::ALL),
@@ -103,18 +108,21 @@ pub(crate) const COMMANDS: [Spec; 29] = [
     spec(C::Open,          "open",           "open the article",       &["enter"],            V::LIST_STORY),
     spec(C::Back,          "back",           "back; clear marks",      &["esc"],              V::ALL),
     spec(C::NextPane,      "next_pane",      "switch pane",            &["tab", "shift-tab"], V::LIST_COMPARE),
-    spec(C::Help,          "help",           "this help",              &["?", "f1"],          V::LIST),
-    spec(C::Quit,          "quit",           "quit",                   &["q", "ctrl-c"],      V::ALL),
+    spec(C::Help,          "help",           "this help",              &["?", "f1"],          V::ALL),
+    spec(C::Close,         "close",          "back out; quit at top",  &["q"],                V::ALL),
+    spec(C::Quit,          "quit",           "quit from anywhere",     &["Q", "ctrl-c"],      V::ALL),
     spec(C::Compare,       "compare",        "compare with match",     &["c"],                V::ALL),
     spec(C::Story,         "story",          "the whole story",        &["s"],                V::NOT_STORY),
     spec(C::Pick,          "pick",           "pick",                   &["p"],                V::ALL),
     spec(C::Spike,         "spike",          "spike",                  &["x"],                V::ALL),
     spec(C::Reset,         "reset",          "reset to new",           &["r"],                V::ALL),
-    spec(C::NotReprint,    "not_reprint",    "overrule: not reprint",  &["N"],                V::ALL),
+    spec(C::NotReprint,    "not_reprint",    "overrule: not reprint",  &["O"],                V::ALL),
     spec(C::ReprintOf,     "reprint_of",     "overrule: reprint of #", &["R"],                V::ALL),
     spec(C::Undo,          "undo",           "undo last triage",       &["u"],                V::ALL),
     spec(C::Mark,          "mark",           "mark / unmark",          &["space"],            V::LIST_STORY),
-    spec(C::Search,        "search",         "search title and text",  &["/"],                V::LIST),
+    spec(C::Search,        "search",         "search title and text",  &["/"],                V::LIST_ARTICLE),
+    spec(C::SearchNext,    "search_next",    "next match",             &["n"],                V::LIST_ARTICLE),
+    spec(C::SearchPrev,    "search_prev",    "previous match",         &["N"],                V::LIST_ARTICLE),
     spec(C::FilterVerdict, "filter_verdict", "cycle verdict filter",   &["v"],                V::LIST),
     spec(C::FilterTriage,  "filter_triage",  "cycle triage filter",    &["t"],                V::LIST),
     spec(C::FilterSource,  "filter_source",  "filter by source",       &["S"],                V::LIST),
@@ -123,6 +131,7 @@ pub(crate) const COMMANDS: [Spec; 29] = [
     spec(C::CopyTitle,     "copy_title",     "copy title (OSC 52)",    &["y"],                V::ALL),
     spec(C::CopyUrl,       "copy_url",       "copy URL (OSC 52)",      &["Y"],                V::ALL),
     spec(C::CopyText,      "copy_text",      "copy text (OSC 52)",     &["ctrl-y"],           V::ALL),
+    spec(C::CommandLine,   "command",        "run a command by name",  &[":"],                V::ALL),
 ];
 
 impl Command {

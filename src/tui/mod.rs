@@ -55,6 +55,13 @@ pub(crate) fn wants_color(no_color: bool) -> bool {
     !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Checks the config's `[dashboard.keys]` as the dashboard would read them; every command calls
+/// it, so a bad binding fails `serve` or `list` too, not only the next dashboard.
+pub fn check_keys(keys: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    Keymap::new(keys)?;
+    Ok(())
+}
+
 pub fn run(settings: &Settings, no_color: bool) -> Result<()> {
     // Bad key bindings are reported before the terminal changes.
     let keymap = Keymap::new(&settings.keys)?;

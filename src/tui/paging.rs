@@ -37,7 +37,7 @@ fn list(
         ..q.clone()
     };
     match engine.call(Request::List { query })? {
-        Response::Records { records } => Ok(records),
+        Response::Records { records, .. } => Ok(records),
         other => Err(unexpected(&other)),
     }
 }

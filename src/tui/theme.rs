@@ -91,6 +91,17 @@ impl Theme {
                 m(Modifier::BOLD),
             ),
             Mark::Marker => self.pick(fg(Color::DarkGray), m(Modifier::BOLD)),
+            Mark::Found => self.pick(
+                Style::default().bg(Color::Yellow).fg(Color::Black),
+                m(Modifier::REVERSED),
+            ),
+            Mark::Current => self.pick(
+                Style::default()
+                    .bg(Color::LightMagenta)
+                    .fg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
+                m(Modifier::REVERSED | Modifier::BOLD),
+            ),
         }
     }
 
@@ -175,6 +186,8 @@ impl Theme {
                 Mark::Removed,
                 Mark::Added,
                 Mark::Marker,
+                Mark::Found,
+                Mark::Current,
             ]
             .map(|k| self.text(k)),
         );

@@ -60,13 +60,25 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
-        let mut child = bin()
+        self.spawn_through(bin());
+    }
+
+    /// Starts `copydesk --config CONFIG serve` as `command` runs it (the binary, or a shell that
+    /// sets a umask or limit first and passes its arguments on) and waits until it listens.
+    pub fn spawn_through(&mut self, mut command: std::process::Command) {
+        let child = command
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
+        self.spawned(child);
+    }
+
+    /// Takes over a started daemon (its stderr piped): its log is read as it comes, it is
+    /// waited for until its socket answers, and it is killed when the test ends.
+    pub fn spawned(&mut self, mut child: Child) {
         let stderr = child.stderr.take().expect("piped stderr");
         let log: Arc<Mutex<String>> = Arc::default();
         self.log = Arc::clone(&log);
@@ -87,7 +99,21 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("the daemon did not come up within 30 s");
+        panic!("the daemon did not come up within 60 s");
+    }
+
+    /// Copies `file` into a sub-folder of the inbox (which the watcher does not read), where
+    /// the daemon may read it for a client's request; returns the copy's path. A file already
+    /// inside the inbox is returned as it is.
+    pub fn stage(&self, file: &Path) -> PathBuf {
+        if file.starts_with(&self.inbox) {
+            return file.to_owned();
+        }
+        let dir = self.inbox.join("requests");
+        std::fs::create_dir_all(&dir).expect("staging folder");
+        let copy = dir.join(file.file_name().expect("a file name"));
+        std::fs::copy(file, &copy).expect("staged");
+        copy
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -120,9 +146,15 @@ impl Daemon {
 
     /// Sends SIGTERM and returns the exit code and what the daemon wrote to stderr.
     pub fn stop(&mut self) -> (Option<i32>, String) {
+        self.signal(nix::sys::signal::Signal::SIGTERM)
+    }
+
+    /// Sends `signal`, waits for the daemon to exit and returns the exit code and what it wrote
+    /// to stderr.
+    pub fn signal(&mut self, signal: nix::sys::signal::Signal) -> (Option<i32>, String) {
         let mut child = self.child.take().expect("running");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+        nix::sys::signal::kill(pid, signal).expect("signal");
         let status = child.wait().expect("exits");
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();

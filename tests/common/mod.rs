@@ -12,6 +12,15 @@ pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_copydesk"));
     // No config.toml from the working folder: tests name everything they use.
     c.current_dir(std::env::temp_dir());
+    // Nor from the environment of whoever runs the tests (a shell under systemd, say).
+    for var in [
+        "COPYDESK_CONFIG",
+        "STATE_DIRECTORY",
+        "NOTIFY_SOCKET",
+        "JOURNAL_STREAM",
+    ] {
+        c.env_remove(var);
+    }
     c
 }
 

@@ -340,8 +340,12 @@ impl From<model::Response> for Response {
             model::Response::Verdicts { verdicts } => Response::Verdicts {
                 verdicts: records(verdicts),
             },
-            model::Response::Records { records: r } => Response::Records {
+            model::Response::Records {
+                records: r,
+                capped_at,
+            } => Response::Records {
                 records: records(r),
+                capped_at,
             },
             model::Response::Detail { detail } => Response::Detail {
                 detail: Box::new((*detail).into()),
@@ -402,8 +406,12 @@ impl From<Response> for Reply {
             Response::Verdicts { verdicts } => model::Response::Verdicts {
                 verdicts: records(verdicts),
             },
-            Response::Records { records: r } => model::Response::Records {
+            Response::Records {
+                records: r,
+                capped_at,
+            } => model::Response::Records {
                 records: records(r),
+                capped_at,
             },
             Response::Detail { detail } => model::Response::Detail {
                 detail: Box::new((*detail).into()),

@@ -123,6 +123,7 @@ fn samples() -> Vec<String> {
                 record(5, TriageState::NotReprint),
                 record(6, TriageState::ReprintOf(1)),
             ],
+            capped_at: None,
         },
         Response::Detail {
             detail: Box::new(detail(2)),
@@ -283,4 +284,32 @@ fn unknown_triage_states_are_refused() {
         .expect("a picked record");
     let bad = line.replace(r#""state":"picked""#, r#""state":"maybe""#);
     assert!(serde_json::from_str::<ServerLine>(&bad).is_err(), "{bad}");
+}
+
+#[test]
+fn a_capped_listing_says_so_and_an_uncapped_one_reads_as_before() {
+    let capped = ServerLine::Reply {
+        id: 3,
+        response: Response::Records {
+            records: Vec::new(),
+            capped_at: Some(10_000),
+        },
+    };
+    let line = serde_json::to_string(&capped).expect("encodes");
+    assert_eq!(
+        line,
+        r#"{"req":3,"reply":"records","records":[],"capped_at":10000}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<ServerLine>(&line).expect("decodes"),
+        capped
+    );
+    let before = r#"{"req":3,"reply":"records","records":[]}"#;
+    match serde_json::from_str::<ServerLine>(before).expect("decodes") {
+        ServerLine::Reply {
+            response: Response::Records { capped_at, .. },
+            ..
+        } => assert_eq!(capped_at, None),
+        other => panic!("{other:?}"),
+    }
 }

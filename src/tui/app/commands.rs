@@ -1,6 +1,7 @@
 //! The app's commands: moving through the list, the story and the reading views, opening
 //! views, and triage with undo. Part of `App::update`; pure like it.
 
+use super::find::Step;
 use super::list::Filters;
 use super::reading::{Comparing, Reading, StoryView};
 use super::triage::{undo_steps, Prior};
@@ -12,9 +13,19 @@ use crate::tui::feed::FeedRequest;
 
 impl App {
     pub(super) fn on_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        // A key does only what the current view's help lists (as in less, an unbound letter
+        // does nothing): a list command never acts from the article view.
+        if !c.spec().help.contains(self.view().0) {
+            return;
+        }
         match c {
             Command::Quit => return fx.push(Effect::Quit),
+            Command::Close => return self.close(fx),
             Command::Help => return self.help = Some(0),
+            Command::Search => return self.open_prompt(PromptKind::Search, String::new()),
+            Command::SearchNext => return self.search_step(Step::Next, fx),
+            Command::SearchPrev => return self.search_step(Step::Prev, fx),
+            Command::CommandLine => return self.open_prompt(PromptKind::Command, String::new()),
             Command::Undo => return self.undo_last(fx),
             Command::Pick => return self.triage(TriageAction::Picked, fx),
             Command::Spike => return self.triage(TriageAction::Spiked, fx),
@@ -83,10 +94,6 @@ impl App {
                     self.marks.toggle(r);
                 }
                 self.list.move_by(1, &self.filters)
-            }
-            Command::Search => {
-                let text = self.filters.text.clone().unwrap_or_default();
-                return self.open_prompt(PromptKind::Search, text);
             }
             Command::FilterSource => {
                 let text = (self.filters.source.clone())
@@ -186,6 +193,14 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `q`: back out of the view on top (help and prompts close on their own keys), and quit
+    /// from the list.
+    fn close(&mut self, fx: &mut Vec<Effect>) {
+        if self.views.pop().is_none() {
+            fx.push(Effect::Quit);
         }
     }
 

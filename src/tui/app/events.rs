@@ -62,10 +62,11 @@ impl App {
                 Self::request(fx, r);
             }
             FeedMsg::Detail(d) => {
-                self.preview.fill(&d);
+                let query = self.filters.text.as_deref();
+                self.preview.fill(&d, query);
                 for v in &mut self.views {
                     if let View::Detail(r) = v {
-                        r.fill_detail(&d);
+                        r.fill_detail(&d, query);
                     }
                 }
                 if self.pending_copy == Some(d.record.id) {
@@ -77,9 +78,10 @@ impl App {
                 }
             }
             FeedMsg::Comparison(c) => {
+                let query = self.filters.text.as_deref();
                 for v in &mut self.views {
                     match v {
-                        View::Detail(r) => r.fill_comparison(&c),
+                        View::Detail(r) => r.fill_comparison(&c, query),
                         View::Compare(cmp) => cmp.fill(&c),
                         View::Story(_) => {}
                     }

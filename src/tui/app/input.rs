@@ -34,10 +34,8 @@ impl App {
                 let text = text.trim().to_owned();
                 let value = (!text.is_empty()).then_some(text.clone());
                 match kind {
-                    PromptKind::Search => {
-                        self.filters.text = value;
-                        self.reload(fx);
-                    }
+                    PromptKind::Search => self.apply_search(value, fx),
+                    PromptKind::Command => self.run_line(&text, fx),
                     PromptKind::Source => {
                         self.filters.source = value;
                         self.reload(fx);

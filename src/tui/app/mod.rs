@@ -8,11 +8,13 @@ pub(crate) mod reading;
 pub mod text;
 pub(crate) mod triage;
 
+mod commandline;
 mod commands;
 mod events;
+mod find;
 mod input;
 
-use super::action::{Action, Command};
+use super::action::{Action, Command, Views};
 use super::feed::FeedRequest;
 use super::keymap::Keymap;
 use crate::client::Mode;
@@ -60,6 +62,8 @@ pub(crate) enum PromptKind {
     Search,
     Source,
     ReprintOf,
+    /// A command by name (`:pick`, `:filter source=…`).
+    Command,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,13 +201,25 @@ impl App {
         (self.hits.page_rows / 2).max(1) as isize
     }
 
-    fn on_help(&mut self, c: Command, _fx: &mut [Effect]) {
+    fn on_help(&mut self, c: Command, fx: &mut Vec<Effect>) {
         let scroll = self.help.get_or_insert(0);
         match c {
             Command::Down => *scroll += 1,
             Command::Up => *scroll = scroll.saturating_sub(1),
-            Command::Help | Command::Back | Command::Quit => self.help = None,
+            Command::Help | Command::Back | Command::Close => self.help = None,
+            Command::Quit => fx.push(Effect::Quit),
             _ => {}
+        }
+    }
+
+    /// The current view as the command table names it (for which commands it takes), and its
+    /// name for people.
+    pub(crate) fn view(&self) -> (Views, &'static str) {
+        match self.views.last() {
+            None => (Views::LIST, "incoming list"),
+            Some(View::Detail(_)) => (Views::ARTICLE, "article"),
+            Some(View::Compare(_)) => (Views::COMPARE, "compare"),
+            Some(View::Story(_)) => (Views::STORY, "story"),
         }
     }
 }
@@ -217,5 +233,7 @@ pub(crate) fn join_text(paragraphs: &[String]) -> String {
         .join("\n\n")
 }
 
+#[cfg(test)]
+mod keys_tests;
 #[cfg(test)]
 mod tests;

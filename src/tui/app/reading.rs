@@ -3,7 +3,8 @@
 //! with word differences) and the story view (every article of one story). Pure state, filled
 //! from the feed's answers.
 
-use super::text::{highlight, plain, word_diff, Para, WordDiff};
+use super::find::Found;
+use super::text::{layered, word_diff, Mark, Para, Range, WordDiff};
 use crate::model::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Status, Triage};
 
 /// Keeps a shown record current with a triage change.
@@ -41,9 +42,11 @@ impl Preview {
         id.is_some()
     }
 
-    pub(crate) fn fill(&mut self, detail: &Detail) {
+    /// Takes the selected article's text, with the search's words (if any) marked.
+    pub(crate) fn fill(&mut self, detail: &Detail, query: Option<&str>) {
         if self.id == Some(detail.record.id) {
-            self.text = plain(&detail.paragraphs);
+            let found = Found::of(&detail.paragraphs, query);
+            self.text = layered(&detail.paragraphs, &[(&found.ranges, Mark::Found)]);
             self.detail = Some(Box::new(detail.clone()));
         }
     }
@@ -56,6 +59,10 @@ pub struct Reading {
     /// The record as the list had it, until the full article arrives.
     pub(crate) record: ArticleRecord,
     pub(crate) paragraphs: Vec<String>,
+    /// The passages shared with the match.
+    shared: Vec<Range>,
+    /// Where the current search occurs.
+    pub(crate) found: Found,
     pub text: Vec<Para>,
     pub loaded: bool,
     pub(crate) scroll: usize,
@@ -67,31 +74,57 @@ impl Reading {
             id: record.id,
             record,
             paragraphs: Vec::new(),
+            shared: Vec::new(),
+            found: Found::default(),
             text: Vec::new(),
             loaded: false,
             scroll: 0,
         }
     }
 
-    pub(crate) fn fill_detail(&mut self, d: &Detail) {
+    pub(crate) fn fill_detail(&mut self, d: &Detail, query: Option<&str>) {
         if d.record.id == self.id {
             self.record = d.record.clone();
-            self.text = plain(&d.paragraphs);
             self.paragraphs = d.paragraphs.clone();
+            self.shared.clear();
             self.loaded = true;
+            self.search(query);
         }
     }
 
     /// The article with what it shares with its match highlighted.
-    pub(crate) fn fill_comparison(&mut self, c: &Comparison) {
+    pub(crate) fn fill_comparison(&mut self, c: &Comparison, query: Option<&str>) {
         if c.left.record.id == self.id
             && self.record.matched.as_ref().map(|m| m.id) == Some(c.right.record.id)
         {
             self.record = c.left.record.clone();
-            self.text = highlight(&c.left.paragraphs, &c.left_shared);
             self.paragraphs = c.left.paragraphs.clone();
+            self.shared = (c.left_shared.iter())
+                .map(|&(p, s, e)| (p as usize, s as usize, e as usize))
+                .collect();
             self.loaded = true;
+            self.search(query);
         }
+    }
+
+    /// Finds a new search's words (none for `None`) and marks them.
+    pub(crate) fn search(&mut self, query: Option<&str>) {
+        self.found = Found::of(&self.paragraphs, query);
+        self.mark();
+    }
+
+    /// Cuts the text into marked pieces again: shared passages, the search's occurrences, and
+    /// the current one above both.
+    pub(crate) fn mark(&mut self) {
+        let f = &self.found;
+        self.text = layered(
+            &self.paragraphs,
+            &[
+                (&self.shared, Mark::Shared),
+                (&f.ranges, Mark::Found),
+                (f.current_range(), Mark::Current),
+            ],
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use crate::tui::action::PromptInput;
 use crate::tui::feed::{FeedMsg, PageKind};
 use crate::tui::paging::PAGE;
 
-fn rec(id: ArticleId) -> ArticleRecord {
+pub(super) fn rec(id: ArticleId) -> ArticleRecord {
     ArticleRecord {
         id,
         file: format!("f{id}.txt"),
@@ -30,11 +30,11 @@ fn rec(id: ArticleId) -> ArticleRecord {
     }
 }
 
-fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+pub(super) fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
     app.update(Action::Command(c))
 }
 
-fn requests(fx: &[Effect]) -> Vec<FeedRequest> {
+pub(super) fn requests(fx: &[Effect]) -> Vec<FeedRequest> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Request(r) => Some(r.clone()),
@@ -44,7 +44,7 @@ fn requests(fx: &[Effect]) -> Vec<FeedRequest> {
 }
 
 /// An app showing articles `newest` down to 1 (one page).
-fn showing(newest: ArticleId) -> App {
+pub(super) fn showing(newest: ArticleId) -> App {
     let mut app = App::new(Keymap::default(), 0);
     let fx = app.update(Action::Feed(FeedMsg::Connected {
         mode: Mode::InProcess,

@@ -1,8 +1,9 @@
-//! Article text prepared for reading: paragraphs cut into marked pieces (shared passages for the
-//! detail view, word-level differences for the compare view, with `[-removed-]` and `{+added+}`
+//! Article text prepared for reading: paragraphs cut into marked pieces (shared passages and a
+//! search's words for the detail view and the preview, word-level differences for the compare view, with `[-removed-]` and `{+added+}`
 //! markers so they read without colour). Every piece is sanitised here, after cutting, so byte
 //! ranges from the engine stay valid and nothing from an article reaches the screen raw.
 
+use crate::text::normalize::normalize;
 use crate::text::sanitize::sanitize_display;
 use similar::{Algorithm, DiffOp};
 use std::time::{Duration, Instant};
@@ -20,6 +21,10 @@ pub enum Mark {
     Added,
     /// The `[-`, `-]`, `{+`, `+}` around changes.
     Marker,
+    /// Where a word of the current search occurs.
+    Found,
+    /// The occurrence `n`/`N` went to last.
+    Current,
 }
 
 /// A paragraph as marked pieces.
@@ -28,38 +33,43 @@ pub(crate) type Para = Vec<(String, Mark)>;
 /// The longest a word diff may compute before it settles for a coarser answer.
 const DIFF_DEADLINE: Duration = Duration::from_millis(150);
 
-/// Paragraphs with the shared byte ranges `(paragraph, start, end)` marked.
-pub(crate) fn highlight(paragraphs: &[String], shared: &[(u32, u32, u32)]) -> Vec<Para> {
+/// A byte range of a paragraph: `(paragraph, start, end)`.
+pub(crate) type Range = (usize, usize, usize);
+
+/// Paragraphs with several layers of ranges marked; where layers overlap, the later one shows
+/// (so a search match shows inside a shared passage). Ranges are cut to char boundaries.
+pub(crate) fn layered(paragraphs: &[String], layers: &[(&[Range], Mark)]) -> Vec<Para> {
     paragraphs
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut ranges: Vec<(usize, usize)> = shared
+            let mine: Vec<(usize, usize, Mark)> = layers
                 .iter()
-                .filter(|r| r.0 as usize == i)
-                .map(|r| (r.1 as usize, r.2 as usize))
+                .flat_map(|(ranges, mark)| {
+                    ranges
+                        .iter()
+                        .filter(move |r| r.0 == i)
+                        .map(move |r| (boundary(p, r.1), boundary(p, r.2), *mark))
+                })
+                .filter(|(s, e, _)| s < e)
                 .collect();
-            ranges.sort_unstable();
+            let mut cuts: Vec<usize> = mine.iter().flat_map(|r| [r.0, r.1]).collect();
+            cuts.extend([0, p.len()]);
+            cuts.sort_unstable();
+            cuts.dedup();
             let mut out: Para = Vec::new();
-            let mut at = 0;
-            for (s, e) in ranges {
-                let (s, e) = (boundary(p, s.max(at)), boundary(p, e));
-                if s >= e {
-                    continue;
-                }
-                push(&mut out, &p[at..s], Mark::Plain);
-                push(&mut out, &p[s..e], Mark::Shared);
-                at = e;
+            for w in cuts.windows(2) {
+                let (s, e) = (w[0], w[1]);
+                let mark = mine
+                    .iter()
+                    .rev()
+                    .find(|r| r.0 <= s && e <= r.1)
+                    .map_or(Mark::Plain, |r| r.2);
+                push(&mut out, &p[s..e], mark);
             }
-            push(&mut out, &p[at..], Mark::Plain);
             out
         })
         .collect()
-}
-
-/// Plain paragraphs, sanitised.
-pub(crate) fn plain(paragraphs: &[String]) -> Vec<Para> {
-    highlight(paragraphs, &[])
 }
 
 /// The nearest char boundary at or before `i`, within `s`.
@@ -98,6 +108,7 @@ pub(crate) struct WordDiff {
 type Token<'a> = Option<&'a str>;
 
 fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
+    let punct = |t: &str| !t.chars().any(char::is_alphanumeric);
     let mut out: Vec<Token<'_>> = Vec::new();
     for (i, p) in paragraphs.iter().enumerate() {
         if i > 0 {
@@ -109,6 +120,11 @@ fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
                 continue; // joins the word before it
             }
             if let Some(s) = start {
+                // A run of punctuation is one token ("..." as "…" is), so that a difference
+                // in how it is typed is folded away, as detection folds it.
+                if punct(&p[s..at]) && punct(piece) {
+                    continue;
+                }
                 out.push(Some(&p[s..at]));
             }
             start = Some(at);
@@ -118,6 +134,12 @@ fn tokens(paragraphs: &[String]) -> Vec<Token<'_>> {
         }
     }
     out
+}
+
+/// What two tokens are compared by: the word normalised as detection normalises it (NFKC,
+/// quotes, dashes and spaces folded, lower case), so only real changes are marked.
+fn key(t: &Token<'_>) -> Option<String> {
+    t.map(|w| normalize(w.trim_end()))
 }
 
 /// Builds paragraphs from tokens and marks.
@@ -199,9 +221,6 @@ impl Writer {
 /// The word-level differences from `old` to `new` (the `similar` crate's diff of word tokens).
 pub(crate) fn word_diff(old: &[String], new: &[String]) -> WordDiff {
     let (a, b) = (tokens(old), tokens(new));
-    fn key<'a>(t: &Token<'a>) -> Option<&'a str> {
-        t.map(str::trim_end)
-    }
     let (ka, kb): (Vec<_>, Vec<_>) = (a.iter().map(key).collect(), b.iter().map(key).collect());
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
@@ -259,7 +278,7 @@ mod tests {
     fn shared_ranges_are_cut_on_char_boundaries_and_sanitised() {
         let p = vec!["Zoë said \u{1b}]0;pwned\u{7}hello world".to_string()];
         // "said" is bytes 5..9; the end of "hello" falls inside the escape-free text.
-        let h = highlight(&p, &[(0, 5, 9), (0, 3, 4), (9, 0, 1)]);
+        let h = layered(&p, &[(&[(0, 5, 9), (0, 3, 4), (9, 0, 1)], Mark::Shared)]);
         assert_eq!(text(&h), vec!["Zoë said hello world"]);
         assert!(h[0].contains(&("said".to_string(), Mark::Shared)));
         assert!(!h[0].iter().any(|(t, _)| t.contains('\u{1b}')));
@@ -283,6 +302,39 @@ mod tests {
         assert_eq!(text(&d.old)[0], "The president spoke on [-Monday-].");
         assert_eq!(text(&d.new)[0], "The president spoke on {+Tuesday+}.");
         assert_eq!((d.removed, d.added), (1, 1));
+    }
+
+    #[test]
+    fn typography_alone_is_no_change() {
+        let old = vec![
+            "\"Don't,\" she said - it's the  end... of the WORLD\u{2014}or not.".to_string(),
+            "The \u{FB01}nal word.".to_string(),
+        ];
+        let new = vec![
+            "\u{201C}Don\u{2019}t,\u{201D} she said \u{2013} it\u{2019}s the end\u{2026} of the world\u{2013}or\u{00A0}not.".to_string(),
+            "The final   word.".to_string(),
+        ];
+        let d = word_diff(&old, &new);
+        assert_eq!((d.removed, d.added), (0, 0), "{:?}", text(&d.inline));
+        let marks = |paras: &[Para]| {
+            paras
+                .iter()
+                .flatten()
+                .filter(|(_, m)| *m != Mark::Plain)
+                .count()
+        };
+        assert_eq!(marks(&d.old) + marks(&d.new) + marks(&d.inline), 0);
+        // The text shows as written on each side.
+        assert!(text(&d.new)[0].starts_with("\u{201C}Don\u{2019}t"));
+        // A real change among typographic ones is still marked.
+        let changed = vec!["\u{201C}Won\u{2019}t,\u{201D} she said".to_string()];
+        let d = word_diff(&old[..1], &changed);
+        assert_eq!(d.added, 1, "{:?}", text(&d.inline));
+        assert!(
+            text(&d.inline)[0].starts_with("\u{201C}[-Don't-]{+Won\u{2019}t+},\u{201D} she said"),
+            "{:?}",
+            text(&d.inline)
+        );
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg>
             other => return Err(unexpected(&other)),
         },
         FeedRequest::Story { id } => match engine.call(Request::Story { id })? {
-            Response::Records { records } => FeedMsg::Story { id, records },
+            Response::Records { records, .. } => FeedMsg::Story { id, records },
             other => return Err(unexpected(&other)),
         },
         FeedRequest::Stats => match engine.call(Request::Stats)? {

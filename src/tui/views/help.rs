@@ -2,8 +2,8 @@
 //! as bound), in two columns when the terminal is wide enough.
 
 use super::format::fit;
-use crate::tui::action::{Command, Views, COMMANDS};
-use crate::tui::app::{App, View};
+use crate::tui::action::{Command, COMMANDS};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,12 +12,7 @@ use ratatui::Frame;
 
 /// The commands the current view takes (the help column of their rows), and its name.
 pub(crate) fn commands(app: &App) -> (&'static str, Vec<Command>) {
-    let (name, view) = match app.views.last() {
-        None => ("incoming list", Views::LIST),
-        Some(View::Detail(_)) => ("article", Views::ARTICLE),
-        Some(View::Compare(_)) => ("compare", Views::COMPARE),
-        Some(View::Story(_)) => ("story", Views::STORY),
-    };
+    let (view, name) = app.view();
     let commands = COMMANDS
         .iter()
         .filter(|s| s.help.contains(view))
@@ -64,6 +59,10 @@ pub(crate) fn draw(
     lines.push(Line::default());
     lines.push(Line::styled(
         "Triage keys act on the marked articles when any are marked.",
+        theme.dim(),
+    ));
+    lines.push(Line::styled(
+        ": runs a command by its [dashboard.keys] name: :pick, :filter source=…, :help",
         theme.dim(),
     ));
     if app.mouse {

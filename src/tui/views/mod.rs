@@ -101,6 +101,7 @@ fn prompt(frame: &mut Frame<'_>, area: Rect, kind: PromptKind, text: &str, theme
         PromptKind::Search => "search title and text: ",
         PromptKind::Source => "source (empty for all): ",
         PromptKind::ReprintOf => "reprint of article #",
+        PromptKind::Command => ":",
     };
     let hint = "  enter ok · esc cancel";
     let room = usize::from(area.width).saturating_sub(label.len() + hint.len() + 1);

@@ -84,17 +84,26 @@ fn ago(now_ms: u64, then_ms: u64) -> String {
     }
 }
 
-fn push_paras(w: &mut Wrapper, paras: &[Para], theme: &Theme) {
+/// Wraps the paragraphs; returns the line where the current search match starts, if any.
+fn push_paras(w: &mut Wrapper, paras: &[Para], theme: &Theme) -> Option<usize> {
+    let mut current = None;
     for (i, para) in paras.iter().enumerate() {
         if i > 0 {
             w.line(Line::default());
         }
         for (text, mark) in para {
+            if *mark == Mark::Current && current.is_none() {
+                current = Some(w.line_now());
+            }
             w.push(text, theme.text(*mark));
         }
         w.newline();
     }
+    current
 }
+
+/// Lines of context kept above a search match the view scrolls to.
+const MATCH_CONTEXT: usize = 2;
 
 fn titled(title: String, focused: bool, theme: &Theme) -> Block<'static> {
     Block::default()
@@ -128,7 +137,12 @@ pub(crate) fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &mut App, them
     }
     w.line(Line::default());
     if r.loaded {
-        push_paras(&mut w, &r.text, theme);
+        let current = push_paras(&mut w, &r.text, theme);
+        if std::mem::take(&mut r.found.jump) {
+            if let Some(line) = current {
+                r.scroll = line.saturating_sub(MATCH_CONTEXT);
+            }
+        }
         if r.text.is_empty() {
             w.line(Line::styled("(no text)", theme.dim()));
         }

@@ -30,6 +30,12 @@ impl Wrapper {
         }
     }
 
+    /// The line being filled: where text pushed next starts (or the line after, if its first
+    /// word does not fit).
+    pub(crate) fn line_now(&self) -> usize {
+        self.lines.len()
+    }
+
     /// Ends the current line (an empty one if nothing is on it).
     pub(crate) fn newline(&mut self) {
         self.place_word();
