@@ -9,8 +9,9 @@ use std::path::PathBuf;
     name = "copydesk",
     version = env!("COPYDESK_VERSION"),
     about = "Newsroom monitor: flags reprints and near-duplicates among the articles dropped in an inbox",
-    after_help = "Without a command, copydesk opens the live triage dashboard: attached to the daemon \
-                  when one serves the database, else running the engine and the inbox watcher itself."
+    after_help = "Without a command, copydesk opens the live triage dashboard, a client of the daemon: \
+                  when none serves the database, it starts `copydesk serve` in the background (logging to \
+                  <db>/copydesk.log), which keeps running after the dashboard quits."
 )]
 pub struct Cli {
     /// Config file. Without it: $COPYDESK_CONFIG, else the first of ./config.toml,
@@ -65,8 +66,16 @@ pub enum Command {
     Show { id: u64 },
     /// Counts per verdict and the database size.
     Stats,
+    /// Check the database without changing it: every record, fingerprint, text and event must
+    /// read and the counters must match the records. Exits with 3 when it is damaged.
+    Doctor,
     /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
-    Serve,
+    Serve {
+        /// Started by a dashboard: a session of its own, no terminal; quietly leaves when another
+        /// daemon already serves the database.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
     /// Follow verdicts and triage changes as they happen.
     Tail {
         /// Start after this event sequence number (default: only new events).

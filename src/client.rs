@@ -58,6 +58,10 @@ impl From<ServiceError> for ClientError {
 
 type Result<T> = std::result::Result<T, ClientError>;
 
+/// How long a command waits for a database another process holds: a daemon that is starting
+/// answers on its socket within it, and a one-off command has usually finished.
+const LOCKED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Which transport a client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -85,41 +89,31 @@ pub struct Subscription {
 }
 
 impl Client {
-    /// Attaches to the daemon if one serves this database, else opens the database here.
+    /// Attaches to the daemon if one serves this database, else opens the database here. While
+    /// another process holds the database (a daemon starting, not listening yet, or another
+    /// one-off command), tries both again until one works or `LOCKED_WAIT` has passed.
     pub fn connect_or_open(settings: &Settings) -> Result<Client> {
-        if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
-            return Ok(Client::Remote(remote));
-        }
-        let engine = match Engine::open(settings.clone()) {
-            Ok(e) => e,
-            // Locked: a daemon is starting and not listening yet; give it a moment. Any other
-            // failure is reported at once.
-            Err(e @ EngineError::Store(StoreError::Locked(_))) => {
-                for _ in 0..40 {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                    if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
-                        return Ok(Client::Remote(remote));
-                    }
-                }
-                return Err(ClientError::Open(e));
+        let deadline = std::time::Instant::now() + LOCKED_WAIT;
+        loop {
+            if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+                return Ok(Client::Remote(remote));
             }
-            Err(e) => return Err(ClientError::Open(e)),
-        };
-        let service = Service::start(engine);
-        Ok(Client::Local(Local {
-            handle: service.handle(),
-            _service: Some(service),
-            who: current_user(),
-        }))
-    }
-
-    /// A client of an engine already running in this process.
-    pub(crate) fn local(handle: ServiceHandle) -> Client {
-        Client::Local(Local {
-            handle,
-            _service: None,
-            who: current_user(),
-        })
+            match Engine::open(settings.clone()) {
+                Ok(engine) => {
+                    let service = Service::start(engine);
+                    return Ok(Client::Local(Local {
+                        handle: service.handle(),
+                        _service: Some(service),
+                        who: current_user(),
+                    }));
+                }
+                Err(e) if e.is_locked() && std::time::Instant::now() < deadline => {
+                    // Polls: neither the socket nor sled's lock can be waited on.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(ClientError::Open(e)),
+            }
+        }
     }
 
     pub(crate) fn mode(&self) -> Mode {
@@ -157,6 +151,28 @@ impl Client {
                 Ok(Subscription { events: rx })
             }
         }
+    }
+}
+
+/// Checks the database in this process (`copydesk doctor`); refused while a daemon holds it.
+pub fn doctor(settings: &Settings) -> Result<crate::model::Health> {
+    crate::store::Store::doctor(&settings.db, settings.cache_bytes)
+        .map_err(|e| ClientError::Open(EngineError::Store(e)))
+}
+
+/// Whether an error says the database is damaged (so the process stops with its own exit
+/// status instead of being restarted into the same damage).
+pub fn is_damage(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = e.downcast_ref::<StoreError>() {
+        return e.is_damage();
+    }
+    if let Some(e) = e.downcast_ref::<EngineError>() {
+        return e.is_damage();
+    }
+    match e.downcast_ref::<ClientError>() {
+        Some(ClientError::Open(e)) => e.is_damage(),
+        Some(ClientError::Refused(f)) => f.kind == crate::model::FailureKind::Corrupt,
+        _ => false,
     }
 }
 

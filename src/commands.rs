@@ -175,11 +175,54 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
             sanitize_line(by)
         )?;
     }
+    if let Some(d) = &r.triage.overruled {
+        let matched = d.matched.as_ref().map_or(String::new(), |m| {
+            format!(" of #{} ({:.1}%)", m.id, m.similarity * 100.0)
+        });
+        writeln!(
+            out,
+            "detector said: {}{matched} (overruled by the editors)",
+            d.status.as_str()
+        )?;
+    }
     writeln!(out)?;
     for p in &d.paragraphs {
         writeln!(out, "{}\n", sanitize_display(p))?;
     }
     Ok(())
+}
+
+/// The exit status of a command that found the database damaged.
+pub const EXIT_DAMAGED: u8 = 3;
+
+/// `copydesk doctor`: what a check of the database found; `Ok(false)` when it is damaged.
+pub fn doctor(settings: &Settings, json: bool, out: &mut impl Write) -> Result<bool> {
+    let h = crate::client::doctor(settings)?;
+    if json {
+        serde_json::to_writer(&mut *out, &h)?;
+        writeln!(out)?;
+        return Ok(h.is_sound());
+    }
+    writeln!(out, "database: {}", sanitize_line(&h.db))?;
+    writeln!(out, "records:  {} read, {} events", h.articles, h.events)?;
+    for (status, n) in &h.by_status {
+        writeln!(out, "  {:<10} {n}", status.as_str())?;
+    }
+    if h.is_sound() {
+        writeln!(
+            out,
+            "sound: every record, fingerprint, text and event reads"
+        )?;
+    } else {
+        writeln!(out, "DAMAGED: {} problems", h.problems.len())?;
+        for p in h.problems.iter().take(20) {
+            writeln!(out, "  {}", sanitize_line(p))?;
+        }
+        if h.problems.len() > 20 {
+            writeln!(out, "  ... and {} more", h.problems.len() - 20)?;
+        }
+    }
+    Ok(h.is_sound())
 }
 
 pub fn stats(settings: &Settings, json: bool, out: &mut impl Write) -> Result<()> {
@@ -228,6 +271,7 @@ pub fn triage(
         ids: vec![id],
         action,
         note,
+        before: None,
     })?
     else {
         bail!("unexpected answer from the engine");
@@ -314,10 +358,18 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
 
 /// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
 /// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
-/// a configuration is read again by starting again.
-pub fn serve(settings: &Settings) -> Result<()> {
+/// a configuration is read again by starting again. Waits (bounded) for a one-off command
+/// holding the database. `background` is a dashboard's start: a session of its own (no
+/// terminal's signals reach it), and when another daemon already serves the database it leaves
+/// quietly, as the loser of a race between two dashboards.
+pub fn serve(settings: &Settings, background: bool) -> Result<()> {
+    use crate::daemon::runtime::{Runtime, Started, LOCK_WAIT};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    if background {
+        // Fails only for a process group leader, which a freshly spawned child is not.
+        let _ = nix::unistd::setsid();
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let hangup = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -327,11 +379,32 @@ pub fn serve(settings: &Settings) -> Result<()> {
         signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(flag))
             .context("cannot handle signals")?;
     }
-    let mut runtime = crate::daemon::runtime::Runtime::start(settings)?;
+    let waiting = |why: &str| tracing::warn!("{why}");
+    let stopped = || stop.load(Ordering::SeqCst);
+    let mut runtime = match Runtime::start_when_free(settings, LOCK_WAIT, waiting, stopped)? {
+        Started::Serving(runtime) => runtime,
+        Started::Stopped => {
+            tracing::info!("stopped before the database was free");
+            return Ok(());
+        }
+        Started::AlreadyServed if background => {
+            tracing::info!(
+                db = %settings.db.display(),
+                "another daemon already serves the database; leaving it to that one"
+            );
+            return Ok(());
+        }
+        Started::AlreadyServed => anyhow::bail!(
+            "the database '{}' is in use by another copydesk process: a daemon already serves it on '{}'; stop it first",
+            settings.db.display(),
+            settings.socket_path().display()
+        ),
+    };
     tracing::info!(
         db = %settings.db.display(),
         socket = %settings.socket_path().display(),
         inbox = %settings.inbox.display(),
+        pid = std::process::id(),
         "serving"
     );
     // The socket accepts clients from here on: systemd may start what waits for copydesk.

@@ -20,6 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 pub(crate) const REJECTED_DIR: &str = ".rejected";
 /// How long to wait before retrying after the engine failed (disk full, read-only database).
 const RETRY: Duration = Duration::from_secs(2);
+/// The first wait before a file that could not be read for now is tried again; it doubles with
+/// each failed try, up to `RETRY_READ_MAX`.
+const RETRY_READ: Duration = Duration::from_secs(1);
+const RETRY_READ_MAX: Duration = Duration::from_secs(60);
 /// Files handed to the engine in one batch, at most.
 const BATCH: usize = 512;
 
@@ -75,6 +79,8 @@ struct Watch {
     waiting: HashMap<PathBuf, Waiting>,
     /// Files already handled and kept in the inbox, by their size and mtime.
     known: HashMap<PathBuf, (u64, SystemTime)>,
+    /// Files that could not be read for now, by how many tries failed in a row.
+    unread: HashMap<PathBuf, u32>,
     next_listing: Instant,
     inbox_missing: bool,
 }
@@ -91,6 +97,7 @@ impl Watch {
             stop,
             waiting: HashMap::new(),
             known: HashMap::new(),
+            unread: HashMap::new(),
             next_listing: Instant::now(),
             inbox_missing: false,
         }
@@ -350,9 +357,17 @@ impl Watch {
         ready.sort();
         match self.engine.arrivals(ready.clone()) {
             Ok(outcomes) => {
+                let mut unread = Vec::new();
                 for (path, arrival) in outcomes {
-                    self.file_away(&path, &arrival);
+                    match arrival {
+                        Arrival::Retry(why) => unread.push((path, why)),
+                        arrival => {
+                            self.unread.remove(&path);
+                            self.file_away(&path, &arrival);
+                        }
+                    }
                 }
+                self.retry_later(unread);
             }
             Err(ServiceError::Refused(e)) => {
                 self.say(format!(
@@ -373,12 +388,46 @@ impl Watch {
         }
     }
 
+    /// Offers files that could not be read for now again later, each after a wait that doubles
+    /// with every failed try (descriptors or memory may take a while to come back).
+    fn retry_later(&mut self, unread: Vec<(PathBuf, String)>) {
+        let Some((first, why)) = unread.first() else {
+            return;
+        };
+        let mut longest = Duration::ZERO;
+        for (path, _) in &unread {
+            let tries = self.unread.entry(path.clone()).or_insert(0);
+            let wait = RETRY_READ
+                .saturating_mul(1 << (*tries).min(16))
+                .min(RETRY_READ_MAX);
+            *tries = tries.saturating_add(1);
+            longest = longest.max(wait);
+            self.waiting.insert(
+                path.clone(),
+                Waiting {
+                    ready_at: Instant::now() + wait,
+                    seen: None,
+                },
+            );
+        }
+        let others = match unread.len() {
+            1 => String::new(),
+            n => format!(" (and {} other files)", n - 1),
+        };
+        self.say(format!(
+            "'{}'{others} could not be read ({why}); nothing was stored, trying again within {} s",
+            first.display(),
+            longest.as_secs()
+        ));
+    }
+
     /// After a durable verdict: rejected files to `.rejected/` with a reason beside them; others
     /// kept, moved or deleted as configured.
     fn file_away(&mut self, path: &Path, arrival: &Arrival) {
         let (status, reason) = match arrival {
             Arrival::Ingested(v) => (v.status, v.reason.clone()),
             Arrival::Already(r) => (r.status, r.reason.clone()),
+            Arrival::Retry(_) => return,
         };
         let result = if status == Status::Rejected {
             self.reject(path, reason.as_deref().unwrap_or("rejected"))
@@ -409,10 +458,12 @@ impl Watch {
     fn reject(&self, path: &Path, reason: &str) -> std::io::Result<()> {
         let dir = self.settings.inbox.join(REJECTED_DIR);
         let target = free_name(path, &dir)?;
-        let mut note = target.clone().into_os_string();
-        note.push(".reason");
+        let name = target.file_name().unwrap_or_default();
         // The reason may quote the article (a JSON key, say): it is written as one clean line.
-        std::fs::write(note, format!("{}\n", sanitize_line(reason)))?;
+        std::fs::write(
+            dir.join(fit(name, ".reason")),
+            format!("{}\n", sanitize_line(reason)),
+        )?;
         std::fs::rename(path, &target)
     }
 }
@@ -426,13 +477,36 @@ fn free_name(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         .ok_or_else(|| std::io::Error::other("no file name"))?;
     let mut target = dir.join(name);
     let mut n = 1;
-    while target.exists() {
-        let mut alt = name.to_os_string();
-        alt.push(format!(".{n}"));
-        target = dir.join(alt);
+    while target.symlink_metadata().is_ok() {
+        target = dir.join(fit(name, &format!(".{n}")));
         n += 1;
     }
     Ok(target)
+}
+
+/// The longest file name most file systems take, in bytes.
+const NAME_MAX: usize = 255;
+
+/// `name` with `suffix` added, shortened when the two are longer than a file name may be: the
+/// name's start, a hash of the whole name (so names that start alike stay apart), the suffix.
+fn fit(name: &std::ffi::OsStr, suffix: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let bytes = name.as_bytes();
+    if bytes.len() + suffix.len() <= NAME_MAX {
+        let mut out = name.to_os_string();
+        out.push(suffix);
+        return out;
+    }
+    let hash = format!("~{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
+    let mut keep = NAME_MAX - suffix.len() - hash.len();
+    // Cut between characters when the name is UTF-8.
+    while keep > 0 && bytes.get(keep).is_some_and(|b| b & 0xc0 == 0x80) {
+        keep -= 1;
+    }
+    let mut out = bytes[..keep].to_vec();
+    out.extend_from_slice(hash.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
+    std::ffi::OsString::from_vec(out)
 }
 
 /// Moves a file into a folder (created if needed), keeping its name, or adding `.1`, `.2`, ...
@@ -453,6 +527,37 @@ mod tests {
             assert!(ignored(name), "{name}");
         }
         assert!(!ignored("story.txt"));
+    }
+
+    #[test]
+    fn long_names_are_shortened_to_fit_with_their_suffix() {
+        use std::os::unix::ffi::OsStrExt;
+        let short = std::ffi::OsStr::new("story.txt");
+        assert_eq!(fit(short, ".reason"), "story.txt.reason");
+        for len in [248, 251, 255] {
+            let long = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let fitted = fit(std::ffi::OsStr::new(&long), ".reason");
+            assert!(fitted.as_bytes().len() <= NAME_MAX, "{len}");
+            assert!(fitted.to_str().is_some(), "cut between characters");
+            assert!(fitted.to_string_lossy().ends_with(".reason"));
+            let other = fit(std::ffi::OsStr::new(&(long.clone() + "y")), ".reason");
+            assert_ne!(fitted, other, "names that start alike stay apart");
+        }
+        // Filing away works for such names: the file and its reason land side by side.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("n".repeat(253));
+        std::fs::write(&f, "x").expect("write");
+        let done = dir.path().join("rejected");
+        let target = move_into(&f, &done).expect("moves");
+        let name = target.file_name().expect("name");
+        std::fs::write(done.join(fit(name, ".reason")), "why").expect("reason fits");
+        let again = dir.path().join("n".repeat(255));
+        std::fs::write(&again, "x").expect("write");
+        std::fs::write(done.join("n".repeat(255)), "taken").expect("write");
+        assert!(
+            move_into(&again, &done).is_ok(),
+            "a taken long name gets a shortened one"
+        );
     }
 
     #[test]

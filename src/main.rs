@@ -29,7 +29,11 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("copydesk: {}", message.replace('\n', " "));
             }
-            ExitCode::FAILURE
+            if e.chain().any(copydesk::client::is_damage) {
+                ExitCode::from(commands::EXIT_DAMAGED)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -51,7 +55,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     // The dashboard owns the terminal, where log lines would tear its screen: it logs nothing.
     if command.is_some() {
-        let default = if matches!(command, Some(Command::Serve)) {
+        let default = if matches!(command, Some(Command::Serve { .. })) {
             "info"
         } else {
             "warn"
@@ -75,7 +79,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List { status, limit }) => commands::list(s, status, limit, json, &mut out)?,
         Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
-        Some(Command::Serve) => commands::serve(s)?,
+        Some(Command::Doctor) => {
+            if !commands::doctor(s, json, &mut out)? {
+                return Ok(ExitCode::from(commands::EXIT_DAMAGED));
+            }
+        }
+        Some(Command::Serve { background }) => commands::serve(s, background)?,
         Some(Command::Tail { after }) => commands::tail(s, after, json, &mut out)?,
         Some(Command::Triage {
             id,

@@ -5,10 +5,15 @@
 
 mod tui_support;
 
-use copydesk::model::TriageState;
+use copydesk::client::Mode;
+use copydesk::model::{Request, Response, Status, TriageAction, TriageState};
+use copydesk::tui::action::Action;
 use copydesk::tui::app::list::WINDOW_MAX;
+use copydesk::tui::app::App;
 use copydesk::tui::app::View;
-use tui_support::{synthetic, Desk};
+use copydesk::tui::feed::FeedMsg;
+use copydesk::tui::keymap::Keymap;
+use tui_support::{synthetic, Desk, LATER};
 
 /// Ids in the window run newest first without a gap (for an unfiltered list).
 fn contiguous(desk: &Desk) -> bool {
@@ -99,6 +104,93 @@ fn triage_goes_through_the_engine_and_undo_restores_it() {
     assert_eq!(row.triage.state, TriageState::Spiked);
     desk.keys(&["u"]);
     assert_eq!(desk.app.list.rows[0].triage.state, TriageState::New);
+}
+
+/// Two editors on one engine: A picks an article, B spikes it, A's undo is refused (it would
+/// overwrite B's decision) and A's status bar says who changed it and when.
+#[test]
+fn a_stale_undo_is_refused_and_says_who_changed_the_article() {
+    let mut desk = Desk::seeds();
+    let id = desk.selected().expect("an article");
+    desk.keys(&["p"]);
+    assert_eq!(desk.app.list.rows[0].triage.state, TriageState::Picked);
+
+    // Editor B, on the same engine, sees the pick and spikes the article.
+    let mut a = std::mem::replace(&mut desk.app, App::new(Keymap::default(), LATER));
+    desk.act(Action::Feed(FeedMsg::Connected {
+        mode: Mode::Daemon,
+        inbox: "watch".into(),
+        you: "b".into(),
+    }));
+    assert_eq!(desk.selected(), Some(id));
+    assert_eq!(desk.app.list.rows[0].triage.state, TriageState::Picked);
+    desk.keys(&["x"]);
+    assert_eq!(desk.app.list.rows[0].triage.state, TriageState::Spiked);
+
+    // Editor A undoes the pick: refused, and the article stays spiked.
+    std::mem::swap(&mut desk.app, &mut a);
+    desk.keys(&["u"]);
+    let screen = desk.screen(260, 20);
+    let me = copydesk::client::current_user();
+    assert!(
+        screen.contains(&format!("#{id} was changed meanwhile: spiked by {me} at 2")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("(you expected picked); nothing was changed"),
+        "{screen}"
+    );
+    let Response::Detail { detail } = desk.client.call(Request::Show { id }).expect("show") else {
+        panic!("a detail")
+    };
+    assert_eq!(detail.record.triage.state, TriageState::Spiked);
+}
+
+/// `not-reprint` overrules the detector without erasing it: its verdict and match stay in the
+/// record (and its JSON) beside the overrule, and a reset to `new` puts them back.
+#[test]
+fn an_overrule_keeps_the_detectors_verdict_beside_it() {
+    let mut desk = Desk::seeds();
+    desk.keys(&["v"]); // reprints only
+    let id = desk.selected().expect("the Humala reprint");
+    let show = |desk: &mut Desk| match desk.client.call(Request::Show { id }).expect("show") {
+        Response::Detail { detail } => detail,
+        other => panic!("{other:?}"),
+    };
+    let detected = show(&mut desk).record;
+    let original = detected.matched.clone().expect("a match").id;
+    desk.keys(&["enter", "O"]);
+    let overruled = show(&mut desk);
+    assert_eq!(overruled.record.status, Status::Unique);
+    assert!(overruled.record.matched.is_none());
+    let kept = overruled.record.triage.overruled.clone().expect("kept");
+    assert_eq!(kept.status, Status::Reprint);
+    assert_eq!(kept.matched.as_ref().map(|m| m.id), Some(original));
+    // The dashboard's article view shows both.
+    let screen = desk.screen(120, 40);
+    assert!(
+        screen.contains(&format!("detector reprint of #{original}")),
+        "{screen}"
+    );
+    assert!(screen.contains("overruled by the editors"), "{screen}");
+    let json = serde_json::to_value(&overruled).expect("json");
+    assert_eq!(json["triage"]["overruled"]["status"], "reprint");
+    assert_eq!(json["triage"]["overruled"]["match"]["id"], original);
+
+    // Reset: the detector's verdict is back, with its exact similarity.
+    desk.client
+        .call(Request::Triage {
+            ids: vec![id],
+            action: TriageAction::New,
+            note: None,
+            before: Some(vec![TriageState::NotReprint]),
+        })
+        .expect("reset");
+    let reset = show(&mut desk).record;
+    assert_eq!(reset.status, detected.status);
+    assert_eq!(reset.matched, detected.matched);
+    assert_eq!(reset.story, detected.story);
+    assert!(reset.triage.overruled.is_none());
 }
 
 #[test]

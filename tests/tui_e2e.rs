@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::daemon::Daemon;
+use common::daemon::{Background, Daemon};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -144,9 +144,10 @@ fn the_dashboard_in_a_real_terminal() {
     tmux.type_text(&command);
     tmux.send(&["Enter"]);
 
-    // The seeds arrive through the inbox watcher of the engine the dashboard started.
+    // The seeds arrive through the inbox watcher of the daemon the dashboard started.
+    let background = Background { db: db.clone() };
     let screen = tmux.wait_for("REPRINT of #");
-    assert!(screen.contains("in-process"), "{screen}");
+    assert!(screen.contains(" daemon │"), "{screen}");
     assert_eq!(
         tmux.show("#{alternate_on}"),
         "1",
@@ -203,6 +204,9 @@ fn the_dashboard_in_a_real_terminal() {
         "{screen}"
     );
     assert_eq!(tmux.show("#{cursor_flag}"), "1", "the cursor is shown");
+    // Quitting the dashboard left the engine it started serving.
+    let pid = background.wait_for_serving(&[]);
+    assert!(Background::alive(pid), "the daemon outlives the dashboard");
 }
 
 #[test]
@@ -274,6 +278,112 @@ fn the_dashboard_follows_a_daemon_that_restarts() {
     tmux.wait_for("EXITED=0");
 }
 
+/// A shell in a tmux server of its own, 100x30, in `cwd`; `name` keeps servers apart.
+fn shell(name: &str, cwd: &Path) -> Tmux {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmux = Tmux {
+        socket: format!("copydesk-e2e-{name}-{}-{nanos}", std::process::id()),
+    };
+    let cwd = cwd.display().to_string();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        &cwd,
+        "env",
+        "PS1=e2e$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux starts: {out:?}");
+    tmux.wait_for("e2e$");
+    tmux
+}
+
+#[test]
+fn two_dashboards_share_one_daemon_that_outlives_them() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed, so the dashboard's end-to-end test cannot run");
+        return;
+    }
+    // A config (fast settling and rescans) but no daemon: nobody starts one by hand.
+    let setup = Daemon::new("");
+    copy_seeds(&setup.inbox);
+    let background = Background {
+        db: setup.db.clone(),
+    };
+    let dashboard = format!(
+        "{} --config '{}'; echo EXITED=$?",
+        env!("CARGO_BIN_EXE_copydesk"),
+        setup.config.display()
+    );
+    let (first, second) = (
+        shell("first", setup.dir.path()),
+        shell("second", setup.dir.path()),
+    );
+    // Both start at once: the database's lock lets one daemon serve, and both attach to it.
+    first.type_text(&dashboard);
+    second.type_text(&dashboard);
+    first.send(&["Enter"]);
+    second.send(&["Enter"]);
+    for tmux in [&first, &second] {
+        let screen = tmux.wait_for("REPRINT of #");
+        let screen = if screen.contains(" daemon │") {
+            screen
+        } else {
+            tmux.wait_for(" daemon │")
+        };
+        assert!(screen.contains("REPRINT of #"), "{screen}");
+    }
+    let daemon = background.wait_for_serving(&[]);
+    assert_eq!(background.pids(), vec![daemon], "one daemon served");
+
+    // The first editor quits; the engine stays, and the second still gets new files.
+    first.send(&["q"]);
+    first.wait_for("EXITED=0");
+    std::fs::write(
+        setup.inbox.join("zzz_late.txt"),
+        "Harbour fees rise for night arrivals\n\nThe harbour authority announced new fees today for container ships arriving at night, citing the cost of extra pilots and tug crews.\n",
+    )
+    .expect("a new file");
+    let screen = second.wait_for("Harbour fees rise");
+    assert!(!screen.contains("DISCONNECTED"), "{screen}");
+    assert!(
+        Background::alive(daemon),
+        "quitting a dashboard never stops the engine"
+    );
+
+    // The daemon dies hard: the second dashboard starts another one and catches up.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+    let restarted = background.wait_for_serving(&[daemon]);
+    std::fs::write(
+        setup.inbox.join("zzz_later.txt"),
+        "Ferry timetable changes for the winter season\n\nThe island ferry company published its winter timetable, with two fewer crossings on weekdays and a new late boat on Fridays.\n",
+    )
+    .expect("another new file");
+    second.wait_for("Ferry timetable changes");
+    second.wait("the connection to come back", |s| {
+        !s.contains("DISCONNECTED") && s.contains(" daemon │")
+    });
+    second.send(&["q"]);
+    second.wait_for("EXITED=0");
+    assert!(
+        Background::alive(restarted),
+        "the restarted engine stays too"
+    );
+}
+
 /// The number after `marker` on the screen ("article #12" gives 12).
 fn number_after(screen: &str, marker: &str) -> Option<u64> {
     let at = screen.find(marker)? + marker.len();
@@ -293,30 +403,7 @@ fn keys_as_less_and_vim_have_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (inbox, db) = (dir.path().join("inbox"), dir.path().join("db"));
     copy_seeds(&inbox);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmux = Tmux {
-        socket: format!("copydesk-e2e-keys-{}-{nanos}", std::process::id()),
-    };
-    let cwd = dir.path().display().to_string();
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        SESSION,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-c",
-        &cwd,
-        "env",
-        "PS1=e2e$ ",
-        "sh",
-    ]);
-    assert!(out.status.success(), "tmux starts: {out:?}");
-    tmux.wait_for("e2e$");
+    let tmux = shell("keys", dir.path());
     tmux.type_text(&format!(
         "{} --db '{}' --inbox '{}'; echo EXITED=$?",
         env!("CARGO_BIN_EXE_copydesk"),
@@ -324,6 +411,8 @@ fn keys_as_less_and_vim_have_them() {
         inbox.display()
     ));
     tmux.send(&["Enter"]);
+    // The daemon the dashboard starts is stopped when the test ends, however it ends.
+    let _background = Background { db: db.clone() };
     tmux.wait_for("REPRINT of #");
 
     // `/` opens an empty prompt; the search is case-insensitive.

@@ -106,6 +106,9 @@ pub(crate) enum Request {
         ids: Vec<ArticleId>,
         action: TriageAction,
         note: Option<String>,
+        /// The state each article is expected to be in (compare-and-set); absent: no check.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<Vec<State>>,
     },
     /// Events after `after`, then every new one as it happens.
     Subscribe {
@@ -120,6 +123,20 @@ pub(crate) struct Match {
     pub(crate) similarity: f32,
 }
 
+/// A triage state in its text form, on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct State(#[serde(with = "state_text")] pub(crate) model::TriageState);
+
+/// The detector's verdict under an editors' overrule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Detected {
+    pub(crate) status: Status,
+    #[serde(rename = "match")]
+    pub(crate) matched: Option<Match>,
+    pub(crate) story: ArticleId,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Triage {
     /// The state's text form: "new", "picked", "spiked", "not-reprint", "reprint-of #12"
@@ -129,6 +146,8 @@ pub(crate) struct Triage {
     pub(crate) by: Option<String>,
     pub(crate) at_ms: Option<u64>,
     pub(crate) note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) overruled: Option<Detected>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,7 +249,10 @@ pub(crate) enum FailureKind {
     Storage,
     Unavailable,
     Corrupt,
+    Conflict,
+    /// Also any kind a newer daemon names that this client does not know.
     #[default]
+    #[serde(other)]
     Internal,
 }
 

@@ -1,16 +1,32 @@
 //! A running newsroom monitor: the engine service, the socket server and the inbox watcher,
 //! started together and stopped in order (inbox first, so the file in hand finishes; then the
-//! socket; then the engine). `copydesk serve` runs one headless; the dashboard runs one in its own
-//! process when no daemon serves the database.
+//! socket; then the engine). `copydesk serve` runs one headless (the dashboard starts `serve` in
+//! the background when no daemon serves the database: `launch.rs`). Starting waits, bounded, for a
+//! one-off command that holds the database, and gives way to a daemon that already serves it.
 
+use super::remote::Remote;
 use super::server::{Limits, Server, ServerInfo};
 use crate::config::Settings;
 use crate::engine::files::Reach;
-use crate::engine::service::{Service, ServiceHandle};
+use crate::engine::service::Service;
 use crate::engine::Engine;
 use crate::inbox::Inbox;
 use anyhow::{Context, Result};
 use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// How long `serve` waits for another process's hold on the database to end: a one-off command
+/// (`stats`, `list`, an `ingest` of a folder) lets go by then; anything longer is not short-lived.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// How a start ended.
+pub enum Started {
+    Serving(Box<Runtime>),
+    /// Another daemon already serves the database (it holds the lock and answers on the socket).
+    AlreadyServed,
+    /// Asked to stop while waiting for the database.
+    Stopped,
+}
 
 pub struct Runtime {
     service: Option<Service>,
@@ -24,6 +40,58 @@ impl Runtime {
     pub fn start(settings: &Settings) -> Result<Runtime> {
         raise_open_files();
         let engine = Engine::open(settings.clone())?;
+        Runtime::serve(settings, engine)
+    }
+
+    /// Starts once the database is free: while another process holds it, looks whether a daemon
+    /// answers on the socket (then gives way) and otherwise waits for the holder to finish, up
+    /// to `wait`; `waiting` is told once when the wait begins; `stopped` ends the wait.
+    pub fn start_when_free(
+        settings: &Settings,
+        wait: Duration,
+        waiting: impl FnOnce(&str),
+        stopped: impl Fn() -> bool,
+    ) -> Result<Started> {
+        raise_open_files();
+        let deadline = Instant::now() + wait;
+        let mut waiting = Some(waiting);
+        loop {
+            let error = match Engine::open(settings.clone()) {
+                Ok(engine) => {
+                    return Runtime::serve(settings, engine).map(|r| Started::Serving(Box::new(r)))
+                }
+                Err(e) if e.is_locked() => e,
+                Err(e) => return Err(e.into()),
+            };
+            if Remote::try_connect(&settings.socket_path())
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                return Ok(Started::AlreadyServed);
+            }
+            if stopped() {
+                return Ok(Started::Stopped);
+            }
+            if Instant::now() >= deadline {
+                return Err(anyhow::Error::new(error).context(format!(
+                    "waited {} s for the process holding the database to finish",
+                    wait.as_secs()
+                )));
+            }
+            if let Some(tell) = waiting.take() {
+                tell(&format!(
+                    "the database '{}' is held by another copydesk process (a one-off command?); waiting up to {} s for it to finish",
+                    settings.db.display(),
+                    wait.as_secs()
+                ));
+            }
+            // Polls the lock: sled offers no way to block on it.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn serve(settings: &Settings, engine: Engine) -> Result<Runtime> {
         let service = Service::start(engine);
         let info = ServerInfo {
             inbox: settings.inbox.display().to_string(),
@@ -51,10 +119,6 @@ impl Runtime {
             inbox: Some(inbox),
             reports,
         })
-    }
-
-    pub(crate) fn handle(&self) -> Option<ServiceHandle> {
-        self.service.as_ref().map(Service::handle)
     }
 
     /// Stops in order; everything ingested is durable.

@@ -1,6 +1,7 @@
 //! Reading files as ingest jobs left them (one file, or a folder's files in name order), with every
 //! failure turned into a rejection that names the cause: not a regular file, too large, unreadable,
-//! a link, or outside the inbox for a caller confined to it (`Reach`).
+//! a link, or outside the inbox for a caller confined to it (`Reach`); or unreadable for now (a
+//! passing cause: no descriptors left, an I/O error), which is retried.
 
 use super::Input;
 use crate::text::Rejection;
@@ -27,6 +28,44 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos() as i128)
+}
+
+/// Whether an I/O error may pass by itself: descriptors or memory run out, an interrupted or
+/// would-block call, a failing disk or network file system. The file is tried again later.
+pub(crate) fn is_passing(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::Interrupted
+            | std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::OutOfMemory
+            | std::io::ErrorKind::TimedOut
+    ) {
+        return true;
+    }
+    e.raw_os_error().is_some_and(|code| {
+        [
+            Errno::EMFILE,
+            Errno::ENFILE,
+            Errno::EIO,
+            Errno::EAGAIN,
+            Errno::EINTR,
+            Errno::ENOMEM,
+            Errno::ENOBUFS,
+            Errno::ETIMEDOUT,
+            Errno::ESTALE,
+        ]
+        .contains(&Errno::from_raw(code))
+    })
+}
+
+/// A failed read as a rejection: passing causes become `Unavailable` (retried, never stored).
+fn unreadable(e: &std::io::Error, what: &str) -> Rejection {
+    if is_passing(e) {
+        Rejection::Unavailable(format!("{what}{e}"))
+    } else {
+        Rejection::Unreadable(format!("{what}{e}"))
+    }
 }
 
 /// Where the engine may open files for a caller.
@@ -130,7 +169,7 @@ fn resolve(path: &Path, reach: &Reach) -> Result<PathBuf, Rejection> {
         return Ok(path.to_owned());
     };
     let is_link = std::fs::symlink_metadata(path)
-        .map_err(|e| Rejection::Unreadable(e.to_string()))?
+        .map_err(|e| unreadable(&e, ""))?
         .file_type()
         .is_symlink();
     if is_link && !links {
@@ -145,9 +184,9 @@ fn resolve(path: &Path, reach: &Reach) -> Result<PathBuf, Rejection> {
     }
     let resolved = path.canonicalize().map_err(|e| {
         if is_link {
-            Rejection::Unreadable(format!("broken link: {e}"))
+            unreadable(&e, "broken link: ")
         } else {
-            Rejection::Unreadable(e.to_string())
+            unreadable(&e, "")
         }
     })?;
     if !resolved.starts_with(root) {
@@ -179,9 +218,9 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64, reach: &Reach) -> Result<Fi
         if confined && e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
             Rejection::Link("it was replaced by a link while being read".to_owned())
         } else if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            Rejection::Unreadable(format!("broken link: {e}"))
+            unreadable(&e, "broken link: ")
         } else {
-            Rejection::Unreadable(e.to_string())
+            unreadable(&e, "")
         }
     })?;
     if let Reach::Inside { root, .. } = reach {
@@ -191,9 +230,7 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64, reach: &Reach) -> Result<Fi
             ));
         }
     }
-    let meta = file
-        .metadata()
-        .map_err(|e| Rejection::Unreadable(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| unreadable(&e, ""))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
             "a directory"
@@ -211,7 +248,7 @@ pub(crate) fn read_file(path: &Path, max_bytes: u64, reach: &Reach) -> Result<Fi
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Rejection::Unreadable(e.to_string()))?;
+        .map_err(|e| unreadable(&e, ""))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Rejection::TooLarge {
             size: bytes.len() as u64,
@@ -370,6 +407,27 @@ mod tests {
                 read_file(&fifo, 1 << 20, &reach),
                 Err(Rejection::NotRegular(_))
             ));
+        }
+    }
+
+    #[test]
+    fn passing_causes_are_told_from_lasting_ones() {
+        use nix::errno::Errno;
+        for code in [
+            Errno::EMFILE,
+            Errno::ENFILE,
+            Errno::EIO,
+            Errno::EAGAIN,
+            Errno::ENOMEM,
+        ] {
+            let e = std::io::Error::from_raw_os_error(code as i32);
+            assert!(is_passing(&e), "{code}");
+            assert!(unreadable(&e, "").is_transient(), "{code}");
+        }
+        for code in [Errno::EACCES, Errno::ENOENT, Errno::EISDIR, Errno::ELOOP] {
+            let e = std::io::Error::from_raw_os_error(code as i32);
+            assert!(!is_passing(&e), "{code}");
+            assert!(!unreadable(&e, "").is_transient(), "{code}");
         }
     }
 }

@@ -259,7 +259,7 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             if let Ok(arrivals) = &r {
                 let verdicts = arrivals.iter().filter_map(|(_, a)| match a {
                     Arrival::Ingested(v) => Some(v),
-                    Arrival::Already(_) => None,
+                    Arrival::Already(_) | Arrival::Retry(_) => None,
                 });
                 log_verdicts(verdicts, started, "inbox");
             }
@@ -384,8 +384,13 @@ fn handle(
         Request::Stats => Response::Stats {
             stats: engine.stats()?,
         },
-        Request::Triage { ids, action, note } => Response::Triaged {
-            records: engine.triage(&ids, &action, note, who, now_ms())?,
+        Request::Triage {
+            ids,
+            action,
+            note,
+            before,
+        } => Response::Triaged {
+            records: engine.triage(&ids, &action, note, before.as_deref(), who, now_ms())?,
         },
     })
 }

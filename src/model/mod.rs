@@ -7,12 +7,16 @@
 //! conversions from and to these, so renaming a field here cannot change either.
 
 mod article;
+mod health;
 mod request;
+mod time;
 mod triage;
 
 pub use article::{ArticleRecord, BlockInfo, Comparison, Detail, MatchRef, Stats, Verdict};
+pub use health::Health;
 pub use request::{Event, EventKind, Failure, FailureKind, ListQuery, Request, Response};
-pub use triage::{Triage, TriageAction, TriageKind, TriageParseError, TriageState};
+pub use time::utc;
+pub use triage::{Detected, Triage, TriageAction, TriageKind, TriageParseError, TriageState};
 
 use serde::Serialize;
 

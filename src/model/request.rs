@@ -3,7 +3,7 @@
 //! channel to an engine in this process).
 
 use super::{ArticleId, ArticleRecord, Comparison, Detail, MatchRef, Stats, Status, Triage};
-use super::{TriageAction, TriageKind, Verdict};
+use super::{TriageAction, TriageKind, TriageState, Verdict};
 use serde::Serialize;
 
 /// Which articles a listing wants. Every field narrows; all empty lists everything.
@@ -53,6 +53,10 @@ pub enum Request {
         ids: Vec<ArticleId>,
         action: TriageAction,
         note: Option<String>,
+        /// Compare-and-set: the state each article (in `ids`' order) is expected to be in. When
+        /// any is not, nothing changes and the refusal (`FailureKind::Conflict`) says who changed
+        /// it meanwhile and when. `None`: no expectation (a one-off command).
+        before: Option<Vec<TriageState>>,
     },
 }
 
@@ -105,6 +109,9 @@ pub enum FailureKind {
     Unavailable,
     /// Stored data does not read back.
     Corrupt,
+    /// A triage change expected an article in a state it is no longer in: someone changed it
+    /// meanwhile (the message says who and when).
+    Conflict,
     /// Anything else (a thread that could not start).
     Internal,
 }

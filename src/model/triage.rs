@@ -3,7 +3,7 @@
 //! (`TriageKind`). States are types; their text form ("new", "reprint-of #12") is for people and
 //! for the layers that store or send it.
 
-use super::ArticleId;
+use super::{ArticleId, MatchRef, Status};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -117,6 +117,19 @@ pub struct Triage {
     pub by: Option<String>,
     pub at_ms: Option<u64>,
     pub note: Option<String>,
+    /// The detector's own verdict, kept beside the editors' overrule of it (`not-reprint`,
+    /// `reprint-of`); a reset to `new` puts it back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overruled: Option<Detected>,
+}
+
+/// What the detector said of an article before editors overruled it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detected {
+    pub status: Status,
+    #[serde(rename = "match")]
+    pub matched: Option<MatchRef>,
+    pub story: ArticleId,
 }
 
 impl Triage {

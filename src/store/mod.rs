@@ -17,8 +17,9 @@
 pub mod codec;
 mod lock;
 mod schema;
+mod verify;
 
-use crate::model::{ArticleId, ArticleRecord, Event, Status};
+use crate::model::{ArticleId, ArticleRecord, Event, Health, Status};
 use codec::{Content, FpRecord};
 use serde::Serialize;
 use sled::transaction::TransactionError;
@@ -53,6 +54,20 @@ pub enum StoreError {
     Sync(std::io::Error),
     #[error("{what} is corrupt: {1}", what = what_is_corrupt(*.0))]
     Corrupt(Option<ArticleId>, String),
+    /// Found damaged when opened: copydesk stops rather than serve it empty or half.
+    #[error("the database '{path}' is damaged: {message}. Stop here: `copydesk doctor` says what is readable; restore the folder from a backup or move it aside")]
+    Damaged { path: PathBuf, message: String },
+}
+
+impl StoreError {
+    /// Whether the database itself is damaged (as opposed to busy, full or read-only).
+    pub fn is_damage(&self) -> bool {
+        match self {
+            StoreError::Damaged { .. } | StoreError::Corrupt(..) => true,
+            StoreError::Sled(e) => matches!(e, sled::Error::Corruption { .. }),
+            _ => false,
+        }
+    }
 }
 
 fn what_is_corrupt(id: Option<ArticleId>) -> String {
@@ -191,11 +206,67 @@ impl Store {
                 e.to_string()
             },
         })?;
+        let store = Store::open_sled(path, cache_bytes, max_text_bytes)?;
+        let marker = verify::read_marker(path);
+        // Checked before anything is written, so a damaged database stays as it was found.
+        store.check_opened(marker, store.meta.is_empty())?;
+        store.check_schema()?;
+        if marker.is_none() {
+            // A new database, or one of an earlier release: marked from now on (on a read-only
+            // file system it cannot be, and is checked without).
+            let _ = store.sync();
+        }
+        Ok(store)
+    }
+
+    /// Checks the database in `path` without changing it: what `copydesk doctor` reports. A
+    /// database sled cannot open is reported as such, not as an error.
+    pub fn doctor(path: &Path, cache_bytes: u64) -> Result<Health, StoreError> {
+        if !path.join("db").is_file() {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                message: "there is no database in this folder".into(),
+            });
+        }
+        let mut health = match Store::open_sled(path, cache_bytes, usize::MAX) {
+            Ok(store) => {
+                let was_empty = store.meta.is_empty();
+                let mut h = store.verify()?;
+                let marker = verify::read_marker(path);
+                if let Some(p) = verify::marker_problem(marker, was_empty, store.last_seq()?) {
+                    h.problems.insert(0, p);
+                }
+                h
+            }
+            Err(StoreError::Damaged { message, .. }) => Health {
+                problems: vec![message],
+                ..Health::default()
+            },
+            Err(e) => return Err(e),
+        };
+        health.db = path.display().to_string();
+        Ok(health)
+    }
+
+    /// Opens sled in `path` and its trees.
+    fn open_sled(
+        path: &Path,
+        cache_bytes: u64,
+        max_text_bytes: usize,
+    ) -> Result<Store, StoreError> {
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
             .mode(sled::Mode::HighThroughput);
-        let db = lock::open_waiting_for_own_close(path, || config.open()).map_err(|e| match e {
+        let panicked = std::cell::RefCell::new(None);
+        let db = lock::open_waiting_for_own_close(path, || {
+            open_catching_panics(&config).map_err(|why| {
+                let bug = sled::Error::ReportableBug(why.clone());
+                *panicked.borrow_mut() = Some(why);
+                bug
+            })?
+        })
+        .map_err(|e| match e {
             sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
                 StoreError::Open {
                     path: path.to_owned(),
@@ -204,6 +275,13 @@ impl Store {
                             .into(),
                 }
             }
+            sled::Error::Corruption { .. } | sled::Error::ReportableBug(_) => StoreError::Damaged {
+                path: path.to_owned(),
+                message: match panicked.borrow_mut().take() {
+                    Some(why) => format!("sled stopped reading its data file ({why})"),
+                    None => "sled finds its data file corrupt".to_owned(),
+                },
+            },
             _ if lock::held(path) => StoreError::Locked(path.to_owned()),
             other => StoreError::Open {
                 path: path.to_owned(),
@@ -224,7 +302,6 @@ impl Store {
             db,
             max_text_bytes,
         };
-        store.check_schema()?;
         Ok(store)
     }
 
@@ -521,7 +598,8 @@ impl Store {
     /// not fsync on Linux, so the files are synced here as well.
     pub(crate) fn sync(&self) -> Result<(), StoreError> {
         self.db.flush()?;
-        sync_dir_files(&self.path).map_err(StoreError::Sync)
+        sync_dir_files(&self.path).map_err(StoreError::Sync)?;
+        verify::write_marker(&self.path, self.last_seq()?).map_err(StoreError::Sync)
     }
 
     pub(crate) fn record(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
@@ -688,6 +766,23 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
+/// Opens sled, turning a panic inside it (a truncated data file makes sled 0.34 panic:
+/// "tried to serialize Uninitialized", an index out of bounds) into an error. The panic's own
+/// message is kept out of the terminal: the error says what happened.
+fn open_catching_panics(config: &sled::Config) -> Result<sled::Result<sled::Db>, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    std::panic::set_hook(hook);
+    opened.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned())
+    })
+}
+
 /// The folder inside the database folder that holds the search index (`search`), which syncs its
 /// own files: the store leaves it alone.
 pub(crate) const SEARCH_DIR: &str = "search";
@@ -768,12 +863,12 @@ mod tests {
             "free again"
         );
 
-        // A configuration sled cannot read is no lock.
+        // A configuration sled cannot read is no lock: the database is damaged.
         let broken = tempfile::tempdir().expect("temp dir");
         drop(Store::open(broken.path(), 1 << 20, 1 << 20).expect("open"));
         std::fs::write(broken.path().join("conf"), b"not a sled config").expect("write");
         let err = Store::open(broken.path(), 1 << 20, 1 << 20).err();
-        assert!(matches!(err, Some(StoreError::Open { .. })), "{err:?}");
+        assert!(matches!(err, Some(StoreError::Damaged { .. })), "{err:?}");
     }
 
     #[test]

@@ -47,6 +47,18 @@ pub(super) struct Triage {
     by: Option<String>,
     at_ms: Option<u64>,
     note: Option<String>,
+    /// The detector's verdict under an editors' overrule; absent otherwise (and in records
+    /// written before it was kept), so earlier records read and write back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    overruled: Option<Detected>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct Detected {
+    status: Status,
+    #[serde(rename = "match")]
+    matched: Option<Match>,
+    story: ArticleId,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +181,11 @@ impl From<&model::Triage> for Triage {
             by: t.by.clone(),
             at_ms: t.at_ms,
             note: t.note.clone(),
+            overruled: t.overruled.as_ref().map(|d| Detected {
+                status: d.status.into(),
+                matched: d.matched.as_ref().map(Into::into),
+                story: d.story,
+            }),
         }
     }
 }
@@ -186,6 +203,11 @@ impl Triage {
             by: self.by,
             at_ms: self.at_ms,
             note: self.note,
+            overruled: self.overruled.map(|d| model::Detected {
+                status: d.status.into(),
+                matched: d.matched.map(Into::into),
+                story: d.story,
+            }),
         })
     }
 }

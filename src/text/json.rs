@@ -34,7 +34,7 @@ pub(crate) fn parse_json(text: &str) -> Result<Document, Rejection> {
         url: trimmed(string_field(&fields, "url")?),
         source: trimmed(string_field(&fields, "source")?),
         published: trimmed(string_field(&fields, "published")?),
-        blocks: body_blocks(body),
+        blocks: body_blocks(body)?,
         nodes: Vec::new(),
     })
 }
@@ -90,12 +90,13 @@ fn trimmed(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn body_blocks(body: &str) -> Vec<Block> {
-    if looks_like_html(body) {
+fn body_blocks(body: &str) -> Result<Vec<Block>, Rejection> {
+    Ok(if looks_like_html(body) {
+        super::budget::check_html(body)?;
         html::html_blocks(body)
     } else {
         plain::text_blocks(body)
-    }
+    })
 }
 
 /// Whether a body holds HTML markup: a paragraph, div or line break tag in any case.

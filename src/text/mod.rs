@@ -1,6 +1,7 @@
 //! Bytes to text: decoding, the per-format readers, normalisation, boilerplate stripping and
 //! display sanitising. Everything here is pure: values in, values out; no files, clocks or threads.
 
+pub(crate) mod budget;
 pub mod clean;
 pub(crate) mod decode;
 pub(crate) mod html;
@@ -107,10 +108,24 @@ pub enum Rejection {
     /// A symbolic link the daemon will not follow (why is said).
     #[error("a symbolic link, not read: {0}")]
     Link(String),
+    /// A read that failed for a passing reason (no descriptors left, an I/O error, no memory):
+    /// the file is tried again later, never stored as rejected.
+    #[error("the file cannot be read for now: {0}")]
+    Unavailable(String),
+    /// Markup over the structural budget (`budget.rs`): parsing it would take minutes.
+    #[error("the page is too complex to read: {0}")]
+    TooComplex(String),
     #[error("the JSON is not an article: {0}")]
     BadJson(String),
     #[error("the file holds no article text")]
     NoText,
+}
+
+impl Rejection {
+    /// Whether the file may read fine later: it is retried, and no verdict is stored for it.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Rejection::Unavailable(_))
+    }
 }
 
 impl fmt::Display for Format {
@@ -130,7 +145,10 @@ pub fn read_document(name: &str, bytes: &[u8]) -> Result<Document, Rejection> {
     let format = Format::from_name(name).unwrap_or_else(|| sniff(&text));
     let doc = match format {
         Format::Text => plain::parse_plain(&text),
-        Format::Html => html::parse_html(&text),
+        Format::Html => {
+            budget::check_html(&text)?;
+            html::parse_html(&text)
+        }
         Format::Json => json::parse_json(&text)?,
     };
     if doc.blocks.iter().all(|b| b.text.trim().is_empty()) {

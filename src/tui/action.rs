@@ -39,6 +39,7 @@ pub enum Command {
     CopyTitle,
     CopyUrl,
     CopyText,
+    Note,
     CommandLine,
 }
 
@@ -98,7 +99,7 @@ use Views as V;
 /// Columns: the command, its name in `[dashboard.keys]`, what the help says, its default keys, and
 /// the views whose help lists it.
 #[rustfmt::skip]
-pub(crate) const COMMANDS: [Spec; 33] = [
+pub(crate) const COMMANDS: [Spec; 34] = [
     spec(C::Down,          "down",           "down / scroll down",     &["j", "down"],        V::ALL),
     spec(C::Up,            "up",             "up / scroll up",         &["k", "up"],          V::ALL),
     spec(C::Top,           "top",            "first (newest) / top",   &["g", "home"],        V::ALL),
@@ -131,6 +132,7 @@ pub(crate) const COMMANDS: [Spec; 33] = [
     spec(C::CopyTitle,     "copy_title",     "copy title (OSC 52)",    &["y"],                V::ALL),
     spec(C::CopyUrl,       "copy_url",       "copy URL (OSC 52)",      &["Y"],                V::ALL),
     spec(C::CopyText,      "copy_text",      "copy text (OSC 52)",     &["ctrl-y"],           V::ALL),
+    spec(C::Note,          "note",           "note (keeps the state)", &["a"],                V::ALL),
     spec(C::CommandLine,   "command",        "run a command by name",  &[":"],                V::ALL),
 ];
 

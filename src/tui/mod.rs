@@ -164,7 +164,7 @@ fn perform(effects: Vec<Effect>, app: &mut App, feed: &Feed, terminal: &mut Term
                 out.write_all(seq.as_bytes())
                     .and_then(|()| out.flush())
                     .context("writing to the terminal")?;
-                app.notice = Some(format!(
+                app.say(format!(
                     "copied the {what}{} to the clipboard (OSC 52; your terminal must allow it)",
                     if cut { " (its first 64 KiB)" } else { "" }
                 ));

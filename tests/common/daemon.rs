@@ -219,3 +219,63 @@ pub fn next_verdict(events: &Receiver<Event>, timeout: Duration) -> Option<Verdi
         }
     }
 }
+
+/// The daemons a dashboard started in the background for `db`, found by the pids they log in
+/// `<db>/copydesk.log`; each still running is stopped (SIGTERM, then waited for) on drop.
+pub struct Background {
+    pub db: PathBuf,
+}
+
+impl Background {
+    /// The pids logged by daemons that started serving, oldest first.
+    pub fn pids(&self) -> Vec<i32> {
+        let log = std::fs::read_to_string(self.db.join("copydesk.log")).unwrap_or_default();
+        // A log line: "... INFO serving db=... socket=... inbox=... pid=1234".
+        log.lines()
+            .filter(|l| l.contains(" serving "))
+            .filter_map(|l| {
+                let rest = l.split(" pid=").nth(1)?;
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// The pid of the daemon that started serving last, once one has.
+    pub fn wait_for_serving(&self, besides: &[i32]) -> i32 {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(pid) = self.pids().into_iter().rev().find(|p| !besides.contains(p)) {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no daemon logged that it serves");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Running: it exists and is not a zombie waiting for a parent to reap it.
+    pub fn alive(pid: i32) -> bool {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().next());
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() && state != Some("Z")
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for pid in self.pids() {
+            let p = nix::unistd::Pid::from_raw(pid);
+            if nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGTERM).is_ok() {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while Background::alive(pid) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+}

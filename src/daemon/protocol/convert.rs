@@ -115,10 +115,16 @@ impl From<model::Request> for Request {
             model::Request::Compare { id, other } => Request::Compare { id, other },
             model::Request::Story { id } => Request::Story { id },
             model::Request::Stats => Request::Stats,
-            model::Request::Triage { ids, action, note } => Request::Triage {
+            model::Request::Triage {
+                ids,
+                action,
+                note,
+                before,
+            } => Request::Triage {
                 ids,
                 action: action.into(),
                 note,
+                before: before.map(|b| b.into_iter().map(State).collect()),
             },
         }
     }
@@ -137,10 +143,16 @@ impl From<Request> for Incoming {
             Request::Compare { id, other } => model::Request::Compare { id, other },
             Request::Story { id } => model::Request::Story { id },
             Request::Stats => model::Request::Stats,
-            Request::Triage { ids, action, note } => model::Request::Triage {
+            Request::Triage {
+                ids,
+                action,
+                note,
+                before,
+            } => model::Request::Triage {
                 ids,
                 action: action.into(),
                 note,
+                before: before.map(|b| b.into_iter().map(|s| s.0).collect()),
             },
         })
     }
@@ -173,6 +185,11 @@ impl From<model::Triage> for Triage {
             by: t.by,
             at_ms: t.at_ms,
             note: t.note,
+            overruled: t.overruled.map(|d| Detected {
+                status: d.status.into(),
+                matched: d.matched.map(Into::into),
+                story: d.story,
+            }),
         }
     }
 }
@@ -184,6 +201,11 @@ impl From<Triage> for model::Triage {
             by: t.by,
             at_ms: t.at_ms,
             note: t.note,
+            overruled: t.overruled.map(|d| model::Detected {
+                status: d.status.into(),
+                matched: d.matched.map(Into::into),
+                story: d.story,
+            }),
         }
     }
 }
@@ -371,6 +393,7 @@ impl From<model::FailureKind> for FailureKind {
             model::FailureKind::Storage => FailureKind::Storage,
             model::FailureKind::Unavailable => FailureKind::Unavailable,
             model::FailureKind::Corrupt => FailureKind::Corrupt,
+            model::FailureKind::Conflict => FailureKind::Conflict,
             model::FailureKind::Internal => FailureKind::Internal,
         }
     }
@@ -384,6 +407,7 @@ impl From<FailureKind> for model::FailureKind {
             FailureKind::Storage => model::FailureKind::Storage,
             FailureKind::Unavailable => model::FailureKind::Unavailable,
             FailureKind::Corrupt => model::FailureKind::Corrupt,
+            FailureKind::Conflict => model::FailureKind::Conflict,
             FailureKind::Internal => model::FailureKind::Internal,
         }
     }

@@ -30,6 +30,7 @@ fn record(id: ArticleId, state: TriageState) -> Record {
             by: (state != TriageState::New).then(|| "ana".into()),
             at_ms: (state != TriageState::New).then_some(1_700_000_000_500),
             note: (state == TriageState::Spiked).then(|| "wire copy".into()),
+            overruled: None,
         },
     }
 }
@@ -97,11 +98,13 @@ fn samples() -> Vec<String> {
             ids: vec![3, 4],
             action: TriageAction::ReprintOf { other: 1 },
             note: Some("same wire copy".into()),
+            before: None,
         },
         Request::Triage {
             ids: vec![5],
             action: TriageAction::NotReprint,
             note: None,
+            before: None,
         },
         Request::Subscribe { after: 12 },
     ];

@@ -39,6 +39,7 @@ fn by_ana(state: TriageState) -> model::Triage {
         by: Some("ana".into()),
         at_ms: Some(1_700_000_000_500),
         note: (state == TriageState::Spiked).then(|| "wire copy".into()),
+        overruled: None,
     }
 }
 

@@ -6,7 +6,7 @@ use super::list::Filters;
 use super::reading::{Comparing, Reading, StoryView};
 use super::triage::{undo_steps, Prior};
 use super::{App, Effect, Pane, PromptKind, View, MAX_VIEWS};
-use crate::model::{ArticleId, ArticleRecord, TriageAction};
+use crate::model::{ArticleId, ArticleRecord, TriageAction, TriageState};
 use crate::text::sanitize::sanitize_line;
 use crate::tui::action::Command;
 use crate::tui::feed::FeedRequest;
@@ -32,6 +32,10 @@ impl App {
             Command::Reset => return self.triage(TriageAction::New, fx),
             Command::NotReprint => return self.triage(TriageAction::NotReprint, fx),
             Command::ReprintOf => return self.open_prompt(PromptKind::ReprintOf, String::new()),
+            Command::Note => {
+                let note = self.current_record().and_then(|r| r.triage.note.clone());
+                return self.open_prompt(PromptKind::Note, note.unwrap_or_default());
+            }
             Command::CopyTitle | Command::CopyUrl | Command::CopyText => return self.copy(c, fx),
             _ => {}
         }
@@ -219,7 +223,7 @@ impl App {
             }
             Command::Compare => {
                 let Some(m) = &r.matched else {
-                    self.last_error = Some(format!(
+                    self.fail(format!(
                         "#{} matches no earlier article, so there is nothing to compare; R names one",
                         r.id
                     ));
@@ -268,38 +272,72 @@ impl App {
     pub(super) fn triage(&mut self, action: TriageAction, fx: &mut Vec<Effect>) {
         let targets = self.targets();
         if targets.is_empty() {
-            self.last_error = Some("nothing selected to triage".into());
+            self.fail("nothing selected to triage");
             return;
         }
         if let TriageAction::ReprintOf { other } = action {
             if targets.iter().any(|(id, _)| *id == other) {
-                self.last_error = Some(format!("#{other} cannot be a reprint of itself"));
+                self.fail(format!("#{other} cannot be a reprint of itself"));
                 return;
             }
         }
         self.undo.sent(undo_steps(&action, &targets));
         let ids: Vec<ArticleId> = targets.iter().map(|(id, _)| *id).collect();
-        self.notice = Some(format!("{} → {} article(s)…", action, ids.len()));
+        let before = targets.iter().map(|(_, p)| p.state).collect();
+        let note = None;
+        self.say(format!("{} → {} article(s)…", action, ids.len()));
         if self.marks.len() == ids.len() && ids.iter().all(|id| self.marks.contains(*id)) {
             self.marks.clear();
         }
         fx.push(Effect::Request(FeedRequest::Triage {
             ids,
             action,
+            before,
+            note,
             undo: false,
         }));
     }
 
+    /// Notes the targets, each keeping its state (one request per state; nothing to undo).
+    pub(super) fn note(&mut self, note: Option<String>, fx: &mut Vec<Effect>) {
+        let targets = self.targets();
+        if targets.is_empty() {
+            self.fail("nothing selected to note");
+            return;
+        }
+        let mut by_state: Vec<(TriageState, Vec<ArticleId>)> = Vec::new();
+        for (id, prior) in &targets {
+            match by_state.iter_mut().find(|(s, _)| *s == prior.state) {
+                Some((_, ids)) => ids.push(*id),
+                None => by_state.push((prior.state, vec![*id])),
+            }
+        }
+        self.say(format!("noting {} article(s)…", targets.len()));
+        for (state, ids) in by_state {
+            self.undo.sent(Vec::new());
+            fx.push(Effect::Request(FeedRequest::Triage {
+                before: vec![state; ids.len()],
+                ids,
+                action: TriageAction::from(state),
+                note: note.clone(),
+                undo: false,
+            }));
+        }
+    }
+
     fn undo_last(&mut self, fx: &mut Vec<Effect>) {
         let Some(steps) = self.undo.pop() else {
-            self.notice = Some("nothing to undo".into());
+            self.say("nothing to undo");
             return;
         };
-        self.notice = Some("undoing the last triage…".into());
-        for (action, ids) in steps {
+        self.say("undoing the last triage…");
+        for (action, targets) in steps {
+            let (ids, before) = targets.into_iter().unzip();
             fx.push(Effect::Request(FeedRequest::Triage {
                 ids,
                 action,
+                before,
+                note: None,
                 undo: true,
             }));
         }

@@ -21,12 +21,12 @@ impl App {
                 ));
             }
             FeedMsg::Connected { mode, inbox, you } => {
-                self.conn.mode = Some(mode);
+                let before = self.conn.mode.replace(mode);
                 self.conn.inbox = inbox;
                 self.conn.you = you;
-                if self.conn.lost.take().is_some() {
-                    self.last_error = None;
-                    self.notice = Some("reconnected; caught up from the event log".into());
+                // Lost before the first connection is the daemon starting, not an outage.
+                if self.conn.lost.take().is_some() && before.is_some() {
+                    self.say("reconnected; caught up from the event log");
                 }
                 if !self.list.loaded && self.list.loading.is_none() {
                     let r = self.list.reload(&self.filters, false);
@@ -100,12 +100,12 @@ impl App {
             }
             FeedMsg::Triaged { records, undo } => {
                 if undo {
-                    self.notice = Some(format!("undone on {} article(s)", records.len()));
+                    self.say(format!("undone on {} article(s)", records.len()));
                 } else {
                     self.undo.confirmed();
                     if let Some(r) = records.first() {
                         let who = r.triage.by.as_deref().unwrap_or("?");
-                        self.notice = Some(format!(
+                        self.say(format!(
                             "{} by {} on {} article(s); u undoes",
                             r.triage.state,
                             crate::text::sanitize::sanitize_line(who),
@@ -140,7 +140,7 @@ impl App {
                     self.stats_wanted = true;
                 }
             },
-            FeedMsg::Report(r) => self.last_error = Some(format!("inbox: {r}")),
+            FeedMsg::Report(r) => self.fail(format!("inbox: {r}")),
             FeedMsg::Failed { request, message } => {
                 match *request {
                     FeedRequest::Page { .. } => self.list.page_failed(),
@@ -149,7 +149,7 @@ impl App {
                     FeedRequest::Triage { undo: false, .. } => self.undo.refused(),
                     _ => {}
                 }
-                self.last_error = Some(message);
+                self.fail(message);
             }
         }
     }

@@ -43,10 +43,10 @@ impl App {
                     PromptKind::ReprintOf => match text.trim_start_matches('#').parse() {
                         Ok(other) => self.triage(TriageAction::ReprintOf { other }, fx),
                         Err(_) => {
-                            self.last_error =
-                                Some(format!("'{text}' is not an article id; type a number"))
+                            self.fail(format!("'{text}' is not an article id; type a number"))
                         }
                     },
+                    PromptKind::Note => self.note(value, fx),
                 }
             }
         }
@@ -54,7 +54,7 @@ impl App {
 
     pub(super) fn copy(&mut self, c: Command, fx: &mut Vec<Effect>) {
         let Some(r) = self.current_record() else {
-            self.last_error = Some("nothing selected to copy".into());
+            self.fail("nothing selected to copy");
             return;
         };
         let (id, title, url) = (r.id, sanitize_line(&r.title), r.url.clone());
@@ -68,7 +68,7 @@ impl App {
                     what: "URL",
                     text: sanitize_line(&u),
                 }),
-                None => self.last_error = Some(format!("#{id} has no URL")),
+                None => self.fail(format!("#{id} has no URL")),
             },
             _ => match self.text_of(id) {
                 Some(text) => fx.push(Effect::Copy { what: "text", text }),

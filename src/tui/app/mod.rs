@@ -25,6 +25,9 @@ use reading::{Comparing, Preview, Reading, StoryView};
 use std::collections::VecDeque;
 use triage::{Marks, UndoLog};
 
+/// How long a notice or an error stays in the status bar (by the dashboard's clock, which ticks
+/// every second); the next key or click clears it sooner.
+pub(crate) const SAY_MS: u64 = 5_000;
 /// Views stacked above the list; deeper ones are dropped.
 const MAX_VIEWS: usize = 8;
 /// Longest text a prompt takes.
@@ -62,6 +65,7 @@ pub(crate) enum PromptKind {
     Search,
     Source,
     ReprintOf,
+    Note,
     /// A command by name (`:pick`, `:filter source=…`).
     Command,
 }
@@ -105,8 +109,11 @@ pub struct App {
     stats_in_flight: bool,
     /// Arrival times (ms) of recent verdicts, for the rate.
     pub(crate) arrivals: VecDeque<u64>,
+    /// The status bar's message: at most one of the two (the newest wins), until `said_ms` is
+    /// `SAY_MS` old or the next key or click.
     pub(crate) last_error: Option<String>,
     pub(crate) notice: Option<String>,
+    pub(crate) said_ms: u64,
     /// A request the engine is slow to answer.
     pub(crate) waiting: Option<String>,
     pub(crate) filters: Filters,
@@ -136,6 +143,7 @@ impl App {
             arrivals: VecDeque::new(),
             last_error: None,
             notice: None,
+            said_ms: now_ms,
             waiting: None,
             filters: Filters::default(),
             list: ListWindow::default(),
@@ -156,6 +164,9 @@ impl App {
         match action {
             Action::Tick { now_ms } => {
                 self.now_ms = now_ms;
+                if now_ms.saturating_sub(self.said_ms) >= SAY_MS {
+                    self.quiet();
+                }
                 self.want_stats(&mut fx);
             }
             Action::Resize => {}
@@ -163,10 +174,13 @@ impl App {
             Action::Prompt(input) => self.on_prompt(input, &mut fx),
             Action::Command(c) if self.help.is_some() => self.on_help(c, &mut fx),
             Action::Command(c) => {
-                self.notice = None;
+                self.quiet();
                 self.on_command(c, &mut fx);
             }
-            Action::Click { column, row } => self.on_click(Position::new(column, row), &mut fx),
+            Action::Click { column, row } => {
+                self.quiet();
+                self.on_click(Position::new(column, row), &mut fx)
+            }
             Action::Scroll { column, row, lines } => {
                 self.on_wheel(Position::new(column, row), lines, &mut fx)
             }
@@ -177,6 +191,26 @@ impl App {
             }
         }
         fx
+    }
+
+    /// Puts a notice in the status bar, replacing whatever it said.
+    pub(crate) fn say(&mut self, notice: impl Into<String>) {
+        self.notice = Some(notice.into());
+        self.last_error = None;
+        self.said_ms = self.now_ms;
+    }
+
+    /// Puts an error in the status bar, replacing whatever it said.
+    pub(crate) fn fail(&mut self, error: impl Into<String>) {
+        self.last_error = Some(error.into());
+        self.notice = None;
+        self.said_ms = self.now_ms;
+    }
+
+    /// Clears the status bar's message.
+    fn quiet(&mut self) {
+        self.notice = None;
+        self.last_error = None;
     }
 
     fn want_stats(&mut self, fx: &mut Vec<Effect>) {

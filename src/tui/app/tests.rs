@@ -199,12 +199,24 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
     assert_eq!(app.marks.len(), 2);
     let fx = cmd(&mut app, Command::Spike);
     let asked = requests(&fx);
-    let Some(FeedRequest::Triage { ids, action, undo }) = asked.first() else {
+    let Some(FeedRequest::Triage {
+        ids,
+        action,
+        before,
+        undo,
+        ..
+    }) = asked.first()
+    else {
         panic!("{asked:?}")
     };
     assert_eq!(
-        (ids.clone(), *action, *undo),
-        (vec![3, 5], TriageAction::Spiked, false)
+        (ids.clone(), *action, before.clone(), *undo),
+        (
+            vec![3, 5],
+            TriageAction::Spiked,
+            vec![TriageState::New; 2],
+            false
+        )
     );
     assert!(app.marks.is_empty(), "marks are used up");
     // Nothing to undo until the engine confirms.
@@ -216,6 +228,7 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
             by: Some("ed".into()),
             at_ms: Some(1),
             note: None,
+            overruled: None,
         };
         r
     };
@@ -230,9 +243,60 @@ fn triage_acts_on_the_marked_selection_and_undo_restores_it() {
         vec![FeedRequest::Triage {
             ids: vec![3, 5],
             action: TriageAction::New,
+            before: vec![TriageState::Spiked; 2],
+            note: None,
             undo: true
         }]
     );
+}
+
+#[test]
+fn a_note_keeps_each_articles_state_and_leaves_nothing_to_undo() {
+    let mut app = showing(4);
+    cmd(&mut app, Command::Mark); // 4 (picked below), moves to 3
+    cmd(&mut app, Command::Mark); // 3 (new)
+    let mut picked = rec(4);
+    picked.triage.state = TriageState::Picked;
+    app.update(Action::Feed(FeedMsg::Event(crate::model::Event {
+        seq: 1,
+        at_ms: 0,
+        kind: crate::model::EventKind::Triage {
+            id: 4,
+            triage: picked.triage.clone(),
+            status: picked.status,
+            matched: None,
+        },
+    })));
+    cmd(&mut app, Command::Note);
+    for c in "wire copy".chars() {
+        app.update(Action::Prompt(PromptInput::Char(c)));
+    }
+    let asked = requests(&app.update(Action::Prompt(PromptInput::Submit)));
+    let note = Some("wire copy".to_owned());
+    assert_eq!(
+        asked,
+        vec![
+            FeedRequest::Triage {
+                ids: vec![3],
+                action: TriageAction::New,
+                before: vec![TriageState::New],
+                note: note.clone(),
+                undo: false,
+            },
+            FeedRequest::Triage {
+                ids: vec![4],
+                action: TriageAction::Picked,
+                before: vec![TriageState::Picked],
+                note,
+                undo: false,
+            },
+        ]
+    );
+    app.update(Action::Feed(FeedMsg::Triaged {
+        records: vec![rec(3)],
+        undo: false,
+    }));
+    assert!(requests(&cmd(&mut app, Command::Undo)).is_empty());
 }
 
 #[test]
@@ -315,4 +379,81 @@ fn the_window_asks_for_older_pages_and_stays_bounded() {
     }
     assert_eq!(app.list.selected_id(), Some(1));
     assert!(app.list.at_end && !app.list.at_top);
+}
+
+fn failed(message: &str) -> Action {
+    Action::Feed(FeedMsg::Failed {
+        request: Box::new(FeedRequest::Stats),
+        message: message.into(),
+    })
+}
+
+/// The status bar's text on a 100-column screen.
+fn status_bar(app: &mut App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 12)).expect("term");
+    let theme = crate::tui::theme::Theme::new(false);
+    t.draw(|f| crate::tui::views::draw(f, app, &theme))
+        .expect("draws");
+    let screen = t.backend().to_string();
+    screen
+        .lines()
+        .find(|l| l.contains("│ inbox "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn an_error_expires_after_a_few_seconds_by_the_clock() {
+    let mut app = showing(3);
+    app.update(Action::Tick { now_ms: 10_000 });
+    app.update(failed("counts: the engine said no"));
+    assert!(status_bar(&mut app).contains("the engine said no"));
+    app.update(Action::Tick {
+        now_ms: 10_000 + SAY_MS - 1_000,
+    });
+    assert!(
+        status_bar(&mut app).contains("the engine said no"),
+        "still fresh"
+    );
+    app.update(Action::Tick {
+        now_ms: 10_000 + SAY_MS,
+    });
+    let bar = status_bar(&mut app);
+    assert!(!bar.contains("the engine said no"), "{bar}");
+    assert!(
+        bar.contains("? help"),
+        "an idle bar hints at the help: {bar}"
+    );
+}
+
+#[test]
+fn the_next_key_clears_the_message_and_the_newest_message_wins() {
+    let mut app = showing(3);
+    app.update(failed("#3 has no URL"));
+    assert!(status_bar(&mut app).contains("#3 has no URL"));
+    cmd(&mut app, Command::Down);
+    assert!(
+        !status_bar(&mut app).contains("no URL"),
+        "cleared by the next key"
+    );
+
+    // An error, then a confirmation arriving after it: the confirmation shows.
+    app.update(failed("#3 has no URL"));
+    let mut spiked = rec(2);
+    spiked.triage.state = TriageState::Spiked;
+    spiked.triage.by = Some("ed".into());
+    app.update(Action::Feed(FeedMsg::Triaged {
+        records: vec![spiked],
+        undo: false,
+    }));
+    let bar = status_bar(&mut app);
+    assert!(bar.contains("spiked by ed on 1 article(s)"), "{bar}");
+    assert!(!bar.contains("no URL"), "{bar}");
+    // And a later error replaces the confirmation.
+    app.update(failed("listing: gone"));
+    let bar = status_bar(&mut app);
+    assert!(
+        bar.contains("listing: gone") && !bar.contains("spiked by"),
+        "{bar}"
+    );
 }

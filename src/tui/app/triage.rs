@@ -30,18 +30,19 @@ impl Prior {
     }
 }
 
-/// One group of triage requests: an action and the articles it applies to.
-pub(crate) type Step = (TriageAction, Vec<ArticleId>);
+/// One group of triage requests: an action and the articles it applies to, each with the state
+/// it is expected to be in when the action arrives (the engine refuses a stale one).
+pub(crate) type Step = (TriageAction, Vec<(ArticleId, TriageState)>);
 
 /// The actions that undo `action` on articles that were as `priors` say, in the order to send.
 pub(crate) fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -> Vec<Step> {
     let mut verdict: BTreeMap<String, Step> = BTreeMap::new();
     let mut state: BTreeMap<String, Step> = BTreeMap::new();
-    let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId| {
+    let add = |map: &mut BTreeMap<String, Step>, a: TriageAction, id: ArticleId, before| {
         map.entry(a.to_string())
             .or_insert_with(|| (a, Vec::new()))
             .1
-            .push(id);
+            .push((id, before));
     };
     for (id, prior) in priors {
         // Overrules change the verdict: put the old match back, or take the new one away.
@@ -53,12 +54,14 @@ pub(crate) fn undo_steps(action: &TriageAction, priors: &[(ArticleId, Prior)]) -
             (TriageAction::ReprintOf { .. }, None) => Some(TriageAction::NotReprint),
             _ => None,
         };
+        // Each step expects what the step before it left: first the action's own state.
+        let after = action.state();
         let now = back.as_ref().unwrap_or(action).state();
         if let Some(b) = back {
-            add(&mut verdict, b, *id);
+            add(&mut verdict, b, *id, after);
         }
         if prior.state != now {
-            add(&mut state, TriageAction::from(prior.state), *id);
+            add(&mut state, TriageAction::from(prior.state), *id, now);
         }
     }
     verdict.into_values().chain(state.into_values()).collect()
@@ -161,8 +164,8 @@ mod tests {
         assert_eq!(
             steps,
             vec![
-                (TriageAction::New, vec![1]),
-                (TriageAction::Picked, vec![2])
+                (TriageAction::New, vec![(1, TriageState::Spiked)]),
+                (TriageAction::Picked, vec![(2, TriageState::Spiked)])
             ]
         );
     }
@@ -176,8 +179,11 @@ mod tests {
         assert_eq!(
             steps,
             vec![
-                (TriageAction::ReprintOf { other: 1 }, vec![2]),
-                (TriageAction::New, vec![2])
+                (
+                    TriageAction::ReprintOf { other: 1 },
+                    vec![(2, TriageState::NotReprint)]
+                ),
+                (TriageAction::New, vec![(2, TriageState::ReprintOf(1))])
             ]
         );
         let steps = undo_steps(
@@ -190,9 +196,15 @@ mod tests {
         assert_eq!(
             steps,
             vec![
-                (TriageAction::NotReprint, vec![5]),
-                (TriageAction::ReprintOf { other: 1 }, vec![6]),
-                (TriageAction::New, vec![5]),
+                (
+                    TriageAction::NotReprint,
+                    vec![(5, TriageState::ReprintOf(4))]
+                ),
+                (
+                    TriageAction::ReprintOf { other: 1 },
+                    vec![(6, TriageState::ReprintOf(4))]
+                ),
+                (TriageAction::New, vec![(5, TriageState::NotReprint)]),
             ]
         );
     }
@@ -200,11 +212,12 @@ mod tests {
     #[test]
     fn only_confirmed_changes_are_undone() {
         let mut log = UndoLog::default();
-        log.sent(vec![(TriageAction::New, vec![1])]);
-        log.sent(vec![(TriageAction::New, vec![2])]);
+        let step = |id| (TriageAction::New, vec![(id, TriageState::Picked)]);
+        log.sent(vec![step(1)]);
+        log.sent(vec![step(2)]);
         log.refused();
         log.confirmed();
-        assert_eq!(log.pop(), Some(vec![(TriageAction::New, vec![2])]));
+        assert_eq!(log.pop(), Some(vec![step(2)]));
         assert_eq!(log.pop(), None);
     }
 }

@@ -12,7 +12,7 @@ use super::paging;
 use crate::client::{Client, Mode};
 use crate::model::{
     ArticleId, ArticleRecord, Comparison, Detail, Event, ListQuery, Request, Response, Stats,
-    TriageAction,
+    TriageAction, TriageState,
 };
 use anyhow::{anyhow, Result};
 use std::sync::mpsc::Sender;
@@ -60,9 +60,14 @@ pub enum FeedRequest {
         id: ArticleId,
     },
     Stats,
+    /// A triage change; `before` holds the state each article (in `ids`' order) is in as far
+    /// as this dashboard knows: the engine refuses the change when another editor changed it.
     Triage {
         ids: Vec<ArticleId>,
         action: TriageAction,
+        before: Vec<TriageState>,
+        /// The editor's note, kept with the state (none clears it).
+        note: Option<String>,
         undo: bool,
     },
 }
@@ -177,11 +182,18 @@ pub fn execute(engine: &mut dyn Engine, request: FeedRequest) -> Result<FeedMsg>
             Response::Stats { stats } => FeedMsg::Stats(stats),
             other => return Err(unexpected(&other)),
         },
-        FeedRequest::Triage { ids, action, undo } => {
+        FeedRequest::Triage {
+            ids,
+            action,
+            before,
+            note,
+            undo,
+        } => {
             match engine.call(Request::Triage {
                 ids,
                 action,
-                note: None,
+                note,
+                before: Some(before),
             })? {
                 Response::Triaged { records } => FeedMsg::Triaged { records, undo },
                 other => return Err(unexpected(&other)),

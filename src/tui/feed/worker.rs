@@ -1,17 +1,19 @@
-//! The feed thread: connects (the daemon's socket, else an engine, inbox watcher and socket
-//! server started in this process), answers the app's requests one at a time (collapsing bursts),
-//! follows the event log, and reconnects every second when the daemon goes away, catching up from
-//! the last event sequence seen. Must not draw or hold UI state.
+//! The feed thread: connects to the daemon's socket (starting `copydesk serve` in the background
+//! when none answers: the dashboard is always a client, and quitting it never stops the engine),
+//! answers the app's requests one at a time (collapsing bursts), follows the event log, and
+//! reconnects every second when the daemon goes away (starting it again if it died), catching up
+//! from the last event sequence seen. Must not draw or hold UI state.
 
 use super::{execute, unexpected, FeedMsg, FeedRequest, ToUi, RETRY};
-use crate::client::{current_user, Client, ClientError, Mode, Remote};
+use crate::client::{Client, ClientError, Remote};
 use crate::config::Settings;
-use crate::daemon::runtime::Runtime;
+use crate::daemon::launch::{self, Launched};
+use crate::daemon::runtime::LOCK_WAIT;
 use crate::model::{Request, Response};
 use crate::tui::watchdog::Watchdog;
 use crate::worker as thread;
-use anyhow::{anyhow, Result};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use anyhow::Result;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,8 +37,6 @@ enum Cmd {
 pub struct Feed {
     tx: Sender<Cmd>,
     thread: thread::Worker,
-    /// Set while the worker runs an engine of its own, which must stop in full before exit.
-    owns_engine: Arc<AtomicBool>,
 }
 
 /// How long quitting waits for a feed that is stuck on a daemon that does not answer.
@@ -46,34 +46,24 @@ impl Feed {
     /// Starts the feed thread; it connects on its own and says `Connected` when it has.
     pub fn start(settings: Settings, ui: ToUi) -> Result<Feed> {
         let (tx, rx) = mpsc::channel();
-        let owns_engine = Arc::new(AtomicBool::new(false));
         let (own, shutdown) = (tx.clone(), tx.clone());
-        let owns = owns_engine.clone();
         let thread = thread::Worker::spawn("dashboard-feed", move |_| {
-            Worker::new(settings, ui, own, owns).run(&rx);
+            Worker::new(settings, ui, own).run(&rx);
         })?
         .on_stop(move || {
             let _ = shutdown.send(Cmd::Shutdown);
         });
-        Ok(Feed {
-            tx,
-            thread,
-            owns_engine,
-        })
+        Ok(Feed { tx, thread })
     }
 
     pub fn send(&self, request: FeedRequest) {
         let _ = self.tx.send(Cmd::Request(request));
     }
 
-    /// Stops the feed and, when it started one, the in-process engine (durably, in order). A
+    /// Stops the feed; the daemon, whoever started it, keeps running for the other clients. A
     /// feed stuck waiting on a daemon is left behind after a short wait: the process is ending.
     pub(crate) fn stop(&mut self) {
-        if self.owns_engine.load(Ordering::SeqCst) {
-            self.thread.stop();
-        } else {
-            self.thread.stop_within(STOP_WAIT);
-        }
+        self.thread.stop_within(STOP_WAIT);
     }
 }
 
@@ -88,34 +78,39 @@ struct Worker {
     ui: ToUi,
     own: Sender<Cmd>,
     client: Option<Client>,
-    runtime: Option<Runtime>,
-    /// Set once the first connection chose a transport; a lost daemon is only ever replaced by
-    /// the daemon again (starting an engine here would lock it out of its database).
-    mode: Option<Mode>,
+    /// The daemon this dashboard started in the background, while it is worth watching.
+    launched: Option<Launched>,
+    /// Set once connected: after an outage the feed catches up from `last_seq`.
+    connected_once: bool,
     last_seq: Arc<AtomicU64>,
-    owns_engine: Arc<AtomicBool>,
     watchdog: Watchdog,
     /// Numbers connections, so the event thread of an old one neither forwards nor closes.
     conn: Arc<AtomicU64>,
     next_try: Instant,
-    lost_said: bool,
+    /// What the app was last told about the outage: said once, not once per retry.
+    lost_said: Option<String>,
 }
 
+/// How long the dashboard waits for the daemon it started to open its socket before saying so
+/// plainly: the daemon itself may wait `LOCK_WAIT` for a one-off command holding the database.
+const SOCKET_WAIT: Duration = LOCK_WAIT.saturating_add(Duration::from_secs(30));
+/// A daemon that stopped with an error is started again no sooner than this.
+const RESTART_GAP: Duration = Duration::from_secs(10);
+
 impl Worker {
-    fn new(settings: Settings, ui: ToUi, own: Sender<Cmd>, owns_engine: Arc<AtomicBool>) -> Worker {
+    fn new(settings: Settings, ui: ToUi, own: Sender<Cmd>) -> Worker {
         Worker {
             settings,
             watchdog: Watchdog::start(ui.clone()),
-            owns_engine,
             ui,
             own,
             client: None,
-            runtime: None,
-            mode: None,
+            launched: None,
+            connected_once: false,
             last_seq: Arc::new(AtomicU64::new(0)),
             conn: Arc::new(AtomicU64::new(0)),
             next_try: Instant::now(),
-            lost_said: false,
+            lost_said: None,
         }
     }
 
@@ -127,7 +122,6 @@ impl Worker {
                     self.lost(format!("{e:#}"));
                 }
             }
-            self.forward_reports();
             match rx.recv_timeout(Duration::from_millis(200)) {
                 Ok(Cmd::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Cmd::EventsClosed(n)) => self.events_closed(n),
@@ -151,10 +145,8 @@ impl Worker {
                 Err(RecvTimeoutError::Timeout) => {}
             }
         }
+        // The daemon, started here or not, stays: other clients and the inbox need it.
         self.client = None;
-        if let Some(mut runtime) = self.runtime.take() {
-            runtime.stop();
-        }
     }
 
     fn serve(&mut self, request: FeedRequest) {
@@ -195,71 +187,92 @@ impl Worker {
     fn drop_connection(&mut self, reason: String) {
         self.conn.fetch_add(1, Ordering::SeqCst);
         if self.client.take().is_some() {
-            self.lost_said = false;
+            self.lost_said = None;
             self.lost(reason);
         }
         self.next_try = Instant::now() + RETRY;
     }
 
     fn lost(&mut self, reason: String) {
-        // Said once per outage, not once per retry.
-        if !self.lost_said {
-            self.lost_said = true;
+        // Said once per outage and reason, not once per retry.
+        if self.lost_said.as_deref() != Some(reason.as_str()) {
+            self.lost_said = Some(reason.clone());
             let _ = self.ui.send(FeedMsg::Lost { reason });
         }
     }
 
-    fn forward_reports(&mut self) {
-        if let Some(rt) = &self.runtime {
-            while let Ok(r) = rt.reports.try_recv() {
-                let _ = self.ui.send(FeedMsg::Report(r));
+    /// When no daemon answers: starts one in the background, or says how the one started here
+    /// is doing. Always an error (the reason the feed is not connected yet); the next retry
+    /// finds the socket once the daemon listens.
+    fn start_daemon(&mut self) -> anyhow::Error {
+        if let Some(launched) = self.launched.as_mut() {
+            match launched.exited() {
+                None if launched.age() < SOCKET_WAIT => {
+                    return anyhow::anyhow!(
+                        "starting the engine in the background (pid {}, log '{}')",
+                        launched.pid(),
+                        launched.log().display()
+                    )
+                }
+                None => {
+                    return anyhow::anyhow!(
+                        "the engine started in the background (pid {}) has not opened its socket '{}' after {} s; see its log '{}'",
+                        launched.pid(),
+                        self.settings.socket_path().display(),
+                        SOCKET_WAIT.as_secs(),
+                        launched.log().display()
+                    )
+                }
+                // It gave way to another daemon (whose socket answers on the next try), or was
+                // stopped on purpose: look again, and start one if none answers then.
+                Some(status) if status.success() => {
+                    self.launched = None;
+                    return anyhow::anyhow!(
+                        "the engine started in the background has left; looking for the daemon again"
+                    );
+                }
+                Some(status) if launched.age() < RESTART_GAP => {
+                    let why = launched.last_words().unwrap_or_default();
+                    return anyhow::anyhow!(
+                        "the engine started in the background stopped ({status}): {why} (log '{}'); starting it again shortly",
+                        launched.log().display()
+                    );
+                }
+                Some(_) => {}
             }
+        }
+        match launch::launch(&self.settings) {
+            Ok(launched) => {
+                let said = anyhow::anyhow!(
+                    "starting the engine in the background (pid {}, log '{}')",
+                    launched.pid(),
+                    launched.log().display()
+                );
+                self.launched = Some(launched);
+                said
+            }
+            Err(e) => e.context("no daemon serves the database, and starting one failed"),
         }
     }
 
-    /// Attaches to the daemon, or (the first time, when none answers) starts the engine here.
+    /// Attaches to the daemon, starting it in the background when none answers.
     fn connect(&mut self) -> Result<()> {
-        let socket = self.settings.socket_path();
-        // Once an engine runs here, it is the one to use; its own socket would only echo it.
-        let remote = match self.runtime {
-            Some(_) => None,
-            None => Remote::try_connect(&socket)?,
+        let Some(remote) = Remote::try_connect(&self.settings.socket_path())? else {
+            return Err(self.start_daemon());
         };
-        let (mut client, inbox, you) = match remote {
-            Some(remote) => {
-                let inbox = remote.inbox().to_owned();
-                let you = remote.you().to_owned();
-                (Client::Remote(remote), inbox, you)
-            }
-            None if self.mode == Some(Mode::Daemon) => {
-                anyhow::bail!(
-                    "the daemon at '{}' is gone; trying again every second",
-                    socket.display()
-                )
-            }
-            None => {
-                if self.runtime.is_none() {
-                    self.runtime = Some(Runtime::start(&self.settings)?);
-                    self.owns_engine.store(true, Ordering::SeqCst);
-                }
-                let handle = self
-                    .runtime
-                    .as_ref()
-                    .and_then(Runtime::handle)
-                    .ok_or_else(|| anyhow!("the engine started in this process has stopped"))?;
-                let inbox = self.settings.inbox.display().to_string();
-                (Client::local(handle), inbox, current_user())
-            }
-        };
+        let inbox = remote.inbox().to_owned();
+        let you = remote.you().to_owned();
+        let mut client = Client::Remote(remote);
         let mode = client.mode();
         // The first time, follow from now (the list is fetched fresh); after an outage, from the
         // last event seen, so nothing is missed.
-        let after = match self.mode {
-            None => match client.call(Request::Stats)? {
+        let after = if self.connected_once {
+            self.last_seq.load(Ordering::SeqCst)
+        } else {
+            match client.call(Request::Stats)? {
                 Response::Stats { stats } => stats.last_seq,
                 other => return Err(unexpected(&other)),
-            },
-            Some(_) => self.last_seq.load(Ordering::SeqCst),
+            }
         };
         self.last_seq.fetch_max(after, Ordering::SeqCst);
         let sub = client.subscribe(after)?;
@@ -280,9 +293,9 @@ impl Worker {
                 }
                 let _ = own.send(Cmd::EventsClosed(n));
             })?;
-        self.mode = Some(mode);
+        self.connected_once = true;
         self.client = Some(client);
-        self.lost_said = false;
+        self.lost_said = None;
         let _ = self.ui.send(FeedMsg::Connected { mode, inbox, you });
         Ok(())
     }
@@ -311,8 +324,11 @@ fn describe(r: &FeedRequest) -> String {
         FeedRequest::Compare { id, other } => format!("compare #{id} with #{other}"),
         FeedRequest::Story { id } => format!("story of #{id}"),
         FeedRequest::Stats => "counts".into(),
-        FeedRequest::Triage { action, ids, .. } => {
-            format!("{} on {} article(s)", action, ids.len())
+        FeedRequest::Triage {
+            action, ids, undo, ..
+        } => {
+            let undoing = if *undo { "undo: " } else { "" };
+            format!("{undoing}{} on {} article(s)", action, ids.len())
         }
     }
 }
@@ -320,7 +336,7 @@ fn describe(r: &FeedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ListQuery, TriageAction};
+    use crate::model::{ListQuery, TriageAction, TriageState};
     use crate::tui::feed::PageKind;
 
     #[test]
@@ -333,6 +349,8 @@ mod tests {
         let triage = FeedRequest::Triage {
             ids: vec![1],
             action: TriageAction::Spiked,
+            before: vec![TriageState::New],
+            note: None,
             undo: false,
         };
         let out = collapse(vec![

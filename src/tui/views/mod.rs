@@ -101,6 +101,7 @@ fn prompt(frame: &mut Frame<'_>, area: Rect, kind: PromptKind, text: &str, theme
         PromptKind::Search => "search title and text: ",
         PromptKind::Source => "source (empty for all): ",
         PromptKind::ReprintOf => "reprint of article #",
+        PromptKind::Note => "note (empty to clear): ",
         PromptKind::Command => ":",
     };
     let hint = "  enter ok · esc cancel";
@@ -172,6 +173,7 @@ mod tests {
                 by: Some(HOSTILE.into()),
                 at_ms: Some(0),
                 note: Some(HOSTILE.into()),
+                overruled: None,
             },
         }
     }

@@ -43,6 +43,18 @@ pub(crate) fn meta_lines(
         triage.push(Span::raw(format!(" · note: {}", sanitize_line(note))));
     }
     out.push(Line::from(triage));
+    if let Some(d) = &r.triage.overruled {
+        let matched = d.matched.as_ref().map_or(String::new(), |m| {
+            format!(" of #{} ({:.0}%)", m.id, m.similarity * 100.0)
+        });
+        out.push(Line::from(vec![
+            label("detector "),
+            Span::raw(format!(
+                "{}{matched} · overruled by the editors",
+                d.status.as_str()
+            )),
+        ]));
+    }
     let mut facts = vec![label("source "), Span::raw(super::format::source(r))];
     if let Some(p) = &r.published {
         facts.push(label(" · published "));

@@ -1,9 +1,10 @@
 //! The status bar: mode (daemon or in-process, or the lost connection), inbox, counts, arrival
-//! rate, and the last error or notice.
+//! rate, and the newest error or notice (they expire: `App::update`), else the help key.
 
 use super::format::cut;
 use crate::client::Mode;
 use crate::text::sanitize::sanitize_line;
+use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
@@ -28,6 +29,8 @@ fn counts(app: &App) -> String {
 pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let mode = match (&app.conn.lost, app.conn.mode) {
+        // Never connected yet: the daemon is being found or started.
+        (Some(_), None) => "connecting",
         (Some(_), _) => "DISCONNECTED",
         (None, Some(Mode::Daemon)) => "daemon",
         (None, Some(Mode::InProcess)) => "in-process",
@@ -51,13 +54,22 @@ pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             ),
             theme.error(),
         ),
+        (Some(why), _, _) if app.conn.mode.is_none() => {
+            (format!(" {} ", sanitize_line(why)), theme.error())
+        }
         (Some(why), _, _) => (
             format!(" lost: {}; retrying every second ", sanitize_line(why)),
             theme.error(),
         ),
         (None, Some(e), _) => (format!(" ⚠ {} ", sanitize_line(e)), theme.error()),
         (None, None, Some(n)) => (format!(" {} ", sanitize_line(n)), theme.bar()),
-        _ => (String::new(), theme.bar()),
+        // Nothing to say: where the keys are explained, when the facts leave room for it.
+        _ => match app.keymap.keys_of(Command::Help).split(' ').next() {
+            Some(key) if !key.is_empty() && left.width() + key.width() + 6 <= width => {
+                (format!(" {key} help "), theme.bar())
+            }
+            _ => (String::new(), theme.bar()),
+        },
     };
     // The message gets the room it needs, up to two thirds of the bar; the facts take the rest.
     let msg = cut(&msg, width * 2 / 3);
