@@ -121,6 +121,7 @@ fn bench_verify(c: &mut Criterion) {
         shingles: &new.shingles,
         words: new.tokens.len(),
         blocks: &new.blocks,
+        site: new.site,
     };
     let mut g = c.benchmark_group("verify");
     g.bench_function("one_candidate", |b| {
@@ -131,6 +132,7 @@ fn bench_verify(c: &mut Criterion) {
                 shingles: &shingles,
                 words: tokens.len(),
                 blocks: &old.blocks,
+                site: old.site,
             };
             judge(&new_side, &old_side, &settings.params).status
         })

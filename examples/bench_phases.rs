@@ -191,6 +191,7 @@ impl Replay {
             shingles: &prep.shingles,
             words: prep.tokens.len(),
             blocks: &prep.blocks,
+            site: prep.site,
         };
         let mut best: Option<(Status, f32, u64)> = None;
         for id in candidates {
@@ -213,6 +214,7 @@ impl Replay {
                 shingles: &shingles,
                 words: tokens.len(),
                 blocks: &content.blocks,
+                site: content.site,
             };
             let mut j = judge(&new_side, &old_side, &self.settings.params);
             if j.status == Status::Unique {
@@ -288,6 +290,7 @@ impl Replay {
             content: Some(Content {
                 blocks: prep.blocks,
                 paragraphs: prep.paragraphs,
+                site: prep.site,
             }),
             // Encoded in the commit phase here; the engine's preparers encode it.
             packed_content: None,
@@ -298,6 +301,7 @@ impl Replay {
                 mtime_ns: f.mtime_ns,
                 content_hash: Some(xxhash_rust::xxh3::xxh3_64(&f.bytes)),
             }),
+            sites: Vec::new(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Databases written by earlier copydesk: one written by release 0.1.0 (schema 2) opens and reads
 //! the same, and older schemas are upgraded on open: version 1's 32-bit anchors and version 2's
 //! SimHashes (SipHash of each shingle's text) are derived again from the stored stories, so
-//! passage and SimHash look-ups keep working.
+//! passage and SimHash look-ups keep working; version 3's content records (without the page's
+//! site or the blocks' prose flags) are read as they are, and the version recorded.
 
 mod common;
 
@@ -259,7 +260,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 3u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
     for r in sled.open_tree("fps").unwrap().iter() {
         assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
     }
@@ -318,5 +319,69 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 3u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+}
+
+/// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
+/// `kept`) and marks the database as schema version 3, as the copydesk before page-level
+/// evidence left it.
+fn downgrade_content(db: &std::path::Path) -> usize {
+    let sled = sled::open(db).expect("open the database directly");
+    let content = sled.open_tree("content").expect("content tree");
+    let mut rewrites = 0;
+    for r in content.iter() {
+        let (k, v) = r.expect("read");
+        assert_eq!(v[0], 2, "records are written as version 2");
+        let n = u32::from_le_bytes(v[9..13].try_into().expect("count")) as usize;
+        let mut old = vec![1u8];
+        old.extend_from_slice(&v[9..13]);
+        for b in v[13..13 + n * 13].chunks_exact(13) {
+            old.extend_from_slice(&b[..12]);
+            old.push(b[12] & 1);
+        }
+        old.extend_from_slice(&v[13 + n * 13..]);
+        content.insert(k, old).expect("write");
+        rewrites += 1;
+    }
+    let meta = sled.open_tree("meta").expect("meta tree");
+    meta.insert("schema", &3u32.to_be_bytes()).expect("write");
+    sled.flush().expect("flush");
+    rewrites
+}
+
+#[test]
+fn a_version_3_database_is_read_as_it_is_and_marked_version_4() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    assert_eq!(downgrade_content(&db), 2);
+
+    // Against stories stored without sites or prose flags: the clean copy is a reprint, another
+    // story in the same template is not, a page quoting the same blurb is partial reuse.
+    let later = ingest(&db, &[seed("001_"), seed("003_"), seed("004_")]);
+    assert_eq!(later[0]["status"], "reprint", "{later:?}");
+    assert_eq!(later[0]["match"]["id"], first[0]["id"]);
+    assert_eq!(later[1]["status"], "unique", "{later:?}");
+    assert_eq!(later[2]["status"], "partial", "{later:?}");
+    assert_eq!(later[2]["match"]["id"], first[1]["id"]);
+
+    let sled = sled::open(&db).expect("open the database directly");
+    let schema = sled
+        .open_tree("meta")
+        .unwrap()
+        .get("schema")
+        .unwrap()
+        .unwrap();
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+    let versions: Vec<u8> = sled
+        .open_tree("content")
+        .unwrap()
+        .iter()
+        .map(|r| r.expect("read").1[0])
+        .collect();
+    assert_eq!(
+        versions,
+        [1, 1, 2, 2, 2],
+        "old records read as they are, new ones in version 2"
+    );
 }

@@ -1,10 +1,12 @@
-//! The verdict: given a new story and a verified candidate, decide whether the new one is a
+//! The verdict: given a new page and a verified candidate, decide whether the new one is a
 //! duplicate, a reprint or a partial reuse of it, or unrelated. Pure: values in, values out.
 
 pub mod index;
+pub(crate) mod page;
 pub(crate) mod verify;
 
 use crate::model::{BlockInfo, Status};
+use page::{Evidence, Page};
 use std::collections::HashSet;
 use verify::Overlap;
 
@@ -32,35 +34,57 @@ impl Default for Params {
     }
 }
 
-/// One side of a comparison.
+/// One side of a comparison: the story's shingles and words, and every block of its page.
 #[derive(Debug, Clone, Copy)]
 pub struct Side<'a> {
     pub shingles: &'a [u64],
     pub words: usize,
     pub blocks: &'a [BlockInfo],
+    /// The site the page names (`site_key`), 0 when it names none.
+    pub site: u64,
+}
+
+impl Side<'_> {
+    fn page(&self) -> Page<'_> {
+        Page {
+            blocks: self.blocks,
+            site: self.site,
+        }
+    }
 }
 
 /// The verdict of one comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     pub status: Status,
+    /// How much of one story the other covers (the larger share): what a flag reports.
     pub similarity: f32,
     pub(crate) overlap: Overlap,
+    /// What the whole pages say of each other.
+    pub(crate) evidence: Evidence,
 }
 
-/// Blocks shorter than this are labels and menu items, the chrome of a site's template.
-const CHROME_MAX_WORDS: u32 = 15;
-
-/// Judges a new story against one earlier story.
+/// Judges a new page against one earlier page.
+///
+/// The stories' overlap proposes (a story covering most of the other's words is the same story;
+/// shared passages are partial reuse); the whole pages dispose: a reprint or a duplicate needs
+/// the pages' own prose to agree (`page::evidence`), so an extraction that took the same sidebar
+/// for both stories, or a story that quotes all of a short one, is no reprint.
 pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
     let overlap = verify::overlap(new.shingles, new.words, old.shingles, old.words);
     let similarity = overlap.similarity();
     let (new_passages, old_passages) = overlap.passage_words(p.passage_min_words);
-    let status = if similarity >= p.reprint_min {
+    let shares_passages = new_passages.max(old_passages) >= p.partial_min_words;
+    // The pages are weighed only when the stories would be flagged: most candidates share a
+    // stock phrase or two and are settled by the stories alone.
+    let evidence = if similarity >= p.reprint_min || shares_passages {
+        page::evidence(&new.page(), &old.page(), &overlap, p.chrome_min_blocks)
+    } else {
+        Evidence::default()
+    };
+    let status = if similarity >= p.reprint_min && !evidence.different {
         Status::Reprint
-    } else if new_passages.max(old_passages) >= p.partial_min_words
-        && !template_explains(new, old, &overlap, p)
-    {
+    } else if shares_passages && !template_explains(new, old, &overlap, p, &evidence) {
         Status::Partial
     } else {
         Status::Unique
@@ -69,30 +93,35 @@ pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
         status,
         similarity,
         overlap,
+        evidence,
     }
 }
 
-/// Whether what two stories share is their site's template: the pages share several chrome
-/// blocks (labels, menu items) outside the new story, and the shared passages lie in whole blocks
-/// found verbatim on both pages, like a footer, not in prose that was quoted. (Sub-headings
-/// quoted with a passage sit inside the story, so they are no evidence of a template.)
-fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params) -> bool {
-    let old_hashes: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
-    let chrome: HashSet<u64> = new
-        .blocks
-        .iter()
-        .filter(|b| !b.kept && b.words > 0 && b.words < CHROME_MAX_WORDS)
-        .filter(|b| old_hashes.contains(&b.hash))
-        .map(|b| b.hash)
-        .collect();
-    if chrome.len() < p.chrome_min_blocks {
-        return false;
+/// Whether what two stories share is template. When the pages share chrome (the page evidence
+/// says so), template is every whole block found verbatim on both pages: the shared passages
+/// must lie in those, like a footer or a teaser list, not in prose that was quoted. Otherwise
+/// template is what lies at the edges of both stories, before or after each story's own text (a
+/// caption, an author's note, a notice, a server's warnings): a story quotes another inside
+/// itself, with its own text around the quote. (Sub-headings quoted with a passage sit inside
+/// the story, so they are no evidence of a template.)
+fn template_explains(new: &Side, old: &Side, overlap: &Overlap, p: &Params, ev: &Evidence) -> bool {
+    if !ev.some_chrome {
+        // Passage words outside a story's edges.
+        let inside = |runs: &[(u32, u32)], (lead, trail): (u32, u32)| -> u32 {
+            runs.iter()
+                .filter(|&&(a, b)| b - a >= p.passage_min_words)
+                .map(|&(a, b)| b.min(trail).saturating_sub(a.max(lead)))
+                .sum()
+        };
+        return inside(&overlap.new_runs, ev.new.edges) < p.passage_min_words
+            && inside(&overlap.old_runs, ev.old.edges) < p.passage_min_words;
     }
-    // Word ranges of the new story's kept blocks that occur verbatim on the old page.
+    let template: HashSet<u64> = old.blocks.iter().map(|b| b.hash).collect();
+    // Word ranges of the new story's kept blocks that are template.
     let mut verbatim = Vec::new();
     let mut at = 0u32;
     for b in new.blocks.iter().filter(|b| b.kept) {
-        if old_hashes.contains(&b.hash) {
+        if template.contains(&b.hash) {
             match verbatim.last_mut() {
                 Some((_, end)) if *end == at => *end = at + b.words,
                 _ => verbatim.push((at, at + b.words)),

@@ -2,7 +2,7 @@
 //! since, or a rebuild from every stored fingerprint) and when it is saved. It decides nothing;
 //! `Engine::decide` and `candidates` read it, `admit` adds to it.
 
-use super::templates::Templates;
+use super::templates::{SiteTemplates, Templates};
 use super::{snapshot, Engine, EngineError};
 use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use crate::fingerprint::SimHash;
@@ -18,7 +18,14 @@ pub(super) struct Loaded {
     /// The document hashes stored: most new documents need no look-up in the `exact` tree.
     pub(super) seen: SeenFilter,
     pub(super) templates: Templates,
+    /// Templates learned per site; shared with the preparers of an ingest call, copied when
+    /// learning while they hold it.
+    pub(super) sites: std::sync::Arc<SiteTemplates>,
 }
+
+/// Learned site template blocks held in memory, in all: about 40 bytes each with their indexes,
+/// so 4 MB; the sites that learned least recently are forgotten first.
+const SITE_TEMPLATE_MAX_BLOCKS: usize = 100_000;
 
 /// Where the in-memory index came from when it was last loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +57,12 @@ impl Engine {
                 ids,
                 seen,
                 templates: Templates::new(s.template_window_articles, s.template_min_articles),
+                sites: std::sync::Arc::new(SiteTemplates::new(SITE_TEMPLATE_MAX_BLOCKS)),
             };
+            let sites = std::sync::Arc::make_mut(&mut loaded.sites);
+            for (site, stamp, blocks) in self.store.site_templates()? {
+                sites.restore(site, stamp, &blocks);
+            }
             let mut recent = self.store.recent_blocks(s.template_window_articles)?;
             recent.reverse();
             for (id, blocks) in recent {

@@ -3,13 +3,18 @@
 //! draws nor watches folders.
 
 pub(crate) mod arrivals;
+mod decide;
 pub mod files;
 mod index;
+#[cfg(test)]
+mod judge_tests;
 pub mod prepare;
 pub(crate) mod queries;
 pub(crate) mod service;
 pub mod snapshot;
 pub mod templates;
+#[cfg(test)]
+mod tests;
 pub(crate) mod triage;
 mod upgrade;
 
@@ -17,19 +22,18 @@ mod upgrade;
 mod search_tests;
 
 use crate::config::Settings;
-use crate::detect::{judge, Side};
-use crate::fingerprint::exact_hash;
 use crate::model::{
     ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Triage,
     TriageState, Verdict,
 };
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
-use crate::store::{NewArticle, PathEntry, Store, StoreError};
+use crate::store::{NewArticle, PathEntry, SiteWrite, Store, StoreError};
 use crate::text::Rejection;
+use decide::prepare_input_with;
 use files::FileData;
 pub(crate) use index::IndexOrigin;
 use index::Loaded;
-use prepare::{prepare, stored_tokens, Prepared};
+use prepare::{Prepared, TemplateView};
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -153,6 +157,22 @@ struct Decision {
     status: Status,
     matched: Option<MatchRef>,
     story: Option<ArticleId>,
+    /// The highest story similarity, at or above the reprint threshold, of a candidate the
+    /// pages' own prose showed to be another story (0 when none).
+    turned_down: f32,
+    /// Site templates the comparisons found: (site key, blocks).
+    learned: Vec<(u64, Vec<u64>)>,
+    /// What learning them changed, to persist with the article.
+    writes: Vec<SiteWrite>,
+}
+
+/// A verdict of `check_detailed`, with what the page-level evidence turned down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub verdict: Verdict,
+    /// The highest story similarity of a candidate that the pages' own prose showed to be
+    /// another story, 0 when none: how near the extracted stories came to a false flag.
+    pub turned_down: f32,
 }
 
 /// Articles of the current batch, not yet committed (or not yet known to be), that later ones
@@ -285,7 +305,9 @@ impl Engine {
     ) -> Result<Vec<Verdict>, EngineError> {
         let every = self.settings.anchor_every_words;
         let max_text = self.settings.max_text_bytes;
+        let chrome_min = self.settings.params.chrome_min_blocks;
         let templates = self.load()?.templates.snapshot();
+        let sites = Arc::clone(&self.load()?.sites);
         let store = Arc::clone(&self.store);
         let mut pending = Pending::default();
         let mut verdicts = Vec::with_capacity(inputs.len());
@@ -297,6 +319,7 @@ impl Engine {
             let preparers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
             let mut from_preparers = Vec::with_capacity(preparers);
             let templates = &templates;
+            let sites = &*sites;
             let store = &*store;
             for p in 0..preparers {
                 let (tx, rx) = mpsc::sync_channel(PREPARED_AHEAD);
@@ -305,14 +328,24 @@ impl Engine {
                 preparer
                     .spawn_scoped(s, move || {
                         let is_template = |h: u64| templates.contains(&h);
+                        let view = TemplateView {
+                            window: &is_template,
+                            sites: Some(sites),
+                            chrome_min_blocks: chrome_min,
+                        };
                         for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
                             // The content is encoded (compressed) here too, off the writer.
                             let prepared: Vec<_> = chunk
                                 .iter()
                                 .map(|input| {
-                                    let prep = prepare_input(input, every, &is_template);
+                                    let prep = prepare_input_with(input, every, &view);
                                     let packed = prep.as_ref().ok().map(|p| {
-                                        encode_content_parts(&p.blocks, &p.paragraphs, max_text)
+                                        encode_content_parts(
+                                            &p.blocks,
+                                            &p.paragraphs,
+                                            p.site,
+                                            max_text,
+                                        )
                                     });
                                     (prep, packed)
                                 })
@@ -389,8 +422,20 @@ impl Engine {
                     let article = match prep {
                         Err(rejection) => rejected(id, input, &rejection, now_ms),
                         Ok(prep) => {
-                            let d = self.decide(&prep, &pending)?;
-                            self.admit(id, input, prep, packed, d, now_ms)?
+                            let d =
+                                self.decide_learning(input, prep, &pending, templates, id, true)?;
+                            let packed = if d.prepared_again {
+                                let p = &d.prep;
+                                Some(encode_content_parts(
+                                    &p.blocks,
+                                    &p.paragraphs,
+                                    p.site,
+                                    max_text,
+                                ))
+                            } else {
+                                packed
+                            };
+                            self.admit(id, input, d.prep, packed, d.decision, now_ms)?
                         }
                     };
                     let article = Arc::new(article);
@@ -445,22 +490,39 @@ impl Engine {
 
     /// The verdict each file would get now; nothing is stored.
     pub fn check(&mut self, inputs: &[Input]) -> Result<Vec<Verdict>, EngineError> {
+        Ok(self
+            .check_detailed(inputs)?
+            .into_iter()
+            .map(|c| c.verdict)
+            .collect())
+    }
+
+    /// `check`, with what the page-level evidence turned down for each file (the evaluation's
+    /// margins).
+    pub fn check_detailed(&mut self, inputs: &[Input]) -> Result<Vec<Checked>, EngineError> {
         let prepared = self.prepare_all(inputs)?;
+        let window = self.load()?.templates.snapshot();
         let pending = Pending::default();
         let mut out = Vec::with_capacity(inputs.len());
         for (input, prep) in inputs.iter().zip(prepared) {
             out.push(match prep {
-                Err(rejection) => refused(input, &rejection),
+                Err(rejection) => Checked {
+                    verdict: refused(input, &rejection),
+                    turned_down: 0.0,
+                },
                 Ok(prep) => {
-                    let d = self.decide(&prep, &pending)?;
-                    Verdict {
-                        file: input.file.clone(),
-                        id: None,
-                        status: d.status,
-                        title: prep.title,
-                        matched: d.matched,
-                        reason: None,
-                        again: false,
+                    let d = self.decide_learning(input, prep, &pending, &window, 0, false)?;
+                    Checked {
+                        verdict: Verdict {
+                            file: input.file.clone(),
+                            id: None,
+                            status: d.decision.status,
+                            title: d.prep.title,
+                            matched: d.decision.matched,
+                            reason: None,
+                            again: false,
+                        },
+                        turned_down: d.decision.turned_down,
                     }
                 }
             });
@@ -475,7 +537,9 @@ impl Engine {
         inputs: &[Input],
     ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
         let every = self.settings.anchor_every_words;
-        let templates = &self.load()?.templates;
+        let chrome_min = self.settings.params.chrome_min_blocks;
+        let loaded = self.load()?;
+        let (templates, sites) = (&loaded.templates, &*loaded.sites);
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let share = inputs.len().div_ceil(cores).max(1);
         std::thread::scope(|s| {
@@ -486,9 +550,14 @@ impl Engine {
                         .name("copydesk-check".into())
                         .spawn_scoped(s, move || {
                             let is_template = |h: u64| templates.is_template(h);
+                            let view = TemplateView {
+                                window: &is_template,
+                                sites: Some(sites),
+                                chrome_min_blocks: chrome_min,
+                            };
                             chunk
                                 .iter()
-                                .map(|input| prepare_input(input, every, &is_template))
+                                .map(|input| prepare_input_with(input, every, &view))
                                 .collect::<Vec<_>>()
                         })
                 })
@@ -546,150 +615,13 @@ impl Engine {
             content: Some(Content {
                 blocks: prep.blocks,
                 paragraphs: prep.paragraphs,
+                site: prep.site,
             }),
             packed_content,
             exact_first,
             path: path_entry(id, input),
+            sites: d.writes,
         })
-    }
-
-    /// Looks a prepared article up among everything stored (and the batch so far) and judges it
-    /// against each verified candidate.
-    fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
-        let exact = match pending.exact.get(&prep.doc_hash) {
-            Some(&id) => Some(id),
-            None if self.load()?.seen.may_contain(prep.doc_hash) => {
-                self.store.exact(prep.doc_hash)?
-            }
-            None => None,
-        };
-        if let Some(orig) = exact {
-            let rec = self.record_anywhere(orig, pending)?;
-            return Ok(Decision {
-                status: Status::Duplicate,
-                matched: Some(MatchRef {
-                    id: orig,
-                    file: rec.file,
-                    similarity: 1.0,
-                }),
-                story: Some(rec.story),
-            });
-        }
-        let candidates = self.candidates(prep)?;
-        let new_side = Side {
-            shingles: &prep.shingles,
-            words: prep.tokens.len(),
-            blocks: &prep.blocks,
-        };
-        let mut best: Option<(Status, f32, ArticleId)> = None;
-        for id in candidates {
-            if self.store.overruled(prep.exact, id)? {
-                continue;
-            }
-            let Some(content) = self.content_anywhere(id, pending)? else {
-                continue;
-            };
-            let tokens = stored_tokens(&content.paragraphs);
-            let shingles = tokens.shingle_hashes();
-            let old_side = Side {
-                shingles: &shingles,
-                words: tokens.len(),
-                blocks: &content.blocks,
-            };
-            let mut j = judge(&new_side, &old_side, &self.settings.params);
-            if j.status == Status::Unique {
-                continue;
-            }
-            if exact_hash(content.paragraphs.iter().map(String::as_str)) == prep.exact {
-                j.status = Status::Duplicate;
-            }
-            let rank = |s: Status| match s {
-                Status::Duplicate => 2u8,
-                Status::Reprint => 1,
-                _ => 0,
-            };
-            let better = best.is_none_or(|(bs, bsim, bid)| {
-                (rank(j.status), j.similarity, std::cmp::Reverse(id))
-                    > (rank(bs), bsim, std::cmp::Reverse(bid))
-            });
-            if better {
-                best = Some((j.status, j.similarity, id));
-            }
-        }
-        let Some((status, similarity, id)) = best else {
-            return Ok(Decision {
-                status: Status::Unique,
-                matched: None,
-                story: None,
-            });
-        };
-        let rec = self.record_anywhere(id, pending)?;
-        Ok(Decision {
-            status,
-            matched: Some(MatchRef {
-                id,
-                file: rec.file,
-                similarity: (similarity * 1000.0).round() / 1000.0,
-            }),
-            story: (status != Status::Partial).then_some(rec.story),
-        })
-    }
-
-    /// Candidate ids: every SimHash neighbour within the radius, then the articles sharing the
-    /// most passage anchors, at most `max_candidates` in all.
-    fn candidates(&mut self, prep: &Prepared) -> Result<Vec<ArticleId>, EngineError> {
-        let max = self.settings.max_candidates;
-        let loaded = self.load()?;
-        let mut slots: Vec<u32> = loaded
-            .sim
-            .near(prep.simhash)
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
-        // Per slot: the weight of the anchors it shares with the new story.
-        let mut shared: rustc_hash::FxHashMap<u32, f32> = Default::default();
-        loaded
-            .anchors
-            .postings_many(&prep.probes, MAX_POSTINGS, |_, n, slots| {
-                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
-                for &slot in slots {
-                    *shared.entry(slot).or_default() += weight;
-                }
-            });
-        let mut by_count: Vec<(u32, f32)> = shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
-        by_count.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (slot, _) in by_count {
-            if slots.len() >= max {
-                break;
-            }
-            if !slots.contains(&slot) {
-                slots.push(slot);
-            }
-        }
-        slots.truncate(max.max(1));
-        Ok(slots.into_iter().map(|s| loaded.ids[s as usize]).collect())
-    }
-
-    fn record_anywhere(
-        &self,
-        id: ArticleId,
-        pending: &Pending,
-    ) -> Result<ArticleRecord, EngineError> {
-        if let Some(&i) = pending.by_id.get(&id) {
-            return Ok(pending.items[i].record.clone());
-        }
-        self.store.record(id)?.ok_or(EngineError::NoSuchArticle(id))
-    }
-
-    fn content_anywhere(
-        &self,
-        id: ArticleId,
-        pending: &Pending,
-    ) -> Result<Option<Content>, EngineError> {
-        if let Some(&i) = pending.by_id.get(&id) {
-            return Ok(pending.items[i].content.clone());
-        }
-        Ok(self.store.content(id)?)
     }
 }
 
@@ -703,17 +635,6 @@ fn committed(items: &mut Vec<Arc<NewArticle>>) -> Vec<Verdict> {
 
 fn thread_error(e: std::io::Error) -> EngineError {
     EngineError::Thread(e)
-}
-
-fn prepare_input(
-    input: &Input,
-    every: usize,
-    is_template: &dyn Fn(u64) -> bool,
-) -> Result<Prepared, Rejection> {
-    match &input.data {
-        Err(r) => Err(r.clone()),
-        Ok(data) => prepare(&input.file, &data.bytes, every, is_template),
-    }
 }
 
 /// The verdict of a file refused with `why`, before anything is stored.
@@ -756,6 +677,7 @@ fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewAr
         packed_content: None,
         exact_first: None,
         path: path_entry(id, input),
+        sites: Vec::new(),
     }
 }
 

@@ -1,8 +1,10 @@
 //! Preparing one file for the verdict: bytes to document, document to story, story to
 //! fingerprints. Pure and independent per file, so a batch prepares in parallel.
 
+use crate::detect::page::site_key;
+use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
-use crate::text::clean::{clean, BlockInfo};
+use crate::text::clean::{clean_with, BlockInfo};
 use crate::text::normalize::normalize;
 use crate::text::sanitize::sanitize_line;
 use crate::text::{read_document, Rejection};
@@ -14,6 +16,11 @@ pub struct Prepared {
     pub url: Option<String>,
     pub source: Option<String>,
     pub published: Option<String>,
+    /// The site the page names (`site_key`), 0 when none.
+    pub site: u64,
+    /// The site whose learned template was applied (named or found by the page's blocks), 0
+    /// when none.
+    pub template_site: u64,
     pub paragraphs: Vec<String>,
     pub blocks: Vec<BlockInfo>,
     pub tokens: Tokens,
@@ -29,16 +36,49 @@ pub struct Prepared {
     pub doc_hash: u64,
 }
 
+/// What preparing a page consults: the templates learned across stories, and per site.
+pub struct TemplateView<'a> {
+    /// Blocks recurring across recent new stories (`templates::Templates`).
+    pub window: &'a (dyn Fn(u64) -> bool + Sync),
+    pub sites: Option<&'a SiteTemplates>,
+    /// Blocks a page must share with a site's template to be of that site, when it names none.
+    pub chrome_min_blocks: usize,
+}
+
 /// Reads, cleans and fingerprints one file. `is_template` answers from the learned templates.
 pub fn prepare(
     name: &str,
     bytes: &[u8],
     anchor_every: usize,
-    is_template: &dyn Fn(u64) -> bool,
+    is_template: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<Prepared, Rejection> {
+    let view = TemplateView {
+        window: is_template,
+        sites: None,
+        chrome_min_blocks: 0,
+    };
+    prepare_with(name, bytes, anchor_every, &view)
+}
+
+/// `prepare` against the templates in `view`: those of the page's site as well.
+pub fn prepare_with(
+    name: &str,
+    bytes: &[u8],
+    anchor_every: usize,
+    view: &TemplateView,
 ) -> Result<Prepared, Rejection> {
     let doc = read_document(name, bytes)?;
     let doc_hash = exact_hash(doc.blocks.iter().map(|b| b.text.as_str()));
-    let cleaned = clean(&doc, is_template);
+    let site = site_key(doc.url.as_deref(), doc.source.as_deref());
+    let mut template_site = 0;
+    let cleaned = clean_with(&doc, |hashes| {
+        let sites = view.sites;
+        let chosen = sites
+            .and_then(|t| t.site_for(site, hashes, view.chrome_min_blocks))
+            .unwrap_or(0);
+        template_site = chosen;
+        move |h| (view.window)(h) || sites.is_some_and(|t| t.contains(chosen, h))
+    });
     if cleaned.paragraphs.is_empty() {
         return Err(Rejection::NoText);
     }
@@ -54,6 +94,8 @@ pub fn prepare(
     let anchors = sample_anchors(&probes, anchor_every);
     let opt_line = |s: Option<String>| s.map(|v| sanitize_line(&v)).filter(|v| !v.is_empty());
     Ok(Prepared {
+        site,
+        template_site,
         title: sanitize_line(&cleaned.title),
         url: opt_line(doc.url),
         source: opt_line(doc.source),

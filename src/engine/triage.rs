@@ -118,6 +118,7 @@ impl Engine {
             .unwrap_or_else(|| crate::store::codec::Content {
                 blocks: Vec::new(),
                 paragraphs: Vec::new(),
+                site: 0,
             });
         Ok(exact_hash(content.paragraphs.iter().map(String::as_str)))
     }

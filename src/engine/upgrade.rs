@@ -11,10 +11,16 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// Brings the fingerprints of a database at schema `from` up to `SCHEMA_VERSION`:
 /// - 1 → 2: anchors became 64-bit (version 1 kept 32 bits, which are not read back);
 /// - 2 → 3: the SimHash is taken over the shingles' xxh3 hashes (it was the `simhash` crate's
-///   SipHash of each shingle's text).
+///   SipHash of each shingle's text);
+/// - 3 → 4: content records carry the page's site and the blocks' prose flags, and learned site
+///   templates have a tree of their own. Nothing is rewritten (older content records are read
+///   as they are); the version is recorded so that an older copydesk refuses the database.
 pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
         return Ok(());
+    }
+    if from >= 3 {
+        return store.record_schema();
     }
     eprintln!(
         "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: \

@@ -1,11 +1,16 @@
 //! The dev evaluation (`copydesk eval DIR`): builds variants from a corpus of pages with their
 //! gold article text, runs them through a real engine on a temporary database, and reports
 //! precision and recall per kind. Half of the folders are stored; variants of the other half are
-//! the negatives (same sites, so shared templates are tested too).
+//! the negatives (same sites, so shared templates are tested too). Whole pages of sites give the
+//! harder kinds (`sites.rs`): different stories in one site's template, one site's story inside
+//! another site's page, a part of one story inside another page.
 
 pub mod command;
 pub mod extraction;
 pub(crate) mod gold;
+pub(crate) mod implant;
+pub(crate) mod report;
+pub(crate) mod sites;
 pub(crate) mod variants;
 
 use crate::config::Settings;
@@ -13,7 +18,7 @@ use crate::engine::files::input_from;
 use crate::engine::{Engine, Input};
 use crate::model::Status;
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use report::{describe, print_report, KindReport, PartialReport, Report};
 use std::io::Write;
 use std::path::Path;
 use variants::Rng;
@@ -21,6 +26,9 @@ use variants::Rng;
 /// One corpus folder.
 pub(crate) struct Page {
     pub(crate) name: String,
+    /// The site the page is from (`meta.json`'s `site`), empty when unknown: groups pages of
+    /// one site, nothing more.
+    pub(crate) site: String,
     pub(crate) article: String,
     pub(crate) page_txt: Vec<u8>,
     pub(crate) page_html: Vec<u8>,
@@ -40,7 +48,13 @@ pub(crate) fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
             std::fs::read(path.join(f))
                 .with_context(|| format!("cannot read '{}'", path.join(f).display()))
         };
+        let site = std::fs::read(path.join("meta.json"))
+            .ok()
+            .and_then(|m| serde_json::from_slice::<serde_json::Value>(&m).ok())
+            .and_then(|m| m["site"].as_str().map(str::to_owned))
+            .unwrap_or_default();
         pages.push(Page {
+            site,
             name: path
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -60,7 +74,7 @@ pub(crate) fn load_corpus(dir: &Path) -> Result<Vec<Page>> {
     Ok(pages)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Form {
     Article,
     PageTxt,
@@ -121,50 +135,6 @@ fn kinds() -> Vec<(&'static str, Form, Make)> {
     ]
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct KindReport {
-    pub(crate) kind: String,
-    pub(crate) positives: usize,
-    pub(crate) negatives: usize,
-    pub(crate) true_pos: usize,
-    pub(crate) false_pos: usize,
-    pub(crate) precision: f64,
-    pub(crate) recall: f64,
-    /// The lowest similarity of a correct flag, and the highest any negative got: the margin
-    /// the thresholds have on this corpus.
-    pub(crate) min_true_similarity: f32,
-    pub(crate) max_negative_similarity: f32,
-    pub(crate) misses: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct PartialReport {
-    pub(crate) kind: String,
-    pub(crate) cases: usize,
-    pub(crate) partial: usize,
-    pub(crate) reprint: usize,
-    pub(crate) partial_rate: f64,
-    pub(crate) misses: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Report {
-    pub(crate) reprint_kinds: Vec<KindReport>,
-    pub(crate) partial: PartialReport,
-}
-
-impl Report {
-    /// The dev-set targets: precision ≥ 0.99 and recall ≥ 0.97 per reprint kind; partial reuse
-    /// reported as partial in ≥ 90% of cases, never as a reprint.
-    pub(crate) fn targets_met(&self) -> bool {
-        self.reprint_kinds
-            .iter()
-            .all(|k| k.precision >= 0.99 && k.recall >= 0.97)
-            && self.partial.partial_rate >= 0.9
-            && self.partial.reprint == 0
-    }
-}
-
 fn engine_with(stored: &[Input], dir: &Path) -> Result<Engine> {
     let settings = Settings {
         db: dir.to_owned(),
@@ -183,45 +153,53 @@ pub(crate) fn run(pages: &[Page]) -> Result<Report> {
         .collect();
     let mut reprint_kinds = Vec::new();
     for (kind, stored_form, make) in kinds() {
-        let mut report = KindReport {
-            kind: kind.to_owned(),
-            positives: 0,
-            negatives: 0,
-            true_pos: 0,
-            false_pos: 0,
-            precision: 1.0,
-            recall: 0.0,
-            min_true_similarity: 1.0,
-            max_negative_similarity: 0.0,
-            misses: Vec::new(),
-        };
+        let mut report = KindReport::new(kind);
         for stored in &halves {
             run_kind(pages, stored, kind, stored_form, make, &mut report)?;
         }
-        let (tp, fp) = (report.true_pos, report.false_pos);
-        report.precision = if tp + fp == 0 {
-            1.0
-        } else {
-            tp as f64 / (tp + fp) as f64
-        };
-        report.recall = tp as f64 / report.positives.max(1) as f64;
+        report.finish();
         reprint_kinds.push(report);
     }
-    let mut partial = PartialReport {
-        kind: "a third inside another story".to_owned(),
-        cases: 0,
-        partial: 0,
-        reprint: 0,
-        partial_rate: 0.0,
-        misses: Vec::new(),
-    };
+    let spans = sites::spans(pages);
+    for (stored_form, query_form, kind) in [
+        (
+            Form::PageTxt,
+            Form::PageTxt,
+            "page.txt inside another site's",
+        ),
+        (
+            Form::PageHtml,
+            Form::PageHtml,
+            "page.html inside another site's",
+        ),
+        (
+            Form::Article,
+            Form::PageHtml,
+            "article inside another site's html",
+        ),
+    ] {
+        reprint_kinds.push(sites::run_wrapped(
+            pages,
+            &spans,
+            stored_form,
+            query_form,
+            kind,
+        )?);
+    }
+    let mut partial = PartialReport::new("a third inside another story");
     for stored in &halves {
         run_partial(pages, stored, &mut partial)?;
     }
-    partial.partial_rate = partial.partial as f64 / partial.cases.max(1) as f64;
+    partial.finish();
+    let partial_kinds = vec![
+        partial,
+        sites::run_partial_share(pages, &spans, &halves, false)?,
+        sites::run_partial_share(pages, &spans, &halves, true)?,
+    ];
     Ok(Report {
         reprint_kinds,
-        partial,
+        partial_kinds,
+        negative_kinds: sites::run_same_site(pages, &spans)?,
     })
 }
 
@@ -252,46 +230,25 @@ fn run_kind(
             input_from(&name, bytes)
         })
         .collect();
-    let verdicts = engine.check(&queries)?;
-    for ((p, &is_stored), v) in pages.iter().zip(stored).zip(&verdicts) {
+    let checked = engine.check_detailed(&queries)?;
+    for ((p, &is_stored), c) in pages.iter().zip(stored).zip(&checked) {
+        let v = &c.verdict;
         let flagged = matches!(v.status, Status::Reprint | Status::Duplicate);
         let right = v
             .matched
             .as_ref()
             .is_some_and(|m| m.file == form(p, stored_form).0);
         let similarity = v.matched.as_ref().map_or(0.0, |m| m.similarity);
-        if is_stored && flagged && right {
-            r.min_true_similarity = r.min_true_similarity.min(similarity);
-        } else if !is_stored {
-            r.max_negative_similarity = r.max_negative_similarity.max(similarity);
-        }
-        if is_stored {
-            r.positives += 1;
-        } else {
-            r.negatives += 1;
-        }
-        match (is_stored, flagged, right) {
-            (true, true, true) => r.true_pos += 1,
-            (true, _, _) => {
-                r.false_pos += usize::from(flagged);
-                r.misses.push(format!("{}: {}", p.name, describe(v)));
-            }
-            (false, true, _) => {
-                r.false_pos += 1;
-                r.misses
-                    .push(format!("{} (negative): {}", p.name, describe(v)));
-            }
-            (false, false, _) => {}
-        }
+        r.count(
+            is_stored,
+            flagged,
+            right,
+            similarity,
+            c.turned_down,
+            format!("{}: {}", p.name, describe(v)),
+        );
     }
     Ok(())
-}
-
-fn describe(v: &crate::model::Verdict) -> String {
-    match &v.matched {
-        Some(m) => format!("{} of {} ({:.2})", v.status.as_str(), m.file, m.similarity),
-        None => v.status.as_str().to_owned(),
-    }
 }
 
 /// A third of each stored story inside an unstored one, as long as the inserted part is at most
@@ -333,16 +290,7 @@ fn run_partial(pages: &[Page], stored: &[bool], r: &mut PartialReport) -> Result
     }
     let verdicts = engine.check(&queries)?;
     for ((v, src), q) in verdicts.iter().zip(&sources).zip(&queries) {
-        r.cases += 1;
-        let right = v.matched.as_ref().is_some_and(|m| &m.file == src);
-        match v.status {
-            Status::Partial if right => r.partial += 1,
-            Status::Reprint | Status::Duplicate => {
-                r.reprint += 1;
-                r.misses.push(format!("{}: {}", q.file, describe(v)));
-            }
-            _ => r.misses.push(format!("{}: {}", q.file, describe(v))),
-        }
+        r.count(v, src, &q.file);
     }
     Ok(())
 }
@@ -356,8 +304,14 @@ pub fn run_command(dir: &Path, json: bool, out: &mut impl Write) -> Result<std::
             serde_json::to_writer(&mut *out, k)?;
             writeln!(out)?;
         }
-        serde_json::to_writer(&mut *out, &report.partial)?;
-        writeln!(out)?;
+        for p in &report.partial_kinds {
+            serde_json::to_writer(&mut *out, p)?;
+            writeln!(out)?;
+        }
+        for n in &report.negative_kinds {
+            serde_json::to_writer(&mut *out, n)?;
+            writeln!(out)?;
+        }
     } else {
         print_report(&report, pages.len(), out)?;
     }
@@ -366,49 +320,4 @@ pub fn run_command(dir: &Path, json: bool, out: &mut impl Write) -> Result<std::
     } else {
         std::process::ExitCode::FAILURE
     })
-}
-
-fn print_report(r: &Report, pages: usize, out: &mut impl Write) -> Result<()> {
-    writeln!(
-        out,
-        "{pages} pages, each stored once and a negative once (variants of unstored pages)"
-    )?;
-    writeln!(
-        out,
-        "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}  {:>8} {:>8}",
-        "kind", "pos", "neg", "tp", "fp", "precision", "recall", "min tp", "max neg"
-    )?;
-    for k in &r.reprint_kinds {
-        writeln!(
-            out,
-            "{:<26} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}  {:>8.3} {:>8.3}",
-            k.kind,
-            k.positives,
-            k.negatives,
-            k.true_pos,
-            k.false_pos,
-            k.precision,
-            k.recall,
-            k.min_true_similarity,
-            k.max_negative_similarity
-        )?;
-        for m in &k.misses {
-            writeln!(out, "    miss: {m}")?;
-        }
-    }
-    let p = &r.partial;
-    writeln!(
-        out,
-        "{:<26} {:>4} cases: {} partial ({:.3}), {} reprint",
-        p.kind, p.cases, p.partial, p.partial_rate, p.reprint
-    )?;
-    for m in &p.misses {
-        writeln!(out, "    miss: {m}")?;
-    }
-    writeln!(
-        out,
-        "targets {}",
-        if r.targets_met() { "met" } else { "MISSED" }
-    )?;
-    Ok(())
 }

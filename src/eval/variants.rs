@@ -147,6 +147,44 @@ pub(crate) fn partial(source: &str, host: &str, rng: &mut Rng) -> (String, usize
     (out.join("\n\n"), words[start..end].iter().sum())
 }
 
+/// A contiguous run of whole paragraphs of `source` holding about `share` of its words (the
+/// closest run to it, the earliest of equals), never more than `max_share` nor fewer than
+/// `min_words`; `None` when no run fits (a story of one long paragraph).
+pub(crate) fn borrow(
+    source: &str,
+    share: f64,
+    max_share: f64,
+    min_words: usize,
+) -> Option<Vec<String>> {
+    let src = paragraphs(source);
+    let words: Vec<usize> = src.iter().map(|p| p.split_whitespace().count()).collect();
+    let total = words.iter().sum::<usize>() as f64;
+    let mut best: Option<(f64, usize, usize)> = None;
+    for start in 0..src.len() {
+        let mut sum = 0;
+        for (end, &w) in words.iter().enumerate().skip(start) {
+            sum += w;
+            if sum as f64 > max_share * total {
+                break;
+            }
+            let miss = (sum as f64 - share * total).abs();
+            if sum >= min_words && best.is_none_or(|(m, _, _)| miss < m) {
+                best = Some((miss, start, end + 1));
+            }
+        }
+    }
+    let (_, start, end) = best?;
+    Some(src[start..end].to_vec())
+}
+
+/// `host`'s paragraphs with `borrowed` set after the first half of them.
+pub(crate) fn insert_paragraphs(host: &str, borrowed: &[String]) -> String {
+    let mut out = paragraphs(host);
+    let at = out.len() / 2;
+    out.splice(at..at, borrowed.iter().cloned());
+    out.join("\n\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +217,23 @@ mod tests {
             cut_short(TEXT, 0.6),
             "One two three four five six.\n\nSeven \"eight\" nine ten."
         );
+    }
+
+    #[test]
+    fn borrow_takes_whole_paragraphs_within_the_share() {
+        let source = "one two three four\nfive six\nseven eight nine ten\neleven twelve";
+        // 12 words: a fifth is 2.4, the closest run within 40% (4.8 words) is "five six".
+        assert_eq!(
+            borrow(source, 0.2, 0.4, 1),
+            Some(vec!["five six".to_owned()])
+        );
+        assert_eq!(
+            borrow(source, 0.2, 0.4, 3),
+            Some(vec!["one two three four".to_owned()])
+        );
+        assert_eq!(borrow("one long paragraph only", 0.3, 0.4, 1), None);
+        let text = insert_paragraphs("a\nb\nc\nd", &["x".to_owned()]);
+        assert_eq!(text, "a\n\nb\n\nx\n\nc\n\nd");
     }
 
     #[test]

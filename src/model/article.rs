@@ -14,6 +14,9 @@ pub struct BlockInfo {
     pub words: u32,
     /// Whether the block is part of the story.
     pub kept: bool,
+    /// Whether the block reads as prose (long, with sentences) and is no known boilerplate
+    /// (learned template, link list, teaser): what the verdict weighs as a page's own text.
+    pub prose: bool,
 }
 
 /// What the match of a verdict points at.

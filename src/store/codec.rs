@@ -11,16 +11,24 @@ pub struct FpRecord {
     pub anchors: Vec<u64>,
 }
 
-/// The stored story: its blocks (for template evidence) and its paragraphs.
+/// The stored page: every block (the page-level evidence of the verdict, template learning),
+/// the site the page names, and the story's paragraphs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     pub blocks: Vec<BlockInfo>,
     pub paragraphs: Vec<String>,
+    /// The site key the page names (`detect::page::site_key`), 0 when none (and in version 1).
+    pub site: u64,
 }
 
 /// Version 1 had 32-bit anchors: they are read (for the schema upgrade) but not kept.
 const FP_VERSION: u8 = 2;
-const CONTENT_VERSION: u8 = 1;
+/// Version 2 adds the page's site key after the version byte, and each block's prose flag (bit 1
+/// of the flags byte; bit 0 is `kept`). Version 1 records are read with no site and the flag
+/// derived from what they hold (see `prose_of_v1`).
+const CONTENT_VERSION: u8 = 2;
+const KEPT_BIT: u8 = 1;
+const PROSE_BIT: u8 = 2;
 
 pub(crate) fn encode_fp(fp: &FpRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(21 + fp.anchors.len() * 8);
@@ -84,13 +92,14 @@ pub(crate) fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
 
 /// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
 pub(crate) fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
-    encode_content_parts(&c.blocks, &c.paragraphs, max_text_bytes)
+    encode_content_parts(&c.blocks, &c.paragraphs, c.site, max_text_bytes)
 }
 
 /// `encode_content` of the parts of a `Content`, for a caller that has not built one yet.
 pub(crate) fn encode_content_parts(
     blocks: &[BlockInfo],
     paragraphs: &[String],
+    site: u64,
     max_text_bytes: usize,
 ) -> Vec<u8> {
     let mut text = String::new();
@@ -103,15 +112,16 @@ pub(crate) fn encode_content_parts(
         }
         text.push_str(p);
     }
-    let header = 5 + blocks.len() * 13;
+    let header = 13 + blocks.len() * 13;
     let bound = lz4_flex::block::get_maximum_output_size(text.len());
     let mut out = Vec::with_capacity(header + 4 + bound);
     out.push(CONTENT_VERSION);
+    out.extend_from_slice(&site.to_le_bytes());
     out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
     for b in blocks {
         out.extend_from_slice(&b.hash.to_le_bytes());
         out.extend_from_slice(&b.words.to_le_bytes());
-        out.push(u8::from(b.kept));
+        out.push((u8::from(b.kept) * KEPT_BIT) | (u8::from(b.prose) * PROSE_BIT));
     }
     // What `compress_prepend_size` writes (the text's length, then the block), compressed in
     // place rather than into a buffer of its own.
@@ -127,8 +137,12 @@ pub(crate) fn encode_content_parts(
 /// The block hashes of encoded content, without decompressing its text.
 pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
     let mut r = Reader(bytes);
-    if r.u8()? != CONTENT_VERSION {
-        return None;
+    match r.u8()? {
+        1 => {}
+        CONTENT_VERSION => {
+            r.u64()?; // the site
+        }
+        _ => return None,
     }
     let n = r.u32()? as usize;
     let mut hashes = Vec::with_capacity(n.min(1 << 16));
@@ -141,16 +155,26 @@ pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
 
 pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
-    if r.u8()? != CONTENT_VERSION {
-        return None;
-    }
+    let version = r.u8()?;
+    let site = match version {
+        1 => 0,
+        CONTENT_VERSION => r.u64()?,
+        _ => return None,
+    };
     let n = r.u32()? as usize;
     let mut blocks = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
+        let (hash, words, flags) = (r.u64()?, r.u32()?, r.u8()?);
+        let kept = flags & KEPT_BIT != 0;
         blocks.push(BlockInfo {
-            hash: r.u64()?,
-            words: r.u32()?,
-            kept: r.u8()? != 0,
+            hash,
+            words,
+            kept,
+            prose: if version == 1 {
+                prose_of_v1(words, kept)
+            } else {
+                flags & PROSE_BIT != 0
+            },
         });
     }
     let text = lz4_flex::decompress_size_prepended(r.0).ok()?;
@@ -160,7 +184,41 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     } else {
         text.split('\n').map(str::to_owned).collect()
     };
-    Some(Content { blocks, paragraphs })
+    Some(Content {
+        blocks,
+        paragraphs,
+        site,
+    })
+}
+
+/// A site's learned template: when it last learned (a stamp), then its blocks.
+pub(crate) fn encode_site(stamp: u64, blocks: &[u64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + blocks.len() * 8);
+    out.extend_from_slice(&stamp.to_le_bytes());
+    out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
+    for b in blocks {
+        out.extend_from_slice(&b.to_le_bytes());
+    }
+    out
+}
+
+pub(crate) fn decode_site(bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
+    let mut r = Reader(bytes);
+    let stamp = r.u64()?;
+    let n = r.u32()? as usize;
+    let raw = r.take(n.checked_mul(8)?)?;
+    let blocks = raw
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    Some((stamp, blocks))
+}
+
+/// The prose flag of a block stored before blocks carried one, from what the record holds: a
+/// block of the story long enough to hold a sentence, or any block as long as a paragraph. (The
+/// cleaner's own test also needs the text, which only the story's blocks keep.)
+fn prose_of_v1(words: u32, kept: bool) -> bool {
+    words >= if kept { 15 } else { 40 }
 }
 
 #[cfg(test)]
@@ -176,11 +234,12 @@ mod tests {
         }
 
         #[test]
-        fn content_round_trips(paragraphs in prop::collection::vec("[^\n]{1,40}", 0..10),
-                               blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>()), 0..10)) {
+        fn content_round_trips(paragraphs in prop::collection::vec("[^\n]{1,40}", 0..10), site: u64,
+                               blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
             let c = Content {
-                blocks: blocks.into_iter().map(|(hash, words, kept)| BlockInfo { hash, words, kept }).collect(),
+                blocks: blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect(),
                 paragraphs,
+                site,
             };
             let encoded = encode_content(&c, usize::MAX);
             let hashes: Vec<u64> = c.blocks.iter().map(|b| b.hash).collect();
@@ -189,11 +248,63 @@ mod tests {
         }
 
         #[test]
+        fn site_templates_round_trip(stamp: u64, blocks: Vec<u64>) {
+            prop_assert_eq!(decode_site(&encode_site(stamp, &blocks)), Some((stamp, blocks)));
+        }
+
+        #[test]
         fn decoding_garbage_never_panics(bytes: Vec<u8>) {
             let _ = decode_fp(&bytes);
             let _ = decode_content(&bytes);
+            let _ = decode_site(&bytes);
             let _ = decode_block_hashes(&bytes);
         }
+    }
+
+    #[test]
+    fn version_1_content_is_read_with_prose_derived() {
+        let c = Content {
+            blocks: vec![
+                BlockInfo {
+                    hash: 1,
+                    words: 20,
+                    kept: true,
+                    prose: true,
+                },
+                BlockInfo {
+                    hash: 2,
+                    words: 20,
+                    kept: false,
+                    prose: true,
+                },
+                BlockInfo {
+                    hash: 3,
+                    words: 50,
+                    kept: false,
+                    prose: true,
+                },
+                BlockInfo {
+                    hash: 4,
+                    words: 3,
+                    kept: true,
+                    prose: false,
+                },
+            ],
+            paragraphs: vec!["a b".into()],
+            site: 7,
+        };
+        // Version 1: no site after the version byte, and the flags byte is `kept` alone.
+        let mut v1 = encode_content(&c, usize::MAX);
+        v1.drain(1..9);
+        v1[0] = 1;
+        for (i, b) in c.blocks.iter().enumerate() {
+            v1[5 + i * 13 + 12] = u8::from(b.kept);
+        }
+        let back = decode_content(&v1).expect("decodes");
+        assert_eq!(back.site, 0);
+        let prose: Vec<bool> = back.blocks.iter().map(|b| b.prose).collect();
+        assert_eq!(prose, [true, false, true, false]);
+        assert_eq!(back.paragraphs, c.paragraphs);
     }
 
     #[test]
@@ -201,6 +312,7 @@ mod tests {
         let c = Content {
             blocks: vec![],
             paragraphs: vec!["a".repeat(600), "b".repeat(600)],
+            site: 0,
         };
         let back = decode_content(&encode_content(&c, 1000)).expect("decodes");
         assert_eq!(back.paragraphs, ["a".repeat(600)]);

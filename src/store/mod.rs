@@ -11,6 +11,8 @@
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
 //!   follow and catch up from.
 //! - `overrules`: story hash ++ other id → editor's name: pairs the detector must not flag again.
+//! - `templates`: site key → that site's learned template blocks (`codec::encode_site`), written
+//!   with the article whose verdict learned them.
 
 pub mod codec;
 mod lock;
@@ -28,7 +30,11 @@ use std::path::{Path, PathBuf};
 
 /// 2: anchors are 64-bit; 3: the SimHash is taken over the shingles' xxh3 hashes. Older
 /// databases are upgraded on open (`engine/upgrade.rs`).
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+/// 4: content records carry the page's site and each block's prose flag (content version 2;
+/// version 1 records are read as they are, see `codec::decode_content`), and the `templates`
+/// tree holds what was learned per site. A version 3 database needs no rewrite: opening it
+/// records version 4, so an older copydesk, which cannot read the new records, refuses it.
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,6 +86,19 @@ pub struct PathEntry {
     pub content_hash: Option<u64>,
 }
 
+/// A change to one site's learned template, written with the article that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteWrite {
+    /// The site's template is now these blocks (oldest first), learned last at `stamp`.
+    Put {
+        site: u64,
+        stamp: u64,
+        blocks: Vec<u64>,
+    },
+    /// The site's template was forgotten (to stay within bounds).
+    Remove { site: u64 },
+}
+
 /// One article as a commit writes it.
 pub struct NewArticle {
     pub record: ArticleRecord,
@@ -91,6 +110,8 @@ pub struct NewArticle {
     /// Set when this article is the first read from its document (the hash of all its blocks).
     pub exact_first: Option<u64>,
     pub path: Option<PathEntry>,
+    /// Template changes this article's verdict learned.
+    pub sites: Vec<SiteWrite>,
 }
 
 pub struct Store {
@@ -104,6 +125,7 @@ pub struct Store {
     paths: sled::Tree,
     events: sled::Tree,
     overrules: sled::Tree,
+    templates: sled::Tree,
     max_text_bytes: usize,
 }
 
@@ -117,6 +139,7 @@ struct Writes {
     paths: sled::Batch,
     events: sled::Batch,
     overrules: sled::Batch,
+    templates: sled::Batch,
 }
 
 fn to_json<T: Serialize>(id: ArticleId, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -280,6 +303,7 @@ impl Store {
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
             overrules: db.open_tree("overrules")?,
+            templates: db.open_tree("templates")?,
             db,
             max_text_bytes,
         };
@@ -359,6 +383,12 @@ impl Store {
         self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
         self.sync()?;
         Ok(rewritten)
+    }
+
+    /// Records the current schema version, durably: for upgrades that rewrite nothing.
+    pub(crate) fn record_schema(&self) -> Result<(), StoreError> {
+        self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+        self.sync()
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -444,6 +474,18 @@ impl Store {
                 w.paths
                     .insert(a.record.file.as_bytes(), to_json(a.record.id, &path)?);
             }
+            for change in &a.sites {
+                match change {
+                    SiteWrite::Put {
+                        site,
+                        stamp,
+                        blocks,
+                    } => w
+                        .templates
+                        .insert(&site.to_be_bytes(), codec::encode_site(*stamp, blocks)),
+                    SiteWrite::Remove { site } => w.templates.remove(&site.to_be_bytes()),
+                }
+            }
             *counts.entry(a.record.status).or_default() += 1;
         }
         w.events = event_batch(events)?;
@@ -489,11 +531,12 @@ impl Store {
             &self.paths,
             &self.events,
             &self.overrules,
+            &self.templates,
             &self.meta,
         );
         trees
             .transaction(
-                |(fps, content, exact, articles, paths, events, overrules, meta)| {
+                |(fps, content, exact, articles, paths, events, overrules, templates, meta)| {
                     fps.apply_batch(&w.fps)?;
                     content.apply_batch(&w.content)?;
                     exact.apply_batch(&w.exact)?;
@@ -501,6 +544,7 @@ impl Store {
                     paths.apply_batch(&w.paths)?;
                     events.apply_batch(&w.events)?;
                     overrules.apply_batch(&w.overrules)?;
+                    templates.apply_batch(&w.templates)?;
                     for (status, n) in counts {
                         let k = schema::Status::counter_key(*status);
                         let before = meta
@@ -678,6 +722,19 @@ impl Store {
             if let Some(hashes) = codec::decode_block_hashes(&v) {
                 out.push((id, hashes));
             }
+        }
+        Ok(out)
+    }
+
+    /// Every site's learned template: (site, stamp, blocks oldest first).
+    pub(crate) fn site_templates(&self) -> Result<Vec<(u64, u64, Vec<u64>)>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.templates.iter() {
+            let (k, v) = r?;
+            let site = id_of(&k).unwrap_or(0);
+            let (stamp, blocks) = codec::decode_site(&v)
+                .ok_or_else(|| StoreError::Corrupt(None, format!("site template {site:x}")))?;
+            out.push((site, stamp, blocks));
         }
         Ok(out)
     }

@@ -67,17 +67,24 @@ const MENU_COST: i64 = 4 * SHORT_COST;
 
 /// Strips boilerplate. `is_template` tells whether a block hash was learned as site template.
 pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
+    clean_with(doc, |_| is_template)
+}
+
+/// `clean`, with the template test chosen once the hashes of all the document's blocks are known
+/// (`choose` gets them in order): which site's learned template applies depends on the blocks a
+/// page holds.
+pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]) -> F) -> Cleaned {
     let norms: Vec<String> = doc.blocks.iter().map(|b| normalize(&b.text)).collect();
     // Words never run across blocks (a newline always ends one), so each block is split once.
     let spans: Vec<Vec<(usize, usize)>> = norms.iter().map(|n| word_spans(n)).collect();
+    let hashes: Vec<u64> = norms.iter().map(|n| block_hash(n)).collect();
+    let is_template = choose(&hashes);
     let mut blocks = Vec::with_capacity(norms.len());
     let mut classes = Vec::with_capacity(norms.len());
     let mut values = Vec::with_capacity(norms.len());
-    let hashes: Vec<u64> = norms.iter().map(|n| block_hash(n)).collect();
     // Short blocks in a row so far.
     let mut run = 0usize;
-    for (i, (block, spans)) in doc.blocks.iter().zip(&spans).enumerate() {
-        let hash = hashes[i];
+    for ((block, &hash), spans) in doc.blocks.iter().zip(&hashes).zip(&spans) {
         let words = spans.len();
         let class = classify(&block.text, words, block.link_density, is_template(hash));
         run = if class == Class::Short { run + 1 } else { 0 };
@@ -91,6 +98,7 @@ pub fn clean(doc: &Document, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
             hash,
             words: u32::try_from(words).unwrap_or(u32::MAX),
             kept: false,
+            prose: class == Class::Good,
         });
         classes.push(class);
         values.push(value);

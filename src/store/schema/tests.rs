@@ -1,8 +1,9 @@
 //! The stored encoding, frozen per schema version: a record in every triage state, an event group,
-//! path identities, a fingerprint and a content value are encoded and compared with the golden
-//! file of `SCHEMA_VERSION`, then decoded back to the same domain values. A change of any field
-//! name, text form or byte layout fails here; if it is meant, bump `SCHEMA_VERSION` (with an
-//! upgrade of older databases, or a reason they read alike) and add the new golden file.
+//! path identities, a fingerprint, a content value and a site's template are encoded and compared
+//! with the golden file of `SCHEMA_VERSION`, then decoded back to the same domain values. A change
+//! of any field name, text form or byte layout fails here; if it is meant, bump `SCHEMA_VERSION`
+//! (with an upgrade of older databases, or a reason they read alike) and add the new golden file.
+//! Older golden files stay: what a newer schema reads of them as they are is tested too.
 
 use super::*;
 use crate::model::{BlockInfo, TriageState};
@@ -115,15 +116,23 @@ fn content() -> Content {
                 hash: 7,
                 words: 12,
                 kept: true,
+                prose: true,
             },
             BlockInfo {
                 hash: 8,
                 words: 3,
                 kept: false,
+                prose: false,
             },
         ],
         paragraphs: vec!["The council voted.".into(), "Traders object.".into()],
+        site: 0x5173_0000_0000_0001,
     }
+}
+
+/// A site's learned template (`templates` tree): when it last learned, then its blocks.
+fn site_template() -> (u64, u64, Vec<u64>) {
+    (0x5173_0000_0000_0001, 9, vec![8, 11])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -151,12 +160,17 @@ fn encoded() -> Vec<String> {
         "content/2 {}",
         hex(&codec::encode_content(&content(), usize::MAX))
     ));
+    let (site, stamp, blocks) = site_template();
+    out.push(format!(
+        "templates/{site:x} {}",
+        hex(&codec::encode_site(stamp, &blocks))
+    ));
     out
 }
 
 fn golden() -> &'static str {
     match SCHEMA_VERSION {
-        3 => include_str!("golden-v3.txt"),
+        4 => include_str!("golden-v4.txt"),
         v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
     }
 }
@@ -211,17 +225,44 @@ fn golden_values_decode_to_the_domain_values() {
         let stored: Path = serde_json::from_str(value(&format!("paths/{}", p.id))).expect("parses");
         assert_eq!(PathEntry::from(stored), p);
     }
-    let unhex = |s: &str| -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    };
     assert_eq!(codec::decode_fp(&unhex(value("fps/2"))), Some(fp()));
     assert_eq!(
         codec::decode_content(&unhex(value("content/2"))),
         Some(content())
     );
+    let (site, stamp, blocks) = site_template();
+    assert_eq!(
+        codec::decode_site(&unhex(value(&format!("templates/{site:x}")))),
+        Some((stamp, blocks))
+    );
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Schema 4 reads schema 3's content records as they are (`engine/upgrade.rs` rewrites none):
+/// the frozen bytes of golden-v3.txt decode to the same blocks and story, with no site and the
+/// prose flag derived from the word counts (neither sample block is long enough for prose).
+#[test]
+fn schema_3_content_reads_as_documented() {
+    let line = include_str!("golden-v3.txt")
+        .lines()
+        .find_map(|l| l.strip_prefix("content/2 "))
+        .expect("a content line");
+    let c = codec::decode_content(&unhex(line)).expect("decodes");
+    let want = content();
+    assert_eq!(c.site, 0);
+    assert_eq!(c.paragraphs, want.paragraphs);
+    let blocks: Vec<(u64, u32, bool, bool)> = c
+        .blocks
+        .iter()
+        .map(|b| (b.hash, b.words, b.kept, b.prose))
+        .collect();
+    assert_eq!(blocks, [(7, 12, true, false), (8, 3, false, false)]);
 }
 
 #[test]

@@ -1,0 +1,299 @@
+//! Deciding one prepared file: look it up among everything stored (and the batch so far), judge
+//! it against each verified candidate, and learn the site templates the comparisons reveal. When
+//! what was learned is part of the file's own story as prepared (its extraction took a template
+//! block for story), the file is prepared again against it and decided again, once.
+
+use super::prepare::{prepare_with, stored_tokens, Prepared, TemplateView};
+use super::templates::SiteTemplates;
+use super::{Decision, Engine, EngineError, Input, Pending, MAX_POSTINGS, RARE_POSTINGS};
+use crate::detect::{judge, Side};
+use crate::fingerprint::exact_hash;
+use crate::model::{ArticleId, ArticleRecord, MatchRef, Status};
+use crate::store::codec::Content;
+use crate::text::Rejection;
+use rustc_hash::FxHashSet;
+
+/// A file decided: as prepared (again, if learning changed its story), and its decision.
+pub(super) struct Decided {
+    pub prep: Prepared,
+    pub decision: Decision,
+    /// Whether the file was prepared again against what its comparisons learned.
+    pub prepared_again: bool,
+}
+
+/// The site key a learned template is kept under: the site the new page names, else the one the
+/// old page names, else the site whose template the new page was found to share, else a key of
+/// the template itself (pages that name no site find it again by the blocks they hold).
+fn site_of_pair(prep: &Prepared, old: &Content, blocks: &[u64]) -> u64 {
+    [prep.site, old.site, prep.template_site]
+        .into_iter()
+        .find(|&k| k != 0)
+        .unwrap_or_else(|| {
+            let first = blocks.iter().min().copied().unwrap_or(0);
+            xxhash_rust::xxh3::xxh3_64(&first.to_le_bytes()).max(1)
+        })
+}
+
+impl Engine {
+    /// Decides a prepared file and learns what its comparisons found. With `persist`, learning
+    /// goes to the engine's site templates (and `writes`, for the store); without (`check`), to
+    /// a copy that lives for this file only. Either way, when the learned template holds blocks
+    /// of the file's story as prepared, the file is prepared again against it and decided again.
+    pub(super) fn decide_learning(
+        &mut self,
+        input: &Input,
+        prep: Prepared,
+        pending: &Pending,
+        window: &FxHashSet<u64>,
+        stamp: u64,
+        persist: bool,
+    ) -> Result<Decided, EngineError> {
+        let mut decision = self.decide(&prep, pending)?;
+        if decision.learned.is_empty() && self.load()?.sites.len().0 == 0 {
+            return Ok(Decided {
+                prep,
+                decision,
+                prepared_again: false,
+            });
+        }
+        let mut writes = Vec::new();
+        let mut scratch: Option<SiteTemplates> = None;
+        let learned = std::mem::take(&mut decision.learned);
+        if persist {
+            let sites = std::sync::Arc::make_mut(&mut self.load()?.sites);
+            for (site, blocks) in &learned {
+                writes.extend(sites.learn(*site, blocks, stamp));
+            }
+        } else if !learned.is_empty() {
+            let mut copy = (*self.load()?.sites).clone();
+            for (site, blocks) in &learned {
+                copy.learn(*site, blocks, stamp);
+            }
+            scratch = Some(copy);
+        }
+        let chrome_min = self.settings.params.chrome_min_blocks;
+        let every = self.settings.anchor_every_words;
+        let again = {
+            let loaded = self.load()?;
+            let sites: &SiteTemplates = scratch.as_ref().unwrap_or(&loaded.sites);
+            let hashes: Vec<u64> = prep.blocks.iter().map(|b| b.hash).collect();
+            let site = sites.site_for(prep.site, &hashes, chrome_min);
+            // The story as prepared holds a block now known as its site's template.
+            let stale = site.is_some_and(|s| {
+                sites.holds_any(
+                    s,
+                    prep.blocks
+                        .iter()
+                        .filter(|b| b.kept || b.prose)
+                        .map(|b| b.hash),
+                )
+            });
+            if stale {
+                let is_window = |h: u64| window.contains(&h);
+                let view = TemplateView {
+                    window: &is_window,
+                    sites: Some(sites),
+                    chrome_min_blocks: chrome_min,
+                };
+                Some(prepare_input_with(input, every, &view))
+            } else {
+                None
+            }
+        };
+        let Some(Ok(prep_again)) = again else {
+            // Not stale, or nothing left of the file against the template: keep the first.
+            decision.learned = learned;
+            decision.writes = writes;
+            return Ok(Decided {
+                prep,
+                decision,
+                prepared_again: false,
+            });
+        };
+        let mut second = self.decide(&prep_again, pending)?;
+        if persist {
+            let sites = std::sync::Arc::make_mut(&mut self.load()?.sites);
+            for (site, blocks) in &second.learned {
+                writes.extend(sites.learn(*site, blocks, stamp));
+            }
+        }
+        second.learned.extend(learned);
+        second.turned_down = second.turned_down.max(decision.turned_down);
+        second.writes = writes;
+        Ok(Decided {
+            prep: prep_again,
+            decision: second,
+            prepared_again: true,
+        })
+    }
+
+    /// Looks a prepared article up among everything stored (and the batch so far) and judges it
+    /// against each verified candidate.
+    fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
+        let exact = match pending.exact.get(&prep.doc_hash) {
+            Some(&id) => Some(id),
+            None if self.load()?.seen.may_contain(prep.doc_hash) => {
+                self.store.exact(prep.doc_hash)?
+            }
+            None => None,
+        };
+        if let Some(orig) = exact {
+            let rec = self.record_anywhere(orig, pending)?;
+            return Ok(Decision {
+                status: Status::Duplicate,
+                matched: Some(MatchRef {
+                    id: orig,
+                    file: rec.file,
+                    similarity: 1.0,
+                }),
+                story: Some(rec.story),
+                turned_down: 0.0,
+                learned: Vec::new(),
+                writes: Vec::new(),
+            });
+        }
+        let candidates = self.candidates(prep)?;
+        let new_side = Side {
+            shingles: &prep.shingles,
+            words: prep.tokens.len(),
+            blocks: &prep.blocks,
+            site: prep.site,
+        };
+        let mut best: Option<(Status, f32, ArticleId)> = None;
+        let mut turned_down = 0.0f32;
+        let mut learned = Vec::new();
+        for id in candidates {
+            if self.store.overruled(prep.exact, id)? {
+                continue;
+            }
+            let Some(content) = self.content_anywhere(id, pending)? else {
+                continue;
+            };
+            let tokens = stored_tokens(&content.paragraphs);
+            let shingles = tokens.shingle_hashes();
+            let old_side = Side {
+                shingles: &shingles,
+                words: tokens.len(),
+                blocks: &content.blocks,
+                site: content.site,
+            };
+            let mut j = judge(&new_side, &old_side, &self.settings.params);
+            if j.evidence.different && j.similarity >= self.settings.params.reprint_min {
+                turned_down = turned_down.max(j.similarity);
+            }
+            if let Some(blocks) = j.evidence.template.take().filter(|b| !b.is_empty()) {
+                learned.push((site_of_pair(prep, &content, &blocks), blocks));
+            }
+            if j.status == Status::Unique {
+                continue;
+            }
+            if exact_hash(content.paragraphs.iter().map(String::as_str)) == prep.exact {
+                j.status = Status::Duplicate;
+            }
+            let rank = |s: Status| match s {
+                Status::Duplicate => 2u8,
+                Status::Reprint => 1,
+                _ => 0,
+            };
+            let better = best.is_none_or(|(bs, bsim, bid)| {
+                (rank(j.status), j.similarity, std::cmp::Reverse(id))
+                    > (rank(bs), bsim, std::cmp::Reverse(bid))
+            });
+            if better {
+                best = Some((j.status, j.similarity, id));
+            }
+        }
+        let Some((status, similarity, id)) = best else {
+            return Ok(Decision {
+                status: Status::Unique,
+                matched: None,
+                story: None,
+                turned_down,
+                learned,
+                writes: Vec::new(),
+            });
+        };
+        let rec = self.record_anywhere(id, pending)?;
+        Ok(Decision {
+            status,
+            matched: Some(MatchRef {
+                id,
+                file: rec.file,
+                similarity: (similarity * 1000.0).round() / 1000.0,
+            }),
+            story: (status != Status::Partial).then_some(rec.story),
+            turned_down,
+            learned,
+            writes: Vec::new(),
+        })
+    }
+
+    /// Candidate ids: every SimHash neighbour within the radius, then the articles sharing the
+    /// most passage anchors, at most `max_candidates` in all.
+    fn candidates(&mut self, prep: &Prepared) -> Result<Vec<ArticleId>, EngineError> {
+        let max = self.settings.max_candidates;
+        let loaded = self.load()?;
+        let mut slots: Vec<u32> = loaded
+            .sim
+            .near(prep.simhash)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        // Per slot: the weight of the anchors it shares with the new story.
+        let mut shared: rustc_hash::FxHashMap<u32, f32> = Default::default();
+        loaded
+            .anchors
+            .postings_many(&prep.probes, MAX_POSTINGS, |_, n, slots| {
+                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
+                for &slot in slots {
+                    *shared.entry(slot).or_default() += weight;
+                }
+            });
+        let mut by_count: Vec<(u32, f32)> = shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
+        by_count.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (slot, _) in by_count {
+            if slots.len() >= max {
+                break;
+            }
+            if !slots.contains(&slot) {
+                slots.push(slot);
+            }
+        }
+        slots.truncate(max.max(1));
+        Ok(slots.into_iter().map(|s| loaded.ids[s as usize]).collect())
+    }
+
+    fn record_anywhere(
+        &self,
+        id: ArticleId,
+        pending: &Pending,
+    ) -> Result<ArticleRecord, EngineError> {
+        if let Some(&i) = pending.by_id.get(&id) {
+            return Ok(pending.items[i].record.clone());
+        }
+        self.store.record(id)?.ok_or(EngineError::NoSuchArticle(id))
+    }
+
+    fn content_anywhere(
+        &self,
+        id: ArticleId,
+        pending: &Pending,
+    ) -> Result<Option<Content>, EngineError> {
+        if let Some(&i) = pending.by_id.get(&id) {
+            return Ok(pending.items[i].content.clone());
+        }
+        Ok(self.store.content(id)?)
+    }
+}
+
+/// Prepares an input against `view` (a rejection read from the file stays one).
+pub(super) fn prepare_input_with(
+    input: &Input,
+    every: usize,
+    view: &TemplateView,
+) -> Result<Prepared, Rejection> {
+    match &input.data {
+        Err(r) => Err(r.clone()),
+        Ok(data) => prepare_with(&input.file, &data.bytes, every, view),
+    }
+}
