@@ -110,9 +110,12 @@ fn the_config_is_found_where_people_look_and_says_where_each_value_came_from() {
     std::fs::create_dir_all(&cwd).expect("mkdir");
     let user = xdg.join("copydesk/config.toml");
     std::fs::write(&user, "[detect]\nreprint_min = 0.7\n").expect("write");
+    let state_home = dir.path().join("state-home");
     let run = || {
         let mut c = bin();
-        c.current_dir(&cwd).env("XDG_CONFIG_HOME", &xdg);
+        c.current_dir(&cwd)
+            .env("XDG_CONFIG_HOME", &xdg)
+            .env("XDG_STATE_HOME", &state_home);
         c
     };
     let report = config_json(&mut run());
@@ -120,11 +123,14 @@ fn the_config_is_found_where_people_look_and_says_where_each_value_came_from() {
     let setting = &report["settings"]["detect.reprint_min"];
     assert_eq!(setting["value"], 0.7);
     assert_eq!(setting["from"], user.display().to_string());
-    assert_eq!(report["settings"]["paths.db"]["from"], "default");
-    // The default paths are relative, and so taken from the config's folder.
+    // A user config that names no place for the data puts it in the user's state folder.
+    assert_eq!(
+        report["settings"]["paths.db"]["from"],
+        "$XDG_STATE_HOME/copydesk"
+    );
     assert_eq!(
         report["settings"]["paths.db"]["value"],
-        xdg.join("copydesk/db").display().to_string()
+        state_home.join("copydesk/db").display().to_string()
     );
 
     // ./config.toml comes before the user's; $COPYDESK_CONFIG before both.

@@ -17,6 +17,9 @@ pub struct Env {
     pub home: Option<PathBuf>,
     /// `$STATE_DIRECTORY` (systemd's `StateDirectory=`).
     pub state_directory: Option<PathBuf>,
+    /// `$XDG_STATE_HOME`, for the data of a config found in the user's or the system's place (or
+    /// of no config) that names no place for it.
+    pub xdg_state_home: Option<PathBuf>,
     /// The folder `./config.toml` is looked for in.
     pub current_dir: PathBuf,
     /// The system-wide config, `/etc/copydesk/config.toml`.
@@ -44,9 +47,20 @@ impl Env {
                 let first = v.to_string_lossy().split(':').next()?.to_owned();
                 (!first.is_empty()).then(|| PathBuf::from(first))
             }),
+            xdg_state_home: var("XDG_STATE_HOME"),
             current_dir: PathBuf::from("."),
             system_config: PathBuf::from(SYSTEM_CONFIG),
         }
+    }
+
+    /// `$XDG_STATE_HOME/copydesk`, or `~/.local/state/copydesk`. A relative `$XDG_STATE_HOME` is
+    /// ignored, as the XDG spec says.
+    pub fn user_state(&self) -> Option<PathBuf> {
+        let base = match &self.xdg_state_home {
+            Some(dir) if dir.is_absolute() => dir.clone(),
+            _ => self.home.as_ref()?.join(".local").join("state"),
+        };
+        Some(base.join("copydesk"))
     }
 
     /// `$XDG_CONFIG_HOME/copydesk/config.toml`, or `~/.config/copydesk/config.toml`. A relative
@@ -166,15 +180,26 @@ pub fn load(flags: &Overrides, env: &Env) -> Result<Loaded, ConfigError> {
         .collect();
     let mut settings = raw.validate(&base)?;
     let mut overridden = Vec::new();
-    if let Some(state) = &env.state_directory {
-        // A service's state folder is where its data belongs unless the config says otherwise.
+    // Where data goes when the config names no place for it: a service's state folder; else,
+    // for a config in the user's or the system's place (or none at all), the user's state folder,
+    // so that copydesk run in any folder does not make its data there. A config in the current
+    // folder (a project's, as in this repository) or named by --config or $COPYDESK_CONFIG
+    // keeps its data beside it.
+    let state = match (&env.state_directory, located.as_ref().map(|(_, f)| *f)) {
+        (Some(dir), _) => Some((dir.clone(), "$STATE_DIRECTORY")),
+        (None, None | Some(Found::User | Found::System)) => env
+            .user_state()
+            .map(|dir| (dir, "$XDG_STATE_HOME/copydesk")),
+        (None, Some(_)) => None,
+    };
+    if let Some((state, by)) = &state {
         if !in_file.iter().any(|k| k == "paths.db") {
             settings.db = state.join("db");
-            overridden.push(("paths.db", "$STATE_DIRECTORY"));
+            overridden.push(("paths.db", *by));
         }
         if !in_file.iter().any(|k| k == "paths.inbox") {
             settings.inbox = state.join("inbox");
-            overridden.push(("paths.inbox", "$STATE_DIRECTORY"));
+            overridden.push(("paths.inbox", *by));
         }
     }
     if let Some(db) = &flags.db {

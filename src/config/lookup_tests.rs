@@ -30,6 +30,7 @@ impl Places {
             xdg_config_home: Some(self.root.join("xdg")),
             home: Some(self.root.join("home")),
             state_directory: None,
+            xdg_state_home: Some(self.root.join("state")),
             current_dir: self.root.join("cwd"),
             system_config: self.root.join("etc/config.toml"),
         }
@@ -193,4 +194,40 @@ fn copydesk_config_shows_every_key_the_shipped_config_documents() {
             "{key} is shown but config.toml does not document it"
         );
     }
+}
+
+#[test]
+fn data_goes_to_the_users_state_folder_unless_a_config_beside_it_places_it() {
+    let p = Places::new();
+    let mut env = p.env();
+    env.copydesk_config = None;
+    // No config anywhere: the user's state folder, never the current one.
+    let loaded = load(&Overrides::default(), &env).expect("loads");
+    assert_eq!(loaded.settings.db, p.root.join("state/copydesk/db"));
+    assert_eq!(loaded.settings.inbox, p.root.join("state/copydesk/inbox"));
+    assert_eq!(loaded.origin("paths.db"), "$XDG_STATE_HOME/copydesk");
+    // Without $XDG_STATE_HOME: ~/.local/state.
+    let mut no_xdg = env.clone();
+    no_xdg.xdg_state_home = None;
+    let loaded = load(&Overrides::default(), &no_xdg).expect("loads");
+    assert_eq!(
+        loaded.settings.db,
+        p.root.join("home/.local/state/copydesk/db")
+    );
+    // A user config naming only the inbox: the db goes to the state folder, the inbox where named.
+    std::fs::create_dir_all(p.root.join("xdg/copydesk")).expect("mkdir");
+    std::fs::write(
+        p.root.join("xdg/copydesk/config.toml"),
+        "[paths]\ninbox = \"/srv/inbox\"\n",
+    )
+    .expect("write");
+    let loaded = load(&Overrides::default(), &env).expect("loads");
+    assert_eq!(loaded.settings.db, p.root.join("state/copydesk/db"));
+    assert_eq!(loaded.settings.inbox, PathBuf::from("/srv/inbox"));
+    // A project's config in the current folder keeps its data beside it.
+    std::fs::create_dir_all(p.root.join("cwd")).expect("mkdir");
+    std::fs::write(p.root.join("cwd/config.toml"), "[detect]\n").expect("write");
+    let loaded = load(&Overrides::default(), &env).expect("loads");
+    assert_eq!(loaded.settings.db, p.root.join("cwd/db"));
+    assert_eq!(loaded.origin("paths.db"), "default");
 }

@@ -21,6 +21,12 @@ pub fn bin() -> Command {
     ] {
         c.env_remove(var);
     }
+    // With no config, data goes to $XDG_STATE_HOME/copydesk: a scratch one, never the home of
+    // whoever runs the tests.
+    c.env(
+        "XDG_STATE_HOME",
+        std::env::temp_dir().join("copydesk-tests-state"),
+    );
     c
 }
 
