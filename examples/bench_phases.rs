@@ -269,6 +269,7 @@ impl Replay {
             record: ArticleRecord {
                 id,
                 file: input.file.clone(),
+                location: None,
                 status,
                 title: prep.title,
                 matched: None,

@@ -68,6 +68,16 @@ pub enum Command {
         /// Only this triage state: new, picked, spiked, not-reprint or reprint-of.
         #[arg(long, value_name = "STATE", value_parser = parse_triage)]
         triage: Option<crate::model::TriageKind>,
+        /// Only this publisher, case-insensitive, as the dashboard's filter.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Only articles whose file path (as ingested) contains this text.
+        #[arg(long, value_name = "TEXT")]
+        file: Option<String>,
+        /// Only articles ingested at or after TIME: RFC 3339 (2024-06-01T12:00:00Z, or with an
+        /// offset such as +02:00) or a duration back from now (90s, 30m, 2h, 3d, 1w).
+        #[arg(long, value_name = "TIME", value_parser = crate::model::Since::parse)]
+        since: Option<crate::model::Since>,
         /// Only articles older than this id (the next page: the last id of this one).
         #[arg(long, value_name = "ID")]
         before: Option<u64>,
@@ -78,8 +88,13 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
-    /// One article: its verdict, its match and its cleaned text.
-    Show { id: u64 },
+    /// One article: its verdict, its match and its cleaned text. ARTICLE is an id (`12` or
+    /// `#12`) or the path of a file: the article last ingested from it, found by the path as
+    /// given or made absolute (`./12` for a file named 12).
+    Show {
+        #[arg(value_name = "ARTICLE")]
+        article: String,
+    },
     /// Counts per verdict and the database size.
     Stats,
     /// Check the database without changing it: every record, fingerprint, text and event must

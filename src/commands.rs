@@ -243,9 +243,48 @@ pub fn list(settings: &Settings, query: ListQuery, json: bool, out: &mut impl Wr
     Ok(())
 }
 
-pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> Result<()> {
+/// `show ARTICLE`: by id (`12`, `#12`), else by path, as given and then made absolute.
+pub fn show(settings: &Settings, article: &str, json: bool, out: &mut impl Write) -> Result<()> {
     let mut client = Client::connect_existing(settings)?;
-    let Response::Detail { detail: d } = client.call(Request::Show { id })? else {
+    let digits = article.strip_prefix('#').unwrap_or(article);
+    let requests = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let id = digits
+            .parse()
+            .map_err(|_| UsageError(format!("'{article}' is too large an id")))?;
+        vec![Request::Show { id }]
+    } else {
+        // As given, made absolute as `ingest` stores paths, and that with `.` components dropped
+        // (`./a.txt` for what was ingested as `a.txt`); `..` is kept, as a link may sit before it.
+        let joined = std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(article);
+        let plain: PathBuf = joined.components().collect();
+        let mut files: Vec<String> = Vec::new();
+        for f in [
+            article.to_owned(),
+            joined.display().to_string(),
+            plain.display().to_string(),
+        ] {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+        files
+            .into_iter()
+            .map(|file| Request::ShowFile { file })
+            .collect()
+    };
+    let mut answer = None;
+    for (i, request) in requests.iter().enumerate() {
+        match client.call(request.clone()) {
+            Err(e) if i + 1 < requests.len() && is_no_such_article(&e) => continue,
+            other => {
+                answer = Some(other?);
+                break;
+            }
+        }
+    }
+    let Some(Response::Detail { detail: d }) = answer else {
         bail!("unexpected answer from the engine");
     };
     if json {
@@ -255,6 +294,9 @@ pub fn show(settings: &Settings, id: u64, json: bool, out: &mut impl Write) -> R
     let r = &d.record;
     writeln!(out, "#{}  {}", r.id, sanitize_line(&r.title))?;
     writeln!(out, "file:    {}", sanitize_line(&r.file))?;
+    if let Some(now) = &r.location {
+        writeln!(out, "now at:  {}", sanitize_line(now))?;
+    }
     writeln!(out, "verdict: {}", r.status.as_str())?;
     if let Some(m) = &r.matched {
         writeln!(
@@ -535,4 +577,10 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
     runtime.stop();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Whether the engine answered that no such article (or file) exists.
+fn is_no_such_article(e: &crate::client::ClientError) -> bool {
+    matches!(e, crate::client::ClientError::Refused(f)
+        if f.kind == crate::model::FailureKind::NoSuchArticle)
 }

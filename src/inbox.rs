@@ -6,7 +6,7 @@
 use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
-use crate::model::Status;
+use crate::model::{ArticleId, Status};
 use crate::text::sanitize::sanitize_line;
 use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
@@ -441,7 +441,16 @@ impl Watch {
                     }
                     Ok(())
                 }
-                AfterIngest::Move => move_into(path, &self.settings.done_path()).map(|_| ()),
+                AfterIngest::Move => move_into(path, &self.settings.done_path()).map(|to| {
+                    let id = match arrival {
+                        Arrival::Ingested(v) => v.id,
+                        Arrival::Already(r) => Some(r.id),
+                        Arrival::Retry(_) => None,
+                    };
+                    if let Some(id) = id {
+                        self.record_move(id, &to);
+                    }
+                }),
                 AfterIngest::Delete => std::fs::remove_file(path),
             }
         };
@@ -449,6 +458,17 @@ impl Watch {
             self.say(format!(
                 "'{}' was ingested but could not be filed away: {e}",
                 path.display()
+            ));
+        }
+    }
+
+    /// Tells the engine where a moved file is now (a failure is said, not fatal: the file is
+    /// filed away either way, and its record keeps naming where it was ingested from).
+    fn record_move(&mut self, id: ArticleId, to: &Path) {
+        if let Err(e) = self.engine.moved(id, to.display().to_string()) {
+            self.say(format!(
+                "#{id} was moved to '{}' but its record could not say so: {e}",
+                to.display()
             ));
         }
     }

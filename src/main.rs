@@ -87,13 +87,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List {
             status,
             triage,
+            source,
+            file,
+            since,
             before,
             after,
             limit,
         }) => {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
             let query = copydesk::model::ListQuery {
                 status,
                 triage,
+                source,
+                file,
+                since_ms: since.map(|s| s.resolve(now_ms)),
                 before,
                 after,
                 // `--limit 0`: as many as one answer holds.
@@ -102,7 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             commands::list(s, query, json, &mut out)?
         }
-        Some(Command::Show { id }) => commands::show(s, id, json, &mut out)?,
+        Some(Command::Show { article }) => commands::show(s, &article, json, &mut out)?,
         Some(Command::Stats) => commands::stats(s, json, &mut out)?,
         Some(Command::Doctor) => {
             if !commands::doctor(s, json, &mut out)? {

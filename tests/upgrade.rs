@@ -86,13 +86,24 @@ fn lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The one difference meant: an untouched article's triage state reads "new" (0.1.0 said "").
+/// The differences meant: an untouched article's triage state reads "new" (0.1.0 said ""), and
+/// every time in milliseconds has its RFC 3339 form beside it (`ingested_at`, `at`), and a record
+/// says where its file is now (`location`, `null`: not moved).
 fn with_new_for_untouched(mut v: Value) -> Value {
     match &mut v {
         Value::Object(map) => {
+            if map.contains_key("ingested_ms") {
+                map.entry("location").or_insert(Value::Null);
+            }
             if let Some(Value::Object(t)) = map.get_mut("triage") {
                 if t.get("state") == Some(&Value::from("")) {
                     t.insert("state".into(), "new".into());
+                }
+            }
+            for (ms, at) in [("ingested_ms", "ingested_at"), ("at_ms", "at")] {
+                if let Some(time) = map.get(ms).cloned() {
+                    let text = time.as_u64().map(copydesk::model::rfc3339);
+                    map.insert(at.into(), text.into());
                 }
             }
             for (_, child) in map.iter_mut() {

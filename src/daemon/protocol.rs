@@ -74,6 +74,12 @@ pub(crate) struct ListQuery {
     pub(crate) triage: Option<TriageKind>,
     pub(crate) source: Option<String>,
     pub(crate) text: Option<String>,
+    /// Added with `list --file`: sent only when set, so queries without it encode as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) file: Option<String>,
+    /// Added with `list --since`: sent only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) since_ms: Option<u64>,
     pub(crate) before: Option<ArticleId>,
     pub(crate) after: Option<ArticleId>,
     /// 0: the engine's maximum.
@@ -102,6 +108,10 @@ pub(crate) enum Request {
     },
     Show {
         id: ArticleId,
+    },
+    /// Added with `show PATH`: the article last ingested from that path.
+    ShowFile {
+        file: String,
     },
     Compare {
         id: ArticleId,
@@ -176,6 +186,9 @@ pub(crate) struct Record {
     pub(crate) size: u64,
     pub(crate) ingested_ms: u64,
     pub(crate) triage: Triage,
+    /// Added with `location`: sent only when the file was moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 
 use super::files::{identity, read_file, FileData, Reach};
 use super::{Engine, EngineError, Input, OnCommit};
-use crate::model::{ArticleRecord, Verdict};
+use crate::model::{ArticleId, ArticleRecord, Verdict};
 use crate::text::Rejection;
 use std::path::PathBuf;
 
@@ -22,6 +22,19 @@ pub(crate) enum Arrival {
 }
 
 impl Engine {
+    /// Records where the inbox moved an article's file (after_ingest = "move"), durably, so
+    /// listings and `show` name where it is now; `file` stays the path it was ingested from.
+    pub(crate) fn moved(&mut self, id: ArticleId, location: String) -> Result<(), EngineError> {
+        let mut record = self
+            .store()
+            .record(id)?
+            .ok_or(EngineError::NoSuchArticle(id))?;
+        record.location = Some(location);
+        let status = record.status;
+        self.store().commit_triage(&[(record, status)], &[], &[])?;
+        Ok(())
+    }
+
     /// Ingests the files not ingested before, in order; all durable on return.
     pub(crate) fn ingest_arrivals(
         &mut self,

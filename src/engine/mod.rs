@@ -44,6 +44,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("no article with id {0}")]
     NoSuchArticle(ArticleId),
+    #[error("no article was ingested from '{0}'")]
+    NoSuchFile(String),
     #[error("#{0} cannot be a reprint of itself")]
     ReprintOfItself(ArticleId),
     #[error("cannot start an ingest thread: {0}")]
@@ -105,7 +107,9 @@ impl EngineError {
             EngineError::Store(StoreError::Corrupt(..) | StoreError::Damaged { .. }) => {
                 FailureKind::Corrupt
             }
-            EngineError::NoSuchArticle(_) => FailureKind::NoSuchArticle,
+            EngineError::NoSuchArticle(_) | EngineError::NoSuchFile(_) => {
+                FailureKind::NoSuchArticle
+            }
             EngineError::ReprintOfItself(_) | EngineError::OutsideInbox(_) => FailureKind::Invalid,
             EngineError::Stale { .. } => FailureKind::Conflict,
             EngineError::Thread(_) => FailureKind::Internal,
@@ -594,6 +598,7 @@ impl Engine {
             record: ArticleRecord {
                 id,
                 file: input.file.clone(),
+                location: None,
                 status: d.status,
                 title: prep.title,
                 matched: d.matched,
@@ -659,6 +664,7 @@ fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewAr
         record: ArticleRecord {
             id,
             file: v.file,
+            location: None,
             status: v.status,
             title: v.title,
             matched: None,

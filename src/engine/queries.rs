@@ -47,7 +47,9 @@ impl Engine {
                 || q.triage.is_some_and(|t| r.triage.state.kind() != t)
                 || source
                     .as_deref()
-                    .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s))
+                    .is_some_and(|s| normalize(r.source.as_deref().unwrap_or("")) != s)
+                || q.file.as_deref().is_some_and(|f| !r.file.contains(f))
+                || q.since_ms.is_some_and(|t| r.ingested_ms < t))
         };
         let index = match &self.search {
             Some(s) if !words.is_empty() => Some(s.snapshot()),
@@ -123,6 +125,29 @@ impl Engine {
             .map(|c| c.paragraphs)
             .unwrap_or_default();
         Ok(Detail { record, paragraphs })
+    }
+
+    /// The article last ingested from `file` (the path as stored: absolute for a command's files).
+    pub fn show_file(&self, file: &str) -> Result<Detail, EngineError> {
+        let entry = self.store().path_entry(file)?.map(|e| e.id);
+        // A file's new place after the inbox moved it, and files of databases from before the
+        // path index, have no entry: the records are searched, newest first (a miss reads every
+        // record once).
+        let id = match entry {
+            Some(id) => Some(id),
+            None => self
+                .store()
+                .records_rev(None, None)
+                .find_map(|r| match r {
+                    Ok(r) if r.file == file || r.location.as_deref() == Some(file) => {
+                        Some(Ok(r.id))
+                    }
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .transpose()?,
+        };
+        self.show(id.ok_or_else(|| EngineError::NoSuchFile(file.to_owned()))?)
     }
 
     /// Two articles side by side, with the passages they share.

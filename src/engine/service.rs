@@ -8,7 +8,7 @@
 use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs_within, Reach};
 use super::{Engine, EngineError};
-use crate::model::{Event, Failure, Request, Response, Verdict};
+use crate::model::{ArticleId, Event, Failure, Request, Response, Verdict};
 use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
@@ -43,6 +43,12 @@ enum Command {
     Arrivals {
         paths: Vec<PathBuf>,
         reply: Sender<Result<Arrivals, Failure>>,
+    },
+    /// The inbox moved an ingested article's file (after_ingest = "move").
+    Moved {
+        id: ArticleId,
+        location: String,
+        reply: Sender<Result<(), Failure>>,
     },
     Follow {
         queue: usize,
@@ -154,6 +160,15 @@ impl ServiceHandle {
     /// Ingests files from the inbox that were not ingested before.
     pub(crate) fn arrivals(&self, paths: Vec<PathBuf>) -> Result<Arrivals, ServiceError> {
         ask(&self.tx, |reply| Command::Arrivals { paths, reply })
+    }
+
+    /// Records where an article's file is now, after the inbox moved it.
+    pub(crate) fn moved(&self, id: ArticleId, location: String) -> Result<(), ServiceError> {
+        ask(&self.tx, |reply| Command::Moved {
+            id,
+            location,
+            reply,
+        })
     }
 }
 
@@ -297,6 +312,16 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             let _ = reply.send(r.map_err(|err| err.failure()));
             failed
         }
+        Command::Moved {
+            id,
+            location,
+            reply,
+        } => {
+            let r = e.moved(id, location);
+            let failed = r.as_ref().is_err_and(EngineError::is_storage_failure);
+            let _ = reply.send(r.map_err(|err| err.failure()));
+            failed
+        }
         Command::Follow { queue, reply } => {
             let (tx, rx) = mpsc::sync_channel(queue.max(1));
             followers.push(tx);
@@ -360,6 +385,9 @@ fn refuse(cmd: Command, why: Failure) {
             let _ = reply.send(Err(why));
         }
         Command::Arrivals { reply, .. } => {
+            let _ = reply.send(Err(why));
+        }
+        Command::Moved { reply, .. } => {
             let _ = reply.send(Err(why));
         }
         Command::Subscribe { reply, .. } => {
@@ -429,6 +457,9 @@ fn handle(
         }
         Request::Show { id } => Response::Detail {
             detail: Box::new(engine.show(id)?),
+        },
+        Request::ShowFile { file } => Response::Detail {
+            detail: Box::new(engine.show_file(&file)?),
         },
         Request::Compare { id, other } => Response::Comparison {
             comparison: Box::new(engine.compare(id, other)?),

@@ -31,7 +31,10 @@ pub struct MatchRef {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArticleRecord {
     pub id: ArticleId,
+    /// The path it was ingested from: its identity (re-ingests, `show PATH`, matches name it).
     pub file: String,
+    /// Where the file is now when the daemon moved it after ingest (`after_ingest = "move"`).
+    pub location: Option<String>,
     pub status: Status,
     pub title: String,
     #[serde(rename = "match")]
@@ -44,8 +47,14 @@ pub struct ArticleRecord {
     pub published: Option<String>,
     pub words: u32,
     pub size: u64,
+    /// In JSON `ingested_ms` and `ingested_at` (RFC 3339).
+    #[serde(flatten, serialize_with = "ingested_fields")]
     pub ingested_ms: u64,
     pub triage: Triage,
+}
+
+fn ingested_fields<S: serde::Serializer>(ms: &u64, s: S) -> Result<S::Ok, S::Error> {
+    super::time_fields("ingested", Some(*ms), s)
 }
 
 /// A verdict as reported to callers (one JSON line per file).

@@ -15,7 +15,8 @@ mod triage;
 pub use article::{ArticleRecord, BlockInfo, Comparison, Detail, MatchRef, Stats, Verdict};
 pub use health::Health;
 pub use request::{Event, EventKind, Failure, FailureKind, ListQuery, Request, Response};
-pub use time::utc;
+pub(crate) use time::both as time_fields;
+pub use time::{rfc3339, utc, Since};
 pub use triage::{Detected, Triage, TriageAction, TriageKind, TriageParseError, TriageState};
 
 use serde::Serialize;

@@ -11,7 +11,12 @@ use serde::Serialize;
 pub struct ListQuery {
     pub status: Option<Status>,
     pub triage: Option<TriageKind>,
+    /// The publisher, case-insensitive, as the dashboard's filter.
     pub source: Option<String>,
+    /// Text the file's path must contain (as stored, case-sensitive).
+    pub file: Option<String>,
+    /// Only articles ingested at or after this time (milliseconds since the epoch).
+    pub since_ms: Option<u64>,
     /// Words that must all occur in the title or the text (case-insensitive).
     pub text: Option<String>,
     /// Only articles older than this id (paging down a newest-first list).
@@ -45,6 +50,10 @@ pub enum Request {
     },
     Show {
         id: ArticleId,
+    },
+    /// The article last ingested from a file, by the path it was ingested from.
+    ShowFile {
+        file: String,
     },
     /// An article and what it shares with another: for the compare view.
     Compare {
@@ -127,9 +136,15 @@ pub enum FailureKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     pub seq: u64,
+    /// In JSON `at_ms` and `at` (RFC 3339).
+    #[serde(flatten, serialize_with = "at_fields")]
     pub at_ms: u64,
     #[serde(flatten)]
     pub kind: EventKind,
+}
+
+fn at_fields<S: serde::Serializer>(ms: &u64, s: S) -> Result<S::Ok, S::Error> {
+    super::time_fields("", Some(*ms), s)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

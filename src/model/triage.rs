@@ -115,12 +115,18 @@ impl Serialize for TriageState {
 pub struct Triage {
     pub state: TriageState,
     pub by: Option<String>,
+    /// In JSON `at_ms` and `at` (RFC 3339).
+    #[serde(flatten, serialize_with = "at_fields")]
     pub at_ms: Option<u64>,
     pub note: Option<String>,
     /// The detector's own verdict, kept beside the editors' overrule of it (`not-reprint`,
     /// `reprint-of`); a reset to `new` puts it back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overruled: Option<Detected>,
+}
+
+fn at_fields<S: Serializer>(ms: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    super::time_fields("", *ms, s)
 }
 
 /// What the detector said of an article before editors overruled it.
@@ -251,7 +257,7 @@ mod tests {
         let json = serde_json::to_string(&Triage::default()).expect("serialises");
         assert_eq!(
             json,
-            r#"{"state":"new","by":null,"at_ms":null,"note":null}"#
+            r#"{"state":"new","by":null,"at_ms":null,"at":null,"note":null}"#
         );
         let json = serde_json::to_string(&TriageState::ReprintOf(3)).expect("serialises");
         assert_eq!(json, r#""reprint-of #3""#);

@@ -79,6 +79,10 @@ pub(super) struct Record {
     ingested_ms: u64,
     #[serde(default)]
     triage: Triage,
+    /// Where the daemon moved the file after ingest; absent (as in records written before it
+    /// was kept) when it was not moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,6 +233,7 @@ impl From<&model::ArticleRecord> for Record {
             size: r.size,
             ingested_ms: r.ingested_ms,
             triage: (&r.triage).into(),
+            location: r.location.clone(),
         }
     }
 }
@@ -239,6 +244,7 @@ impl Record {
             triage: self.triage.into_model(Some(self.id))?,
             id: self.id,
             file: self.file,
+            location: self.location,
             status: self.status.into(),
             title: self.title,
             matched: self.matched.map(Into::into),

@@ -118,15 +118,15 @@ pub(super) fn looks_like_title(text: &str) -> bool {
         && is_plausible(text)
 }
 
-/// A title made from the first words of the text, for files that state none.
+/// A title made from the first words of the text, for files that state none. No ellipsis is
+/// baked in: the title is a value scripts read, and whoever shows it cut (the dashboard's
+/// columns) marks the cut itself. Records stored by earlier releases keep the "…" they got.
 pub fn title_from_text(text: &str) -> String {
     const WORDS: usize = 12;
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() <= WORDS {
-        words.join(" ")
-    } else {
-        format!("{}…", words[..WORDS].join(" "))
-    }
+    text.split_whitespace()
+        .take(WORDS)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -218,6 +218,13 @@ mod tests {
         assert_eq!(
             choose(&d, None, Some(0), "just a note without a headline."),
             "just a note without a headline."
+        );
+        let long = "one two three four five six seven eight nine ten eleven twelve thirteen.";
+        let d = doc(&[long]);
+        assert_eq!(
+            choose(&d, None, Some(0), long),
+            "one two three four five six seven eight nine ten eleven twelve",
+            "the first twelve words, with no display ellipsis baked in"
         );
     }
 }

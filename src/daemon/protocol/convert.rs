@@ -82,6 +82,8 @@ impl From<model::ListQuery> for ListQuery {
             triage: q.triage.map(Into::into),
             source: q.source,
             text: q.text,
+            file: q.file,
+            since_ms: q.since_ms,
             before: q.before,
             after: q.after,
             limit: q.limit.unwrap_or(0),
@@ -96,6 +98,8 @@ impl From<ListQuery> for model::ListQuery {
             triage: q.triage.map(Into::into),
             source: q.source,
             text: q.text,
+            file: q.file,
+            since_ms: q.since_ms,
             before: q.before,
             after: q.after,
             limit: (q.limit != 0).then_some(q.limit),
@@ -121,6 +125,7 @@ impl From<model::Request> for Request {
                 query: query.into(),
             },
             model::Request::Show { id } => Request::Show { id },
+            model::Request::ShowFile { file } => Request::ShowFile { file },
             model::Request::Compare { id, other } => Request::Compare { id, other },
             model::Request::Story { id } => Request::Story { id },
             model::Request::Stats => Request::Stats,
@@ -158,6 +163,7 @@ impl From<Request> for Incoming {
                 query: query.into(),
             },
             Request::Show { id } => model::Request::Show { id },
+            Request::ShowFile { file } => model::Request::ShowFile { file },
             Request::Compare { id, other } => model::Request::Compare { id, other },
             Request::Story { id } => model::Request::Story { id },
             Request::Stats => model::Request::Stats,
@@ -245,6 +251,7 @@ impl From<model::ArticleRecord> for Record {
             size: r.size,
             ingested_ms: r.ingested_ms,
             triage: r.triage.into(),
+            location: r.location,
         }
     }
 }
@@ -266,6 +273,7 @@ impl From<Record> for model::ArticleRecord {
             size: r.size,
             ingested_ms: r.ingested_ms,
             triage: r.triage.into(),
+            location: r.location,
         }
     }
 }

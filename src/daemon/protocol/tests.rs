@@ -10,6 +10,7 @@ fn record(id: ArticleId, state: TriageState) -> Record {
     Record {
         id,
         file: format!("/in/{id}.txt"),
+        location: None,
         status: Status::Reprint,
         title: "Council closes the bridge".into(),
         matched: Some(Match {
@@ -86,6 +87,7 @@ fn samples() -> Vec<String> {
                 before: Some(90),
                 after: Some(10),
                 limit: 50,
+                ..ListQuery::default()
             },
         },
         Request::List {
@@ -108,6 +110,17 @@ fn samples() -> Vec<String> {
             before: None,
         },
         Request::Subscribe { after: 12 },
+        // Added with `list --file/--since` and `show PATH`: new lines, the ones above unchanged.
+        Request::List {
+            query: ListQuery {
+                file: Some("/wire/".into()),
+                since_ms: Some(1_717_243_200_000),
+                ..ListQuery::default()
+            },
+        },
+        Request::ShowFile {
+            file: "/in/2.txt".into(),
+        },
     ];
     for (n, request) in requests.into_iter().enumerate() {
         push(&ClientLine {

@@ -14,6 +14,7 @@ fn record(id: ArticleId, triage: model::Triage) -> model::ArticleRecord {
     model::ArticleRecord {
         id,
         file: format!("/in/{id}.txt"),
+        location: None,
         status: model::Status::Reprint,
         title: "Council closes the bridge".into(),
         matched: Some(model::MatchRef {

@@ -36,9 +36,8 @@ impl Filters {
             triage: self.triage,
             source: self.source.clone(),
             text: self.text.clone(),
-            before: None,
-            after: None,
             limit: Some(PAGE),
+            ..ListQuery::default()
         }
     }
 

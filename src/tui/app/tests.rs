@@ -11,6 +11,7 @@ pub(super) fn rec(id: ArticleId) -> ArticleRecord {
     ArticleRecord {
         id,
         file: format!("f{id}.txt"),
+        location: None,
         status: if id % 3 == 0 {
             Status::Reprint
         } else {

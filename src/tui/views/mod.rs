@@ -152,6 +152,7 @@ mod tests {
         ArticleRecord {
             id: 2,
             file: format!("/in/{HOSTILE}.txt"),
+            location: None,
             status: Status::Rejected,
             title: HOSTILE.into(),
             matched: Some(MatchRef {
