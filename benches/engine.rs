@@ -12,6 +12,7 @@ use copydesk::config::Settings;
 use copydesk::detect::judge;
 use copydesk::detect::Side;
 use copydesk::engine::prepare::{prepare, stored_tokens, Prepared};
+use copydesk::engine::stages;
 use copydesk::fingerprint::{anchor_hashes, sample_anchors, SimHash};
 use copydesk::text::clean::clean;
 use copydesk::text::{read_document, Document};
@@ -187,7 +188,7 @@ fn bench_index(c: &mut Criterion) {
             let mut hits = 0usize;
             f.index
                 .anchors
-                .postings_many(&next().probes, synth::MAX_POSTINGS, |_, n, _| hits += n);
+                .postings_many(&next().probes, stages::MAX_POSTINGS, |_, n, _| hits += n);
             hits
         })
     });
@@ -197,7 +198,15 @@ fn bench_index(c: &mut Criterion) {
             let mut next = cycle(if near { &f.near } else { &f.novel });
             b.iter(|| {
                 let q = next();
-                f.index.candidates(black_box(q.simhash), &q.probes, max)
+                let i = &f.index;
+                stages::candidates(
+                    &i.sim,
+                    &i.anchors,
+                    &i.ids,
+                    black_box(q.simhash),
+                    &q.probes,
+                    max,
+                )
             })
         });
     }

@@ -1,6 +1,7 @@
 //! Near-duplicate look-up at scale: builds the engine's in-memory index (`SimIndex` +
 //! `AnchorIndex`) over 1,000,000 synthetic fingerprints shaped like prepared 5 KB articles, then
-//! times `Engine::candidates`' logic for near-duplicate and novel queries, and reads the
+//! times the engine's candidate search (`engine::stages::candidates`, what `Engine::decide`
+//! calls) for near-duplicate and novel queries, and reads the
 //! process's resident memory from `/proc/self/status`.
 //!
 //! Two index states are measured, both at the full size: "daemon" (the newest `--tail` articles
@@ -14,6 +15,7 @@
 mod synth;
 
 use copydesk::config::Settings;
+use copydesk::engine::stages;
 use std::time::{Duration, Instant};
 use synth::{check_flags, flag, near_query, novel_query, quantile, rss_mb, Corpus, Index, Rng};
 use synth::{CorpusSpec, Shape};
@@ -155,7 +157,14 @@ fn measure(index: &Index, shape: &Shape, run: &Run, rng: &mut Rng) -> f64 {
                 near_query(shape, run.seed, slot, rng)
             };
             let t = Instant::now();
-            let got = index.candidates(q.simhash, &q.probes, run.max_candidates);
+            let got = stages::candidates(
+                &index.sim,
+                &index.anchors,
+                &index.ids,
+                q.simhash,
+                &q.probes,
+                run.max_candidates,
+            );
             times.push(t.elapsed());
             candidates += got.len();
             // Ids are slot + 1 in the synthetic index.

@@ -714,3 +714,90 @@ fn comments_and_strings_are_not_imports() {
         Vec::<String>::new()
     );
 }
+
+/// The engine's stages that benchmarks and examples call and must never define: a copy drifts
+/// from the code that ships (it did: a copied `decide` ranked candidates differently).
+const ENGINE_STAGES: &[&str] = &["candidates", "decide"];
+
+/// Every function named in `ENGINE_STAGES` that a bench or example source defines, one line
+/// each (comments and strings do not count).
+fn stage_copies(sources: &[Source]) -> Vec<String> {
+    let mut found = Vec::new();
+    for s in sources {
+        let code = code_of(&s.text);
+        let words: Vec<&str> = code
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            if pair[0] == "fn" && ENGINE_STAGES.contains(&pair[1]) {
+                found.push(format!(
+                    "{} defines `fn {}`; call `copydesk::engine::stages` instead",
+                    s.path, pair[1]
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The `.rs` files under `benches/` and `examples/`, named from the repository's root.
+fn read_benches() -> Vec<Source> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut dirs = vec![root.join("benches"), root.join("examples")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("the folder reads") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let path = p
+                    .strip_prefix(root)
+                    .expect("under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&p).expect("source reads");
+                out.push(Source { path, text });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_benchmark_or_example_copies_an_engine_stage() {
+    let sources = read_benches();
+    assert!(
+        sources.iter().any(|s| s.path == "examples/bench_phases.rs")
+            && sources.iter().any(|s| s.path == "benches/support/synth.rs"),
+        "found the benchmarks: {:?}",
+        sources.iter().map(|s| &s.path).collect::<Vec<_>>()
+    );
+    let copies = stage_copies(&sources);
+    assert!(copies.is_empty(), "{}", copies.join("\n"));
+}
+
+#[test]
+fn the_checker_catches_a_copied_engine_stage() {
+    let copied = fake(&[
+        (
+            "benches/support/synth.rs",
+            "impl Index {\n    pub fn candidates(&self, q: u64) -> Vec<u64> { vec![q] }\n}",
+        ),
+        (
+            "examples/bench_phases.rs",
+            "fn decide<'a>(p: &'a P) -> Status { todo!() }",
+        ),
+    ]);
+    let found = stage_copies(&copied);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("benches/support/synth.rs defines `fn candidates`"));
+    assert!(found[1].contains("examples/bench_phases.rs defines `fn decide`"));
+    // Calling the engine's stages, naming them in comments or strings, or a longer name is fine.
+    let calls = fake(&[(
+        "examples/bench_phases.rs",
+        "// fn decide was copied here once\nfn decide_all() {}\nconst S: &str = \"fn candidates\";\nfn main() { steps.decide(i, p); stages::candidates(a, b); }",
+    )]);
+    assert_eq!(stage_copies(&calls), Vec::<String>::new());
+}

@@ -9,16 +9,10 @@ use copydesk::detect::index::{AnchorIndex, SeenFilter, SimIndex};
 use copydesk::engine::prepare::prepare;
 use copydesk::engine::Input;
 use copydesk::fingerprint::SimHash;
-use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
 /// Target size of an article file in bytes ("a 5 KB article").
 pub const ARTICLE_BYTES: usize = 5_000;
-/// Postings cap of `Engine::candidates` (its private `MAX_POSTINGS`; keep in step).
-pub const MAX_POSTINGS: usize = 64;
-/// `Engine::candidates`' private `RARE_POSTINGS`: an anchor with this many postings or fewer
-/// weighs 1, a commoner one `RARE_POSTINGS / postings` (keep in step).
-pub const RARE_POSTINGS: usize = 4;
 
 /// SplitMix64: small, fast, and good enough for workloads (no `rand` crate needed).
 #[derive(Debug, Clone)]
@@ -508,34 +502,6 @@ impl Index {
         between(&idx);
         idx.anchors = Index::anchor_passes(shape, seed, n, |_, _| {});
         idx
-    }
-
-    /// Candidate ids for a query, exactly as `Engine::candidates` computes them: SimHash
-    /// neighbours, then slots whose shared anchors weigh at least 1 (a rare anchor, or several
-    /// common ones), heaviest first, at most `max` in all.
-    pub fn candidates(&self, simhash: SimHash, probes: &[u64], max: usize) -> Vec<u64> {
-        let mut slots: Vec<u32> = self.sim.near(simhash).into_iter().map(|(s, _)| s).collect();
-        let mut shared: FxHashMap<u32, f32> = FxHashMap::default();
-        self.anchors
-            .postings_many(probes, MAX_POSTINGS, |_, n, slots| {
-                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
-                for &slot in slots {
-                    *shared.entry(slot).or_default() += weight;
-                }
-            });
-        let mut by_weight: Vec<(u32, f32)> =
-            shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
-        by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (slot, _) in by_weight {
-            if slots.len() >= max {
-                break;
-            }
-            if !slots.contains(&slot) {
-                slots.push(slot);
-            }
-        }
-        slots.truncate(max.max(1));
-        slots.into_iter().map(|s| self.ids[s as usize]).collect()
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::prepare::{prepare_with, stored_tokens, Prepared, TemplateView};
 use super::templates::SiteTemplates;
-use super::{Decision, Engine, EngineError, Input, Pending, MAX_POSTINGS, RARE_POSTINGS};
+use super::{stages, Decision, Engine, EngineError, Input, Pending};
 use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
 use crate::model::{ArticleId, ArticleRecord, MatchRef, Status};
@@ -130,14 +130,7 @@ impl Engine {
     /// Looks a prepared article up among everything stored (and the batch so far) and judges it
     /// against each verified candidate.
     fn decide(&mut self, prep: &Prepared, pending: &Pending) -> Result<Decision, EngineError> {
-        let exact = match pending.exact.get(&prep.doc_hash) {
-            Some(&id) => Some(id),
-            None if self.load()?.seen.may_contain(prep.doc_hash) => {
-                self.store.exact(prep.doc_hash)?
-            }
-            None => None,
-        };
-        if let Some(orig) = exact {
+        if let Some(orig) = self.exact_match(prep, pending)? {
             let rec = self.record_anywhere(orig, pending)?;
             return Ok(Decision {
                 status: Status::Duplicate,
@@ -228,39 +221,33 @@ impl Engine {
         })
     }
 
-    /// Candidate ids: every SimHash neighbour within the radius, then the articles sharing the
-    /// most passage anchors, at most `max_candidates` in all.
-    fn candidates(&mut self, prep: &Prepared) -> Result<Vec<ArticleId>, EngineError> {
+    /// The article (stored, or of the batch so far) whose document is this one's, if any.
+    pub(super) fn exact_match(
+        &mut self,
+        prep: &Prepared,
+        pending: &Pending,
+    ) -> Result<Option<ArticleId>, EngineError> {
+        Ok(match pending.exact.get(&prep.doc_hash) {
+            Some(&id) => Some(id),
+            None if self.load()?.seen.may_contain(prep.doc_hash) => {
+                self.store.exact(prep.doc_hash)?
+            }
+            None => None,
+        })
+    }
+
+    /// Candidate ids from the loaded index (`stages::candidates`), at most `max_candidates`.
+    pub(super) fn candidates(&mut self, prep: &Prepared) -> Result<Vec<ArticleId>, EngineError> {
         let max = self.settings.max_candidates;
-        let loaded = self.load()?;
-        let mut slots: Vec<u32> = loaded
-            .sim
-            .near(prep.simhash)
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
-        // Per slot: the weight of the anchors it shares with the new story.
-        let mut shared: rustc_hash::FxHashMap<u32, f32> = Default::default();
-        loaded
-            .anchors
-            .postings_many(&prep.probes, MAX_POSTINGS, |_, n, slots| {
-                let weight = (RARE_POSTINGS as f32 / n as f32).min(1.0);
-                for &slot in slots {
-                    *shared.entry(slot).or_default() += weight;
-                }
-            });
-        let mut by_count: Vec<(u32, f32)> = shared.into_iter().filter(|&(_, w)| w >= 1.0).collect();
-        by_count.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (slot, _) in by_count {
-            if slots.len() >= max {
-                break;
-            }
-            if !slots.contains(&slot) {
-                slots.push(slot);
-            }
-        }
-        slots.truncate(max.max(1));
-        Ok(slots.into_iter().map(|s| loaded.ids[s as usize]).collect())
+        let l = self.load()?;
+        Ok(stages::candidates(
+            &l.sim,
+            &l.anchors,
+            &l.ids,
+            prep.simhash,
+            &prep.probes,
+            max,
+        ))
     }
 
     fn record_anywhere(

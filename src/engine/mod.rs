@@ -20,6 +20,8 @@ mod upgrade;
 
 #[cfg(test)]
 mod search_tests;
+#[doc(hidden)]
+pub mod stages;
 
 use crate::config::Settings;
 use crate::model::{
@@ -129,13 +131,6 @@ pub struct Input {
     pub file: String,
     pub data: Result<FileData, Rejection>,
 }
-
-/// Anchors with more postings than this are too common to point at any one story.
-const MAX_POSTINGS: usize = 64;
-/// An anchor pointing at this many articles or fewer is evidence on its own (weight 1); a
-/// commoner one (a stock phrase: "said in a statement on") weighs `RARE_POSTINGS / postings`,
-/// so a candidate needs a rare shared passage, or many common ones, to be verified.
-const RARE_POSTINGS: usize = 4;
 
 pub struct Engine {
     settings: Settings,
