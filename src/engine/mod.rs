@@ -8,6 +8,7 @@ pub mod files;
 mod index;
 #[cfg(test)]
 mod judge_tests;
+mod pipeline;
 pub mod prepare;
 pub(crate) mod queries;
 pub(crate) mod service;
@@ -38,7 +39,7 @@ use index::Loaded;
 use prepare::{Prepared, TemplateView};
 use rustc_hash::FxHashMap;
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -326,33 +327,14 @@ impl Engine {
                 let preparer = std::thread::Builder::new().name(format!("copydesk-prep-{p}"));
                 preparer
                     .spawn_scoped(s, move || {
-                        let is_template = |h: u64| templates.contains(&h);
-                        let view = TemplateView {
-                            window: &is_template,
-                            sites: Some(sites),
-                            chrome_min_blocks: chrome_min,
+                        let stage = pipeline::Preparing {
+                            every,
+                            max_text,
+                            chrome_min,
+                            templates,
+                            sites,
                         };
-                        for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
-                            // The content is encoded (compressed) here too, off the writer.
-                            let prepared: Vec<_> = chunk
-                                .iter()
-                                .map(|input| {
-                                    let prep = prepare_input_with(input, every, &view);
-                                    let packed = prep.as_ref().ok().map(|p| {
-                                        encode_content_parts(
-                                            &p.blocks,
-                                            &p.paragraphs,
-                                            p.site,
-                                            max_text,
-                                        )
-                                    });
-                                    (prep, packed)
-                                })
-                                .collect();
-                            if tx.send(prepared).is_err() {
-                                return; // the call failed: stop early
-                            }
-                        }
+                        stage.run(inputs, p, preparers, &tx);
                     })
                     .map_err(thread_error)?;
             }
@@ -361,45 +343,7 @@ impl Engine {
                 mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(WRITES_QUEUED);
             let writer = std::thread::Builder::new()
                 .name("copydesk-write".into())
-                .spawn_scoped(s, move || -> Result<(), StoreError> {
-                    let mut on_commit = on_commit;
-                    let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
-                    let mut synced_at = Instant::now();
-                    let mut next = write_rx.recv().ok();
-                    while let Some((items, events)) = next {
-                        store.write_articles(&items, &events)?;
-                        let Some(report) = on_commit.as_mut() else {
-                            next = write_rx.recv().ok();
-                            continue;
-                        };
-                        unsynced.extend(items);
-                        // What was written is made durable, then told, once `REPORT_EVERY`
-                        // has passed since the last time, or when no chunk came meanwhile.
-                        let wait = REPORT_EVERY.saturating_sub(synced_at.elapsed());
-                        let more = if wait.is_zero() {
-                            Err(mpsc::RecvTimeoutError::Timeout)
-                        } else {
-                            write_rx.recv_timeout(wait)
-                        };
-                        next = match more {
-                            Ok(more) => Some(more),
-                            Err(mpsc::RecvTimeoutError::Disconnected) => None,
-                            Err(mpsc::RecvTimeoutError::Timeout) => {
-                                store.sync()?;
-                                synced_at = Instant::now();
-                                report(&committed(&mut unsynced));
-                                write_rx.recv().ok()
-                            }
-                        };
-                    }
-                    store.sync()?;
-                    if let Some(report) = on_commit.as_mut() {
-                        if !unsynced.is_empty() {
-                            report(&committed(&mut unsynced));
-                        }
-                    }
-                    Ok(())
-                })
+                .spawn_scoped(s, move || pipeline::write(store, &write_rx, on_commit))
                 .map_err(thread_error)?;
             let mut at = 0;
             for prepared in prep_rx {

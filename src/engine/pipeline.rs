@@ -1,0 +1,109 @@
+//! Two stages of the ingest pipeline, each run on threads of its own by `Engine::ingest_pipelined`:
+//! preparing chunks of files (decode, clean, fingerprint, and the content encoded for the store),
+//! and writing decided chunks durably, telling a caller what landed. Deciding, between them, is
+//! the engine's own thread; neither stage decides or touches the in-memory index.
+
+use super::decide::prepare_input_with;
+use super::prepare::{Prepared, TemplateView};
+use super::templates::SiteTemplates;
+use super::{committed, Input, OnCommit, CHUNK, REPORT_EVERY};
+use crate::model::Event;
+use crate::store::codec::encode_content_parts;
+use crate::store::{NewArticle, Store, StoreError};
+use crate::text::Rejection;
+use rustc_hash::FxHashSet;
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+/// One file prepared: its story and fingerprints (or why it was refused), and its content as the
+/// store keeps it.
+pub(super) type PreparedFile = (Result<Prepared, Rejection>, Option<Vec<u8>>);
+
+/// What preparing needs, shared by the preparer threads.
+pub(super) struct Preparing<'a> {
+    pub(super) every: usize,
+    pub(super) max_text: usize,
+    pub(super) chrome_min: usize,
+    /// Blocks recurring across recent new stories, as the batch began.
+    pub(super) templates: &'a FxHashSet<u64>,
+    pub(super) sites: &'a SiteTemplates,
+}
+
+impl Preparing<'_> {
+    /// Prepares preparer `p`'s share of `inputs` (chunk k goes to preparer k mod `preparers`),
+    /// sending each chunk in order; stops early when the receiving end is gone.
+    pub(super) fn run(
+        &self,
+        inputs: &[Input],
+        p: usize,
+        preparers: usize,
+        tx: &mpsc::SyncSender<Vec<PreparedFile>>,
+    ) {
+        let is_template = |h: u64| self.templates.contains(&h);
+        let view = TemplateView {
+            window: &is_template,
+            sites: Some(self.sites),
+            chrome_min_blocks: self.chrome_min,
+        };
+        for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
+            // The content is encoded (compressed) here too, off the writer.
+            let prepared: Vec<_> = chunk
+                .iter()
+                .map(|input| {
+                    let prep = prepare_input_with(input, self.every, &view);
+                    let packed = prep.as_ref().ok().map(|p| {
+                        encode_content_parts(&p.blocks, &p.paragraphs, p.site, self.max_text)
+                    });
+                    (prep, packed)
+                })
+                .collect();
+            if tx.send(prepared).is_err() {
+                return; // the call failed: stop early
+            }
+        }
+    }
+}
+
+/// Writes each decided chunk in one transaction, in order, then syncs. With `on_commit`, what
+/// was written is made durable and told once `REPORT_EVERY` has passed since the last time, or
+/// when no chunk came meanwhile, so a caller stopped midway knows which files landed.
+pub(super) fn write(
+    store: &Store,
+    write_rx: &mpsc::Receiver<(Vec<Arc<NewArticle>>, Vec<Event>)>,
+    mut on_commit: Option<OnCommit<'_>>,
+) -> Result<(), StoreError> {
+    let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
+    let mut synced_at = Instant::now();
+    let mut next = write_rx.recv().ok();
+    while let Some((items, events)) = next {
+        store.write_articles(&items, &events)?;
+        let Some(report) = on_commit.as_mut() else {
+            next = write_rx.recv().ok();
+            continue;
+        };
+        unsynced.extend(items);
+        let wait = REPORT_EVERY.saturating_sub(synced_at.elapsed());
+        let more = if wait.is_zero() {
+            Err(mpsc::RecvTimeoutError::Timeout)
+        } else {
+            write_rx.recv_timeout(wait)
+        };
+        next = match more {
+            Ok(more) => Some(more),
+            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                store.sync()?;
+                synced_at = Instant::now();
+                report(&committed(&mut unsynced));
+                write_rx.recv().ok()
+            }
+        };
+    }
+    store.sync()?;
+    if let Some(report) = on_commit.as_mut() {
+        if !unsynced.is_empty() {
+            report(&committed(&mut unsynced));
+        }
+    }
+    Ok(())
+}
