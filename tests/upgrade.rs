@@ -41,19 +41,10 @@ impl std::ops::Deref for Direct {
 impl Drop for Direct {
     fn drop(&mut self) {
         drop(self.db.take());
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let Ok(file) = std::fs::File::open(self.path.join("db")) else {
-                return;
-            };
-            match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
-                Ok(_free) => return,
-                Err(_) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(10))
-                }
-                Err((_, e)) => panic!("the database's lock is still held: {e}"),
-            }
-        }
+        assert!(
+            copydesk::store::wait_until_free(&self.path, std::time::Duration::from_secs(60)),
+            "the database's lock is still held a minute after its handle was dropped"
+        );
     }
 }
 

@@ -51,6 +51,20 @@ pub(super) fn held(path: &Path) -> bool {
     )
 }
 
+/// Waits until no open file holds the folder's lock (polling: a lock cannot be waited on without
+/// taking it), up to `deadline`; whether it is free. For a caller that opened the database with
+/// sled directly (a test that writes an older layout) before something else opens it.
+pub fn wait_until_free(path: &Path, deadline: Duration) -> bool {
+    let until = Instant::now() + deadline;
+    while held(path) {
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
 /// Opens with `open`, and while it fails because this process's own closed handle still holds
 /// the lock, tries again until the lock is released or the deadline passes. Any other failure,
 /// and a lock held by another process, is returned at once.

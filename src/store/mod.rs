@@ -16,6 +16,7 @@
 
 pub mod codec;
 mod lock;
+pub use lock::wait_until_free;
 mod schema;
 mod verify;
 
