@@ -66,7 +66,7 @@ impl Tmux {
             }
             assert!(
                 Instant::now() < deadline,
-                "waited 30 s for {what}; the screen shows:\n{screen}"
+                "waited 60 s for {what}; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -434,9 +434,13 @@ fn keys_as_less_and_vim_have_them() {
 
     // In the list, `n` and `N` go to the next and previous matching article; `q` in the
     // article backs out to the list instead of quitting.
+    // An article opens before its text arrives; `n` on a view still loading only says so, so
+    // the keys below wait for the text.
     let open = |tmux: &Tmux| -> u64 {
         tmux.send(&["Enter"]);
-        let screen = tmux.wait_for("copydesk · article #");
+        let screen = tmux.wait("the article and its text", |s| {
+            s.contains("copydesk · article #") && !s.contains("loading…")
+        });
         number_after(&screen, "copydesk · article #").expect("the article's number")
     };
     let back = |tmux: &Tmux| {
