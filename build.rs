@@ -2,7 +2,7 @@
 //! checkout with git on the PATH; a plain version otherwise (a crates.io tarball, no git).
 //! It must not fail the build for want of git.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {
@@ -22,20 +22,28 @@ fn main() {
         None => version.to_string(),
     };
     println!("cargo:rustc-env=COPYDESK_VERSION={long}");
-    // Rebuild the version when HEAD moves or a branch's ref changes, not on every edit.
+    // Rebuild the version when HEAD moves or a branch's ref changes, not on every edit. Only
+    // paths that exist are named: cargo takes a missing one for a change, and would then build
+    // copydesk again on every `cargo build` (a clone without packed-refs did). The folder of the
+    // branch's ref is named rather than its file, so a ref that git packed and a commit then
+    // writes loose again is seen too.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        let dir = PathBuf::from(dir);
-        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
+        watch(&PathBuf::from(dir).join("HEAD"));
         if let Some(common) = git(&["rev-parse", "--git-common-dir"]) {
             let common = PathBuf::from(common);
-            println!(
-                "cargo:rerun-if-changed={}",
-                common.join("packed-refs").display()
-            );
+            watch(&common.join("packed-refs"));
             if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                println!("cargo:rerun-if-changed={}", common.join(head_ref).display());
+                if let Some(folder) = common.join(head_ref).parent() {
+                    watch(folder);
+                }
             }
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+fn watch(path: &Path) {
+    if path.exists() {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
 }
