@@ -189,6 +189,84 @@ impl Client {
     }
 }
 
+/// Where `copydesk export` reads: the daemon serving the database (which reads its own store),
+/// or, when none does, the database opened here for reading only, without the checks that
+/// refuse a damaged one (`Store::open_readable`): exporting what still reads is the point.
+pub enum ExportSource {
+    Daemon(Remote),
+    Store(Box<crate::store::Store>),
+}
+
+impl ExportSource {
+    pub fn open(settings: &Settings) -> Result<ExportSource> {
+        let deadline = std::time::Instant::now() + LOCKED_WAIT;
+        loop {
+            if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+                return Ok(ExportSource::Daemon(remote));
+            }
+            if !crate::store::Store::exists(&settings.db) {
+                return Err(ClientError::NoDatabase(settings.db.clone()));
+            }
+            match crate::store::Store::open_readable(&settings.db, settings.cache_bytes) {
+                Ok(store) => return Ok(ExportSource::Store(Box::new(store))),
+                // A daemon starting, or another one-off command: as `connect_or_open` waits.
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(ClientError::Open(EngineError::Store(e))),
+            }
+        }
+    }
+
+    /// One page of the export: at most `limit` items after `after`.
+    pub fn page(
+        &mut self,
+        part: crate::model::export::ExportPart,
+        after: u64,
+        limit: usize,
+    ) -> Result<crate::model::export::ExportPage> {
+        use crate::model::export::ExportPart;
+        match self {
+            ExportSource::Daemon(remote) => {
+                match remote.call(Request::Export { part, after, limit })? {
+                    Response::Exported { page } => Ok(*page),
+                    other => Err(ClientError::Refused(Failure {
+                        kind: crate::model::FailureKind::Internal,
+                        message: format!("unexpected answer from the daemon: {other:?}"),
+                    })),
+                }
+            }
+            ExportSource::Store(store) => Ok(match part {
+                ExportPart::Articles => store.export_articles(after, limit),
+                ExportPart::Triage => store.export_triage(after, limit),
+            }),
+        }
+    }
+}
+
+/// Starts `copydesk import` into the database, in this process: refused while a daemon serves
+/// it (an import is one writer's long work on an empty database) and when it holds articles.
+pub fn importer(settings: &Settings) -> Result<crate::engine::import::Importer> {
+    use crate::engine::import::{ImportError, Importer};
+    if Remote::try_connect(&settings.socket_path())?.is_some() {
+        return Err(ClientError::Refused(Failure {
+            kind: crate::model::FailureKind::Unavailable,
+            message: format!(
+                "a daemon serves '{}'; import into a database nobody serves (give --db a new folder)",
+                settings.db.display()
+            ),
+        }));
+    }
+    let engine = Engine::open(settings.clone())?;
+    Importer::new(engine).map_err(|e| match e {
+        ImportError::Engine(e) => ClientError::Open(e),
+        e @ ImportError::NotEmpty(..) => ClientError::Refused(Failure {
+            kind: crate::model::FailureKind::Invalid,
+            message: e.to_string(),
+        }),
+    })
+}
+
 /// Checks the database in this process (`copydesk doctor`); refused while a daemon holds it.
 pub fn doctor(settings: &Settings) -> Result<crate::model::Health> {
     crate::store::Store::doctor(&settings.db, settings.cache_bytes)

@@ -13,6 +13,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+mod transfer;
+pub use transfer::{export, import, ImportOutcome};
+
 /// Absolute paths, so a daemon in another folder reads the same files.
 fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -23,7 +26,7 @@ fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
 }
 
 /// One value as a line of JSON, with what a terminal would act on escaped (`to_safe_json`).
-fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+fn json_line<W: Write + ?Sized>(out: &mut W, value: &impl serde::Serialize) -> Result<()> {
     out.write_all(&to_safe_json(value)?)?;
     writeln!(out)?;
     Ok(())

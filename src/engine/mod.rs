@@ -5,6 +5,7 @@
 pub(crate) mod arrivals;
 mod decide;
 pub mod files;
+pub mod import;
 mod index;
 #[cfg(test)]
 mod judge_tests;

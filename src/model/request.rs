@@ -74,6 +74,13 @@ pub enum Request {
         /// it meanwhile and when. `None`: no expectation (a one-off command).
         before: Option<Vec<TriageState>>,
     },
+    /// A page of an export (`copydesk export`): what reads after `after` (an id, or an event
+    /// number), at most `limit` items, and what did not read.
+    Export {
+        part: super::export::ExportPart,
+        after: u64,
+        limit: usize,
+    },
 }
 
 /// The engine's answer.
@@ -99,6 +106,9 @@ pub enum Response {
     },
     Triaged {
         records: Vec<ArticleRecord>,
+    },
+    Exported {
+        page: Box<super::export::ExportPage>,
     },
 }
 

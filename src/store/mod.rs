@@ -15,6 +15,7 @@
 //!   with the article whose verdict learned them.
 
 pub mod codec;
+mod export;
 mod lock;
 pub use lock::wait_until_free;
 mod schema;

@@ -1,0 +1,214 @@
+//! Reading a database for `copydesk export`: every article with its story and page, and the
+//! triage events, a page at a time, taking what reads and naming what does not. Works on a
+//! database the checks at open refuse (`Store::open_readable`), since rebuilding one from what
+//! is readable is the point. Reads only; decides nothing.
+
+use super::{codec, event_group, id_of, key, record_from_json, schema, Store, StoreError};
+use crate::model::export::{Article, ExportPage, Identity, Page, Skipped, TriageEvent};
+use crate::model::{ArticleId, EventKind, Status};
+use std::path::Path;
+
+impl Store {
+    /// Opens sled in `path` without the checks at open and without writing anything: for an
+    /// export of a database that may be damaged.
+    pub fn open_readable(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        if !Store::exists(path) {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                message: "there is no database in this folder".into(),
+            });
+        }
+        Store::open_sled(path, cache_bytes, usize::MAX)
+    }
+
+    /// The schema version recorded in the database, as stored (without the default a new
+    /// database gets).
+    pub fn schema_version(&self) -> u32 {
+        self.schema().unwrap_or(super::SCHEMA_VERSION)
+    }
+
+    /// Up to `limit` articles with ids above `after`, oldest first. A record, story or page
+    /// that does not read is skipped and named; when sled cannot walk past a damaged place, the
+    /// ids after it are read one by one up to the highest id any tree knows.
+    pub fn export_articles(&self, after: ArticleId, limit: usize) -> ExportPage {
+        let mut page = ExportPage {
+            schema: self.schema_version(),
+            ..ExportPage::default()
+        };
+        let mut last = after;
+        let mut walked = 0;
+        let mut broken = false;
+        for r in self.articles.range(key(after.saturating_add(1))..) {
+            if walked == limit {
+                page.next = Some(last);
+                return page;
+            }
+            match r {
+                Ok((k, v)) => {
+                    let Some(id) = id_of(&k) else {
+                        page.skipped.push(skip("a record's key", "it is not an id"));
+                        continue;
+                    };
+                    self.export_one(id, &v, &mut page);
+                    last = id;
+                    walked += 1;
+                }
+                Err(e) => {
+                    page.skipped.push(skip(
+                        &format!("the records after {last}"),
+                        &super::verify::unreadable(&e),
+                    ));
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        if !broken {
+            return page;
+        }
+        // Past a damaged place: id by id, each read on its own.
+        let end = self.highest_id();
+        let mut id = last.saturating_add(1);
+        while id <= end {
+            if walked == limit {
+                page.next = Some(id - 1);
+                return page;
+            }
+            match self.articles.get(key(id)) {
+                Ok(Some(v)) => self.export_one(id, &v, &mut page),
+                Ok(None) => {}
+                Err(e) => page.skipped.push(skip(
+                    &format!("record {id}"),
+                    &super::verify::unreadable(&e),
+                )),
+            }
+            walked += 1;
+            id += 1;
+        }
+        page
+    }
+
+    /// The highest id the records, fingerprints or texts hold, as far as they read.
+    fn highest_id(&self) -> ArticleId {
+        [&self.articles, &self.fps, &self.content]
+            .into_iter()
+            .filter_map(|t| t.last().ok().flatten())
+            .filter_map(|(k, _)| id_of(&k))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// One article with its story and page, or a note of why it cannot be exported.
+    fn export_one(&self, id: ArticleId, v: &[u8], page: &mut ExportPage) {
+        let what = format!("record {id}");
+        let record = match record_from_json(Some(id), v) {
+            Ok(r) => r,
+            Err(e) => return page.skipped.push(skip(&what, &e.to_string())),
+        };
+        let identity = self
+            .paths
+            .get(record.file.as_bytes())
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_slice::<schema::Path>(&v).ok())
+            .map(super::PathEntry::from)
+            .filter(|p| p.id == id)
+            .map(|p| Identity {
+                size: p.size,
+                mtime_ns: p.mtime_ns,
+                content_hash: p.content_hash,
+            });
+        if record.status == Status::Rejected {
+            page.articles
+                .push(Article::new(&record, Vec::new(), None, identity));
+            return;
+        }
+        let content = match self.content.get(key(id)) {
+            Ok(Some(c)) => match codec::decode_content(&c) {
+                Some(c) => c,
+                None => return page.skipped.push(skip(&what, "its text does not decode")),
+            },
+            Ok(None) => return page.skipped.push(skip(&what, "its text is missing")),
+            Err(e) => {
+                return page.skipped.push(skip(
+                    &what,
+                    &format!("its text {}", super::verify::unreadable(&e)),
+                ))
+            }
+        };
+        // The document's hash is only in the fingerprint; without it an import derives one.
+        let doc_hash = self
+            .fps
+            .get(key(id))
+            .ok()
+            .flatten()
+            .and_then(|v| codec::decode_fp(&v))
+            .map(|fp| fp.exact);
+        let exported = Page {
+            site: content.site,
+            doc_hash,
+            blocks: content.blocks.iter().map(Into::into).collect(),
+        };
+        page.articles.push(Article::new(
+            &record,
+            content.paragraphs,
+            Some(exported),
+            identity,
+        ));
+    }
+
+    /// Triage events after event `after`, oldest first, from at most `limit` stored groups. A
+    /// group that does not read is skipped and named.
+    pub fn export_triage(&self, after: u64, limit: usize) -> ExportPage {
+        let mut page = ExportPage {
+            schema: self.schema_version(),
+            ..ExportPage::default()
+        };
+        let mut last = after;
+        for (n, r) in self.events.range((after + 1).to_be_bytes()..).enumerate() {
+            if n == limit {
+                page.next = Some(last);
+                break;
+            }
+            let (k, v) = match r {
+                Ok(kv) => kv,
+                Err(e) => {
+                    page.skipped.push(skip(
+                        &format!("the events after {last}"),
+                        &super::verify::unreadable(&e),
+                    ));
+                    break;
+                }
+            };
+            let seq = id_of(&k);
+            last = seq.unwrap_or(last);
+            match event_group(seq, &v) {
+                Ok(group) => page.triage.extend(group.into_iter().filter_map(|e| {
+                    let EventKind::Triage { id, triage, .. } = e.kind else {
+                        return None;
+                    };
+                    (e.seq > after).then(|| TriageEvent {
+                        seq: e.seq,
+                        at_ms: e.at_ms,
+                        at: crate::model::rfc3339(e.at_ms),
+                        id,
+                        state: triage.state.to_string(),
+                        by: triage.by,
+                        note: triage.note,
+                    })
+                })),
+                Err(e) => page
+                    .skipped
+                    .push(skip(&format!("the events up to {last}"), &e.to_string())),
+            }
+        }
+        page
+    }
+}
+
+fn skip(what: &str, why: &str) -> Skipped {
+    Skipped {
+        what: what.to_owned(),
+        why: why.to_owned(),
+    }
+}
