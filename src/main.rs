@@ -122,7 +122,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let skipped = commands::export(s, output.as_deref(), &mut out)?;
             if skipped > 0 {
                 eprintln!(
-                    "copydesk: the export is partial: {skipped} records, texts or event groups could not be read (said above); everything else was exported"
+                    "copydesk: the export is partial: {skipped} unreadable part(s) skipped (said above); everything that reads was exported"
                 );
                 return Ok(ExitCode::from(commands::EXIT_DAMAGED));
             }

@@ -326,7 +326,7 @@ impl Engine {
             article.path = a.identity.as_ref().map(|i| PathEntry {
                 id,
                 size: i.size,
-                mtime_ns: i.mtime_ns,
+                mtime_ns: i.mtime_ns.map(i128::from),
                 content_hash: i.content_hash,
             });
             let verdict = Verdict::of(&article.record);

@@ -110,7 +110,9 @@ pub struct Block {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub size: u64,
-    pub mtime_ns: Option<i128>,
+    /// Nanoseconds since the epoch (an i64 until the year 2262; JSON readers, the socket's
+    /// included, take no wider integer).
+    pub mtime_ns: Option<i64>,
     #[serde(with = "hex_opt")]
     pub content_hash: Option<u64>,
 }

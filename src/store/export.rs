@@ -35,6 +35,9 @@ impl Store {
             schema: self.schema_version(),
             ..ExportPage::default()
         };
+        if after == 0 {
+            page.skipped.extend(self.lost_end());
+        }
         let mut last = after;
         let mut walked = 0;
         let mut broken = false;
@@ -88,6 +91,18 @@ impl Store {
         page
     }
 
+    /// What the marker says the database held and it no longer does (a data file that lost its
+    /// end opens as a shorter database, and would export as one in silence).
+    fn lost_end(&self) -> Option<Skipped> {
+        let marker = super::verify::read_marker(&self.path);
+        let last = self.last_seq().unwrap_or(0);
+        let problem = super::verify::marker_problem(marker, self.meta.is_empty(), last)?;
+        Some(skip(
+            &format!("whatever came after event {last}"),
+            &format!("{problem}; what it recorded is not in this export"),
+        ))
+    }
+
     /// The highest id the records, fingerprints or texts hold, as far as they read.
     fn highest_id(&self) -> ArticleId {
         [&self.articles, &self.fps, &self.content]
@@ -115,7 +130,7 @@ impl Store {
             .filter(|p| p.id == id)
             .map(|p| Identity {
                 size: p.size,
-                mtime_ns: p.mtime_ns,
+                mtime_ns: p.mtime_ns.and_then(|t| i64::try_from(t).ok()),
                 content_hash: p.content_hash,
             });
         if record.status == Status::Rejected {
