@@ -130,6 +130,10 @@ pub enum FailureKind {
     /// The database failed underneath (a full disk, an I/O error); it is reopened for the next
     /// request, which may succeed.
     Storage,
+    /// The database could not be written because something ran out that comes back by itself
+    /// (disk space, descriptors, memory): worth retrying later, for as long as it takes. On the
+    /// wire it is `storage`, as before it was told apart.
+    Exhausted,
     /// The database cannot be opened (held by another process, read-only, newer than this
     /// copydesk).
     Unavailable,

@@ -448,7 +448,7 @@ impl From<model::FailureKind> for FailureKind {
         match k {
             model::FailureKind::NoSuchArticle => FailureKind::NoSuchArticle,
             model::FailureKind::Invalid => FailureKind::Invalid,
-            model::FailureKind::Storage => FailureKind::Storage,
+            model::FailureKind::Storage | model::FailureKind::Exhausted => FailureKind::Storage,
             model::FailureKind::Unavailable => FailureKind::Unavailable,
             model::FailureKind::Corrupt => FailureKind::Corrupt,
             model::FailureKind::Conflict => FailureKind::Conflict,
