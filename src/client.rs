@@ -195,6 +195,8 @@ impl Client {
 pub enum ExportSource {
     Daemon(Remote),
     Store(Box<crate::store::Store>),
+    /// A database whose data file sled cannot open whole: a copy of the beginning it opens.
+    Salvaged(Box<crate::store::Salvaged>),
 }
 
 impl ExportSource {
@@ -209,6 +211,17 @@ impl ExportSource {
             }
             match crate::store::Store::open_readable(&settings.db, settings.cache_bytes) {
                 Ok(store) => return Ok(ExportSource::Store(Box::new(store))),
+                // sled cannot read the data file whole (it stops at a damaged place): what
+                // the beginning before it holds is still worth exporting.
+                Err(StoreError::Damaged { message, .. }) => {
+                    return crate::store::Salvaged::open(
+                        &settings.db,
+                        settings.cache_bytes,
+                        message,
+                    )
+                    .map(|s| ExportSource::Salvaged(Box::new(s)))
+                    .map_err(|e| ClientError::Open(EngineError::Store(e)));
+                }
                 // A daemon starting, or another one-off command: as `connect_or_open` waits.
                 Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(50));
@@ -239,6 +252,16 @@ impl ExportSource {
             ExportSource::Store(store) => Ok(match part {
                 ExportPart::Articles => store.export_articles(after, limit),
                 ExportPart::Triage => store.export_triage(after, limit),
+            }),
+            ExportSource::Salvaged(s) => Ok(match part {
+                ExportPart::Articles => {
+                    let mut page = s.store.export_articles(after, limit);
+                    if after == 0 {
+                        page.skipped.insert(0, s.lost());
+                    }
+                    page
+                }
+                ExportPart::Triage => s.store.export_triage(after, limit),
             }),
         }
     }

@@ -313,6 +313,53 @@ fn a_damaged_database_exports_what_reads_and_counts_the_rest() {
 }
 
 #[test]
+fn a_data_file_sled_cannot_open_exports_what_a_beginning_of_it_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = database(dir.path(), 400);
+    let bytes = std::fs::read(db.join("db")).expect("db");
+    let mut salvaged = 0;
+    for k in [3, 4, 5, 6, 7, 8] {
+        let at = bytes.len() * k / 12;
+        let damaged = copy(&db, &dir.path().join(format!("flip-{k}")));
+        let mut b = bytes.clone();
+        b[at] ^= 0xff;
+        std::fs::write(damaged.join("db"), &b).expect("write");
+        let to = dir.path().join(format!("flip-{k}.jsonl"));
+        let out = run(&damaged, &["export", "-o", to.to_str().expect("utf-8")]);
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "flip at {at}: {err}");
+        let b = body(&to);
+        let ids: Vec<u64> = b
+            .iter()
+            .filter_map(|l| l["article"]["id"].as_u64())
+            .collect();
+        let expected: Vec<u64> = (1..=ids.len() as u64).collect();
+        assert_eq!(
+            ids, expected,
+            "flip at {at}: the articles from the first on"
+        );
+        match out.status.code() {
+            Some(0) => assert_eq!(ids.len(), 400, "flip at {at}: whole means whole"),
+            Some(DAMAGED) => {
+                assert!(err.contains("skipped"), "flip at {at}: {err}");
+                let end = &b.last().expect("end")["end"];
+                assert!(end["skipped"].as_u64() > Some(0), "{end}");
+                if err.contains("exported from a copy cut there") {
+                    salvaged += 1;
+                }
+            }
+            other => panic!("flip at {at}: exit {other:?}: {err}"),
+        }
+    }
+    // sled 0.34 panics at open on a byte flipped in the middle of its log (tests/damaged.rs):
+    // those are the cases the copy cut short is for.
+    assert!(
+        salvaged > 0,
+        "no flipped byte kept sled from opening the file whole"
+    );
+}
+
+#[test]
 fn the_daemon_serves_an_export_while_it_runs() {
     let d = Daemon::new("").start();
     let seeds: Vec<PathBuf> = ["000", "001", "002"]

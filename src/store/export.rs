@@ -221,6 +221,107 @@ impl Store {
     }
 }
 
+/// A copy of a database whose data file sled cannot open whole, cut to the longest beginning of
+/// it that sled opens: what an export reads then. The copy lives in a temporary folder (as large
+/// as that beginning), removed when this is dropped.
+pub struct Salvaged {
+    pub store: Store,
+    /// Bytes of the data file the copy holds, of `size`.
+    pub kept: u64,
+    pub size: u64,
+    /// Why the whole file did not open.
+    pub why: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Cuts are looked for to this many bytes: sled's own unit of writing is larger.
+const SALVAGE_STEP: u64 = 4096;
+
+impl Salvaged {
+    /// Copies the database in `path` (sled's files; not the search index) and finds, by
+    /// bisection, the longest beginning of its data file that sled opens. The original is
+    /// only read.
+    pub fn open(path: &Path, cache_bytes: u64, why: String) -> Result<Salvaged, StoreError> {
+        let fail = |e: std::io::Error| StoreError::Open {
+            path: path.to_owned(),
+            message: format!("cannot copy it to read what survives: {e}"),
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("copydesk-salvage-")
+            .tempdir()
+            .map_err(fail)?;
+        copy_files(path, dir.path(), 0).map_err(fail)?;
+        let data = path.join("db");
+        let size = std::fs::metadata(&data).map_err(fail)?.len();
+        let opens = |len: u64| -> Result<bool, std::io::Error> {
+            copy_prefix(&data, &dir.path().join("db"), len)?;
+            Ok(Store::open_sled(dir.path(), cache_bytes, usize::MAX).is_ok())
+        };
+        // `lo` opens (an empty file does), `hi` does not (the whole file did not).
+        let (mut lo, mut hi) = (0u64, size);
+        while hi - lo > SALVAGE_STEP {
+            let mid = (lo + (hi - lo) / 2) / SALVAGE_STEP * SALVAGE_STEP;
+            let mid = mid.max(lo + 1);
+            if opens(mid).map_err(fail)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        copy_prefix(&data, &dir.path().join("db"), lo).map_err(fail)?;
+        let store = Store::open_sled(dir.path(), cache_bytes, usize::MAX)?;
+        Ok(Salvaged {
+            store,
+            kept: lo,
+            size,
+            why,
+            _dir: dir,
+        })
+    }
+
+    /// What the copy lacks, said as an export's skipped item.
+    pub fn lost(&self) -> Skipped {
+        skip(
+            &format!(
+                "the data file after byte {} of {} ({:.0}%)",
+                self.kept,
+                self.size,
+                100.0 * self.kept as f64 / self.size.max(1) as f64
+            ),
+            &format!(
+                "{}; what reads before it was exported from a copy cut there",
+                self.why
+            ),
+        )
+    }
+}
+
+/// Copies the files of a database folder (and its `blobs` folder), not the data file itself
+/// (copied by `copy_prefix`), the search index or the socket.
+fn copy_files(from: &Path, to: &Path, depth: u32) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if kind.is_file() && !(depth == 0 && name == "db") {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        } else if kind.is_dir() && depth == 0 && name == "blobs" {
+            std::fs::create_dir_all(to.join(&name))?;
+            copy_files(&entry.path(), &to.join(&name), 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the first `len` bytes of `from` to `to`, replacing it.
+fn copy_prefix(from: &Path, to: &Path, len: u64) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut src = std::fs::File::open(from)?.take(len);
+    let mut dst = std::fs::File::create(to)?;
+    std::io::copy(&mut src, &mut dst)?;
+    Ok(())
+}
+
 fn skip(what: &str, why: &str) -> Skipped {
     Skipped {
         what: what.to_owned(),

@@ -16,6 +16,7 @@
 
 pub mod codec;
 mod export;
+pub use export::Salvaged;
 mod lock;
 pub use lock::wait_until_free;
 mod schema;
