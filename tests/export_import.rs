@@ -220,6 +220,23 @@ fn bad_lines_are_named_by_number_and_skipped() {
     let listed = common::json_lines(&target, &["list", "--json"]);
     assert_eq!(listed.len(), 2);
 
+    // A line lost from the middle of a file that ends whole is noticed by the end line's counts.
+    let mut ls: Vec<String> = original.lines().map(str::to_owned).collect();
+    ls.remove(2);
+    let short = dir.path().join("short.jsonl");
+    std::fs::write(&short, ls.join("\n") + "\n").expect("write");
+    let out = run(
+        &dir.path().join("short-db"),
+        &["import", short.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("says it holds 3 articles")
+            && text(&out.stderr).contains("but 2"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // A file that is no export is refused before anything is stored.
     let other = dir.path().join("other.txt");
     std::fs::write(&other, "hello\n").expect("write");

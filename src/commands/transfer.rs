@@ -194,6 +194,8 @@ pub fn import(
     };
     let mut bytes = Vec::new();
     let (mut number, mut header, mut end) = (0u64, false, None::<End>);
+    // Lines of each kind read, to hold against what the end line says was written.
+    let (mut articles, mut triage) = (0u64, 0u64);
     loop {
         bytes.clear();
         if input
@@ -244,8 +246,14 @@ pub fn import(
             ),
             _ if end.is_some() => importer.refuse(number, "a line after the end line".into()),
             Line::Header(_) => importer.refuse(number, "a second header".into()),
-            Line::Article(a) => importer.article(number, *a)?,
-            Line::Triage(t) => importer.triage(number, t)?,
+            Line::Article(a) => {
+                articles += 1;
+                importer.article(number, *a)?;
+            }
+            Line::Triage(t) => {
+                triage += 1;
+                importer.triage(number, t)?;
+            }
             Line::End(e) => end = Some(e),
         }
         say(importer.take_notes());
@@ -255,9 +263,20 @@ pub fn import(
     }
     let (done, notes) = importer.finish()?;
     say(notes);
-    if end.is_none() {
-        eprintln!("copydesk: import: the export has no end line: it was cut off; what it held was imported");
-    }
+    let whole = match &end {
+        None => {
+            eprintln!("copydesk: import: the export has no end line: it was cut off; what it held was imported");
+            false
+        }
+        Some(e) if (e.articles, e.triage) != (articles, triage) => {
+            eprintln!(
+                "copydesk: import: the export's end line says it holds {} articles and {} triage changes, but {articles} and {triage} were read: lines are missing; what it held was imported",
+                e.articles, e.triage
+            );
+            false
+        }
+        Some(_) => true,
+    };
     if json {
         json_line(
             out,
@@ -266,7 +285,7 @@ pub fn import(
                 "triage": done.triage,
                 "changed": done.changed,
                 "refused": done.refused,
-                "whole": end.is_some(),
+                "whole": whole,
             }),
         )?;
     } else {
@@ -278,6 +297,6 @@ pub fn import(
     }
     Ok(ImportOutcome {
         refused: done.refused,
-        whole: end.is_some(),
+        whole,
     })
 }
