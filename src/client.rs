@@ -4,6 +4,7 @@
 
 use crate::config::Settings;
 pub use crate::daemon::remote::{Remote, RemoteError};
+pub use crate::engine::import::{Importer, Note};
 use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response, Verdict};
@@ -269,8 +270,8 @@ impl ExportSource {
 
 /// Starts `copydesk import` into the database, in this process: refused while a daemon serves
 /// it (an import is one writer's long work on an empty database) and when it holds articles.
-pub fn importer(settings: &Settings) -> Result<crate::engine::import::Importer> {
-    use crate::engine::import::{ImportError, Importer};
+pub fn importer(settings: &Settings) -> Result<Importer> {
+    use crate::engine::import::ImportError;
     if Remote::try_connect(&settings.socket_path())?.is_some() {
         return Err(ClientError::Refused(Failure {
             kind: crate::model::FailureKind::Unavailable,

@@ -183,7 +183,7 @@ pub fn import(
         Box::new(std::io::BufReader::new(f))
     };
     let mut importer = crate::client::importer(settings)?;
-    let say = |notes: Vec<crate::engine::import::Note>| {
+    let say = |notes: Vec<crate::client::Note>| {
         for n in notes {
             eprintln!(
                 "copydesk: import: line {}: {}",

@@ -172,7 +172,9 @@ impl Importer {
     /// an article's final state, after its events.
     fn replay(&mut self, line: u64, t: TriageEvent, last: bool) -> Result<(), EngineError> {
         let Some(&id) = self.ids.get(&t.id) else {
-            if !last && !self.waiting.is_empty() {
+            // Its article may come later (a clock set back between them): tried again after
+            // each chunk, and named at the end if it never came.
+            if !last {
                 self.deferred.push((line, t));
             } else {
                 self.refuse(

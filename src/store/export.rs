@@ -37,6 +37,7 @@ impl Store {
         };
         if after == 0 {
             page.skipped.extend(self.lost_end());
+            page.skipped.extend(self.lost_records());
         }
         let mut last = after;
         let mut walked = 0;
@@ -100,6 +101,41 @@ impl Store {
         Some(skip(
             &format!("whatever came after event {last}"),
             &format!("{problem}; what it recorded is not in this export"),
+        ))
+    }
+
+    /// Records the database no longer holds while its counters count them or its verdict events
+    /// name them: a damaged data file may open with some records gone and the rest still there.
+    fn lost_records(&self) -> Option<Skipped> {
+        let held = self.articles.iter().keys().filter(Result::is_ok).count() as u64;
+        let counted: u64 = self.counts().map_or(0, |c| c.values().sum());
+        let mut named = std::collections::BTreeSet::new();
+        for (k, v) in self.events.iter().flatten() {
+            for e in event_group(id_of(&k), &v).unwrap_or_default() {
+                if let EventKind::Verdict { verdict } = e.kind {
+                    named.extend(verdict.id);
+                }
+            }
+        }
+        let missing: Vec<ArticleId> = named
+            .into_iter()
+            .filter(|&id| !self.articles.contains_key(key(id)).unwrap_or(false))
+            .collect();
+        let lost = (missing.len() as u64).max(counted.saturating_sub(held));
+        if lost == 0 {
+            return None;
+        }
+        let which = match (missing.first(), missing.last()) {
+            (Some(first), Some(last)) => format!(" (ids {first} to {last} among them)"),
+            _ => String::new(),
+        };
+        Some(skip(
+            &format!("{lost} records{which}"),
+            &format!(
+                "the counters count {counted} articles and the events name {} that are not here, \
+                 but {held} records are in the database: sled's data file lost the others",
+                missing.len()
+            ),
         ))
     }
 
@@ -239,8 +275,8 @@ const SALVAGE_STEP: u64 = 4096;
 
 impl Salvaged {
     /// Copies the database in `path` (sled's files; not the search index) and finds, by
-    /// bisection, the longest beginning of its data file that sled opens. The original is
-    /// only read.
+    /// bisection, the longest beginning of its data file that sled opens. Only the copy is
+    /// opened.
     pub fn open(path: &Path, cache_bytes: u64, why: String) -> Result<Salvaged, StoreError> {
         let fail = |e: std::io::Error| StoreError::Open {
             path: path.to_owned(),
