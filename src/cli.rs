@@ -31,7 +31,7 @@ pub struct Cli {
     /// Dashboard without colour (bold, reverse and underline only); also when NO_COLOR is set.
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, config, eval);
+    /// Print one JSON object per line (ingest, check, list, show, stats, tail, triage, config, export, import, eval);
     /// before or after the command.
     #[arg(long, global = true)]
     pub json: bool,
@@ -100,6 +100,22 @@ pub enum Command {
     /// Check the database without changing it: every record, fingerprint, text and event must
     /// read and the counters must match the records. Exits with 3 when it is damaged.
     Doctor,
+    /// Write every article (its record, story and page), and the editors' triage changes, as JSON
+    /// lines, oldest first: what `import` rebuilds a database from. Reads what is readable, from
+    /// the daemon when one serves the database, else from the database itself, damaged or not:
+    /// what cannot be read is skipped, said on standard error, and the exit status is 3.
+    Export {
+        /// Write to this file (whole or not at all) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Rebuild an empty database from an export (FILE, or `-` for standard input): every article
+    /// is decided again in order, and the triage replayed. Lines that cannot be taken are said
+    /// with their number and skipped; the exit status is then 1.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Run the daemon in the foreground: watch the inbox, ingest, serve clients on the socket.
     Serve {
         /// Started by a dashboard: a session of its own, no terminal; quietly leaves when another

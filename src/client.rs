@@ -4,6 +4,7 @@
 
 use crate::config::Settings;
 pub use crate::daemon::remote::{Remote, RemoteError};
+pub use crate::engine::import::{Importer, Note};
 use crate::engine::service::{Service, ServiceError, ServiceHandle};
 use crate::engine::{Engine, EngineError};
 use crate::model::{Event, Failure, Request, Response, Verdict};
@@ -187,6 +188,107 @@ impl Client {
             }
         }
     }
+}
+
+/// Where `copydesk export` reads: the daemon serving the database (which reads its own store),
+/// or, when none does, the database opened here for reading only, without the checks that
+/// refuse a damaged one (`Store::open_readable`): exporting what still reads is the point.
+pub enum ExportSource {
+    Daemon(Remote),
+    Store(Box<crate::store::Store>),
+    /// A database whose data file sled cannot open whole: a copy of the beginning it opens.
+    Salvaged(Box<crate::store::Salvaged>),
+}
+
+impl ExportSource {
+    pub fn open(settings: &Settings) -> Result<ExportSource> {
+        let deadline = std::time::Instant::now() + LOCKED_WAIT;
+        loop {
+            if let Some(remote) = Remote::try_connect(&settings.socket_path())? {
+                return Ok(ExportSource::Daemon(remote));
+            }
+            if !crate::store::Store::exists(&settings.db) {
+                return Err(ClientError::NoDatabase(settings.db.clone()));
+            }
+            match crate::store::Store::open_readable(&settings.db, settings.cache_bytes) {
+                Ok(store) => return Ok(ExportSource::Store(Box::new(store))),
+                // sled cannot read the data file whole (it stops at a damaged place): what
+                // the beginning before it holds is still worth exporting.
+                Err(StoreError::Damaged { message, .. }) => {
+                    return crate::store::Salvaged::open(
+                        &settings.db,
+                        settings.cache_bytes,
+                        message,
+                    )
+                    .map(|s| ExportSource::Salvaged(Box::new(s)))
+                    .map_err(|e| ClientError::Open(EngineError::Store(e)));
+                }
+                // A daemon starting, or another one-off command: as `connect_or_open` waits.
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(ClientError::Open(EngineError::Store(e))),
+            }
+        }
+    }
+
+    /// One page of the export: at most `limit` items after `after`.
+    pub fn page(
+        &mut self,
+        part: crate::model::export::ExportPart,
+        after: u64,
+        limit: usize,
+    ) -> Result<crate::model::export::ExportPage> {
+        use crate::model::export::ExportPart;
+        match self {
+            ExportSource::Daemon(remote) => {
+                match remote.call(Request::Export { part, after, limit })? {
+                    Response::Exported { page } => Ok(*page),
+                    other => Err(ClientError::Refused(Failure {
+                        kind: crate::model::FailureKind::Internal,
+                        message: format!("unexpected answer from the daemon: {other:?}"),
+                    })),
+                }
+            }
+            ExportSource::Store(store) => Ok(match part {
+                ExportPart::Articles => store.export_articles(after, limit),
+                ExportPart::Triage => store.export_triage(after, limit),
+            }),
+            ExportSource::Salvaged(s) => Ok(match part {
+                ExportPart::Articles => {
+                    let mut page = s.store.export_articles(after, limit);
+                    if after == 0 {
+                        page.skipped.insert(0, s.lost());
+                    }
+                    page
+                }
+                ExportPart::Triage => s.store.export_triage(after, limit),
+            }),
+        }
+    }
+}
+
+/// Starts `copydesk import` into the database, in this process: refused while a daemon serves
+/// it (an import is one writer's long work on an empty database) and when it holds articles.
+pub fn importer(settings: &Settings) -> Result<Importer> {
+    use crate::engine::import::ImportError;
+    if Remote::try_connect(&settings.socket_path())?.is_some() {
+        return Err(ClientError::Refused(Failure {
+            kind: crate::model::FailureKind::Unavailable,
+            message: format!(
+                "a daemon serves '{}'; import into a database nobody serves (give --db a new folder)",
+                settings.db.display()
+            ),
+        }));
+    }
+    let engine = Engine::open(settings.clone())?;
+    Importer::new(engine).map_err(|e| match e {
+        ImportError::Engine(e) => ClientError::Open(e),
+        e @ ImportError::NotEmpty(..) => ClientError::Refused(Failure {
+            kind: crate::model::FailureKind::Invalid,
+            message: e.to_string(),
+        }),
+    })
 }
 
 /// Checks the database in this process (`copydesk doctor`); refused while a daemon holds it.

@@ -13,6 +13,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+mod transfer;
+pub use transfer::{export, import, ImportOutcome};
+
 /// Absolute paths, so a daemon in another folder reads the same files.
 fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -23,7 +26,7 @@ fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
 }
 
 /// One value as a line of JSON, with what a terminal would act on escaped (`to_safe_json`).
-fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+fn json_line<W: Write + ?Sized>(out: &mut W, value: &impl serde::Serialize) -> Result<()> {
     out.write_all(&to_safe_json(value)?)?;
     writeln!(out)?;
     Ok(())
@@ -514,7 +517,7 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
 /// terminal's signals reach it), and when another daemon already serves the database it leaves
 /// quietly, as the loser of a race between two dashboards.
 pub fn serve(settings: &Settings, background: bool) -> Result<()> {
-    use crate::daemon::runtime::{Runtime, Started, LOCK_WAIT};
+    use crate::daemon::runtime::{Report, Runtime, Started, LOCK_WAIT};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     if background {
@@ -562,12 +565,21 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
     if let Err(e) = crate::daemon::notify::notify("READY=1") {
         tracing::warn!("cannot tell systemd that copydesk is ready: {e}");
     }
+    let mut fatal = None;
     while !stop.load(Ordering::SeqCst) {
-        if let Ok(report) = runtime
+        match runtime
             .reports
             .recv_timeout(std::time::Duration::from_millis(100))
         {
-            tracing::warn!("{}", sanitize_line(&report));
+            Ok(Report::Problem(report)) => tracing::warn!("{}", sanitize_line(&report)),
+            // The inbox stopped: its files cannot be stored and will not be. Stopping (exit
+            // status 3) says so to the operator and to systemd, instead of retrying forever.
+            Ok(Report::Fatal(failure)) => {
+                tracing::error!("{}", sanitize_line(&failure.message));
+                fatal = Some(failure);
+                break;
+            }
+            Err(_) => {}
         }
     }
     let _ = crate::daemon::notify::notify("STOPPING=1");
@@ -576,7 +588,10 @@ pub fn serve(settings: &Settings, background: bool) -> Result<()> {
     }
     runtime.stop();
     tracing::info!("stopped");
-    Ok(())
+    match fatal {
+        Some(failure) => Err(crate::client::ClientError::Refused(failure).into()),
+        None => Ok(()),
+    }
 }
 
 /// Whether the engine answered that no such article (or file) exists.

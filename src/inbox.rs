@@ -6,7 +6,7 @@
 use crate::config::{AfterIngest, Settings, WatcherKind};
 use crate::engine::arrivals::Arrival;
 use crate::engine::service::{ServiceError, ServiceHandle};
-use crate::model::{ArticleId, Status};
+use crate::model::{ArticleId, Failure, FailureKind, Status};
 use crate::text::sanitize::sanitize_line;
 use crate::worker::{Stop, Worker};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
@@ -18,8 +18,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Where rejected files go, inside the inbox.
 pub(crate) const REJECTED_DIR: &str = ".rejected";
-/// How long to wait before retrying after the engine failed (disk full, read-only database).
+/// How long to wait before retrying after the engine failed (disk full, read-only database); it
+/// doubles with each failure in a row, up to `RETRY_MAX`.
 const RETRY: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+/// The same lasting failure this many times in a row stops the daemon: it would fail forever.
+const FAILURES_BEFORE_STOP: u32 = 5;
 /// The first wait before a file that could not be read for now is tried again; it doubles with
 /// each failed try, up to `RETRY_READ_MAX`.
 const RETRY_READ: Duration = Duration::from_secs(1);
@@ -34,6 +38,26 @@ pub(crate) fn ignored(name: &str) -> bool {
     name.starts_with('.') || lower.ends_with(".tmp") || lower.ends_with(".part")
 }
 
+/// What the inbox tells the daemon.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Report {
+    /// A problem for the log (a vanished inbox, a failed move, a failure retried).
+    Problem(String),
+    /// The database cannot store the inbox's files and will not: damaged, or failing the same
+    /// way time after time. The inbox has stopped; the daemon should stop with this.
+    Fatal(Failure),
+}
+
+/// The engine's failures to store the inbox's files, in a row.
+#[derive(Debug, Default)]
+struct Failing {
+    /// The wait before the next try (zero: no failure in a row).
+    wait: Duration,
+    /// The last failure, and how many times in a row it came.
+    last: Option<(FailureKind, String)>,
+    same: u32,
+}
+
 /// The running watcher; stopped after the batch in hand when dropped.
 pub(crate) struct Inbox {
     worker: Worker,
@@ -44,7 +68,7 @@ impl Inbox {
     pub(crate) fn start(
         settings: &Settings,
         engine: ServiceHandle,
-        report: Sender<String>,
+        report: Sender<Report>,
     ) -> std::io::Result<Inbox> {
         std::fs::create_dir_all(&settings.inbox)?;
         let mut settings = settings.clone();
@@ -73,9 +97,10 @@ struct Waiting {
 struct Watch {
     settings: Settings,
     engine: ServiceHandle,
-    report: Sender<String>,
+    report: Sender<Report>,
     stop: Stop,
     settle: Duration,
+    failing: Failing,
     waiting: HashMap<PathBuf, Waiting>,
     /// Files already handled and kept in the inbox, by their size and mtime.
     known: HashMap<PathBuf, (u64, SystemTime)>,
@@ -88,8 +113,9 @@ struct Watch {
 type Hints = Receiver<notify::Result<Event>>;
 
 impl Watch {
-    fn new(settings: Settings, engine: ServiceHandle, report: Sender<String>, stop: Stop) -> Watch {
+    fn new(settings: Settings, engine: ServiceHandle, report: Sender<Report>, stop: Stop) -> Watch {
         Watch {
+            failing: Failing::default(),
             settle: Duration::from_millis(settings.settle_ms),
             settings,
             engine,
@@ -104,7 +130,7 @@ impl Watch {
     }
 
     fn say(&self, message: String) {
-        let _ = self.report.send(message);
+        let _ = self.report.send(Report::Problem(message));
     }
 
     fn watcher(&self) -> notify::Result<(Box<dyn Watcher + Send>, Hints)> {
@@ -357,6 +383,7 @@ impl Watch {
         ready.sort();
         match self.engine.arrivals(ready.clone()) {
             Ok(outcomes) => {
+                self.failing = Failing::default();
                 let mut unread = Vec::new();
                 for (path, arrival) in outcomes {
                     match arrival {
@@ -369,22 +396,75 @@ impl Watch {
                 }
                 self.retry_later(unread);
             }
-            Err(ServiceError::Refused(e)) => {
-                self.say(format!(
-                    "ingest failed, retrying in {} s: {e}",
-                    RETRY.as_secs()
-                ));
-                for p in ready {
-                    self.waiting.insert(
-                        p,
-                        Waiting {
-                            ready_at: Instant::now() + RETRY,
-                            seen: None,
-                        },
-                    );
-                }
-            }
+            Err(ServiceError::Refused(e)) => self.engine_failed(ready, e),
             Err(ServiceError::Gone) => self.stop.set(),
+        }
+    }
+
+    /// The engine could not store `ready`. A damaged database, or the same lasting failure
+    /// `FAILURES_BEFORE_STOP` times in a row, stops the inbox and is reported as fatal (retrying
+    /// would fail forever, in silence). A resource run out (disk space, descriptors) is retried
+    /// however long it lasts, after a wait that doubles with each failure in a row, said in the
+    /// log at each doubling; any other failure is retried after `RETRY`, said each time.
+    fn engine_failed(&mut self, ready: Vec<PathBuf>, e: Failure) {
+        let first = ready
+            .first()
+            .map_or_else(String::new, |p| p.display().to_string());
+        let others = match ready.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} other files)", n - 1),
+        };
+        let key = (e.kind, e.message.clone());
+        let f = &mut self.failing;
+        f.same = if f.last.as_ref() == Some(&key) {
+            f.same + 1
+        } else {
+            1
+        };
+        f.last = Some(key);
+        let lasting = e.kind != FailureKind::Exhausted && f.same >= FAILURES_BEFORE_STOP;
+        if e.kind == FailureKind::Corrupt || lasting {
+            let times = if f.same > 1 {
+                format!(", {} times in a row", f.same)
+            } else {
+                String::new()
+            };
+            let message = format!(
+                "the database '{}' is damaged: it cannot store '{}'{others}{times} ({}). Stop here: `copydesk doctor` says what is readable; `copydesk export` saves what reads; restore the folder from a backup or move it aside",
+                self.settings.db.display(),
+                sanitize_line(&first),
+                e.message
+            );
+            let _ = self.report.send(Report::Fatal(Failure {
+                kind: FailureKind::Corrupt,
+                message,
+            }));
+            self.stop.set();
+            return;
+        }
+        // A resource run out may take long to come back: the wait doubles. Anything else is
+        // tried again soon, as it either passes or stops the daemon after a few tries.
+        let wait = if f.wait.is_zero() || e.kind != FailureKind::Exhausted {
+            RETRY
+        } else {
+            f.wait.saturating_mul(2).min(RETRY_MAX)
+        };
+        let doubled = wait != f.wait || e.kind != FailureKind::Exhausted;
+        f.wait = wait;
+        if doubled {
+            self.say(format!(
+                "ingest of '{first}'{others} failed, retrying in {} s: {e}",
+                wait.as_secs()
+            ));
+        }
+        for p in ready {
+            self.waiting.insert(
+                p,
+                Waiting {
+                    ready_at: Instant::now() + wait,
+                    seen: None,
+                },
+            );
         }
     }
 

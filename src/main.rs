@@ -118,6 +118,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(commands::EXIT_DAMAGED));
             }
         }
+        Some(Command::Export { output }) => {
+            let skipped = commands::export(s, output.as_deref(), &mut out)?;
+            if skipped > 0 {
+                eprintln!(
+                    "copydesk: the export is partial: {skipped} unreadable part(s) skipped (said above); everything that reads was exported"
+                );
+                return Ok(ExitCode::from(commands::EXIT_DAMAGED));
+            }
+        }
+        Some(Command::Import { file }) => {
+            let done = commands::import(s, &file, json, &mut out)?;
+            if done.refused > 0 || !done.whole {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Some(Command::Serve { background }) => commands::serve(s, background)?,
         Some(Command::Tail { after }) => commands::tail(s, after, json, &mut out)?,
         Some(Command::Triage {

@@ -98,6 +98,29 @@ fn the_documented_fields_are_exactly_what_the_binary_prints() {
         printed.entry(kind).or_default().push(e);
     }
 
+    // An export of that database (a rejection, a match, a triage with a note) and its import.
+    let export = tmp.path().join("export.jsonl");
+    let out = run(&db, &["export", "-o", export.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported: Vec<Value> = std::fs::read_to_string(&export)
+        .expect("export")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    printed.insert("Export", exported);
+    let again = tmp.path().join("again");
+    printed.insert(
+        "Import",
+        lines(
+            &again,
+            &["import", "--json", export.to_str().expect("utf-8")],
+        ),
+    );
+
     let docs = documented();
     assert_eq!(
         docs.keys().map(String::as_str).collect::<Vec<_>>(),

@@ -133,6 +133,27 @@ pub(crate) enum Request {
     Subscribe {
         after: u64,
     },
+    /// Added with `copydesk export`: a page of the export (articles after an id, or triage
+    /// events after an event number).
+    Export {
+        part: ExportPart,
+        after: u64,
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ExportPart {
+    Articles,
+    Triage,
+}
+
+/// Something an export page could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Skipped {
+    pub(crate) what: String,
+    pub(crate) why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -258,6 +279,16 @@ pub(crate) enum Response {
     },
     Subscribed {
         last_seq: u64,
+    },
+    /// A page of an export. Its articles and triage events travel as the export format's own
+    /// lines (`model::export`, frozen by `EXPORT_FORMAT`, a contract of its own), not as copies
+    /// of them.
+    Exported {
+        articles: Vec<model::export::Article>,
+        triage: Vec<model::export::TriageEvent>,
+        skipped: Vec<Skipped>,
+        next: Option<u64>,
+        schema: u32,
     },
     /// Verdicts of a streamed ingest now durable, in order; the full `verdicts` reply follows.
     Progress {

@@ -11,6 +11,8 @@ use crate::engine::files::Reach;
 use crate::engine::service::Service;
 use crate::engine::Engine;
 use crate::inbox::Inbox;
+/// What the inbox tells the daemon (a problem for the log, or a failure to stop for).
+pub(crate) use crate::inbox::Report;
 use anyhow::{Context, Result};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -33,7 +35,7 @@ pub struct Runtime {
     server: Option<Server>,
     inbox: Option<Inbox>,
     /// Problems the inbox reports (a vanished inbox, a failed move): for the log or status bar.
-    pub(crate) reports: Receiver<String>,
+    pub(crate) reports: Receiver<Report>,
 }
 
 impl Runtime {

@@ -5,6 +5,7 @@
 pub(crate) mod arrivals;
 mod decide;
 pub mod files;
+pub mod import;
 mod index;
 #[cfg(test)]
 mod judge_tests;
@@ -94,6 +95,19 @@ impl EngineError {
         )
     }
 
+    /// Whether the database could not be written because something ran out that comes back by
+    /// itself (disk space, descriptors, memory), told by the I/O error's kind and number: a
+    /// failure worth retrying for as long as it takes, unlike one that repeats for a lasting
+    /// cause.
+    pub(crate) fn is_exhaustion(&self) -> bool {
+        match self {
+            EngineError::Store(StoreError::Sync(e) | StoreError::Sled(sled::Error::Io(e))) => {
+                crate::store::runs_out(e)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database is held by another process (sled's lock).
     pub(crate) fn is_locked(&self) -> bool {
         matches!(self, EngineError::Store(StoreError::Locked(_)))
@@ -103,6 +117,7 @@ impl EngineError {
     pub(crate) fn failure(&self) -> Failure {
         let kind = match self {
             e if e.is_damage() => FailureKind::Corrupt,
+            e if e.is_exhaustion() => FailureKind::Exhausted,
             EngineError::Store(StoreError::Sled(_) | StoreError::Sync(_)) => FailureKind::Storage,
             EngineError::Store(
                 StoreError::Locked(_) | StoreError::Open { .. } | StoreError::TooNew { .. },

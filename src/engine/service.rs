@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 pub(crate) const FOLLOWER_QUEUE: usize = 65_536;
 /// Events replayed to a subscriber at most; older ones are gone from its view.
 const MAX_BACKLOG: usize = 1_000_000;
+/// Items one export page holds at most.
+const EXPORT_PAGE_MAX: usize = 1_000;
 /// No command for this long: the engine is idle, a good moment to save the index.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -479,6 +481,17 @@ fn handle(
         } => Response::Triaged {
             records: engine.triage(&ids, &action, note, before.as_deref(), who, now_ms())?,
         },
+        Request::Export { part, after, limit } => {
+            use crate::model::export::ExportPart;
+            // A page is bounded whatever the client asks, so one request costs little.
+            let limit = limit.clamp(1, EXPORT_PAGE_MAX);
+            Response::Exported {
+                page: Box::new(match part {
+                    ExportPart::Articles => engine.store().export_articles(after, limit),
+                    ExportPart::Triage => engine.store().export_triage(after, limit),
+                }),
+            }
+        }
     })
 }
 

@@ -7,6 +7,7 @@
 //! conversions from and to these, so renaming a field here cannot change either.
 
 mod article;
+pub mod export;
 mod health;
 mod request;
 mod time;

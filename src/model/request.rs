@@ -74,6 +74,13 @@ pub enum Request {
         /// it meanwhile and when. `None`: no expectation (a one-off command).
         before: Option<Vec<TriageState>>,
     },
+    /// A page of an export (`copydesk export`): what reads after `after` (an id, or an event
+    /// number), at most `limit` items, and what did not read.
+    Export {
+        part: super::export::ExportPart,
+        after: u64,
+        limit: usize,
+    },
 }
 
 /// The engine's answer.
@@ -100,6 +107,9 @@ pub enum Response {
     Triaged {
         records: Vec<ArticleRecord>,
     },
+    Exported {
+        page: Box<super::export::ExportPage>,
+    },
 }
 
 /// Why the engine did not carry out a request: a kind callers can act on, and a message for
@@ -120,6 +130,10 @@ pub enum FailureKind {
     /// The database failed underneath (a full disk, an I/O error); it is reopened for the next
     /// request, which may succeed.
     Storage,
+    /// The database could not be written because something ran out that comes back by itself
+    /// (disk space, descriptors, memory): worth retrying later, for as long as it takes. On the
+    /// wire it is `storage`, as before it was told apart.
+    Exhausted,
     /// The database cannot be opened (held by another process, read-only, newer than this
     /// copydesk).
     Unavailable,

@@ -15,6 +15,8 @@
 //!   with the article whose verdict learned them.
 
 pub mod codec;
+mod export;
+pub use export::Salvaged;
 mod lock;
 pub use lock::wait_until_free;
 mod schema;
@@ -289,6 +291,9 @@ impl Store {
                 },
             },
             _ if lock::held(path) => StoreError::Locked(path.to_owned()),
+            // Out of space or descriptors: kept as sled's I/O error, so that it is retried as
+            // the passing failure it is (`EngineError::is_exhaustion`).
+            sled::Error::Io(io) if runs_out(&io) => StoreError::Sled(sled::Error::Io(io)),
             other => StoreError::Open {
                 path: path.to_owned(),
                 message: other.to_string(),
@@ -758,6 +763,34 @@ impl Store {
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
     }
+}
+
+/// Whether an I/O error says a resource ran out that comes back by itself.
+pub(crate) fn runs_out(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull
+            | std::io::ErrorKind::QuotaExceeded
+            | std::io::ErrorKind::OutOfMemory
+            | std::io::ErrorKind::Interrupted
+            | std::io::ErrorKind::WouldBlock
+    ) {
+        return true;
+    }
+    e.raw_os_error().is_some_and(|code| {
+        [
+            Errno::ENOSPC,
+            Errno::EDQUOT,
+            Errno::EMFILE,
+            Errno::ENFILE,
+            Errno::ENOMEM,
+            Errno::ENOBUFS,
+            Errno::EAGAIN,
+            Errno::EINTR,
+        ]
+        .contains(&Errno::from_raw(code))
+    })
 }
 
 /// A number unlikely to be drawn twice: the clock, the process and a fresh hasher's keys mixed.

@@ -216,7 +216,7 @@ impl Store {
 }
 
 /// What a sled read error means, in words ("cannot be read: the data file is corrupt there").
-fn unreadable(e: &sled::Error) -> String {
+pub(super) fn unreadable(e: &sled::Error) -> String {
     match e {
         sled::Error::Corruption { .. } => {
             "cannot be read: sled's data file is corrupt there".into()

@@ -140,6 +140,14 @@ impl From<model::Request> for Request {
                 note,
                 before: before.map(|b| b.into_iter().map(State).collect()),
             },
+            model::Request::Export { part, after, limit } => Request::Export {
+                part: match part {
+                    model::export::ExportPart::Articles => ExportPart::Articles,
+                    model::export::ExportPart::Triage => ExportPart::Triage,
+                },
+                after,
+                limit,
+            },
         }
     }
 }
@@ -177,6 +185,14 @@ impl From<Request> for Incoming {
                 action: action.into(),
                 note,
                 before: before.map(|b| b.into_iter().map(|s| s.0).collect()),
+            },
+            Request::Export { part, after, limit } => model::Request::Export {
+                part: match part {
+                    ExportPart::Articles => model::export::ExportPart::Articles,
+                    ExportPart::Triage => model::export::ExportPart::Triage,
+                },
+                after,
+                limit,
             },
         })
     }
@@ -409,6 +425,20 @@ impl From<model::Response> for Response {
             model::Response::Triaged { records: r } => Response::Triaged {
                 records: records(r),
             },
+            model::Response::Exported { page } => Response::Exported {
+                articles: page.articles,
+                triage: page.triage,
+                skipped: page
+                    .skipped
+                    .into_iter()
+                    .map(|s| Skipped {
+                        what: s.what,
+                        why: s.why,
+                    })
+                    .collect(),
+                next: page.next,
+                schema: page.schema,
+            },
         }
     }
 }
@@ -418,7 +448,7 @@ impl From<model::FailureKind> for FailureKind {
         match k {
             model::FailureKind::NoSuchArticle => FailureKind::NoSuchArticle,
             model::FailureKind::Invalid => FailureKind::Invalid,
-            model::FailureKind::Storage => FailureKind::Storage,
+            model::FailureKind::Storage | model::FailureKind::Exhausted => FailureKind::Storage,
             model::FailureKind::Unavailable => FailureKind::Unavailable,
             model::FailureKind::Corrupt => FailureKind::Corrupt,
             model::FailureKind::Conflict => FailureKind::Conflict,
@@ -477,6 +507,27 @@ impl From<Response> for Reply {
             },
             Response::Triaged { records: r } => model::Response::Triaged {
                 records: records(r),
+            },
+            Response::Exported {
+                articles,
+                triage,
+                skipped,
+                next,
+                schema,
+            } => model::Response::Exported {
+                page: Box::new(model::export::ExportPage {
+                    articles,
+                    triage,
+                    skipped: skipped
+                        .into_iter()
+                        .map(|s| model::export::Skipped {
+                            what: s.what,
+                            why: s.why,
+                        })
+                        .collect(),
+                    next,
+                    schema,
+                }),
             },
             Response::Error { message, kind } => {
                 return Reply::Refused(model::Failure {
