@@ -247,8 +247,9 @@ pub fn score_folded(
 }
 
 /// `copydesk eval DIR` on an extraction corpus: prints the score of copydesk's story beside
-/// trafilatura's quoted figures; fails when a regression floor is not held.
-pub fn run_command(dir: &Path, json: bool, out: &mut impl Write) -> Result<bool> {
+/// trafilatura's quoted figures, and with `misses` why each missed passage was missed; fails
+/// when a regression floor is not held.
+pub fn run_command(dir: &Path, json: bool, misses: bool, out: &mut impl Write) -> Result<bool> {
     let cases = load(dir)?;
     let report = score(&cases, |c| copydesk_story(&c.file, &c.html));
     if json {
@@ -281,6 +282,9 @@ pub fn run_command(dir: &Path, json: bool, out: &mut impl Write) -> Result<bool>
         writeln!(out)?;
     } else {
         print_report(&report, out)?;
+    }
+    if misses {
+        super::misses::print(&cases, &report.pages, out)?;
     }
     Ok(report.floors_held())
 }

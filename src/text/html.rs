@@ -94,6 +94,56 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
     blocks.finish()
 }
 
+/// The text of each outermost element the block walk leaves out, with why (`<tag>` for a
+/// dropped tag, `hidden`, `class`/`role` for markup naming furniture): for the eval's account
+/// of missed passages. Reads as [`parse_html`] does, with the strict filter.
+#[cfg(feature = "eval")]
+pub(crate) fn left_out_parts(html: &str) -> Vec<(String, String)> {
+    let page = Html::parse_document(html);
+    let furniture = Furniture::of_page(&page, Filter::Strict);
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let mut skipping: Option<NodeId> = None;
+    let mut in_story = 0usize;
+    for edge in page.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(text) if skipping.is_some() => {
+                    if let Some(last) = parts.last_mut() {
+                        last.1.push_str(text);
+                        last.1.push(' ');
+                    }
+                }
+                Node::Element(element) if skipping.is_none() => {
+                    if furniture.leaves_out(element, node, in_story > 0) {
+                        skipping = Some(node.id());
+                        parts.push((furniture::why_left_out(element), String::new()));
+                    } else {
+                        in_story += usize::from(is_story_container(element));
+                    }
+                }
+                Node::Element(element)
+                    if skipping.is_some() && BLOCK_TAGS.contains(&element.name()) =>
+                {
+                    if let Some(last) = parts.last_mut() {
+                        last.1.push(' ');
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if skipping == Some(node.id()) {
+                    skipping = None;
+                } else if skipping.is_none() {
+                    if let Node::Element(element) = node.value() {
+                        in_story -= usize::from(is_story_container(element));
+                    }
+                }
+            }
+        }
+    }
+    parts
+}
+
 /// Collects the text of the block being read and turns it into [`Block`]s at block boundaries.
 struct BlockBuilder {
     blocks: Vec<Block>,

@@ -297,6 +297,25 @@ fn is_left_out(
             && !wraps_main_group(node, main)
 }
 
+/// Why the walk leaves an element out, in a word: its tag when the tag is dropped, else
+/// `hidden`, `role` or `class` (for the eval's account of missed passages).
+#[cfg(feature = "eval")]
+pub(super) fn why_left_out(element: &Element) -> String {
+    let name = element.name();
+    if DROPPED_TAGS.contains(&name) {
+        format!("<{name}>")
+    } else if is_hidden(element) {
+        "hidden".to_owned()
+    } else if element
+        .attr("role")
+        .is_some_and(|r| FURNITURE_ROLES.iter().any(|f| r.eq_ignore_ascii_case(f)))
+    {
+        "role".to_owned()
+    } else {
+        "class".to_owned()
+    }
+}
+
 fn is_hidden(element: &Element) -> bool {
     let style = element.attr("style").unwrap_or_default();
     let hidden_style = style.contains(':') && {
