@@ -49,11 +49,49 @@ pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
 
 fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
     let found = walk_blocks(page, Filter::Strict);
-    if found.0.is_empty() {
+    let found = if found.0.is_empty() {
         walk_blocks(page, Filter::TagsOnly)
     } else {
         found
+    };
+    // A page built by its scripts may hold its text, for readers without them, in a
+    // `<noscript>`: when one holds more readable text than the rest of the page, it is the page.
+    let shown = readable_chars(&found.0);
+    let inner = page
+        .tree
+        .root()
+        .descendants()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "noscript")
+        })
+        .filter_map(|n| {
+            let markup: String = n
+                .children()
+                .filter_map(|c| c.value().as_text().map(|t| &**t))
+                .collect();
+            (markup.len() > shown).then_some(markup)
+        })
+        .max_by_key(String::len);
+    if let Some(markup) = inner {
+        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict);
+        if readable_chars(&hidden.0) > shown {
+            return hidden;
+        }
     }
+    found
+}
+
+/// Non-whitespace characters outside links in a page's blocks.
+fn readable_chars(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| {
+            let chars = b.text.chars().filter(|c| !c.is_whitespace()).count();
+            (chars as f32 * (1.0 - b.link_density)) as usize
+        })
+        .sum()
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
@@ -378,6 +416,27 @@ mod tests {
                 into the night, to extend the programme for another two years."
         );
         assert!(texts(&html).iter().all(|(_, t)| !t.contains("Post")));
+    }
+
+    #[test]
+    fn a_page_whose_text_is_only_in_noscript_is_read_from_it() {
+        let html = r#"<body><div id="app"><h2>Loading</h2></div><noscript><div class="post">
+            <p>The council met on Monday and agreed to extend the programme.</p><p>Second.</p>
+            </div></noscript><noscript><img src="pixel.gif"></noscript></body>"#;
+        assert_eq!(
+            texts(html),
+            [
+                para("The council met on Monday and agreed to extend the programme."),
+                para("Second.")
+            ]
+        );
+        // A page with text of its own keeps it, and a short notice in noscript stays out.
+        let html = r#"<body><p>The council met on Monday and agreed to extend it.</p>
+            <noscript><p>Please enable JavaScript.</p></noscript></body>"#;
+        assert_eq!(
+            texts(html),
+            [para("The council met on Monday and agreed to extend it.")]
+        );
     }
 
     #[test]
