@@ -419,6 +419,23 @@ mod tests {
     }
 
     #[test]
+    fn a_header_holding_the_storys_headline_is_the_storys() {
+        let html = r#"<html><head><title>Storm hits the coast | Daily</title></head><body>
+            <header class="site"><h1>Daily</h1><p>All the news</p></header>
+            <header class="article-head"><h1>Storm hits  the coast</h1><h2>Ten towns flooded
+            overnight</h2><div class="share">Share</div></header><p>Story.</p></body></html>"#;
+        let got: Vec<String> = texts(html).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            got,
+            [
+                "Storm hits the coast",
+                "Ten towns flooded overnight",
+                "Story."
+            ]
+        );
+    }
+
+    #[test]
     fn a_page_whose_text_is_only_in_noscript_is_read_from_it() {
         let html = r#"<body><div id="app"><h2>Loading</h2></div><noscript><div class="post">
             <p>The council met on Monday and agreed to extend the programme.</p><p>Second.</p>

@@ -110,6 +110,8 @@ pub(super) struct Furniture {
     total: Share,
     /// Class and id tokens of the page's main repeated structure ([`main_groups`]).
     main_groups: Vec<String>,
+    /// The titles the page states for its story, lower-cased ([`super::meta::stated_titles`]).
+    titles: Vec<String>,
 }
 
 impl Furniture {
@@ -125,6 +127,7 @@ impl Furniture {
                 Filter::Strict => main_groups(page),
                 Filter::TagsOnly => Vec::new(),
             },
+            titles: super::meta::stated_titles(page),
         }
     }
 
@@ -136,8 +139,31 @@ impl Furniture {
         node: NodeRef<'_, Node>,
         in_story: bool,
     ) -> bool {
-        is_left_out(element, node, self.filter, in_story, &self.main_groups)
-            && !holds_most_of_page(element, node, self.total)
+        let story_header = element.name() == "header" && self.heads_story(node);
+        is_left_out(
+            element,
+            node,
+            self.filter,
+            in_story || story_header,
+            &self.main_groups,
+        ) && !holds_most_of_page(element, node, self.total)
+    }
+
+    /// Whether a header holds the story's headline: an `h1` saying what the page states as its
+    /// title. Such a header is the story's own (its headline, lead and byline), wherever the
+    /// site placed it.
+    fn heads_story(&self, node: NodeRef<'_, Node>) -> bool {
+        !self.titles.is_empty()
+            && node.descendants().any(|n| {
+                n.value().as_element().is_some_and(|e| e.name() == "h1") && {
+                    let text: String = n
+                        .descendants()
+                        .filter_map(|t| t.value().as_text().map(|t| &**t))
+                        .collect();
+                    let text = crate::text::plain::collapse_whitespace(&text).to_lowercase();
+                    !text.is_empty() && self.titles.iter().any(|t| *t == text)
+                }
+            })
     }
 }
 
