@@ -14,9 +14,9 @@
 //! nearest element holding prose are plain text structure (paragraphs, lists, tables, quotes,
 //! headings), or are built like the elements around the story's prose (the same tags and
 //! classes): a site wraps each of its story's paragraphs alike, and its bylines, tag lists,
-//! author boxes and share prompts otherwise. The story's lead, which sites set apart from the
-//! story's element (the paragraph right under its headline, in the headline's own element), is
-//! story too.
+//! author boxes and share prompts otherwise. Two parts sites set apart from the story's
+//! element are story too: its lead (the paragraph right under its headline, in the headline's
+//! own element) and code boxes between its paragraphs.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -105,6 +105,7 @@ pub(super) fn story_blocks(
         .collect();
     keep_headings_of_story(doc, judged, &under, &mut keep);
     keep_lead(doc, judged, &mut keep);
+    keep_code_inside_story(doc, judged, &under, &mut keep);
     Some(keep)
 }
 
@@ -146,6 +147,28 @@ fn keep_lead(doc: &Document, judged: &[Judged], keep: &mut [bool]) {
             .any(|j| matches!(j, Judged::Prose(_)));
     if is_lead {
         keep[lead] = true;
+    }
+}
+
+/// Preformatted text (code, a command) inside the story's element with story on both sides is
+/// the story's, however the site wraps it: a code box is built unlike the story's paragraphs.
+fn keep_code_inside_story(doc: &Document, judged: &[Judged], under: &[bool], keep: &mut [bool]) {
+    let shown: Vec<usize> = (0..keep.len())
+        .filter(|&i| !doc.blocks[i].text.trim().is_empty())
+        .collect();
+    let was = keep.to_vec();
+    for w in shown.windows(3) {
+        let (before, i, after) = (w[0], w[1], w[2]);
+        if !was[i]
+            && was[before]
+            && was[after]
+            && matches!(judged[i], Judged::Short(_))
+            && doc.blocks[i].link_density == 0.0
+            && under[doc.blocks[i].node as usize]
+            && doc.nodes[doc.blocks[i].node as usize].tag == "pre"
+        {
+            keep[i] = true;
+        }
     }
 }
 
@@ -402,6 +425,17 @@ mod tests {
             </div><div class="body"><div class="text"><p>{PROSE}</p><p>{PROSE}</p></div></div></body>"#
         );
         assert_eq!(kept(&html, (first, first + 1)), [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn code_with_story_on_both_sides_is_story_however_it_is_wrapped() {
+        let html = format!(
+            r#"<body><div class="post"><p>{PROSE}</p><div class="code"><pre>make install</pre></div>
+            <p>{PROSE}</p><div class="box"><span>Share this</span></div></div>
+            <div class="more"><p>Other story</p></div></body>"#
+        );
+        // The wrapped code between two paragraphs is kept; the line after the story is not.
+        assert_eq!(kept(&html, (0, 2)), [PROSE, "make install", PROSE]);
     }
 
     #[test]
