@@ -135,7 +135,7 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
 /// The text of each outermost element the block walk leaves out, with why (`<tag>` for a
 /// dropped tag, `hidden`, `class`/`role` for markup naming furniture): for the eval's account
 /// of missed passages. Reads as [`parse_html`] does, with the strict filter.
-#[cfg(feature = "eval")]
+#[cfg(any(test, feature = "eval"))]
 pub(crate) fn left_out_parts(html: &str) -> Vec<(String, String)> {
     let page = Html::parse_document(html);
     let furniture = Furniture::of_page(&page, Filter::Strict);

@@ -161,7 +161,7 @@ impl Furniture {
                         .filter_map(|t| t.value().as_text().map(|t| &**t))
                         .collect();
                     let text = crate::text::plain::collapse_whitespace(&text).to_lowercase();
-                    !text.is_empty() && self.titles.iter().any(|t| *t == text)
+                    !text.is_empty() && self.titles.contains(&text)
                 }
             })
     }
@@ -325,7 +325,7 @@ fn is_left_out(
 
 /// Why the walk leaves an element out, in a word: its tag when the tag is dropped, else
 /// `hidden`, `role` or `class` (for the eval's account of missed passages).
-#[cfg(feature = "eval")]
+#[cfg(any(test, feature = "eval"))]
 pub(super) fn why_left_out(element: &Element) -> String {
     let name = element.name();
     if DROPPED_TAGS.contains(&name) {
