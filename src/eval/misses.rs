@@ -144,7 +144,8 @@ mod tests {
             </head><body><article><p>{PROSE}</p><p>{PROSE}</p>
             <figure><figcaption>A caption of the photo</figcaption></figure></article>
             <div class="related"><p>A related story</p></div>
-            <div><p><a href="/a">link one here</a></p></div></body></html>"#
+            <div><p><a href="/a">link one here</a></p></div><img alt="only in an attribute">
+            </body></html>"#
         );
         let c = case(&html);
         assert_eq!(
@@ -152,8 +153,9 @@ mod tests {
             "left out by the reader: <figcaption>"
         );
         assert_eq!(bucket(&c, "related story"), "left out by the reader: class");
+        assert_eq!(bucket(&c, "only in json"), "left out by the reader: <head>");
         assert_eq!(
-            bucket(&c, "only in json"),
+            bucket(&c, "in an attribute"),
             "only in markup (script, JSON-LD, attribute)"
         );
         assert_eq!(

@@ -423,14 +423,15 @@ mod tests {
         let html = r#"<html><head><title>Storm hits the coast | Daily</title></head><body>
             <header class="site"><h1>Daily</h1><p>All the news</p></header>
             <header class="article-head"><h1>Storm hits  the coast</h1><h2>Ten towns flooded
-            overnight</h2><div class="share">Share</div></header><p>Story.</p></body></html>"#;
+            overnight</h2><div class="share">Share</div></header><p>The council met on Monday and
+            agreed to extend the programme.</p></body></html>"#;
         let got: Vec<String> = texts(html).into_iter().map(|(_, t)| t).collect();
         assert_eq!(
             got,
             [
                 "Storm hits the coast",
                 "Ten towns flooded overnight",
-                "Story."
+                "The council met on Monday and agreed to extend the programme."
             ]
         );
     }
