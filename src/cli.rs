@@ -163,6 +163,9 @@ pub enum Command {
         /// snippets.json (extraction).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+        /// For an extraction corpus, also print why each missed main-text passage was missed.
+        #[arg(long)]
+        misses: bool,
     },
 }
 

@@ -144,9 +144,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Config) => copydesk::config::write_report(&loaded, json, &mut out)?,
         Some(Command::Completions { .. } | Command::Man { .. }) => {}
         #[cfg(feature = "eval")]
-        Some(Command::Eval { dirs }) => {
+        Some(Command::Eval { dirs, misses }) => {
             use anyhow::Context;
-            return copydesk::eval::command::run_dirs(&dirs, json, &mut out)
+            return copydesk::eval::command::run_dirs(&dirs, json, misses, &mut out)
                 .context("evaluation failed");
         }
         None => {

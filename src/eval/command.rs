@@ -9,8 +9,14 @@ use anyhow::{bail, Result};
 
 use super::{extraction, gold, load_corpus};
 
-/// Runs every folder's evaluation in turn; fails when a folder's targets are missed.
-pub fn run_dirs(dirs: &[impl AsRef<Path>], json: bool, out: &mut impl Write) -> Result<ExitCode> {
+/// Runs every folder's evaluation in turn; fails when a folder's targets are missed. `misses`
+/// adds, for an extraction corpus, why each missed passage was missed.
+pub fn run_dirs(
+    dirs: &[impl AsRef<Path>],
+    json: bool,
+    misses: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
     let mut met = true;
     for (i, dir) in dirs.iter().enumerate() {
         let dir = dir.as_ref();
@@ -18,7 +24,7 @@ pub fn run_dirs(dirs: &[impl AsRef<Path>], json: bool, out: &mut impl Write) -> 
             writeln!(out)?;
         }
         if extraction::is_corpus(dir) {
-            met &= extraction::run_command(dir, json, out)?;
+            met &= extraction::run_command(dir, json, misses, out)?;
         } else if has_gold_pages(dir) {
             met &= super::run_command(dir, json, out)? == ExitCode::SUCCESS;
             gold::print(&gold::run(&load_corpus(dir)?), json, out)?;

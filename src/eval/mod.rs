@@ -9,6 +9,7 @@ pub mod command;
 pub mod extraction;
 pub(crate) mod gold;
 pub(crate) mod implant;
+pub(crate) mod misses;
 pub(crate) mod report;
 pub(crate) mod sites;
 pub(crate) mod variants;

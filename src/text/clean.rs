@@ -259,8 +259,9 @@ fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]
         let text = doc.blocks[i].text.trim_end();
         // A heading as long as prose, with story after it, is the story's lead.
         let lead = story_after && word_count(text) >= PROSE_MIN_WORDS;
-        let introduces =
-            (doc.blocks[i].kind == BlockKind::Heading && !lead) || text.ends_with([':', '：']);
+        // A line ending in a colon introduces; a paragraph ending in one is story of its own.
+        let introduces = (doc.blocks[i].kind == BlockKind::Heading && !lead)
+            || (text.ends_with([':', '：']) && word_count(text) < PROSE_MIN_WORDS);
         if keep[i] && introduces && !next_kept {
             keep[i] = false;
         }
@@ -429,6 +430,17 @@ mod tests {
         let c = clean(&crate::text::html::parse_html(&html), &|_| false);
         // The lead before the story is kept across the link; the same words after it are not.
         assert_eq!(c.paragraphs, [lead, PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_paragraph_ending_in_a_colon_is_story_even_before_what_is_not() {
+        let intro = "To tell the tool which version of the language you are on, add these two \
+            lines to the file at the top of your project:";
+        let mut d = doc(&[PROSE, intro, "Menu item", PROSE, "See also:", "Link"]);
+        d.blocks[2].link_density = 1.0;
+        d.blocks[5].link_density = 1.0;
+        let c = clean(&d, &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, intro, PROSE]);
     }
 
     #[test]

@@ -49,11 +49,49 @@ pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
 
 fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
     let found = walk_blocks(page, Filter::Strict);
-    if found.0.is_empty() {
+    let found = if found.0.is_empty() {
         walk_blocks(page, Filter::TagsOnly)
     } else {
         found
+    };
+    // A page built by its scripts may hold its text, for readers without them, in a
+    // `<noscript>`: when one holds more readable text than the rest of the page, it is the page.
+    let shown = readable_chars(&found.0);
+    let inner = page
+        .tree
+        .root()
+        .descendants()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "noscript")
+        })
+        .filter_map(|n| {
+            let markup: String = n
+                .children()
+                .filter_map(|c| c.value().as_text().map(|t| &**t))
+                .collect();
+            (markup.len() > shown).then_some(markup)
+        })
+        .max_by_key(String::len);
+    if let Some(markup) = inner {
+        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict);
+        if readable_chars(&hidden.0) > shown {
+            return hidden;
+        }
     }
+    found
+}
+
+/// Non-whitespace characters outside links in a page's blocks.
+fn readable_chars(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| {
+            let chars = b.text.chars().filter(|c| !c.is_whitespace()).count();
+            (chars as f32 * (1.0 - b.link_density)) as usize
+        })
+        .sum()
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
@@ -92,6 +130,56 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
         }
     }
     blocks.finish()
+}
+
+/// The text of each outermost element the block walk leaves out, with why (`<tag>` for a
+/// dropped tag, `hidden`, `class`/`role` for markup naming furniture): for the eval's account
+/// of missed passages. Reads as [`parse_html`] does, with the strict filter.
+#[cfg(any(test, feature = "eval"))]
+pub(crate) fn left_out_parts(html: &str) -> Vec<(String, String)> {
+    let page = Html::parse_document(html);
+    let furniture = Furniture::of_page(&page, Filter::Strict);
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let mut skipping: Option<NodeId> = None;
+    let mut in_story = 0usize;
+    for edge in page.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(text) if skipping.is_some() => {
+                    if let Some(last) = parts.last_mut() {
+                        last.1.push_str(text);
+                        last.1.push(' ');
+                    }
+                }
+                Node::Element(element) if skipping.is_none() => {
+                    if furniture.leaves_out(element, node, in_story > 0) {
+                        skipping = Some(node.id());
+                        parts.push((furniture::why_left_out(element), String::new()));
+                    } else {
+                        in_story += usize::from(is_story_container(element));
+                    }
+                }
+                Node::Element(element)
+                    if skipping.is_some() && BLOCK_TAGS.contains(&element.name()) =>
+                {
+                    if let Some(last) = parts.last_mut() {
+                        last.1.push(' ');
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if skipping == Some(node.id()) {
+                    skipping = None;
+                } else if skipping.is_none() {
+                    if let Node::Element(element) = node.value() {
+                        in_story -= usize::from(is_story_container(element));
+                    }
+                }
+            }
+        }
+    }
+    parts
 }
 
 /// Collects the text of the block being read and turns it into [`Block`]s at block boundaries.
@@ -328,6 +416,45 @@ mod tests {
                 into the night, to extend the programme for another two years."
         );
         assert!(texts(&html).iter().all(|(_, t)| !t.contains("Post")));
+    }
+
+    #[test]
+    fn a_header_holding_the_storys_headline_is_the_storys() {
+        let html = r#"<html><head><title>Storm hits the coast | Daily</title></head><body>
+            <header class="site"><h1>Daily</h1><p>All the news</p></header>
+            <header class="article-head"><h1>Storm hits  the coast</h1><h2>Ten towns flooded
+            overnight</h2><div class="share">Share</div></header><p>The council met on Monday and
+            agreed to extend the programme.</p></body></html>"#;
+        let got: Vec<String> = texts(html).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            got,
+            [
+                "Storm hits the coast",
+                "Ten towns flooded overnight",
+                "The council met on Monday and agreed to extend the programme."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_whose_text_is_only_in_noscript_is_read_from_it() {
+        let html = r#"<body><div id="app"><h2>Loading</h2></div><noscript><div class="post">
+            <p>The council met on Monday and agreed to extend the programme.</p><p>Second.</p>
+            </div></noscript><noscript><img src="pixel.gif"></noscript></body>"#;
+        assert_eq!(
+            texts(html),
+            [
+                para("The council met on Monday and agreed to extend the programme."),
+                para("Second.")
+            ]
+        );
+        // A page with text of its own keeps it, and a short notice in noscript stays out.
+        let html = r#"<body><p>The council met on Monday and agreed to extend it.</p>
+            <noscript><p>Please enable JavaScript.</p></noscript></body>"#;
+        assert_eq!(
+            texts(html),
+            [para("The council met on Monday and agreed to extend it.")]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! nearest element holding prose are plain text structure (paragraphs, lists, tables, quotes,
 //! headings), or are built like the elements around the story's prose (the same tags and
 //! classes): a site wraps each of its story's paragraphs alike, and its bylines, tag lists,
-//! author boxes and share prompts otherwise.
+//! author boxes and share prompts otherwise. Two parts sites set apart from the story's
+//! element are story too: its lead (the paragraph right under its headline, in the headline's
+//! own element) and code boxes between its paragraphs.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -102,7 +104,72 @@ pub(super) fn story_blocks(
         })
         .collect();
     keep_headings_of_story(doc, judged, &under, &mut keep);
+    keep_lead(doc, judged, &mut keep);
+    keep_code_inside_story(doc, judged, &under, &mut keep);
     Some(keep)
+}
+
+/// Words a line after the headline needs to be the story's lead rather than a kicker or a date.
+const LEAD_MIN_WORDS: u32 = 5;
+
+/// The story's lead (standfirst): the paragraph right after the story's headline (the last `h1`
+/// before the story, or its first line), set inside the headline's own element (the story's
+/// header), with no other prose before the story goes on. Sites set it apart from the body, so
+/// neither the core nor the story's element reaches it.
+fn keep_lead(doc: &Document, judged: &[Judged], keep: &mut [bool]) {
+    let Some(first) = keep.iter().position(|&k| k) else {
+        return;
+    };
+    let nodes = &doc.nodes;
+    let Some(h1) = (0..=first)
+        .rev()
+        .find(|&i| nodes[doc.blocks[i].node as usize].tag == "h1")
+    else {
+        return;
+    };
+    let header = nodes[doc.blocks[h1].node as usize].parent as usize;
+    let Some(lead) = (h1 + 1..keep.len()).find(|&i| !doc.blocks[i].text.trim().is_empty()) else {
+        return;
+    };
+    let resumes = (lead + 1..keep.len())
+        .find(|&i| keep[i])
+        .unwrap_or(keep.len());
+    let is_lead = !keep[lead]
+        && doc.blocks[lead].kind != BlockKind::ListItem
+        && encloses(nodes, header, doc.blocks[lead].node as usize)
+        && match judged[lead] {
+            Judged::Short(words) => words >= LEAD_MIN_WORDS,
+            Judged::Prose(_) => true,
+            Judged::Bad(_) => false,
+        }
+        && !judged[lead + 1..resumes]
+            .iter()
+            .any(|j| matches!(j, Judged::Prose(_)));
+    if is_lead {
+        keep[lead] = true;
+    }
+}
+
+/// Preformatted text (code, a command) inside the story's element with story on both sides is
+/// the story's, however the site wraps it: a code box is built unlike the story's paragraphs.
+fn keep_code_inside_story(doc: &Document, judged: &[Judged], under: &[bool], keep: &mut [bool]) {
+    let shown: Vec<usize> = (0..keep.len())
+        .filter(|&i| !doc.blocks[i].text.trim().is_empty())
+        .collect();
+    let was = keep.to_vec();
+    for w in shown.windows(3) {
+        let (before, i, after) = (w[0], w[1], w[2]);
+        if !was[i]
+            && was[before]
+            && was[after]
+            && matches!(judged[i], Judged::Short(_))
+            && doc.blocks[i].link_density == 0.0
+            && under[doc.blocks[i].node as usize]
+            && doc.nodes[doc.blocks[i].node as usize].tag == "pre"
+        {
+            keep[i] = true;
+        }
+    }
 }
 
 /// A short heading inside the story's element, between parts of the story, that introduces a
@@ -337,6 +404,42 @@ mod tests {
             .rposition(|b| b.text == PROSE)
             .unwrap_or(0);
         assert_eq!(kept(&html, (1, last)), [PROSE, "What comes next", PROSE]);
+    }
+
+    #[test]
+    fn the_lead_under_the_headline_is_the_storys_and_a_kicker_is_not() {
+        let lead = "Penalties for those who refuse to self-isolate are to be raised";
+        let html = format!(
+            r#"<body><div class="head"><h1>Five places added</h1><div class="sub"><p>{lead}</p></div>
+            </div><div class="body"><div class="text"><p>{PROSE}</p><p>{PROSE}</p></div></div></body>"#
+        );
+        let core = |html: &str| {
+            let doc = parse_html(html);
+            let first = doc.blocks.iter().position(|b| b.text == PROSE);
+            let last = doc.blocks.iter().rposition(|b| b.text == PROSE);
+            (first.unwrap_or(0), last.unwrap_or(0))
+        };
+        assert_eq!(kept(&html, core(&html)), [lead, PROSE, PROSE]);
+        // A line of a few words under the headline (a date, a kicker) is not a lead.
+        let html = html.replace(lead, "12 May 2024");
+        assert_eq!(kept(&html, core(&html)), [PROSE, PROSE]);
+        // Nor is a paragraph outside the headline's element.
+        let html = format!(
+            r#"<body><div class="head"><h1>Five places added</h1></div><div class="promo"><p>{lead}</p>
+            </div><div class="body"><div class="text"><p>{PROSE}</p><p>{PROSE}</p></div></div></body>"#
+        );
+        assert_eq!(kept(&html, core(&html)), [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn code_with_story_on_both_sides_is_story_however_it_is_wrapped() {
+        let html = format!(
+            r#"<body><div class="post"><p>{PROSE}</p><div class="code"><pre>make install</pre></div>
+            <p>{PROSE}</p><div class="box"><span>Share this</span></div></div>
+            <div class="more"><p>Other story</p></div></body>"#
+        );
+        // The wrapped code between two paragraphs is kept; the line after the story is not.
+        assert_eq!(kept(&html, (0, 2)), [PROSE, "make install", PROSE]);
     }
 
     #[test]

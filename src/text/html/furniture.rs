@@ -110,6 +110,8 @@ pub(super) struct Furniture {
     total: Share,
     /// Class and id tokens of the page's main repeated structure ([`main_groups`]).
     main_groups: Vec<String>,
+    /// The titles the page states for its story, lower-cased ([`super::meta::stated_titles`]).
+    titles: Vec<String>,
 }
 
 impl Furniture {
@@ -125,6 +127,7 @@ impl Furniture {
                 Filter::Strict => main_groups(page),
                 Filter::TagsOnly => Vec::new(),
             },
+            titles: super::meta::stated_titles(page),
         }
     }
 
@@ -136,8 +139,31 @@ impl Furniture {
         node: NodeRef<'_, Node>,
         in_story: bool,
     ) -> bool {
-        is_left_out(element, node, self.filter, in_story, &self.main_groups)
-            && !holds_most_of_page(element, node, self.total)
+        let story_header = element.name() == "header" && self.heads_story(node);
+        is_left_out(
+            element,
+            node,
+            self.filter,
+            in_story || story_header,
+            &self.main_groups,
+        ) && !holds_most_of_page(element, node, self.total)
+    }
+
+    /// Whether a header holds the story's headline: an `h1` saying what the page states as its
+    /// title. Such a header is the story's own (its headline, lead and byline), wherever the
+    /// site placed it.
+    fn heads_story(&self, node: NodeRef<'_, Node>) -> bool {
+        !self.titles.is_empty()
+            && node.descendants().any(|n| {
+                n.value().as_element().is_some_and(|e| e.name() == "h1") && {
+                    let text: String = n
+                        .descendants()
+                        .filter_map(|t| t.value().as_text().map(|t| &**t))
+                        .collect();
+                    let text = crate::text::plain::collapse_whitespace(&text).to_lowercase();
+                    !text.is_empty() && self.titles.contains(&text)
+                }
+            })
     }
 }
 
@@ -295,6 +321,25 @@ fn is_left_out(
             .chain(element.id())
             .any(|c| names_furniture(c, in_story) && !main.iter().any(|m| m == c)))
             && !wraps_main_group(node, main)
+}
+
+/// Why the walk leaves an element out, in a word: its tag when the tag is dropped, else
+/// `hidden`, `role` or `class` (for the eval's account of missed passages).
+#[cfg(any(test, feature = "eval"))]
+pub(super) fn why_left_out(element: &Element) -> String {
+    let name = element.name();
+    if DROPPED_TAGS.contains(&name) {
+        format!("<{name}>")
+    } else if is_hidden(element) {
+        "hidden".to_owned()
+    } else if element
+        .attr("role")
+        .is_some_and(|r| FURNITURE_ROLES.iter().any(|f| r.eq_ignore_ascii_case(f)))
+    {
+        "role".to_owned()
+    } else {
+        "class".to_owned()
+    }
 }
 
 fn is_hidden(element: &Element) -> bool {

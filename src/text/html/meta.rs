@@ -41,6 +41,22 @@ pub(super) fn read_meta(page: &Html) -> Document {
     }
 }
 
+/// What the page states its story's title is (`og:title`, and `<title>` without its site suffix),
+/// lower-cased with whitespace collapsed: for telling the story's own header from the page's.
+pub(super) fn stated_titles(page: &Html) -> Vec<String> {
+    let mut found = Found::default();
+    for element in page.root_element().descendent_elements() {
+        if matches!(element.value().name(), "meta" | "title") {
+            found.see(element);
+        }
+    }
+    [found.og_title, found.title]
+        .into_iter()
+        .flatten()
+        .map(|t| t.to_lowercase())
+        .collect()
+}
+
 impl Found {
     fn see(&mut self, element: ElementRef<'_>) {
         let el = element.value();
