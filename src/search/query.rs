@@ -14,7 +14,7 @@ use std::ops::ControlFlow;
 /// Rough costs on this project's machine, in nanoseconds: a term looked up in a segment (a block
 /// of its table read), one posting decoded, and one article's words confirmed on its text (a
 /// record and a compressed story read, the story normalised).
-const TERM_NS: u64 = 1_500;
+const TERM_NS: u64 = 1_000;
 const POSTING_NS: u64 = 5;
 const CHECK_NS: u64 = 40_000;
 
@@ -78,13 +78,10 @@ pub fn candidates<E: From<SearchError>>(
             // This segment's share of the piece's postings, as the counts estimate it.
             let postings = e.df.saturating_mul(docs) / total;
             let read = e.ids.len() as u64 * TERM_NS + postings * POSTING_NS;
-            // Confirming instead: every candidate so far, or, with none yet, the articles
-            // visited before a page fills (at most about page / the share holding the piece).
-            let visits = if set.is_some() {
-                held
-            } else {
-                held.min((page as u64).saturating_mul(docs) / postings.max(1))
-            };
+            // Confirming instead: the candidates visited before a page fills, at most every
+            // candidate so far (about page / the share of articles holding the piece, taking
+            // the piece and what narrowed the candidates down as unrelated).
+            let visits = held.min((page as u64).saturating_mul(docs) / postings.max(1));
             if read > visits.saturating_mul(CHECK_NS) {
                 checked = false;
                 continue;

@@ -27,6 +27,11 @@ pub(super) const FOOTER: usize = 9 * 8;
 pub(super) const ENTRY: usize = 16;
 /// Text entries a block: what one look-up reads (1 KiB).
 const BLOCK: usize = 64;
+/// Blocks of the text table read at once when the terms looked up fall in them (64 KiB).
+const WINDOW: usize = 64;
+/// Postings of two terms less than this apart are read in one go, up to `SPAN` bytes.
+const GAP: u64 = 16 << 10;
+const SPAN: u64 = 4 << 20;
 
 /// Where a segment's bytes are read from.
 enum Data {
@@ -340,41 +345,66 @@ impl Segment {
         Bits::new((self.hi - self.lo + 1) as usize)
     }
 
-    /// The articles holding any of the text terms `ids` (ascending): a block of the text table
-    /// read for each block they fall in, then their postings.
+    /// The articles holding any of the text terms `ids` (ascending). Postings that lie close
+    /// together (a piece inside many terms) are read in one go.
     pub fn union(&self, ids: &[u32], buf: &mut Vec<u8>) -> std::io::Result<Bits> {
         let mut set = self.empty_set();
-        let (mut block, mut entries, mut raw) = (None, Vec::new(), Vec::new());
-        for &id in ids {
+        let ranges = self.postings_of(ids)?;
+        let mut k = 0;
+        while k < ranges.len() {
+            let (start, mut end) = ranges[k];
+            let mut j = k + 1;
+            while j < ranges.len() && ranges[j].0 <= end + GAP && ranges[j].1 - start <= SPAN {
+                end = ranges[j].1;
+                j += 1;
+            }
+            self.read_postings(start, end, buf)?;
+            for &(a, b) in &ranges[k..j] {
+                decode_ids(&buf[(a - start) as usize..(b - start) as usize], |id| {
+                    set.set(id as usize)
+                });
+            }
+            k = j;
+        }
+        Ok(set)
+    }
+
+    /// Where the postings of those of `ids` (ascending) that this segment holds lie, ascending.
+    /// A block of the text table is read with the blocks of the ids that follow within `WINDOW`
+    /// blocks, in one read.
+    fn postings_of(&self, ids: &[u32]) -> std::io::Result<Vec<(u64, u64)>> {
+        let block_of = |id: u32| self.firsts.partition_point(|&f| f <= id).checked_sub(1);
+        let (mut out, mut entries, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        // The blocks read, and the index of `entries[0]` in the table.
+        let (mut loaded, mut first) = (0..0, 0usize);
+        for (k, &id) in ids.iter().enumerate() {
             if id >= self.bound {
                 break;
             }
-            let Some(b) = self.firsts.partition_point(|&f| f <= id).checked_sub(1) else {
+            let Some(b) = block_of(id) else {
                 continue;
             };
-            // The block, with the entry before it, whose end is where the block's first starts.
-            let from = (b * BLOCK).saturating_sub(1);
-            if block != Some(b) {
-                self.entries(
-                    from,
-                    ((b + 1) * BLOCK).min(self.text_n),
-                    &mut raw,
-                    &mut entries,
-                )?;
-                block = Some(b);
+            if !loaded.contains(&b) {
+                let last = ids[k + 1..]
+                    .iter()
+                    .map_while(|&n| block_of(n).filter(|&nb| nb < b + WINDOW))
+                    .last()
+                    .unwrap_or(b);
+                // With the entry before the block: its end is where the block's postings start.
+                first = (b * BLOCK).saturating_sub(1);
+                let to = ((last + 1) * BLOCK).min(self.text_n);
+                self.entries(first, to, &mut raw, &mut entries)?;
+                loaded = b..last + 1;
             }
-            let skip = usize::from(b > 0);
-            let within = &entries[skip..];
-            let k = within.partition_point(|e| e.id < id);
-            if within.get(k).is_some_and(|e| e.id == id) {
-                let start = match k + skip {
-                    0 => 0,
-                    j => entries[j - 1].end,
-                };
-                self.or_postings(start, within[k].end, &mut set, buf)?;
+            let lo = b * BLOCK - first;
+            let hi = ((b + 1) * BLOCK).min(self.text_n) - first;
+            let at = lo + entries[lo..hi].partition_point(|e| e.id < id);
+            if at < hi && entries[at].id == id {
+                let start = if at == 0 { 0 } else { entries[at - 1].end };
+                out.push((start, entries[at].end));
             }
         }
-        Ok(set)
+        Ok(out)
     }
 
     /// The articles whose normalised source is `source`.

@@ -217,6 +217,31 @@ fn a_damaged_or_mismatched_dictionary_rebuilds_the_index() {
     assert_eq!(ids_with(&mut folder, "w123"), [123]);
 }
 
+#[test]
+fn a_piece_inside_thousands_of_terms_reads_them_all_from_memory_and_from_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("search");
+    let mut folder = Folder::open(&path, 0).expect("open");
+    // One segment of 9,000 articles with a term of their own each: its table spans many blocks.
+    fill(&mut folder, 1, 9_000, 9_000);
+    let want = |piece: &str| -> Vec<ArticleId> {
+        (1..=9_000u64)
+            .rev()
+            .filter(|id| format!("w{id}").contains(piece))
+            .collect()
+    };
+    for on_disk in [false, true] {
+        assert_eq!(
+            folder.snapshot().segments.iter().all(|s| !s.is_in_memory()),
+            on_disk
+        );
+        for piece in ["w1", "99", "w8", "7", "w4567", "w9000", "0"] {
+            assert_eq!(ids_with(&mut folder, piece), want(piece), "{piece}");
+        }
+        folder.persist().expect("persist");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
