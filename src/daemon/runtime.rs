@@ -94,6 +94,9 @@ impl Runtime {
     }
 
     fn serve(settings: &Settings, engine: Engine) -> Result<Runtime> {
+        // The daemon keeps the search index up to date from the start (one-off commands start
+        // it at their first text query).
+        engine.search();
         let service = Service::start(engine);
         let info = ServerInfo {
             inbox: settings.inbox.display().to_string(),

@@ -162,9 +162,9 @@ pub struct Engine {
     next_seq: u64,
     /// Events committed but not yet handed to followers.
     outbox: Vec<Event>,
-    /// The search index's background thread (`None` when it could not start: text queries
-    /// then scan).
-    search: Option<crate::search::Indexer>,
+    /// The search index's background thread, started on first use (`search`): a one-off
+    /// command that asks no text query never opens the index.
+    search: std::sync::OnceLock<crate::search::Indexer>,
 }
 
 /// What a verdict decided, before it is written.
@@ -233,13 +233,6 @@ impl Engine {
         let next_id = store.next_id()?;
         let next_seq = store.last_seq()? + 1;
         let store = Arc::new(store);
-        let search = settings.search_index.then(|| {
-            crate::search::Indexer::start(
-                settings.db.join(crate::search::DIR),
-                Arc::clone(&store),
-                next_id - 1,
-            )
-        });
         Ok(Engine {
             settings,
             store,
@@ -250,7 +243,7 @@ impl Engine {
             next_id,
             next_seq,
             outbox: Vec::new(),
-            search,
+            search: std::sync::OnceLock::new(),
         })
     }
 
@@ -267,9 +260,22 @@ impl Engine {
         self.next_id - 1
     }
 
-    /// The search indexer, for waiting until it covers an article (tests, benchmarks).
+    /// The search indexer (`None` when the settings turn it off), started here on first use:
+    /// by the daemon at start, by a one-off command at its first text query. Tests and
+    /// benchmarks wait on it until it covers an article.
     pub fn search(&self) -> Option<&crate::search::Indexer> {
-        self.search.as_ref()
+        if !self.settings.search_index {
+            return None;
+        }
+        // Every article up to `next_id - 1` is durable here: ingest (which advances it) syncs
+        // before it returns, and takes `&mut self`.
+        Some(self.search.get_or_init(|| {
+            crate::search::Indexer::start(
+                self.settings.db.join(crate::search::DIR),
+                Arc::clone(&self.store),
+                self.next_id - 1,
+            )
+        }))
     }
 
     /// Ingests files in order: one verdict each, all durable before this returns.
@@ -295,12 +301,13 @@ impl Engine {
             // Nothing to write, so nothing to sync (which needs descriptors that may be short).
             return Ok(Vec::new());
         }
-        // The search indexer waits while this runs, and follows what it made durable.
-        if let Some(s) = &self.search {
+        // The search indexer, if started, waits while this runs, and follows what it made
+        // durable (one started later begins from what is durable then).
+        if let Some(s) = self.search.get() {
             s.begin_ingest();
         }
         let result = self.ingest_pipelined(inputs, now_ms, on_commit);
-        if let Some(s) = &self.search {
+        if let Some(s) = self.search.get() {
             s.end_ingest(result.is_ok().then(|| self.next_id - 1));
         }
         if result.is_err() {

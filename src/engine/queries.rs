@@ -51,9 +51,10 @@ impl Engine {
                 || q.file.as_deref().is_some_and(|f| !r.file.contains(f))
                 || q.since_ms.is_some_and(|t| r.ingested_ms < t))
         };
-        let index = match &self.search {
-            Some(s) if !words.is_empty() => Some(s.snapshot()),
-            _ => None,
+        let index = if words.is_empty() {
+            None
+        } else {
+            self.search().map(|s| s.snapshot())
         };
         // The scan: every article, or those the index does not cover yet.
         let scan_after = match &index {

@@ -205,3 +205,44 @@ fn a_reopened_engine_keeps_its_index_and_rebuilds_a_damaged_one() {
         assert_eq!(got, want, "damaged: {damage}");
     }
 }
+
+#[test]
+fn the_index_starts_at_the_first_text_query_not_at_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("db").join(crate::search::DIR);
+    let inputs: Vec<_> = (0..5)
+        .map(|i| input_from(&format!("{i}.json"), article(&[i, i + 1], &[i], i)))
+        .collect();
+    {
+        // A one-off command's engine: ingest, list and count without text.
+        let mut engine = engine_in(dir.path());
+        engine.ingest(&inputs, 0).expect("ingest");
+        let all = engine.list(&ListQuery::default()).expect("list").0;
+        assert_eq!(all.len(), 5);
+    }
+    assert!(
+        !folder.exists(),
+        "no text query, so the index was never opened"
+    );
+    let engine = engine_in(dir.path());
+    let q = ListQuery {
+        text: Some("bridge".into()),
+        ..ListQuery::default()
+    };
+    // Answered at once (by the scan while the index catches up), then by the index.
+    let want = scan(&engine, &q);
+    assert!(!want.is_empty());
+    assert_eq!(engine.list(&q).expect("list").0.len(), want.len());
+    let search = engine.search().expect("indexer");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    assert!(search.wait_covered(5, deadline), "{:?}", search.failure());
+    assert!(folder.exists());
+    let got: Vec<ArticleId> = engine
+        .list(&q)
+        .expect("list")
+        .0
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(got, want);
+}

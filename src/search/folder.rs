@@ -1,15 +1,18 @@
-//! The search index's folder: its segment files, the manifest that names them, the merge policy
-//! over segments in memory and on disk, and the snapshot queries read. Used by the indexer
-//! thread alone; it reads no articles itself.
+//! The search index's folder: its segment files, the term dictionary they share, the manifest
+//! that names them, the merge policy over segments in memory and on disk, and the snapshot
+//! queries read. Used by the indexer thread alone; it reads no articles itself.
 //!
 //! Segments cover adjacent id ranges, oldest first: on disk, then in memory (the newest, not yet
 //! worth a file; lost in a crash and indexed again). The manifest is replaced atomically after
 //! every segment it names is durable, so after `kill -9` the folder holds what a manifest names,
 //! plus leftovers that opening deletes. Anything that does not check out (a missing or damaged
-//! file, ranges that do not follow on, ids past the database's last) makes the index start
+//! file, ranges that do not follow on, ids past the database's last, a dictionary that is not
+//! the one the manifest names or holds fewer terms than a segment uses) makes the index start
 //! again from nothing: it is derived data, never trusted.
 
-use super::segment::{merge, write_durably, Segment};
+use super::dict::{Dictionary, Durable, Terms};
+use super::encode::{merge, write_durably};
+use super::segment::Segment;
 use super::SearchError;
 use crate::model::ArticleId;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ const FANOUT: usize = 8;
 /// A merged segment of this tier (8^4 = 4,096 articles) or above is written to a file.
 const FILE_TIER: u32 = 4;
 const MANIFEST: &str = "manifest";
-const HEADER: &str = "copydesk search index 1";
+const HEADER: &str = "copydesk search index 2";
 
 /// What queries read: the segments, oldest first, and the last id they cover.
 #[derive(Debug, Default)]
@@ -28,12 +31,15 @@ pub struct Snapshot {
     pub segments: Vec<Arc<Segment>>,
     /// Every article up to this id is indexed (0: none).
     pub covered: ArticleId,
+    /// The terms, every one the segments use among them.
+    pub terms: Terms,
 }
 
-/// The folder and its open segments.
+/// The folder, its open segments and their dictionary.
 pub struct Folder {
     dir: PathBuf,
     segments: Vec<Arc<Segment>>,
+    dict: Dictionary,
 }
 
 fn tier(docs: u32) -> u32 {
@@ -49,35 +55,43 @@ impl Folder {
     /// empty when there is none or it does not check out. Leftover files are deleted.
     pub fn open(dir: &Path, last_stored: ArticleId) -> Result<Folder, SearchError> {
         std::fs::create_dir_all(dir)?;
-        let segments = match load(dir, last_stored) {
-            Ok(segments) => segments,
+        let (segments, dict) = match load(dir, last_stored) {
+            Ok(loaded) => loaded,
             Err(_) => {
                 // Damaged or stale: start again (the caller re-indexes from the database).
                 let _ = std::fs::remove_file(dir.join(MANIFEST));
-                Vec::new()
+                (Vec::new(), Dictionary::open(dir, None)?)
             }
         };
         let keep: Vec<String> = segments.iter().map(|s| file_name(s)).collect();
         for entry in std::fs::read_dir(dir)? {
             let name = entry?.file_name().to_string_lossy().into_owned();
-            if name != MANIFEST && !keep.contains(&name) {
+            if name != MANIFEST && name != super::dict::FILE && !keep.contains(&name) {
                 let _ = std::fs::remove_file(dir.join(&name));
             }
         }
         Ok(Folder {
             dir: dir.to_owned(),
             segments,
+            dict,
         })
+    }
+
+    /// The dictionary, for numbering the terms of a segment being built.
+    pub fn dict(&mut self) -> &mut Dictionary {
+        &mut self.dict
     }
 
     pub fn covered(&self) -> ArticleId {
         self.segments.last().map_or(0, |s| s.hi)
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    /// What queries read: the segments and the terms as they stand.
+    pub fn snapshot(&mut self) -> Snapshot {
         Snapshot {
             segments: self.segments.clone(),
             covered: self.covered(),
+            terms: self.dict.terms(),
         }
     }
 
@@ -124,21 +138,25 @@ impl Folder {
         let parts: Vec<&Segment> = self.segments[from..].iter().map(|s| &**s).collect();
         let docs: u32 = parts.iter().map(|s| s.docs).sum();
         let file = to_file || tier(docs) >= FILE_TIER || parts.iter().any(|s| !s.is_in_memory());
+        let bound = self.dict.len();
         let merged = if parts.len() == 1 && !file {
             return Ok(());
         } else if !file {
-            Segment::from_bytes(merge(&parts, Vec::new())?)?
-        } else if parts.len() == 1 {
-            let path = self.dir.join(file_name(parts[0]));
-            parts[0].persist(&path)?
+            Segment::from_bytes(merge(&parts, bound, Vec::new())?)?
+        } else if let [one] = parts.as_slice() {
+            let path = self.dir.join(file_name(one));
+            if let Some(bytes) = one.memory_bytes() {
+                write_durably(&path, bytes)?;
+            }
+            Segment::open(&path, &mut |_, _| {})?
         } else {
             let (lo, hi) = (parts[0].lo, parts[parts.len() - 1].hi);
             let path = self.dir.join(format!("{lo:016x}-{hi:016x}.seg"));
             let tmp = path.with_extension("tmp");
-            let f = merge(&parts, std::fs::File::create(&tmp)?)?;
+            let f = merge(&parts, bound, std::fs::File::create(&tmp)?)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)?;
-            Segment::open(&path)?
+            Segment::open(&path, &mut |_, _| {})?
         };
         let replaced: Vec<Arc<Segment>> = self.segments.drain(from..).collect();
         self.segments.push(Arc::new(merged));
@@ -158,8 +176,17 @@ impl Folder {
         Ok(())
     }
 
-    fn write_manifest(&self) -> Result<(), SearchError> {
-        let mut text = format!("{HEADER}\n");
+    /// Names the segment files in the manifest, after the dictionary holds every term they
+    /// use, durably.
+    fn write_manifest(&mut self) -> Result<(), SearchError> {
+        let d = self.dict.sync()?;
+        let mut text = format!(
+            "{HEADER}\n{} {} {} {:016x}\n",
+            super::dict::FILE,
+            d.terms,
+            d.bytes,
+            d.checksum
+        );
         for s in self.segments.iter().filter(|s| !s.is_in_memory()) {
             text.push_str(&format!(
                 "{} {} {} {:016x}\n",
@@ -174,18 +201,38 @@ impl Folder {
     }
 }
 
-/// The segments the manifest names, each checked: its checksum, its range as named, ranges that
-/// follow on from id 1, and nothing past the database's last article.
-fn load(dir: &Path, last_stored: ArticleId) -> Result<Vec<Arc<Segment>>, SearchError> {
+/// The dictionary and the segments the manifest names, each checked: the dictionary against
+/// the manifest's figures; each segment's checksum, its range as named, ranges that follow on
+/// from id 1, nothing past the database's last article, and no term id past the dictionary.
+fn load(
+    dir: &Path,
+    last_stored: ArticleId,
+) -> Result<(Vec<Arc<Segment>>, Dictionary), SearchError> {
     let text = match std::fs::read_to_string(dir.join(MANIFEST)) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Dictionary::open(dir, None)?))
+        }
         Err(e) => return Err(e.into()),
     };
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return Err(SearchError::Damaged("manifest header".into()));
     }
+    let terms_line = lines.next().unwrap_or_default();
+    let durable = match terms_line.split(' ').collect::<Vec<_>>().as_slice() {
+        [name, terms, bytes, sum] if *name == super::dict::FILE => Durable {
+            terms: terms.parse().ok().unwrap_or(u32::MAX),
+            bytes: bytes.parse().ok().unwrap_or(u64::MAX),
+            checksum: u64::from_str_radix(sum, 16).unwrap_or_default(),
+        },
+        _ => {
+            return Err(SearchError::Damaged(format!(
+                "manifest line '{terms_line}'"
+            )))
+        }
+    };
+    let mut dict = Dictionary::open(dir, Some(durable))?;
     let mut out: Vec<Arc<Segment>> = Vec::new();
     for line in lines {
         let bad = || SearchError::Damaged(format!("manifest line '{line}'"));
@@ -193,17 +240,18 @@ fn load(dir: &Path, last_stored: ArticleId) -> Result<Vec<Arc<Segment>>, SearchE
         let [name, lo, hi, sum] = f.as_slice() else {
             return Err(bad());
         };
-        let seg = Segment::open(&dir.join(name))?;
+        let seg = Segment::open(&dir.join(name), &mut |id, df| dict.add_df(id, df))?;
         let expected_lo = out.last().map_or(1, |s| s.hi + 1);
         if lo.parse::<u64>().ok() != Some(seg.lo)
             || hi.parse::<u64>().ok() != Some(seg.hi)
             || u64::from_str_radix(sum, 16).ok() != Some(seg.checksum)
             || seg.lo != expected_lo
             || seg.hi > last_stored
+            || seg.bound > dict.len()
         {
             return Err(bad());
         }
         out.push(Arc::new(seg));
     }
-    Ok(out)
+    Ok((out, dict))
 }

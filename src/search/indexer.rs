@@ -3,8 +3,9 @@
 //! yields to ingest: it starts no work while an ingest call runs, and takes at most `SLICE`
 //! articles before looking again, so a burst is indexed after it, not during it.
 
+use super::encode::Builder;
 use super::folder::{Folder, Snapshot};
-use super::segment::Builder;
+use super::segment::Segment;
 use super::SearchError;
 use crate::model::ArticleId;
 use crate::store::Store;
@@ -138,7 +139,7 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn publish(&self, folder: &Folder) {
+    fn publish(&self, folder: &mut Folder) {
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(folder.snapshot());
         // Under the state lock, so that a waiter cannot miss it between its check and its wait.
         let _s = self.lock();
@@ -168,7 +169,7 @@ impl Shared {
 fn run(dir: &std::path::Path, store: &Store, shared: &Shared) -> Result<(), SearchError> {
     let last = shared.lock().durable;
     let mut folder = Folder::open(dir, last)?;
-    shared.publish(&folder);
+    shared.publish(&mut folder);
     let mut builder = Builder::default();
     // The first id the builder's segment covers, and the last id read.
     let mut start = folder.covered() + 1;
@@ -184,6 +185,7 @@ fn run(dir: &std::path::Path, store: &Store, shared: &Shared) -> Result<(), Sear
             let content = store.content(r.id)?;
             let paragraphs = content.map(|c| c.paragraphs).unwrap_or_default();
             builder.add(
+                folder.dict(),
                 r.id,
                 &r.title,
                 &paragraphs,
@@ -192,17 +194,17 @@ fn run(dir: &std::path::Path, store: &Store, shared: &Shared) -> Result<(), Sear
         }
         done = to;
         if builder.docs() >= FREEZE || !shared.more_waiting(done) {
-            let seg = std::mem::take(&mut builder).encode(start, done);
-            folder.push(super::segment::Segment::from_bytes(seg)?)?;
+            let seg = std::mem::take(&mut builder).encode(folder.dict(), start, done);
+            folder.push(Segment::from_bytes(seg)?)?;
             start = done + 1;
-            shared.publish(&folder);
+            shared.publish(&mut folder);
         }
     }
     if done >= start {
-        let seg = std::mem::take(&mut builder).encode(start, done);
-        folder.push(super::segment::Segment::from_bytes(seg)?)?;
+        let seg = std::mem::take(&mut builder).encode(folder.dict(), start, done);
+        folder.push(Segment::from_bytes(seg)?)?;
     }
     folder.persist()?;
-    shared.publish(&folder);
+    shared.publish(&mut folder);
     Ok(())
 }

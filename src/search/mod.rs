@@ -8,6 +8,9 @@
 //! scan's own test), only which articles to look at, and it is rebuilt from the database when it
 //! does not check out. It writes nothing to sled and must not slow ingest: see `indexer`.
 
+mod bits;
+pub mod dict;
+pub mod encode;
 pub mod folder;
 pub mod highlight;
 pub mod indexer;

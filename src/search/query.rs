@@ -1,18 +1,20 @@
 //! Answering a query from a snapshot of the index: the articles that hold every word (as far as
-//! the terms can tell) and the source, newest first, within an id range. Reads segments only;
-//! records and texts are the caller's to check.
+//! the terms can tell) and the source, newest first, within an id range. Each piece of a word is
+//! looked up once in the shared dictionary (one substring search over every term), then by id
+//! in each segment. Reads the index only; records and texts are the caller's to check.
 
+use super::bits::Bits;
+use super::dict::Expansion;
 use super::folder::Snapshot;
-use super::segment::{Bits, Expansion};
 use super::terms::Word;
 use super::SearchError;
 use crate::model::ArticleId;
 use std::ops::ControlFlow;
 
-/// Rough costs on this project's machine, in nanoseconds: a term's postings looked up, one
-/// posting decoded, and one article's words confirmed on its text (a record and a compressed
-/// story read, the story normalised).
-const TERM_NS: u64 = 500;
+/// Rough costs on this project's machine, in nanoseconds: a term looked up in a segment (a block
+/// of its table read), one posting decoded, and one article's words confirmed on its text (a
+/// record and a compressed story read, the story normalised).
+const TERM_NS: u64 = 1_000;
 const POSTING_NS: u64 = 5;
 const CHECK_NS: u64 = 40_000;
 
@@ -42,7 +44,19 @@ pub fn candidates<E: From<SearchError>>(
         .collect();
     pieces.sort_unstable();
     pieces.dedup();
-    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut expansions: Vec<Expansion> = pieces.iter().map(|p| snapshot.terms.expand(p)).collect();
+    // A piece in no term at all: no indexed article holds the word (see `Word::pieces`).
+    if expansions.iter().any(|e| e.ids.is_empty()) {
+        return Ok(());
+    }
+    // The rarest pieces first: the set shrinks fastest, and an empty one ends the work.
+    expansions.sort_unstable_by_key(|e| e.df);
+    let total = snapshot
+        .segments
+        .iter()
+        .map(|s| u64::from(s.docs))
+        .sum::<u64>()
+        .max(1);
     let mut buf = Vec::new();
     let io = |e: std::io::Error| E::from(SearchError::Io(e));
     for seg in snapshot.segments.iter().rev() {
@@ -54,19 +68,6 @@ pub fn candidates<E: From<SearchError>>(
             Some(s) => Some(seg.with_source(s, &mut buf).map_err(io)?),
             None => None,
         };
-        // A segment where the longest piece (likely the rarest) is in no term holds no match:
-        // one pass over its terms settles it, as it does for most segments and a rare word.
-        let mut expansions: Vec<Expansion> = Vec::with_capacity(pieces.len());
-        if let Some(first) = pieces.first() {
-            let e = seg.expand(first);
-            if e.terms.is_empty() {
-                continue;
-            }
-            expansions.push(e);
-        }
-        expansions.extend(pieces.iter().skip(1).map(|p| seg.expand(p)));
-        // The rarest pieces first: the set shrinks fastest, and an empty one ends the work.
-        expansions.sort_unstable_by_key(|e| e.postings);
         let mut checked = true;
         for e in &expansions {
             let held = match &set {
@@ -74,19 +75,18 @@ pub fn candidates<E: From<SearchError>>(
                 Some(s) => s.count() as u64,
                 None => docs,
             };
-            let read = e.terms.len() as u64 * TERM_NS + e.postings * POSTING_NS;
-            // Confirming instead: every candidate so far, or, with none yet, the articles
-            // visited before a page fills (at most about page / the share holding the piece).
-            let visits = if set.is_some() {
-                held
-            } else {
-                held.min((page as u64).saturating_mul(docs) / e.postings.max(1))
-            };
+            // This segment's share of the piece's postings, as the counts estimate it.
+            let postings = e.df.saturating_mul(docs) / total;
+            let read = e.ids.len() as u64 * TERM_NS + postings * POSTING_NS;
+            // Confirming instead: the candidates visited before a page fills, at most every
+            // candidate so far (about page / the share of articles holding the piece, taking
+            // the piece and what narrowed the candidates down as unrelated).
+            let visits = held.min((page as u64).saturating_mul(docs) / postings.max(1));
             if read > visits.saturating_mul(CHECK_NS) {
                 checked = false;
                 continue;
             }
-            let u = seg.union(e, &mut buf).map_err(io)?;
+            let u = seg.union(&e.ids, &mut buf).map_err(io)?;
             match &mut set {
                 Some(acc) => acc.and(&u),
                 None => set = Some(u),

@@ -1,199 +1,104 @@
-//! One segment of the search index: the terms of a contiguous range of article ids with the
-//! articles holding each, immutable once built. Builds from articles, merges, encodes to bytes
-//! (kept in memory or written to a file) and answers which of its articles hold a term or a
-//! piece of one. It knows nothing of sled, threads or the index's folder.
+//! One segment of the search index, open for queries: the postings of a contiguous range of
+//! article ids, immutable once built, held in memory or in a file. It answers which of its
+//! articles hold given terms (by the dictionary's ids) or a source. Building and merging are
+//! `encode`'s; the terms themselves are the shared dictionary's (`dict`). It knows nothing of
+//! sled, threads or the index's folder.
 //!
-//! Layout (little-endian): `MAGIC`, the postings of every term (ids less the segment's first id,
-//! ascending, as LEB128 deltas), then the two fields' tables (terms sorted, each followed by
-//! `\n`; term ends; postings ends; document counts), then the footer: first and last id,
-//! documents, where the tables start, and an xxh3 checksum of everything before it.
+//! Layout (little-endian): `MAGIC`; the postings of every text term, in id order, then of every
+//! source (ids less the segment's first id, ascending, as LEB128 deltas); the text table (a
+//! 16-byte entry a term: its id, its article count, where its postings end); the source table
+//! (the sources sorted, each followed by `\n`; their ends; where their postings end; article
+//! counts); the footer: first and last id, documents, where the two tables start, the text
+//! table's length, the bound on its term ids, and an xxh3 checksum of everything before it.
+//! Only every `BLOCK`th text entry's id is kept in memory; a look-up reads one block.
 
-use super::terms::for_each_term;
+use super::bits::{decode_ids, Bits};
 use super::SearchError;
 use crate::model::ArticleId;
-use crate::text::normalize::normalize;
-use rustc_hash::FxHashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"cdsrch01";
-const FOOTER: usize = 8 + 8 + 8 + 8 + 8 + 8;
+pub(super) const MAGIC: &[u8; 8] = b"cdsrch02";
+/// The footer's fields, the checksum and `MAGIC`.
+pub(super) const FOOTER: usize = 9 * 8;
+/// Bytes of a text table entry.
+pub(super) const ENTRY: usize = 16;
+/// Text entries a block: what one look-up reads (1 KiB).
+const BLOCK: usize = 64;
+/// Blocks of the text table read at once when the terms looked up fall in them (64 KiB).
+const WINDOW: usize = 64;
+/// Postings of two terms less than this apart are read in one go, up to `SPAN` bytes.
+const GAP: u64 = 16 << 10;
+const SPAN: u64 = 4 << 20;
 
-/// The two fields: words of the title and text, and the normalised source (one term).
-pub const TEXT: usize = 0;
-pub const SOURCE: usize = 1;
-const FIELDS: usize = 2;
-
-/// Collects articles, in id order, into a segment.
-#[derive(Default)]
-pub struct Builder {
-    lo: Option<ArticleId>,
-    docs: u32,
-    fields: [Terms; FIELDS],
+/// Where a segment's bytes are read from.
+enum Data {
+    Memory(Vec<u8>),
+    File(File),
 }
 
-impl Builder {
-    /// Adds one article. Ids must grow; the first one fixes the segment's start.
-    pub fn add(&mut self, id: ArticleId, title: &str, paragraphs: &[String], source: &str) {
-        let lo = *self.lo.get_or_insert(id);
-        let local = (id - lo) as u32;
-        self.docs += 1;
-        // The article's distinct terms first, in a small table that stays in cache: the field's
-        // large one is then visited once per distinct term, not once per word.
-        let norms: Vec<String> = std::iter::once(title)
-            .chain(paragraphs.iter().map(String::as_str))
-            .map(normalize)
-            .collect();
-        let mut mine: Vec<(u64, &str)> = Vec::with_capacity(1024);
-        for n in &norms {
-            for_each_term(n, |t| {
-                mine.push((xxhash_rust::xxh3::xxh3_64(t.as_bytes()), t))
-            });
-        }
-        mine.sort_unstable();
-        mine.dedup();
-        let text = &mut self.fields[TEXT];
-        for (h, t) in mine {
-            text.add(h, t, local);
-        }
-        let source = normalize(source);
-        self.fields[SOURCE].add(
-            xxhash_rust::xxh3::xxh3_64(source.as_bytes()),
-            &source,
-            local,
-        );
-    }
-
-    pub fn docs(&self) -> u32 {
-        self.docs
-    }
-
-    /// The segment of ids `lo..=hi` (`lo` at or before the first article added, `hi` at or
-    /// after the last), as bytes.
-    pub fn encode(self, lo: ArticleId, hi: ArticleId) -> Vec<u8> {
-        let shift = self.lo.map_or(0, |first| (first - lo) as u32);
-        let mut w = Encoder::new(Vec::new(), lo, hi);
-        let mut tables = Vec::with_capacity(FIELDS);
-        for field in self.fields {
-            let mut table = w.table();
-            for (term, mut ids) in field.sorted() {
-                ids.iter_mut().for_each(|i| *i += shift);
-                w.postings(&mut table, &term, &ids);
-            }
-            tables.push(table);
-        }
-        w.finish(self.docs, &tables)
-            .expect("writing to memory cannot fail")
-    }
-}
-
-/// One field's terms while a segment is built, each with the articles holding it. Looked up by
-/// a 64-bit hash of the term (one short hash and one compare a term, against hashing and
-/// comparing strings in a map of strings: half the indexing CPU), with a map of strings for the
-/// rare terms whose hash another term has.
-#[derive(Default)]
-struct Terms {
-    by_hash: FxHashMap<u64, u32>,
-    collided: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-    postings: Vec<Vec<u32>>,
-}
-
-impl Terms {
-    /// Records that article `local` holds `term`, whose hash is `h` (articles come in order,
-    /// so a repeat of the term in the same article is the last posting).
-    fn add(&mut self, h: u64, term: &str, local: u32) {
-        let i = match self.by_hash.get(&h) {
-            Some(&i) if *self.names[i as usize] == *term => i,
-            Some(_) => match self.collided.get(term) {
-                Some(&i) => i,
-                None => {
-                    let i = self.new_term(term);
-                    self.collided.insert(term.into(), i);
-                    i
+impl Data {
+    fn read_at(&self, out: &mut Vec<u8>, from: u64, to: u64) -> std::io::Result<()> {
+        out.clear();
+        match self {
+            Data::Memory(bytes) => {
+                let range = usize::try_from(from).ok().zip(usize::try_from(to).ok());
+                match range.and_then(|(a, b)| bytes.get(a..b)) {
+                    Some(b) => out.extend_from_slice(b),
+                    None => return Err(std::io::ErrorKind::UnexpectedEof.into()),
                 }
-            },
-            None => {
-                let i = self.new_term(term);
-                self.by_hash.insert(h, i);
-                i
             }
-        };
-        let p = &mut self.postings[i as usize];
-        if p.last() != Some(&local) {
-            p.push(local);
+            Data::File(f) => {
+                out.resize((to - from) as usize, 0);
+                f.read_exact_at(out, from)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A text table entry: a term id, how many of the segment's articles hold it, and where its
+/// postings end (from the start of the postings; they start where the previous entry's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Entry {
+    pub id: u32,
+    pub df: u32,
+    pub end: u64,
+}
+
+impl Entry {
+    pub(super) fn parse(b: &[u8]) -> Entry {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut end = [0u8; 8];
+        end.copy_from_slice(&b[8..16]);
+        Entry {
+            id: u32_at(0),
+            df: u32_at(4),
+            end: u64::from_le_bytes(end),
         }
     }
-
-    fn new_term(&mut self, term: &str) -> u32 {
-        self.names.push(term.into());
-        self.postings.push(Vec::new());
-        (self.names.len() - 1) as u32
-    }
-
-    /// The terms in byte order, with their articles.
-    fn sorted(self) -> Vec<(Box<str>, Vec<u32>)> {
-        let mut all: Vec<(Box<str>, Vec<u32>)> =
-            self.names.into_iter().zip(self.postings).collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        all
-    }
 }
 
-/// A field's term table as written, built term by term.
+/// The sources of a segment, held in memory (a few dozen outlets, not a vocabulary).
 #[derive(Default, Clone)]
-struct Table {
-    blob: Vec<u8>,
-    /// Where the first term's postings start, from the start of the postings.
-    post_start: u64,
-    /// End of each term in `blob` (its `\n` follows).
-    term_ends: Vec<u32>,
-    /// End of each term's postings, from the start of the postings.
-    post_ends: Ends,
-    /// Articles per term: kept while a table is written, not when one is read (what a query
-    /// needs of it, the cost of reading postings, their length in bytes tells).
-    dfs: Vec<u32>,
+pub(super) struct Sources {
+    pub blob: Vec<u8>,
+    /// Where the first source's postings start, from the start of the postings.
+    pub post_start: u64,
+    /// End of each source in `blob` (its `\n` follows).
+    pub term_ends: Vec<u32>,
+    /// End of each source's postings, from the start of the postings.
+    pub post_ends: Vec<u64>,
 }
 
-/// Ascending offsets held in 4.5 bytes each instead of 8: a 64-bit base for every `ENDS_BLOCK`
-/// of them, and each as 32 bits above its base. (A block's postings would need 4 GiB to
-/// overflow that: over 50 million articles holding each of its terms.) Tables in memory are
-/// what an open index costs, and there is a row per term per segment.
-#[derive(Default, Clone)]
-struct Ends {
-    bases: Vec<u64>,
-    low: Vec<u32>,
-}
-
-const ENDS_BLOCK: usize = 16;
-
-impl Ends {
-    fn push(&mut self, v: u64) -> Option<()> {
-        if self.low.len() % ENDS_BLOCK == 0 {
-            self.bases.push(v);
-        }
-        let base = *self.bases.last()?;
-        self.low.push(u32::try_from(v.checked_sub(base)?).ok()?);
-        Some(())
-    }
-
-    fn get(&self, i: usize) -> u64 {
-        self.bases[i / ENDS_BLOCK] + u64::from(self.low[i])
-    }
-
-    fn len(&self) -> usize {
-        self.low.len()
-    }
-}
-
-impl Table {
-    fn len(&self) -> usize {
+impl Sources {
+    pub(super) fn len(&self) -> usize {
         self.term_ends.len()
     }
 
-    fn term(&self, i: usize) -> &[u8] {
+    pub(super) fn term(&self, i: usize) -> &[u8] {
         let start = if i == 0 {
             0
         } else {
@@ -202,125 +107,14 @@ impl Table {
         &self.blob[start..self.term_ends[i] as usize]
     }
 
-    fn postings_range(&self, i: usize) -> (u64, u64) {
+    pub(super) fn postings_range(&self, i: usize) -> (u64, u64) {
         let start = if i == 0 {
             self.post_start
         } else {
-            self.post_ends.get(i - 1)
+            self.post_ends[i - 1]
         };
-        (start, self.post_ends.get(i))
+        (start, self.post_ends[i])
     }
-}
-
-/// Writes a segment: postings as they come, then the tables and the footer.
-struct Encoder<W: Write> {
-    out: W,
-    hasher: xxhash_rust::xxh3::Xxh3,
-    written: u64,
-    lo: ArticleId,
-    hi: ArticleId,
-    buf: Vec<u8>,
-}
-
-impl<W: Write> Encoder<W> {
-    fn new(out: W, lo: ArticleId, hi: ArticleId) -> Encoder<W> {
-        let mut e = Encoder {
-            out,
-            hasher: xxhash_rust::xxh3::Xxh3::new(),
-            written: 0,
-            lo,
-            hi,
-            buf: Vec::new(),
-        };
-        e.buf.extend_from_slice(MAGIC);
-        e
-    }
-
-    /// An empty table whose postings start here.
-    fn table(&self) -> Table {
-        Table {
-            post_start: self.written + self.buf.len() as u64 - MAGIC.len() as u64,
-            ..Table::default()
-        }
-    }
-
-    fn emit(&mut self) -> std::io::Result<()> {
-        self.hasher.update(&self.buf);
-        self.out.write_all(&self.buf)?;
-        self.written += self.buf.len() as u64;
-        self.buf.clear();
-        Ok(())
-    }
-
-    /// Adds a term and its ascending local ids to `table`.
-    fn postings(&mut self, table: &mut Table, term: &str, ids: &[u32]) {
-        let mut prev = 0u32;
-        for (k, &id) in ids.iter().enumerate() {
-            put_varint(&mut self.buf, if k == 0 { id } else { id - prev });
-            prev = id;
-        }
-        table.blob.extend_from_slice(term.as_bytes());
-        table.term_ends.push(table.blob.len() as u32);
-        table.blob.push(b'\n');
-        table
-            .post_ends
-            .push(self.written + self.buf.len() as u64 - MAGIC.len() as u64)
-            .expect("a segment's postings stay far below 4 GiB a block of terms");
-        table.dfs.push(ids.len() as u32);
-    }
-
-    fn flush_if_large(&mut self) -> std::io::Result<()> {
-        if self.buf.len() >= 1 << 20 {
-            self.emit()?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self, docs: u32, tables: &[Table]) -> std::io::Result<W> {
-        let tables_at = self.written + self.buf.len() as u64;
-        for t in tables {
-            put_u64(&mut self.buf, t.len() as u64);
-            put_u64(&mut self.buf, t.blob.len() as u64);
-            put_u64(&mut self.buf, t.post_start);
-            self.buf.extend_from_slice(&t.blob);
-            t.term_ends
-                .iter()
-                .for_each(|&e| put_u64(&mut self.buf, e.into()));
-            (0..t.post_ends.len()).for_each(|i| put_u64(&mut self.buf, t.post_ends.get(i)));
-            t.dfs.iter().for_each(|&d| put_u64(&mut self.buf, d.into()));
-            self.flush_if_large()?;
-        }
-        put_u64(&mut self.buf, self.lo);
-        put_u64(&mut self.buf, self.hi);
-        put_u64(&mut self.buf, docs.into());
-        put_u64(&mut self.buf, tables_at);
-        self.emit()?;
-        let sum = self.hasher.digest();
-        let mut tail = Vec::with_capacity(16);
-        put_u64(&mut tail, sum);
-        tail.extend_from_slice(MAGIC);
-        self.out.write_all(&tail)?;
-        self.out.flush()?;
-        Ok(self.out)
-    }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u32) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-/// Where a segment's postings are read from.
-enum Data {
-    Memory(Vec<u8>),
-    File(File),
 }
 
 /// An immutable segment, open for queries.
@@ -331,7 +125,13 @@ pub struct Segment {
     /// Its size in bytes, and the checksum in its footer.
     pub bytes: u64,
     pub checksum: u64,
-    tables: [Table; FIELDS],
+    /// Every text term id it holds is below this.
+    pub bound: u32,
+    text_at: u64,
+    text_n: usize,
+    /// The id of every `BLOCK`th text entry.
+    firsts: Vec<u32>,
+    pub(super) sources: Sources,
     data: Data,
 }
 
@@ -357,43 +157,105 @@ impl<'a> Cursor<'a> {
     }
 }
 
+struct Footer {
+    lo: u64,
+    hi: u64,
+    docs: u32,
+    text_at: u64,
+    text_n: u64,
+    source_at: u64,
+    bound: u32,
+    checksum: u64,
+}
+
+impl Footer {
+    /// The footer of a segment of `len` bytes, from its last `FOOTER` bytes, with every offset
+    /// checked to lie in order inside the segment.
+    fn parse(tail: &[u8], len: u64) -> Result<Footer, SearchError> {
+        let damaged = || SearchError::Damaged("footer".into());
+        let mut c = Cursor(tail);
+        let mut next = || c.u64().ok_or_else(damaged);
+        let f = Footer {
+            lo: next()?,
+            hi: next()?,
+            docs: u32::try_from(next()?).map_err(|_| damaged())?,
+            text_at: next()?,
+            text_n: next()?,
+            source_at: next()?,
+            bound: u32::try_from(next()?).map_err(|_| damaged())?,
+            checksum: next()?,
+        };
+        let text_end = f
+            .text_n
+            .checked_mul(ENTRY as u64)
+            .and_then(|b| b.checked_add(f.text_at));
+        if c.0 != MAGIC
+            || f.hi < f.lo
+            || u64::from(f.docs) > f.hi - f.lo + 1
+            || f.text_at < MAGIC.len() as u64
+            || text_end != Some(f.source_at)
+            || f.source_at > len.saturating_sub(FOOTER as u64)
+        {
+            return Err(damaged());
+        }
+        Ok(f)
+    }
+}
+
 impl Segment {
-    /// A segment held in memory, from `Builder::encode` or a merge.
+    /// A segment held in memory, from `encode`.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Segment, SearchError> {
-        let (tables_at, footer) = check_footer(&bytes)?;
+        let len = bytes.len() as u64;
+        if bytes.len() < MAGIC.len() + FOOTER || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(SearchError::Damaged("too short".into()));
+        }
+        let footer = Footer::parse(&bytes[bytes.len() - FOOTER..], len)?;
         let checksum = xxhash_rust::xxh3::xxh3_64(&bytes[..bytes.len() - 16]);
         if checksum != footer.checksum {
             return Err(SearchError::Damaged("checksum".into()));
         }
-        let tables = parse_tables(&bytes[tables_at..bytes.len() - FOOTER], tables_at as u64)?;
-        Ok(Segment {
-            lo: footer.lo,
-            hi: footer.hi,
-            docs: footer.docs,
-            bytes: bytes.len() as u64,
-            checksum,
-            tables,
-            data: Data::Memory(bytes),
-        })
+        let tables = &bytes[footer.text_at as usize..bytes.len() - FOOTER];
+        let (firsts, sources) = parse_tables(tables, &footer, &mut |_, _| {})?;
+        Ok(Segment::new(
+            footer,
+            len,
+            firsts,
+            sources,
+            Data::Memory(bytes),
+        ))
+    }
+
+    fn new(f: Footer, bytes: u64, firsts: Vec<u32>, sources: Sources, data: Data) -> Segment {
+        Segment {
+            lo: f.lo,
+            hi: f.hi,
+            docs: f.docs,
+            bytes,
+            checksum: f.checksum,
+            bound: f.bound,
+            text_at: f.text_at,
+            text_n: f.text_n as usize,
+            firsts,
+            sources,
+            data,
+        }
     }
 
     /// Opens a segment file, checking its checksum over every byte: a damaged file is an error,
-    /// never half-trusted.
-    pub fn open(path: &Path) -> Result<Segment, SearchError> {
+    /// never half-trusted. `on_term` is told each text term's id and article count.
+    pub fn open(path: &Path, on_term: &mut dyn FnMut(u32, u32)) -> Result<Segment, SearchError> {
+        let damaged = |what: &str| SearchError::Damaged(format!("{} {what}", path.display()));
         let file = File::open(path)?;
         let len = file.metadata()?.len();
         if len < (MAGIC.len() + FOOTER) as u64 {
-            return Err(SearchError::Damaged(format!(
-                "{} is truncated",
-                path.display()
-            )));
+            return Err(damaged("is truncated"));
         }
         let mut tail = vec![0u8; FOOTER];
         file.read_exact_at(&mut tail, len - FOOTER as u64)?;
-        let footer = Footer::parse(&tail)?;
+        let footer = Footer::parse(&tail, len).map_err(|_| damaged("has a bad footer"))?;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut reader = BufReader::with_capacity(1 << 20, &file).take(len - 16);
-        let mut tables_bytes = Vec::new();
+        let mut tables = Vec::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut at = 0u64;
         loop {
@@ -404,38 +266,23 @@ impl Segment {
             hasher.update(&buf[..n]);
             // Keep what lies past the postings: the tables.
             let end = at + n as u64;
-            if end > footer.tables_at {
-                let from = footer.tables_at.saturating_sub(at) as usize;
-                tables_bytes.extend_from_slice(&buf[from..n]);
+            if end > footer.text_at {
+                let from = footer.text_at.saturating_sub(at) as usize;
+                tables.extend_from_slice(&buf[from..n]);
             }
             at = end;
         }
         if hasher.digest() != footer.checksum || at != len - 16 {
-            return Err(SearchError::Damaged(format!(
-                "{} fails its checksum",
-                path.display()
-            )));
+            return Err(damaged("fails its checksum"));
         }
-        let table_len = tables_bytes.len().saturating_sub(FOOTER - 16);
-        let tables = parse_tables(&tables_bytes[..table_len], footer.tables_at)?;
-        Ok(Segment {
-            lo: footer.lo,
-            hi: footer.hi,
-            docs: footer.docs,
-            bytes: len,
-            checksum: footer.checksum,
-            tables,
-            data: Data::File(file),
-        })
-    }
-
-    /// Writes this segment to `path` (durable on return) and reopens it from there.
-    pub fn persist(&self, path: &Path) -> Result<Segment, SearchError> {
-        let Data::Memory(bytes) = &self.data else {
-            return Segment::open(path);
-        };
-        write_durably(path, bytes)?;
-        Segment::open(path)
+        let mut head = [0u8; 8];
+        file.read_exact_at(&mut head, 0)?;
+        if &head != MAGIC {
+            return Err(damaged("is not a segment"));
+        }
+        let table_len = tables.len().saturating_sub(FOOTER - 16);
+        let (firsts, sources) = parse_tables(&tables[..table_len], &footer, on_term)?;
+        Ok(Segment::new(footer, len, firsts, sources, Data::File(file)))
     }
 
     pub fn is_in_memory(&self) -> bool {
@@ -444,41 +291,52 @@ impl Segment {
 
     /// Distinct terms of the text field.
     pub fn terms(&self) -> usize {
-        self.tables[TEXT].len()
+        self.text_n
     }
 
-    fn read_postings(&self, field: usize, i: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let (a, b) = self.tables[field].postings_range(i);
-        let start = MAGIC.len() as u64 + a;
-        out.clear();
+    /// The bytes of this segment when it is held in memory.
+    pub(super) fn memory_bytes(&self) -> Option<&[u8]> {
         match &self.data {
-            Data::Memory(bytes) => {
-                out.extend_from_slice(&bytes[start as usize..(MAGIC.len() as u64 + b) as usize])
-            }
-            Data::File(f) => {
-                out.resize((b - a) as usize, 0);
-                f.read_exact_at(out, start)?;
-            }
+            Data::Memory(b) => Some(b),
+            Data::File(_) => None,
         }
+    }
+
+    /// Reads the postings at `from..to` (from the start of the postings) into `out`.
+    pub(super) fn read_postings(
+        &self,
+        from: u64,
+        to: u64,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let base = MAGIC.len() as u64;
+        self.data.read_at(out, base + from, base + to)
+    }
+
+    /// Text entries `from..to` into `out`, parsed.
+    pub(super) fn entries(
+        &self,
+        from: usize,
+        to: usize,
+        buf: &mut Vec<u8>,
+        out: &mut Vec<Entry>,
+    ) -> std::io::Result<()> {
+        let at = |i: usize| self.text_at + (i * ENTRY) as u64;
+        self.data.read_at(buf, at(from), at(to))?;
+        out.clear();
+        out.extend(buf.chunks_exact(ENTRY).map(Entry::parse));
         Ok(())
     }
 
-    /// Adds to `set` (bit `id - lo`) the articles holding term `i` of `field`.
     fn or_postings(
         &self,
-        field: usize,
-        i: usize,
+        from: u64,
+        to: u64,
         set: &mut Bits,
         buf: &mut Vec<u8>,
     ) -> std::io::Result<()> {
-        self.read_postings(field, i, buf)?;
-        let mut id = 0u32;
-        let mut first = true;
-        decode_varints(buf, |d| {
-            id = if first { d } else { id.wrapping_add(d) };
-            first = false;
-            set.set(id as usize);
-        });
+        self.read_postings(from, to, buf)?;
+        decode_ids(buf, |id| set.set(id as usize));
         Ok(())
     }
 
@@ -487,57 +345,84 @@ impl Segment {
         Bits::new((self.hi - self.lo + 1) as usize)
     }
 
-    /// The terms of the text that contain `piece`, and how many postings they have in all.
-    pub fn expand(&self, piece: &str) -> Expansion {
-        let t = &self.tables[TEXT];
-        let finder = memchr::memmem::Finder::new(piece.as_bytes());
-        let (mut terms, mut postings) = (Vec::new(), 0u64);
-        let mut from = 0;
-        while let Some(at) = finder.find(&t.blob[from..]) {
-            let end = (from + at + piece.len()) as u32;
-            let i = t.term_ends.partition_point(|&e| e < end);
-            if i >= t.len() {
-                break;
-            }
-            terms.push(i as u32);
-            // Postings are a byte or two each: their length stands in for their number.
-            let (a, b) = t.postings_range(i);
-            postings += b - a;
-            from = t.term_ends[i] as usize + 1;
-        }
-        Expansion { terms, postings }
-    }
-
-    /// The articles holding any of the expansion's terms.
-    pub fn union(&self, e: &Expansion, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
+    /// The articles holding any of the text terms `ids` (ascending). Postings that lie close
+    /// together (a piece inside many terms) are read in one go.
+    pub fn union(&self, ids: &[u32], buf: &mut Vec<u8>) -> std::io::Result<Bits> {
         let mut set = self.empty_set();
-        for &i in &e.terms {
-            self.or_postings(TEXT, i as usize, &mut set, buf)?;
+        let ranges = self.postings_of(ids)?;
+        let mut k = 0;
+        while k < ranges.len() {
+            let (start, mut end) = ranges[k];
+            let mut j = k + 1;
+            while j < ranges.len() && ranges[j].0 <= end + GAP && ranges[j].1 - start <= SPAN {
+                end = ranges[j].1;
+                j += 1;
+            }
+            self.read_postings(start, end, buf)?;
+            for &(a, b) in &ranges[k..j] {
+                decode_ids(&buf[(a - start) as usize..(b - start) as usize], |id| {
+                    set.set(id as usize)
+                });
+            }
+            k = j;
         }
         Ok(set)
     }
 
-    /// The articles holding a term of the text that contains `piece`.
-    pub fn with_piece(&self, piece: &str, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
-        self.union(&self.expand(piece), buf)
+    /// Where the postings of those of `ids` (ascending) that this segment holds lie, ascending.
+    /// A block of the text table is read with the blocks of the ids that follow within `WINDOW`
+    /// blocks, in one read.
+    fn postings_of(&self, ids: &[u32]) -> std::io::Result<Vec<(u64, u64)>> {
+        let block_of = |id: u32| self.firsts.partition_point(|&f| f <= id).checked_sub(1);
+        let (mut out, mut entries, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        // The blocks read, and the index of `entries[0]` in the table.
+        let (mut loaded, mut first) = (0..0, 0usize);
+        for (k, &id) in ids.iter().enumerate() {
+            if id >= self.bound {
+                break;
+            }
+            let Some(b) = block_of(id) else {
+                continue;
+            };
+            if !loaded.contains(&b) {
+                let last = ids[k + 1..]
+                    .iter()
+                    .map_while(|&n| block_of(n).filter(|&nb| nb < b + WINDOW))
+                    .last()
+                    .unwrap_or(b);
+                // With the entry before the block: its end is where the block's postings start.
+                first = (b * BLOCK).saturating_sub(1);
+                let to = ((last + 1) * BLOCK).min(self.text_n);
+                self.entries(first, to, &mut raw, &mut entries)?;
+                loaded = b..last + 1;
+            }
+            let lo = b * BLOCK - first;
+            let hi = ((b + 1) * BLOCK).min(self.text_n) - first;
+            let at = lo + entries[lo..hi].partition_point(|e| e.id < id);
+            if at < hi && entries[at].id == id {
+                let start = if at == 0 { 0 } else { entries[at - 1].end };
+                out.push((start, entries[at].end));
+            }
+        }
+        Ok(out)
     }
 
     /// The articles whose normalised source is `source`.
     pub fn with_source(&self, source: &str, buf: &mut Vec<u8>) -> std::io::Result<Bits> {
         let mut set = self.empty_set();
-        let t = &self.tables[SOURCE];
-        let (mut a, mut b) = (0, t.len());
-        while a < b {
-            let mid = (a + b) / 2;
+        let t = &self.sources;
+        let (mut k, mut b) = (0, t.len());
+        while k < b {
+            let mid = (k + b) / 2;
             if t.term(mid) < source.as_bytes() {
-                a = mid + 1;
+                k = mid + 1;
             } else {
                 b = mid;
             }
         }
-        if a < t.len() && t.term(a) == source.as_bytes() {
-            let i = a;
-            self.or_postings(SOURCE, i, &mut set, buf)?;
+        if k < t.len() && t.term(k) == source.as_bytes() {
+            let (a, b) = t.postings_range(k);
+            self.or_postings(a, b, &mut set, buf)?;
         }
         Ok(set)
     }
@@ -550,230 +435,71 @@ impl Segment {
     }
 }
 
-/// The terms of a segment that contain a piece of a query word.
-#[derive(Debug, Clone, Default)]
-pub struct Expansion {
-    pub terms: Vec<u32>,
-    /// Their postings in all: what reading them costs, and at most how many articles hold them.
-    pub postings: u64,
-}
-
-/// A set of a segment's articles, a bit each.
-#[derive(Debug, Clone)]
-pub struct Bits {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl Bits {
-    fn new(len: usize) -> Bits {
-        Bits {
-            words: vec![0; len.div_ceil(64)],
-            len,
-        }
-    }
-
-    fn set(&mut self, i: usize) {
-        if let Some(w) = self.words.get_mut(i / 64) {
-            *w |= 1 << (i % 64);
-        }
-    }
-
-    pub fn and(&mut self, other: &Bits) {
-        self.words
-            .iter_mut()
-            .zip(&other.words)
-            .for_each(|(a, b)| *a &= b);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|&w| w == 0)
-    }
-
-    pub fn count(&self) -> usize {
-        self.words.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    /// Members from the highest down, as offsets.
-    pub fn iter_rev(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().rev().flat_map(|(k, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let top = 63 - w.leading_zeros() as usize;
-                    w &= !(1u64 << top);
-                    k * 64 + top
-                })
-            })
-        })
-    }
-}
-
-fn decode_varints(bytes: &[u8], mut f: impl FnMut(u32)) {
-    let mut v = 0u32;
-    let mut shift = 0;
-    for &b in bytes {
-        v |= u32::from(b & 0x7F).checked_shl(shift).unwrap_or(0);
-        if b < 0x80 {
-            f(v);
-            v = 0;
-            shift = 0;
-        } else {
-            shift += 7;
-        }
-    }
-}
-
-struct Footer {
-    lo: u64,
-    hi: u64,
-    docs: u32,
-    tables_at: u64,
-    checksum: u64,
-}
-
-impl Footer {
-    fn parse(tail: &[u8]) -> Result<Footer, SearchError> {
-        let damaged = || SearchError::Damaged("footer".into());
-        let mut c = Cursor(tail);
-        let lo = c.u64().ok_or_else(damaged)?;
-        let hi = c.u64().ok_or_else(damaged)?;
-        let docs = c.u64().ok_or_else(damaged)?;
-        let tables_at = c.u64().ok_or_else(damaged)?;
-        let checksum = c.u64().ok_or_else(damaged)?;
-        if c.0 != MAGIC || hi < lo || docs > hi - lo + 1 || tables_at < MAGIC.len() as u64 {
+/// Parses the tables (`bytes` runs from the text table to the footer): the text table checked
+/// (ids ascending below the bound, ends ascending within the postings) and reduced to every
+/// `BLOCK`th id, each entry told to `on_term`; the sources kept whole.
+fn parse_tables(
+    bytes: &[u8],
+    f: &Footer,
+    on_term: &mut dyn FnMut(u32, u32),
+) -> Result<(Vec<u32>, Sources), SearchError> {
+    let damaged = || SearchError::Damaged("term tables".into());
+    let postings_len = f.text_at - MAGIC.len() as u64;
+    let mut c = Cursor(bytes);
+    let text = c
+        .take(usize::try_from(f.text_n).map_err(|_| damaged())? * ENTRY)
+        .ok_or_else(damaged)?;
+    let mut firsts = Vec::with_capacity(text.len() / ENTRY / BLOCK + 1);
+    let (mut last_id, mut last_end) = (None::<u32>, 0u64);
+    for (k, raw) in text.chunks_exact(ENTRY).enumerate() {
+        let e = Entry::parse(raw);
+        if last_id.is_some_and(|l| l >= e.id) || e.id >= f.bound || e.end < last_end {
             return Err(damaged());
         }
-        Ok(Footer {
-            lo,
-            hi,
-            docs: docs as u32,
-            tables_at,
-            checksum,
-        })
+        if k % BLOCK == 0 {
+            firsts.push(e.id);
+        }
+        on_term(e.id, e.df);
+        (last_id, last_end) = (Some(e.id), e.end);
     }
-}
-
-fn check_footer(bytes: &[u8]) -> Result<(usize, Footer), SearchError> {
-    if bytes.len() < MAGIC.len() + FOOTER || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(SearchError::Damaged("too short".into()));
-    }
-    let footer = Footer::parse(&bytes[bytes.len() - FOOTER..])?;
-    let tables_at = usize::try_from(footer.tables_at)
-        .ok()
-        .filter(|&t| t <= bytes.len() - FOOTER)
-        .ok_or_else(|| SearchError::Damaged("tables".into()))?;
-    Ok((tables_at, footer))
-}
-
-/// Parses both fields' tables; `tables_at` bounds the postings they point into.
-fn parse_tables(bytes: &[u8], tables_at: u64) -> Result<[Table; FIELDS], SearchError> {
-    let damaged = || SearchError::Damaged("term tables".into());
-    let postings_len = tables_at - MAGIC.len() as u64;
-    let mut c = Cursor(bytes);
-    let mut read = || -> Option<Table> {
+    let sources = (|| -> Option<Sources> {
         let n = usize::try_from(c.u64()?).ok()?;
         let blob_len = usize::try_from(c.u64()?).ok()?;
         let post_start = c.u64()?;
         let blob = c.take(blob_len)?.to_vec();
-        let mut nums = |max: u64, ascending: bool| -> Option<Vec<u64>> {
+        let mut nums = |max: u64| -> Option<Vec<u64>> {
             let raw = c.take(n.checked_mul(8)?)?;
             let v: Vec<u64> = raw
                 .chunks_exact(8)
                 .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
                 .collect();
-            // Ends ascending and in bounds, so that no look-up can index out of range.
-            let sorted = !ascending || v.windows(2).all(|w| w[0] <= w[1]);
-            (sorted && v.iter().all(|&x| x <= max)).then_some(v)
+            // Ascending and in bounds, so that no look-up can index out of range.
+            (v.windows(2).all(|w| w[0] <= w[1]) && v.iter().all(|&x| x <= max)).then_some(v)
         };
-        let term_ends: Vec<u32> = nums(blob_len as u64, true)?
+        let term_ends: Vec<u32> = nums(blob_len as u64)?
             .into_iter()
             .map(|e| e as u32)
             .collect();
-        let ends = nums(postings_len, true)?;
-        if ends.first().is_some_and(|&e| e < post_start) || post_start > postings_len {
+        // Each source followed by its `\n`: ends at least one apart.
+        if term_ends.windows(2).any(|w| w[1] <= w[0]) {
             return None;
         }
-        let mut post_ends = Ends::default();
-        for e in ends {
-            post_ends.push(e)?;
+        let post_ends = nums(postings_len)?;
+        if post_start < last_end || post_ends.first().is_some_and(|&e| e < post_start) {
+            return None;
         }
-        // Read to check the layout; a query needs no article counts (see `Table::dfs`).
-        nums(u64::from(u32::MAX), false)?;
-        Some(Table {
+        let blob_ok = blob.len() == term_ends.last().map_or(0, |&e| e as usize + 1);
+        Some(Sources {
             blob,
             post_start,
             term_ends,
             post_ends,
-            dfs: Vec::new(),
         })
-    };
-    let text = read().ok_or_else(damaged)?;
-    let source = read().ok_or_else(damaged)?;
-    if !c.0.is_empty() {
+        .filter(|_| blob_ok)
+    })()
+    .ok_or_else(damaged)?;
+    if !c.0.is_empty() || last_end > postings_len || sources.post_start > postings_len {
         return Err(damaged());
     }
-    Ok([text, source])
-}
-
-/// Writes `bytes` to `path` through a temporary file, fsynced, renamed into place, and the
-/// folder fsynced: after a crash the file is whole or absent.
-pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
-/// Merges segments of adjacent id ranges (oldest first) into one, written through `out`.
-pub fn merge<W: Write>(parts: &[&Segment], out: W) -> Result<W, SearchError> {
-    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
-        return Err(SearchError::Damaged("nothing to merge".into()));
-    };
-    let (lo, hi) = (first.lo, last.hi);
-    let mut w = Encoder::new(out, lo, hi);
-    let mut tables = Vec::with_capacity(FIELDS);
-    let mut buf = Vec::new();
-    let mut ids: Vec<u32> = Vec::new();
-    for field in 0..FIELDS {
-        let mut table = w.table();
-        // A k-way merge by term: each part's terms are sorted.
-        let mut next = vec![0usize; parts.len()];
-        while let Some(term) = parts
-            .iter()
-            .zip(&next)
-            .filter(|(p, &i)| i < p.tables[field].len())
-            .map(|(p, &i)| p.tables[field].term(i))
-            .min()
-            .map(<[u8]>::to_vec)
-        {
-            ids.clear();
-            for (p, i) in parts.iter().zip(next.iter_mut()) {
-                if *i < p.tables[field].len() && p.tables[field].term(*i) == term.as_slice() {
-                    let shift = (p.lo - lo) as u32;
-                    p.read_postings(field, *i, &mut buf)?;
-                    let (mut id, mut firstv) = (0u32, true);
-                    decode_varints(&buf, |d| {
-                        id = if firstv { d } else { id.wrapping_add(d) };
-                        firstv = false;
-                        ids.push(id + shift);
-                    });
-                    *i += 1;
-                }
-            }
-            let term = String::from_utf8(term).map_err(|_| SearchError::Damaged("term".into()))?;
-            w.postings(&mut table, &term, &ids);
-            w.flush_if_large()?;
-        }
-        tables.push(table);
-    }
-    let docs = parts.iter().map(|p| p.docs).sum();
-    Ok(w.finish(docs, &tables)?)
+    Ok((firsts, sources))
 }
