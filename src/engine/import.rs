@@ -270,19 +270,7 @@ impl Engine {
         &mut self,
         batch: &[(u64, Article)],
     ) -> Result<Vec<Result<Verdict, String>>, EngineError> {
-        if let Some(s) = &self.search {
-            s.begin_ingest();
-        }
-        let result = self.import_chunk(batch);
-        if let Some(s) = &self.search {
-            s.end_ingest(result.is_ok().then(|| self.next_id - 1));
-        }
-        if result.is_err() {
-            self.loaded = None;
-            self.next_id = self.store.next_id().unwrap_or(self.next_id);
-            self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
-        }
-        result
+        self.writing(|engine| engine.import_chunk(batch))
     }
 
     fn import_chunk(

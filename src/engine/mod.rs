@@ -301,17 +301,25 @@ impl Engine {
             // Nothing to write, so nothing to sync (which needs descriptors that may be short).
             return Ok(Vec::new());
         }
-        // The search indexer, if started, waits while this runs, and follows what it made
-        // durable (one started later begins from what is durable then).
+        self.writing(|engine| engine.ingest_pipelined(inputs, now_ms, on_commit))
+    }
+
+    /// Runs one write of articles (an ingest, a chunk of an import). The search indexer, if
+    /// started, waits while it runs, and follows what it made durable (one started later begins
+    /// from what is durable then); after a failure the index and counters are read again from
+    /// the store, since the in-memory ones may hold what did not land.
+    pub(crate) fn writing<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
         if let Some(s) = self.search.get() {
             s.begin_ingest();
         }
-        let result = self.ingest_pipelined(inputs, now_ms, on_commit);
+        let result = write(self);
         if let Some(s) = self.search.get() {
             s.end_ingest(result.is_ok().then(|| self.next_id - 1));
         }
         if result.is_err() {
-            // The index may hold what did not land: rebuild it from the store next time.
             self.loaded = None;
             self.next_id = self.store.next_id().unwrap_or(self.next_id);
             self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
