@@ -135,6 +135,7 @@ impl Default for RawPaths {
 pub(crate) struct RawLimits {
     pub(crate) max_file_bytes: u64,
     pub(crate) max_text_bytes: u64,
+    pub(crate) read_budget_secs: u64,
 }
 
 impl Default for RawLimits {
@@ -142,6 +143,7 @@ impl Default for RawLimits {
         RawLimits {
             max_file_bytes: 8 * 1024 * 1024,
             max_text_bytes: 256 * 1024,
+            read_budget_secs: 30,
         }
     }
 }
@@ -204,6 +206,9 @@ pub struct Settings {
     pub db: PathBuf,
     pub max_file_bytes: u64,
     pub max_text_bytes: usize,
+    /// How long reading one file (decoding, parsing, cleaning, fingerprinting) may take; a file
+    /// that takes longer is rejected with the reason (`limits.read_budget_secs`).
+    pub read_budget: std::time::Duration,
     pub params: Params,
     pub simhash_max_distance: u32,
     pub anchor_every_words: usize,
@@ -342,6 +347,13 @@ impl RawConfig {
                 1 << 30,
                 "use 1 KiB to 1 GiB",
             )? as usize,
+            read_budget: std::time::Duration::from_secs(range(
+                "limits.read_budget_secs",
+                self.limits.read_budget_secs,
+                1,
+                86_400,
+                "use 1 to 86400 seconds",
+            )?),
             params,
             simhash_max_distance: range(
                 "detect.simhash_max_distance",

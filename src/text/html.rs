@@ -4,13 +4,15 @@
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
+use html5ever::tendril::TendrilSink;
 use scraper::node::Element;
-use scraper::{Html, Node};
+use scraper::{Html, HtmlTreeSink, Node};
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
+use super::interrupt::{self, Interrupt, Uninterrupted};
 use super::plain::collapse_whitespace;
-use super::{Block, BlockKind, Document, Node as BlockNode};
+use super::{Block, BlockKind, Document, Node as BlockNode, Rejection};
 
 mod furniture;
 mod meta;
@@ -27,44 +29,78 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// Reads an HTML page: its metadata and the text of its blocks in document order.
+#[cfg(test)]
 pub(crate) fn parse_html(html: &str) -> Document {
-    let page = Html::parse_document(html);
-    let (blocks, nodes) = page_blocks(&page);
-    Document {
+    // Never interrupted, so never an error.
+    parse_html_within(html, &Uninterrupted).unwrap_or_default()
+}
+
+/// [`parse_html`], asking `halt` whether to go on between chunks of markup fed to the parser
+/// (html5ever's incremental interface: the tree is built as the chunks come) and every few
+/// thousand nodes of the walks after it.
+pub(crate) fn parse_html_within(html: &str, halt: &dyn Interrupt) -> Result<Document, Rejection> {
+    parse_in_chunks(html, interrupt::CHUNK_BYTES, halt)
+}
+
+fn parse_in_chunks(
+    html: &str,
+    chunk_bytes: usize,
+    halt: &dyn Interrupt,
+) -> Result<Document, Rejection> {
+    let mut parser = html5ever::driver::parse_document(
+        HtmlTreeSink::new(Html::new_document()),
+        Default::default(),
+    );
+    for chunk in interrupt::chunks(html, chunk_bytes) {
+        halt.check()?;
+        parser.process(chunk.into());
+    }
+    halt.check()?;
+    let page = parser.finish();
+    halt.check()?;
+    let (blocks, nodes) = page_blocks(&page, halt)?;
+    halt.check()?;
+    Ok(Document {
         blocks,
         nodes,
         ..meta::read_meta(&page)
-    }
+    })
 }
 
 /// The blocks of an HTML fragment, as [`parse_html`] finds them, without the structure; for
 /// article bodies in JSON.
 pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
-    let (mut blocks, _) = page_blocks(&Html::parse_fragment(fragment));
+    // Never interrupted, so never an error.
+    let (mut blocks, _) =
+        page_blocks(&Html::parse_fragment(fragment), &Uninterrupted).unwrap_or_default();
     for b in &mut blocks {
         b.node = 0;
     }
     blocks
 }
 
-fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
-    let found = walk_blocks(page, Filter::Strict);
+type Blocks = (Vec<Block>, Vec<BlockNode>);
+
+fn page_blocks(page: &Html, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
+    let found = walk_blocks(page, Filter::Strict, halt)?;
     if found.0.is_empty() {
-        walk_blocks(page, Filter::TagsOnly)
+        walk_blocks(page, Filter::TagsOnly, halt)
     } else {
-        found
+        Ok(found)
     }
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
-fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
+fn walk_blocks(page: &Html, filter: Filter, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
     let furniture = Furniture::of_page(page, filter);
+    halt.check()?;
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
     // Open `article` and `main` elements: a header inside one is the story's own (its title,
     // lead and byline), not the page's.
     let mut in_story = 0usize;
-    for edge in page.tree.root().traverse() {
+    for (step, edge) in page.tree.root().traverse().enumerate() {
+        interrupt::every(step, halt)?;
         match edge {
             Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(text) => blocks.text(text),
@@ -91,7 +127,7 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
             }
         }
     }
-    blocks.finish()
+    Ok(blocks.finish())
 }
 
 /// Collects the text of the block being read and turns it into [`Block`]s at block boundaries.
@@ -364,6 +400,57 @@ mod tests {
                 Block::paragraph("Three")
             ]
         );
+    }
+
+    /// The page as html5ever builds it when given the markup at once (scraper's own entry point).
+    fn read_at_once(html: &str) -> Document {
+        let page = Html::parse_document(html);
+        let (blocks, nodes) = page_blocks(&page, &Uninterrupted).expect("never interrupted");
+        Document {
+            blocks,
+            nodes,
+            ..meta::read_meta(&page)
+        }
+    }
+
+    #[test]
+    fn a_page_fed_in_chunks_reads_as_the_page_fed_at_once() {
+        // Chunks cut inside tags, attributes, entities, CRLF pairs, comments and scripts.
+        let page = "<!doctype html>\r\n<html><head><title>A &amp; B \u{e9}t\u{e9}</title>\
+            <meta property=\"og:url\" content=\"https://example.org/a?x=1&amp;y=2\">\
+            <script>if (a < b && c) { document.write('</p>'); }</script></head>\r\n\
+            <body><!-- a comment -- with dashes --><article><h1>Head&shy;line</h1>\
+            <p class=\"lead story\">Caf&eacute; &#8212; words &notanentity; and more\r\n text.</p>\
+            <ul><li>one<li>two</ul><table><td>cell<td>cell two</table>\
+            <p>Last <b><i>bold</b> italic</i> para<br><br>after break</p></article></body></html>";
+        let whole = read_at_once(page);
+        assert!(whole.blocks.len() >= 6, "{whole:?}");
+        for chunk in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            let fed = parse_in_chunks(page, chunk, &Uninterrupted).expect("reads");
+            assert_eq!(fed, whole, "chunks of {chunk} bytes");
+        }
+    }
+
+    #[test]
+    fn pages_of_the_corpus_read_alike_fed_in_chunks_or_at_once() {
+        // Real pages, when the corpus is present (CI's clone sits beside ../shared).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/extraction-dev");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let mut pages: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "html"))
+            .collect();
+        pages.sort();
+        for path in pages.iter().take(40) {
+            let bytes = std::fs::read(path).expect("reads");
+            let text = String::from_utf8_lossy(&bytes);
+            let fed = parse_in_chunks(&text, 4096, &Uninterrupted).expect("reads");
+            assert_eq!(fed, read_at_once(&text), "{}", path.display());
+        }
     }
 
     #[test]
