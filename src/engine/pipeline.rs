@@ -63,7 +63,15 @@ impl Preparing<'_> {
                     } else {
                         // Each file's time is its own, counted from when its reading begins.
                         let halt = Reading::begin(self.stop, self.budget);
-                        prepare_input_with(input, self.every, &view, &halt)
+                        let began = Instant::now();
+                        let prep = prepare_input_with(input, self.every, &view, &halt);
+                        tracing::debug!(
+                            file = ?input.file,
+                            read_ms = began.elapsed().as_millis() as u64,
+                            refused = ?prep.as_ref().err(),
+                            "read"
+                        );
+                        prep
                     };
                     let packed = prep.as_ref().ok().map(|p| {
                         encode_content_parts(&p.blocks, &p.paragraphs, p.site, self.max_text)
