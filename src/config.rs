@@ -509,10 +509,35 @@ mod tests {
         let d = Settings::default();
         assert_eq!(s.params, d.params);
         assert_eq!(s.max_file_bytes, d.max_file_bytes);
+        assert_eq!(s.read_budget, d.read_budget);
+        assert_eq!(d.read_budget, std::time::Duration::from_secs(30));
+        assert!(
+            d.entries()
+                .iter()
+                .any(|(key, _)| *key == "limits.read_budget_secs"),
+            "`copydesk config` shows the time budget"
+        );
         assert_eq!(s.simhash_max_distance, d.simhash_max_distance);
         assert_eq!(s.anchor_every_words, d.anchor_every_words);
         assert_eq!(s.inbox, d.inbox);
         assert_eq!(s.db, d.db);
+    }
+
+    #[test]
+    fn the_time_budget_is_whole_seconds_from_one_to_a_day() {
+        let raw = RawConfig::parse("[limits]\nread_budget_secs = 5\n", Path::new("c.toml"))
+            .expect("parses");
+        let s = raw.validate(Path::new(".")).expect("valid");
+        assert_eq!(s.read_budget, std::time::Duration::from_secs(5));
+        for bad in ["0", "86401"] {
+            let raw = RawConfig::parse(
+                &format!("[limits]\nread_budget_secs = {bad}\n"),
+                Path::new("c.toml"),
+            )
+            .expect("parses");
+            let err = raw.validate(Path::new(".")).expect_err("out of range");
+            assert!(err.to_string().contains("limits.read_budget_secs"), "{err}");
+        }
     }
 
     #[test]
