@@ -159,6 +159,9 @@ impl Engine {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
+        // The index is loaded first (at the first batch after a start), so that the note names
+        // the files only while they are read.
+        self.load()?;
         if let Some(hand) = self.hand.as_mut() {
             let files: Vec<String> = inputs.iter().map(|i| i.file.clone()).collect();
             if let Err(e) = hand.begin(&files, alone) {

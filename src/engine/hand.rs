@@ -1,10 +1,12 @@
 //! The daemon's note of the inbox files in hand (`<db>/in-hand`), so that a file that kills the
 //! process while it is read is found out and set aside instead of being read first after every
-//! restart. Before a batch is read the note names its files and is synced (one fsync per batch);
-//! once the batch's reading ends it is cleared by a plain write (a process that dies later
-//! leaves the page cache holding it; the store's next sync makes it durable with the batch).
-//! At start, files a dead process held are suspects, each read again alone; one held alone at
-//! a second death is set aside. Owns this file only; must not decide verdicts or read articles.
+//! restart. Right before a batch is read the note names its files, and as soon as the batch's
+//! last file is read it is cleared: plain writes, no fsync, since what the note guards against
+//! is the death of the process, which leaves written pages to the kernel (the store's sync of
+//! the batch, which syncs every file of the folder, makes the note durable too). A sync here
+//! would widen the window in which a death is blamed on a file, and cost every batch. At start,
+//! files a dead process held are suspects, each read again alone; one held alone at a second
+//! death is set aside. Owns this file only; must not decide verdicts or read articles.
 
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -119,14 +121,13 @@ impl Hand {
         self.stale |= self.note.suspects.len() + self.note.set_aside.len() != before;
     }
 
-    /// Notes durably (one fsync) that `files` are about to be read; `alone` for a suspect read
-    /// by itself.
+    /// Notes that `files` are about to be read; `alone` for a suspect read by itself. Written,
+    /// not synced: see the header.
     pub(crate) fn begin(&mut self, files: &[String], alone: bool) -> std::io::Result<()> {
         self.note.reading = files.to_vec();
         self.note.alone = alone;
         self.stale = true;
-        self.write()?;
-        self.file.sync_data()
+        self.write()
     }
 
     /// Notes that reading has ended, with the files settled since the last note (no sync: see

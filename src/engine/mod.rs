@@ -379,6 +379,10 @@ impl Engine {
                 .map_err(thread_error)?;
             let mut at = 0;
             for prepared in prep_rx {
+                if at + prepared.len() == inputs.len() {
+                    // Every file is read: a death from here on is not one file's doing.
+                    self.reading_ended();
+                }
                 let mut items = Vec::with_capacity(prepared.len());
                 let mut stored = Vec::with_capacity(prepared.len());
                 for (prep, packed) in prepared {
@@ -432,7 +436,6 @@ impl Engine {
                     break; // the writer failed: its error is returned below
                 }
             }
-            // Every file is read: a death from here on is not one file's doing.
             self.reading_ended();
             drop(write_tx);
             writer.join().expect("the writer thread does not panic")?;
