@@ -510,8 +510,9 @@ fn print_event(e: &crate::model::Event, json: bool, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then finishes the file in hand,
-/// removes its socket and exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
+/// `copydesk serve`: runs until SIGTERM, SIGINT or SIGHUP, then abandons the reading in hand
+/// (those files stay in the inbox, unrecorded, for the next start), removes its socket and
+/// exits. SIGHUP (a closed terminal, `systemctl reload`) is a clean stop:
 /// a configuration is read again by starting again. Waits (bounded) for a one-off command
 /// holding the database. `background` is a dashboard's start: a session of its own (no
 /// terminal's signals reach it), and when another daemon already serves the database it leaves

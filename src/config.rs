@@ -135,6 +135,7 @@ impl Default for RawPaths {
 pub(crate) struct RawLimits {
     pub(crate) max_file_bytes: u64,
     pub(crate) max_text_bytes: u64,
+    pub(crate) read_budget_secs: u64,
 }
 
 impl Default for RawLimits {
@@ -142,6 +143,7 @@ impl Default for RawLimits {
         RawLimits {
             max_file_bytes: 8 * 1024 * 1024,
             max_text_bytes: 256 * 1024,
+            read_budget_secs: 30,
         }
     }
 }
@@ -204,6 +206,9 @@ pub struct Settings {
     pub db: PathBuf,
     pub max_file_bytes: u64,
     pub max_text_bytes: usize,
+    /// How long reading one file (decoding, parsing, cleaning, fingerprinting) may take; a file
+    /// that takes longer is rejected with the reason (`limits.read_budget_secs`).
+    pub read_budget: std::time::Duration,
     pub params: Params,
     pub simhash_max_distance: u32,
     pub anchor_every_words: usize,
@@ -342,6 +347,13 @@ impl RawConfig {
                 1 << 30,
                 "use 1 KiB to 1 GiB",
             )? as usize,
+            read_budget: std::time::Duration::from_secs(range(
+                "limits.read_budget_secs",
+                self.limits.read_budget_secs,
+                1,
+                86_400,
+                "use 1 to 86400 seconds",
+            )?),
             params,
             simhash_max_distance: range(
                 "detect.simhash_max_distance",
@@ -497,10 +509,35 @@ mod tests {
         let d = Settings::default();
         assert_eq!(s.params, d.params);
         assert_eq!(s.max_file_bytes, d.max_file_bytes);
+        assert_eq!(s.read_budget, d.read_budget);
+        assert_eq!(d.read_budget, std::time::Duration::from_secs(30));
+        assert!(
+            d.entries()
+                .iter()
+                .any(|(key, _)| *key == "limits.read_budget_secs"),
+            "`copydesk config` shows the time budget"
+        );
         assert_eq!(s.simhash_max_distance, d.simhash_max_distance);
         assert_eq!(s.anchor_every_words, d.anchor_every_words);
         assert_eq!(s.inbox, d.inbox);
         assert_eq!(s.db, d.db);
+    }
+
+    #[test]
+    fn the_time_budget_is_whole_seconds_from_one_to_a_day() {
+        let raw = RawConfig::parse("[limits]\nread_budget_secs = 5\n", Path::new("c.toml"))
+            .expect("parses");
+        let s = raw.validate(Path::new(".")).expect("valid");
+        assert_eq!(s.read_budget, std::time::Duration::from_secs(5));
+        for bad in ["0", "86401"] {
+            let raw = RawConfig::parse(
+                &format!("[limits]\nread_budget_secs = {bad}\n"),
+                Path::new("c.toml"),
+            )
+            .expect("parses");
+            let err = raw.validate(Path::new(".")).expect_err("out of range");
+            assert!(err.to_string().contains("limits.read_budget_secs"), "{err}");
+        }
     }
 
     #[test]

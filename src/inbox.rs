@@ -385,9 +385,11 @@ impl Watch {
             Ok(outcomes) => {
                 self.failing = Failing::default();
                 let mut unread = Vec::new();
+                let mut abandoned = Vec::new();
                 for (path, arrival) in outcomes {
                     match arrival {
                         Arrival::Retry(why) => unread.push((path, why)),
+                        Arrival::Abandoned => abandoned.push(path),
                         arrival => {
                             self.unread.remove(&path);
                             self.file_away(&path, &arrival);
@@ -395,6 +397,7 @@ impl Watch {
                     }
                 }
                 self.retry_later(unread);
+                self.left_for_next_start(abandoned);
             }
             Err(ServiceError::Refused(e)) => self.engine_failed(ready, e),
             Err(ServiceError::Gone) => self.stop.set(),
@@ -501,13 +504,36 @@ impl Watch {
         ));
     }
 
+    /// Says which files copydesk stopped reading (it is stopping): nothing was stored for them
+    /// and they stay in the inbox, to be read at the next start.
+    fn left_for_next_start(&mut self, abandoned: Vec<PathBuf>) {
+        if abandoned.is_empty() {
+            return;
+        }
+        tracing::info!(
+            files = ?abandoned,
+            "stopping: {} file(s) not read to the end; nothing was stored for them, they stay in the inbox and are read again at the next start",
+            abandoned.len()
+        );
+        for path in abandoned {
+            // Offered again should this process go on after all.
+            self.waiting.insert(
+                path,
+                Waiting {
+                    ready_at: Instant::now() + RETRY,
+                    seen: None,
+                },
+            );
+        }
+    }
+
     /// After a durable verdict: rejected files to `.rejected/` with a reason beside them; others
     /// kept, moved or deleted as configured.
     fn file_away(&mut self, path: &Path, arrival: &Arrival) {
         let (status, reason) = match arrival {
             Arrival::Ingested(v) => (v.status, v.reason.clone()),
             Arrival::Already(r) => (r.status, r.reason.clone()),
-            Arrival::Retry(_) => return,
+            Arrival::Retry(_) | Arrival::Abandoned => return,
         };
         let result = if status == Status::Rejected {
             self.reject(path, reason.as_deref().unwrap_or("rejected"))
@@ -525,7 +551,7 @@ impl Watch {
                     let id = match arrival {
                         Arrival::Ingested(v) => v.id,
                         Arrival::Already(r) => Some(r.id),
-                        Arrival::Retry(_) => None,
+                        Arrival::Retry(_) | Arrival::Abandoned => None,
                     };
                     if let Some(id) = id {
                         self.record_move(id, &to);

@@ -19,6 +19,7 @@ impl Settings {
             ("paths.db", path(&self.db)),
             ("limits.max_file_bytes", json!(self.max_file_bytes)),
             ("limits.max_text_bytes", json!(self.max_text_bytes)),
+            ("limits.read_budget_secs", json!(self.read_budget.as_secs())),
             (
                 "detect.simhash_max_distance",
                 json!(self.simhash_max_distance),

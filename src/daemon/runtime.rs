@@ -1,6 +1,6 @@
 //! A running newsroom monitor: the engine service, the socket server and the inbox watcher,
-//! started together and stopped in order (inbox first, so the file in hand finishes; then the
-//! socket; then the engine). `copydesk serve` runs one headless (the dashboard starts `serve` in
+//! started together and stopped in order (the reading in hand abandoned, then the inbox, which
+//! files away what was decided; then the socket; then the engine). `copydesk serve` runs one headless (the dashboard starts `serve` in
 //! the background when no daemon serves the database: `launch.rs`). Starting waits, bounded, for a
 //! one-off command that holds the database, and gives way to a daemon that already serves it.
 
@@ -13,6 +13,7 @@ use crate::engine::Engine;
 use crate::inbox::Inbox;
 /// What the inbox tells the daemon (a problem for the log, or a failure to stop for).
 pub(crate) use crate::inbox::Report;
+use crate::worker::Stop;
 use anyhow::{Context, Result};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -31,6 +32,9 @@ pub enum Started {
 }
 
 pub struct Runtime {
+    /// Set first when stopping: the engine abandons the reading in hand (the files stay in the
+    /// inbox, unrecorded, and are read at the next start) instead of finishing it.
+    stopping: Stop,
     service: Option<Service>,
     server: Option<Server>,
     inbox: Option<Inbox>,
@@ -97,7 +101,8 @@ impl Runtime {
         // The daemon keeps the search index up to date from the start (one-off commands start
         // it at their first text query).
         engine.search();
-        let service = Service::start(engine);
+        let stopping = Stop::default();
+        let service = Service::start_stoppable(engine, stopping.clone());
         let info = ServerInfo {
             inbox: settings.inbox.display().to_string(),
             db: settings.db.display().to_string(),
@@ -119,6 +124,7 @@ impl Runtime {
         let inbox = Inbox::start(settings, service.handle(), tx)
             .with_context(|| format!("cannot create the inbox '{}'", settings.inbox.display()))?;
         Ok(Runtime {
+            stopping,
             service: Some(service),
             server: Some(server),
             inbox: Some(inbox),
@@ -126,8 +132,10 @@ impl Runtime {
         })
     }
 
-    /// Stops in order; everything ingested is durable.
+    /// Stops in order; everything ingested is durable. A reading in hand is abandoned first,
+    /// so a stop waits for no file (the inbox says which files are left for the next start).
     pub fn stop(&mut self) {
+        self.stopping.set();
         if let Some(mut inbox) = self.inbox.take() {
             inbox.stop();
         }

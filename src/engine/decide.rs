@@ -3,13 +3,15 @@
 //! what was learned is part of the file's own story as prepared (its extraction took a template
 //! block for story), the file is prepared again against it and decided again, once.
 
-use super::prepare::{prepare_with, stored_tokens, Prepared, TemplateView};
+use super::prepare::{prepare_within, stored_tokens, Prepared, TemplateView};
+use super::reading::{guarded, Reading};
 use super::templates::SiteTemplates;
 use super::{stages, Decision, Engine, EngineError, Input, Pending};
 use crate::detect::{judge, Side};
 use crate::fingerprint::exact_hash;
 use crate::model::{ArticleId, ArticleRecord, MatchRef, Status};
 use crate::store::codec::Content;
+use crate::text::interrupt::Interrupt;
 use crate::text::Rejection;
 use rustc_hash::FxHashSet;
 
@@ -73,6 +75,7 @@ impl Engine {
         }
         let chrome_min = self.settings.params.chrome_min_blocks;
         let every = self.settings.anchor_every_words;
+        let (stop, budget) = (self.stop.clone(), self.settings.read_budget);
         let again = {
             let loaded = self.load()?;
             let sites: &SiteTemplates = scratch.as_ref().unwrap_or(&loaded.sites);
@@ -95,7 +98,10 @@ impl Engine {
                     sites: Some(sites),
                     chrome_min_blocks: chrome_min,
                 };
-                Some(prepare_input_with(input, every, &view))
+                // Read again within the same bounds as the first time; a second reading that
+                // is stopped or over budget keeps the first.
+                let halt = Reading::begin(&stop, budget);
+                Some(prepare_input_with(input, every, &view, &halt))
             } else {
                 None
             }
@@ -273,14 +279,16 @@ impl Engine {
     }
 }
 
-/// Prepares an input against `view` (a rejection read from the file stays one).
+/// Prepares an input against `view` (a rejection read from the file stays one), within the
+/// bounds `halt` sets; a reader's panic is a rejection.
 pub(super) fn prepare_input_with(
     input: &Input,
     every: usize,
     view: &TemplateView,
+    halt: &dyn Interrupt,
 ) -> Result<Prepared, Rejection> {
     match &input.data {
         Err(r) => Err(r.clone()),
-        Ok(data) => prepare_with(&input.file, &data.bytes, every, view),
+        Ok(data) => guarded(|| prepare_within(&input.file, &data.bytes, every, view, halt)),
     }
 }

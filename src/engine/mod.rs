@@ -5,6 +5,7 @@
 pub(crate) mod arrivals;
 mod decide;
 pub mod files;
+mod hand;
 pub mod import;
 mod index;
 #[cfg(test)]
@@ -12,6 +13,9 @@ mod judge_tests;
 mod pipeline;
 pub mod prepare;
 pub(crate) mod queries;
+mod reading;
+#[cfg(test)]
+mod reading_tests;
 pub(crate) mod service;
 pub mod snapshot;
 pub mod templates;
@@ -33,12 +37,13 @@ use crate::model::{
 use crate::store::codec::{encode_content_parts, Content, FpRecord};
 use crate::store::{NewArticle, PathEntry, SiteWrite, Store, StoreError};
 use crate::text::Rejection;
+use crate::worker::Stop;
 use decide::prepare_input_with;
 use files::FileData;
 pub(crate) use index::IndexOrigin;
 use index::Loaded;
 use prepare::{Prepared, TemplateView};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -165,6 +170,13 @@ pub struct Engine {
     /// The search index's background thread, started on first use (`search`): a one-off
     /// command that asks no text query never opens the index.
     search: std::sync::OnceLock<crate::search::Indexer>,
+    /// Set when the process is stopping: readings in hand are abandoned (`Rejection::Stopped`).
+    stop: Stop,
+    /// Files to be rejected without reading: set aside by `hand` after they were in hand, alone,
+    /// at two deaths of the process.
+    set_aside: FxHashSet<String>,
+    /// The daemon's durable note of the files in hand (`None` until the inbox hands in files).
+    hand: Option<hand::Hand>,
 }
 
 /// What a verdict decided, before it is written.
@@ -244,7 +256,21 @@ impl Engine {
             next_seq,
             outbox: Vec::new(),
             search: std::sync::OnceLock::new(),
+            stop: Stop::default(),
+            set_aside: FxHashSet::default(),
+            hand: None,
         })
+    }
+
+    /// Readings in hand are abandoned once `stop` is set (the daemon's stop request).
+    pub(crate) fn stop_with(mut self, stop: Stop) -> Engine {
+        self.stop = stop;
+        self
+    }
+
+    /// The stop request readings heed.
+    pub(crate) fn stopping(&self) -> Stop {
+        self.stop.clone()
     }
 
     pub(crate) fn settings(&self) -> &Settings {
@@ -339,6 +365,8 @@ impl Engine {
         let templates = self.load()?.templates.snapshot();
         let sites = Arc::clone(&self.load()?.sites);
         let store = Arc::clone(&self.store);
+        let budget = self.settings.read_budget;
+        let (stop, set_aside) = (self.stop.clone(), self.set_aside.clone());
         let mut pending = Pending::default();
         let mut verdicts = Vec::with_capacity(inputs.len());
         let mut events = Vec::with_capacity(inputs.len());
@@ -351,6 +379,7 @@ impl Engine {
             let templates = &templates;
             let sites = &*sites;
             let store = &*store;
+            let (stop, set_aside) = (&stop, &set_aside);
             for p in 0..preparers {
                 let (tx, rx) = mpsc::sync_channel(PREPARED_AHEAD);
                 from_preparers.push(rx);
@@ -363,6 +392,9 @@ impl Engine {
                             chrome_min,
                             templates,
                             sites,
+                            budget,
+                            stop,
+                            set_aside,
                         };
                         stage.run(inputs, p, preparers, &tx);
                     })
@@ -377,15 +409,20 @@ impl Engine {
                 .map_err(thread_error)?;
             let mut at = 0;
             for prepared in prep_rx {
+                if at + prepared.len() == inputs.len() {
+                    // Every file is read: a death from here on is not one file's doing.
+                    self.reading_ended();
+                }
                 let mut items = Vec::with_capacity(prepared.len());
                 let mut stored = Vec::with_capacity(prepared.len());
                 for (prep, packed) in prepared {
                     let input = &inputs[at];
                     at += 1;
-                    // A file that could not be read for now gets no record (and no id): it is
-                    // read again later, so a record now would store it twice.
+                    // A file that could not be read for now, or whose reading was abandoned
+                    // because the process is stopping, gets no record (and no id): it is read
+                    // again later, so a record now would store it twice.
                     if let Err(why) = prep.as_ref().map(|_| ()) {
-                        if why.is_transient() {
+                        if why.stores_nothing() {
                             verdicts.push(refused(input, why));
                             continue;
                         }
@@ -429,6 +466,7 @@ impl Engine {
                     break; // the writer failed: its error is returned below
                 }
             }
+            self.reading_ended();
             drop(write_tx);
             writer.join().expect("the writer thread does not panic")?;
             Ok(())
@@ -511,6 +549,9 @@ impl Engine {
     ) -> Result<Vec<Result<Prepared, Rejection>>, EngineError> {
         let every = self.settings.anchor_every_words;
         let chrome_min = self.settings.params.chrome_min_blocks;
+        let budget = self.settings.read_budget;
+        let stop = self.stop.clone();
+        let stop = &stop;
         let loaded = self.load()?;
         let (templates, sites) = (&loaded.templates, &*loaded.sites);
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -530,7 +571,10 @@ impl Engine {
                             };
                             chunk
                                 .iter()
-                                .map(|input| prepare_input_with(input, every, &view))
+                                .map(|input| {
+                                    let halt = reading::Reading::begin(stop, budget);
+                                    prepare_input_with(input, every, &view, &halt)
+                                })
                                 .collect::<Vec<_>>()
                         })
                 })

@@ -5,15 +5,17 @@
 
 use super::decide::prepare_input_with;
 use super::prepare::{Prepared, TemplateView};
+use super::reading::Reading;
 use super::templates::SiteTemplates;
 use super::{committed, Input, OnCommit, CHUNK, REPORT_EVERY};
 use crate::model::Event;
 use crate::store::codec::encode_content_parts;
 use crate::store::{NewArticle, Store, StoreError};
 use crate::text::Rejection;
+use crate::worker::Stop;
 use rustc_hash::FxHashSet;
 use std::sync::{mpsc, Arc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One file prepared: its story and fingerprints (or why it was refused), and its content as the
 /// store keeps it.
@@ -27,6 +29,12 @@ pub(super) struct Preparing<'a> {
     /// Blocks recurring across recent new stories, as the batch began.
     pub(super) templates: &'a FxHashSet<u64>,
     pub(super) sites: &'a SiteTemplates,
+    /// How long each file's reading may take (`limits.read_budget_secs`).
+    pub(super) budget: Duration,
+    /// Set when the process is stopping: the reading in hand is abandoned.
+    pub(super) stop: &'a Stop,
+    /// Files set aside without reading (the process died twice with each in hand).
+    pub(super) set_aside: &'a FxHashSet<String>,
 }
 
 impl Preparing<'_> {
@@ -50,7 +58,21 @@ impl Preparing<'_> {
             let prepared: Vec<_> = chunk
                 .iter()
                 .map(|input| {
-                    let prep = prepare_input_with(input, self.every, &view);
+                    let prep = if self.set_aside.contains(&input.file) {
+                        Err(Rejection::SetAside)
+                    } else {
+                        // Each file's time is its own, counted from when its reading begins.
+                        let halt = Reading::begin(self.stop, self.budget);
+                        let began = Instant::now();
+                        let prep = prepare_input_with(input, self.every, &view, &halt);
+                        tracing::debug!(
+                            file = ?input.file,
+                            read_ms = began.elapsed().as_millis() as u64,
+                            refused = ?prep.as_ref().err(),
+                            "read"
+                        );
+                        prep
+                    };
                     let packed = prep.as_ref().ok().map(|p| {
                         encode_content_parts(&p.blocks, &p.paragraphs, p.site, self.max_text)
                     });

@@ -5,9 +5,10 @@ use crate::detect::page::site_key;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
 use crate::text::clean::{clean_with, BlockInfo};
+use crate::text::interrupt::{Interrupt, Uninterrupted};
 use crate::text::normalize::normalize;
 use crate::text::sanitize::sanitize_line;
-use crate::text::{read_document, Rejection};
+use crate::text::{read_document_within, Rejection};
 
 /// An article ready for look-up.
 #[derive(Debug, Clone)]
@@ -67,7 +68,19 @@ pub fn prepare_with(
     anchor_every: usize,
     view: &TemplateView,
 ) -> Result<Prepared, Rejection> {
-    let doc = read_document(name, bytes)?;
+    prepare_within(name, bytes, anchor_every, view, &Uninterrupted)
+}
+
+/// `prepare_with`, asking `halt` between its stages (and while the page is parsed) whether to
+/// go on: a time budget spent or a stop requested ends it with the reason.
+pub fn prepare_within(
+    name: &str,
+    bytes: &[u8],
+    anchor_every: usize,
+    view: &TemplateView,
+    halt: &dyn Interrupt,
+) -> Result<Prepared, Rejection> {
+    let doc = read_document_within(name, bytes, halt)?;
     let doc_hash = exact_hash(doc.blocks.iter().map(|b| b.text.as_str()));
     let site = site_key(doc.url.as_deref(), doc.source.as_deref());
     let mut template_site = 0;
@@ -79,6 +92,7 @@ pub fn prepare_with(
         template_site = chosen;
         move |h| (view.window)(h) || sites.is_some_and(|t| t.contains(chosen, h))
     });
+    halt.check()?;
     if cleaned.paragraphs.is_empty() {
         return Err(Rejection::NoText);
     }
@@ -90,6 +104,7 @@ pub fn prepare_with(
         return Err(Rejection::NoText);
     }
     let shingles = tokens.shingle_hashes();
+    halt.check()?;
     let probes = anchor_hashes(&shingles);
     let anchors = sample_anchors(&probes, anchor_every);
     let opt_line = |s: Option<String>| s.map(|v| sanitize_line(&v)).filter(|v| !v.is_empty());

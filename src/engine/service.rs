@@ -9,7 +9,7 @@ use super::arrivals::Arrival;
 use super::files::{expand_paths, now_ms, read_inputs_within, Reach};
 use super::{Engine, EngineError};
 use crate::model::{ArticleId, Event, Failure, Request, Response, Verdict};
-use crate::worker::Worker;
+use crate::worker::{Stop, Worker};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
@@ -183,9 +183,15 @@ pub(crate) struct Service {
 
 impl Service {
     pub(crate) fn start(engine: Engine) -> Service {
+        Service::start_stoppable(engine, Stop::default())
+    }
+
+    /// `start`, with `stopping` abandoning the reading in hand once set (the daemon's stop
+    /// request), so that a stop is not kept waiting by a slow file.
+    pub(crate) fn start_stoppable(engine: Engine, stopping: Stop) -> Service {
         let (tx, rx) = mpsc::channel();
         let shutdown = tx.clone();
-        let worker = Worker::spawn("engine", move |_| run(engine, rx))
+        let worker = Worker::spawn("engine", move |_| run(engine.stop_with(stopping), rx))
             .ok()
             .map(|w| {
                 w.on_stop(move || {
@@ -215,6 +221,8 @@ impl Service {
 
 fn run(engine: Engine, rx: Receiver<Command>) {
     let settings = engine.settings().clone();
+    // A database reopened after a failure keeps the stop request.
+    let stopping = engine.stopping();
     let mut engine = Some(engine);
     let mut followers: Vec<SyncSender<Event>> = Vec::new();
     let every = Duration::from_secs(settings.snapshot_secs);
@@ -235,7 +243,7 @@ fn run(engine: Engine, rx: Receiver<Command>) {
         let e = match engine.as_mut() {
             Some(e) => e,
             None => match Engine::open(settings.clone()) {
-                Ok(e) => engine.insert(e),
+                Ok(e) => engine.insert(e.stop_with(stopping.clone())),
                 Err(err) => {
                     refuse(cmd, err.failure());
                     continue;
@@ -306,7 +314,7 @@ fn execute(e: &mut Engine, cmd: Command, followers: &mut Vec<SyncSender<Event>>)
             if let Ok(arrivals) = &r {
                 let verdicts = arrivals.iter().filter_map(|(_, a)| match a {
                     Arrival::Ingested(v) => Some(v),
-                    Arrival::Already(_) | Arrival::Retry(_) => None,
+                    Arrival::Already(_) | Arrival::Retry(_) | Arrival::Abandoned => None,
                 });
                 log_verdicts(verdicts, started, "inbox");
             }

@@ -4,13 +4,15 @@
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
+use html5ever::tendril::TendrilSink;
 use scraper::node::Element;
-use scraper::{Html, Node};
+use scraper::{Html, HtmlTreeSink, Node};
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
+use super::interrupt::{self, Interrupt, Uninterrupted};
 use super::plain::collapse_whitespace;
-use super::{Block, BlockKind, Document, Node as BlockNode};
+use super::{Block, BlockKind, Document, Node as BlockNode, Rejection};
 
 mod furniture;
 mod meta;
@@ -27,30 +29,62 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// Reads an HTML page: its metadata and the text of its blocks in document order.
+#[cfg(test)]
 pub(crate) fn parse_html(html: &str) -> Document {
-    let page = Html::parse_document(html);
-    let (blocks, nodes) = page_blocks(&page);
-    Document {
+    // Never interrupted, so never an error.
+    parse_html_within(html, &Uninterrupted).unwrap_or_default()
+}
+
+/// [`parse_html`], asking `halt` whether to go on between chunks of markup fed to the parser
+/// (html5ever's incremental interface: the tree is built as the chunks come) and every few
+/// thousand nodes of the walks after it.
+pub(crate) fn parse_html_within(html: &str, halt: &dyn Interrupt) -> Result<Document, Rejection> {
+    parse_in_chunks(html, interrupt::CHUNK_BYTES, halt)
+}
+
+fn parse_in_chunks(
+    html: &str,
+    chunk_bytes: usize,
+    halt: &dyn Interrupt,
+) -> Result<Document, Rejection> {
+    let mut parser = html5ever::driver::parse_document(
+        HtmlTreeSink::new(Html::new_document()),
+        Default::default(),
+    );
+    for chunk in interrupt::chunks(html, chunk_bytes) {
+        halt.check()?;
+        parser.process(chunk.into());
+    }
+    halt.check()?;
+    let page = parser.finish();
+    halt.check()?;
+    let (blocks, nodes) = page_blocks(&page, halt)?;
+    halt.check()?;
+    Ok(Document {
         blocks,
         nodes,
         ..meta::read_meta(&page)
-    }
+    })
 }
 
 /// The blocks of an HTML fragment, as [`parse_html`] finds them, without the structure; for
 /// article bodies in JSON.
 pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
-    let (mut blocks, _) = page_blocks(&Html::parse_fragment(fragment));
+    // Never interrupted, so never an error.
+    let (mut blocks, _) =
+        page_blocks(&Html::parse_fragment(fragment), &Uninterrupted).unwrap_or_default();
     for b in &mut blocks {
         b.node = 0;
     }
     blocks
 }
 
-fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
-    let found = walk_blocks(page, Filter::Strict);
+type Blocks = (Vec<Block>, Vec<BlockNode>);
+
+fn page_blocks(page: &Html, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
+    let found = walk_blocks(page, Filter::Strict, halt)?;
     let found = if found.0.is_empty() {
-        walk_blocks(page, Filter::TagsOnly)
+        walk_blocks(page, Filter::TagsOnly, halt)?
     } else {
         found
     };
@@ -75,12 +109,15 @@ fn page_blocks(page: &Html) -> (Vec<Block>, Vec<BlockNode>) {
         })
         .max_by_key(String::len);
     if let Some(markup) = inner {
-        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict);
+        // The page's budget scan read the `<noscript>` as text: its markup is held to the
+        // same budget before it is parsed.
+        super::budget::check_html(&markup)?;
+        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict, halt)?;
         if readable_chars(&hidden.0) > shown {
-            return hidden;
+            return Ok(hidden);
         }
     }
-    found
+    Ok(found)
 }
 
 /// Non-whitespace characters outside links in a page's blocks.
@@ -95,14 +132,16 @@ fn readable_chars(blocks: &[Block]) -> usize {
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
-fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
+fn walk_blocks(page: &Html, filter: Filter, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
     let furniture = Furniture::of_page(page, filter);
+    halt.check()?;
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
     // Open `article` and `main` elements: a header inside one is the story's own (its title,
     // lead and byline), not the page's.
     let mut in_story = 0usize;
-    for edge in page.tree.root().traverse() {
+    for (step, edge) in page.tree.root().traverse().enumerate() {
+        interrupt::every(step, halt)?;
         match edge {
             Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(text) => blocks.text(text),
@@ -129,7 +168,7 @@ fn walk_blocks(page: &Html, filter: Filter) -> (Vec<Block>, Vec<BlockNode>) {
             }
         }
     }
-    blocks.finish()
+    Ok(blocks.finish())
 }
 
 /// The text of each outermost element the block walk leaves out, with why (`<tag>` for a
@@ -491,6 +530,91 @@ mod tests {
                 Block::paragraph("Three")
             ]
         );
+    }
+
+    /// The page as html5ever builds it when given the markup at once (scraper's own entry point).
+    fn read_at_once(html: &str) -> Document {
+        let page = Html::parse_document(html);
+        let (blocks, nodes) = page_blocks(&page, &Uninterrupted).expect("never interrupted");
+        Document {
+            blocks,
+            nodes,
+            ..meta::read_meta(&page)
+        }
+    }
+
+    #[test]
+    fn a_page_fed_in_chunks_reads_as_the_page_fed_at_once() {
+        // Chunks cut inside tags, attributes, entities, CRLF pairs, comments and scripts.
+        let page = "<!doctype html>\r\n<html><head><title>A &amp; B \u{e9}t\u{e9}</title>\
+            <meta property=\"og:url\" content=\"https://example.org/a?x=1&amp;y=2\">\
+            <script>if (a < b && c) { document.write('</p>'); }</script></head>\r\n\
+            <body><!-- a comment -- with dashes --><article><h1>Head&shy;line</h1>\
+            <p class=\"lead story\">Caf&eacute; &#8212; words &notanentity; and more\r\n text.</p>\
+            <ul><li>one<li>two</ul><table><td>cell<td>cell two</table>\
+            <p>Last <b><i>bold</b> italic</i> para<br><br>after break</p></article></body></html>";
+        let whole = read_at_once(page);
+        assert!(whole.blocks.len() >= 6, "{whole:?}");
+        for chunk in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            let fed = parse_in_chunks(page, chunk, &Uninterrupted).expect("reads");
+            assert_eq!(fed, whole, "chunks of {chunk} bytes");
+        }
+    }
+
+    /// Pieces of markup that chunk boundaries may cut: tags, attributes, entities, comments,
+    /// scripts, CRLF pairs, multi-byte characters, and stray syntax.
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<div class=\"a b\">",
+        "</div>",
+        "&amp;",
+        "&eacute",
+        "&#x41;",
+        "&#8212;",
+        "\r\n",
+        "<!-- c -->",
+        "<!--",
+        "-->",
+        "<script>if (a<b) x();</script>",
+        "<b>",
+        "</b>",
+        "<i>",
+        "</i>",
+        "<table><td>",
+        "</table>",
+        "words of text ",
+        "caf\u{e9} \u{1f600} ",
+        "<br>",
+        "<a href='/x?a=1&b=2'>",
+        "</a>",
+        "<h1>",
+        "</h1>",
+        "<title>T &amp; U</title>",
+        "<meta property=\"og:url\" content=\"https://e.org/a\">",
+        "<li>",
+        "<ul>",
+        "</ul>",
+        "<",
+        ">",
+        "\"",
+        "'",
+        "&",
+        "<article>",
+        "</article>",
+        "<nav>menu</nav>",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn any_markup_fed_in_chunks_reads_as_fed_at_once(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..120),
+            chunk in 1usize..80,
+        ) {
+            let page: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let fed = parse_in_chunks(&page, chunk, &Uninterrupted).expect("reads");
+            proptest::prop_assert_eq!(fed, read_at_once(&page));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub(crate) mod budget;
 pub mod clean;
 pub(crate) mod decode;
 pub(crate) mod html;
+pub mod interrupt;
 pub(crate) mod json;
 mod layout;
 pub(crate) mod normalize;
@@ -12,6 +13,7 @@ pub(crate) mod plain;
 pub mod sanitize;
 pub(crate) mod title;
 
+use interrupt::{Interrupt, Uninterrupted};
 use std::fmt;
 
 /// How a file's bytes are to be read, chosen from its extension (and sniffed when unknown).
@@ -119,12 +121,33 @@ pub enum Rejection {
     BadJson(String),
     #[error("the file holds no article text")]
     NoText,
+    /// Reading took longer than the time budget (`limits.read_budget_secs`).
+    #[error("the file took longer than {secs} s to read (read_budget_secs)")]
+    TooSlow { secs: u64 },
+    /// Reading was abandoned because copydesk is stopping: nothing is stored for the file,
+    /// which is read again at the next start.
+    #[error(
+        "reading was stopped: copydesk is stopping, and reads the file again at its next start"
+    )]
+    Stopped,
+    /// The file was in hand, alone, each time copydesk died twice in a row.
+    #[error("copydesk stopped twice while reading this file; set aside")]
+    SetAside,
+    /// The reader failed (a bug met on this input): the file is set aside, the desk goes on.
+    #[error("copydesk failed while reading this file ({0}); set aside")]
+    Failed(String),
 }
 
 impl Rejection {
     /// Whether the file may read fine later: it is retried, and no verdict is stored for it.
     pub fn is_transient(&self) -> bool {
         matches!(self, Rejection::Unavailable(_))
+    }
+
+    /// Whether no record is stored for the file: it was not read whole for a passing reason,
+    /// or its reading was abandoned because copydesk is stopping.
+    pub fn stores_nothing(&self) -> bool {
+        matches!(self, Rejection::Unavailable(_) | Rejection::Stopped)
     }
 }
 
@@ -141,16 +164,29 @@ impl fmt::Display for Format {
 /// Reads a document from a file's name and bytes: decodes, picks the reader by extension (or by
 /// sniffing the content when the extension is unknown), and rejects what is not an article.
 pub fn read_document(name: &str, bytes: &[u8]) -> Result<Document, Rejection> {
+    read_document_within(name, bytes, &Uninterrupted)
+}
+
+/// [`read_document`], asking `halt` between its steps (and while parsing markup) whether to go
+/// on; when it says no, reading ends with its reason.
+pub fn read_document_within(
+    name: &str,
+    bytes: &[u8],
+    halt: &dyn Interrupt,
+) -> Result<Document, Rejection> {
+    halt.check()?;
     let text = decode::decode(bytes)?;
+    halt.check()?;
     let format = Format::from_name(name).unwrap_or_else(|| sniff(&text));
     let doc = match format {
         Format::Text => plain::parse_plain(&text),
         Format::Html => {
             budget::check_html(&text)?;
-            html::parse_html(&text)
+            html::parse_html_within(&text, halt)?
         }
         Format::Json => json::parse_json(&text)?,
     };
+    halt.check()?;
     if doc.blocks.iter().all(|b| b.text.trim().is_empty()) {
         return Err(Rejection::NoText);
     }

@@ -104,6 +104,15 @@ fn title_before(doc: &Document, story_start: usize) -> Option<String> {
 /// Whether a line reads as a headline: a few words, not shouted, not a date or a count, not a
 /// sentence or a teaser, not a breadcrumb trail, and not a URL.
 pub(super) fn looks_like_title(text: &str) -> bool {
+    // Each run between spaces that holds a letter or digit holds a word of its own, so 26 such
+    // runs are over the 25 words a headline may have: said without counting the words of a
+    // block that may be megabytes long (the time to read a file is bounded).
+    let runs = text
+        .split_whitespace()
+        .filter(|t| t.chars().any(char::is_alphanumeric));
+    if runs.take(26).count() > 25 {
+        return false;
+    }
     let words = word_count(text);
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
@@ -133,6 +142,16 @@ pub fn title_from_text(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::text::Block;
+
+    #[test]
+    fn a_title_has_at_most_25_words_however_long_the_block() {
+        let words = |n: usize| vec!["Harbour"; n].join(" ");
+        assert!(looks_like_title(&words(25)));
+        assert!(!looks_like_title(&words(26)));
+        // Runs without a letter or digit are no words: still a title.
+        assert!(looks_like_title(&format!("{} {}", words(25), "— · —")));
+        assert!(!looks_like_title(&words(2_000_000)));
+    }
 
     #[test]
     fn urls_and_paths_are_not_titles() {

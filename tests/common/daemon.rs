@@ -78,7 +78,34 @@ impl Daemon {
 
     /// Takes over a started daemon (its stderr piped): its log is read as it comes, it is
     /// waited for until its socket answers, and it is killed when the test ends.
-    pub fn spawned(&mut self, mut child: Child) {
+    pub fn spawned(&mut self, child: Child) {
+        self.adopt(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the daemon did not come up within 60 s");
+    }
+
+    /// Starts `copydesk --config CONFIG serve` without waiting for its socket: a client's
+    /// greeting waits for the engine, which may be busy reading what the inbox held at start.
+    /// Wait on its log instead.
+    pub fn spawn_unwaited(&mut self) {
+        let child = bin()
+            .arg("--config")
+            .arg(&self.config)
+            .arg("serve")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        self.adopt(child);
+    }
+
+    /// Reads a started daemon's log as it comes, and kills it when the test ends.
+    fn adopt(&mut self, mut child: Child) {
         let stderr = child.stderr.take().expect("piped stderr");
         let log: Arc<Mutex<String>> = Arc::default();
         self.log = Arc::clone(&log);
@@ -92,14 +119,6 @@ impl Daemon {
             }
         }));
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = Remote::try_connect(&self.socket()) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the daemon did not come up within 60 s");
     }
 
     /// Copies `file` into a sub-folder of the inbox (which the watcher does not read), where
