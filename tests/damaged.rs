@@ -4,29 +4,11 @@
 
 mod common;
 
-use common::run;
+use common::{database, run};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const DAMAGED: i32 = 3;
-
-/// A database of `n` distinct articles, built by the binary.
-fn database(dir: &Path, n: usize) -> PathBuf {
-    let files = dir.join("files");
-    std::fs::create_dir_all(&files).expect("files");
-    let body = std::fs::read_to_string(common::seed("001")).expect("seed");
-    for i in 0..n {
-        std::fs::write(
-            files.join(format!("a{i:04}.txt")),
-            format!("Report {i}\n\nItem {i} of {n}, {i} times over. {i} {i}.\n{body}"),
-        )
-        .expect("write");
-    }
-    let db = dir.join("db");
-    let out = run(&db, &["ingest", files.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    db
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

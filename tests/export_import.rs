@@ -6,7 +6,7 @@
 mod common;
 
 use common::daemon::Daemon;
-use common::run;
+use common::{database, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -277,24 +277,6 @@ fn bad_lines_are_named_by_number_and_skipped() {
     let out = run(&fresh, &["import", other.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("is not a copydesk export"));
-}
-
-/// A database of `n` distinct articles, as tests/damaged.rs builds one.
-fn database(dir: &Path, n: usize) -> PathBuf {
-    let files = dir.join("files");
-    std::fs::create_dir_all(&files).expect("files");
-    let body = std::fs::read_to_string(common::seed("001")).expect("seed");
-    for i in 0..n {
-        std::fs::write(
-            files.join(format!("a{i:04}.txt")),
-            format!("Report {i}\n\nItem {i} of {n}, {i} times over. {i} {i}.\n{body}"),
-        )
-        .expect("write");
-    }
-    let db = dir.join("db");
-    let out = run(&db, &["ingest", files.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    db
 }
 
 fn copy(db: &Path, to: &Path) -> PathBuf {

@@ -5,41 +5,13 @@
 mod common;
 
 use common::daemon::{follow, next_verdict, Daemon};
+use common::mount::Mount;
 use common::seed;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-struct Mount(std::path::PathBuf);
-
-impl Mount {
-    fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
-        std::fs::create_dir_all(at).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Mount(at.to_owned()))
-    }
-
-    fn remount(&self, opt: &str) {
-        let ok = Command::new("mount")
-            .args(["-o", &format!("remount,{opt}")])
-            .arg(&self.0)
-            .status()
-            .expect("mount runs");
-        assert!(ok.success(), "remount {opt}");
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
 
 /// A daemon whose database lives on its own small tmpfs.
 fn daemon_on_tmpfs(size: &str) -> Option<(Daemon, Mount)> {

@@ -7,36 +7,14 @@
 mod common;
 
 use common::daemon::Daemon;
+use common::mount::Mount;
 use common::seed;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const DAMAGED: i32 = 3;
 /// Generous: the machine may be busy.
 const WAIT: Duration = Duration::from_secs(120);
-
-/// A tmpfs mounted over a folder, unmounted when dropped.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
-        std::fs::create_dir_all(at).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .ok()?
-            .success();
-        ok.then(|| Mount(at.to_owned()))
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
 
 /// A daemon whose database lives on its own tmpfs, with one article stored.
 fn daemon_on_tmpfs(size: &str) -> Option<(Daemon, Mount)> {

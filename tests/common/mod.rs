@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod mount;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -73,4 +74,27 @@ pub fn ingest(db: &Path, files: &[PathBuf]) -> Vec<Value> {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
     json_lines(db, &args)
+}
+
+/// A database of `n` distinct articles (the seed's text under a numbered title), built by the
+/// binary's `ingest`.
+pub fn database(dir: &Path, n: usize) -> PathBuf {
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).expect("files");
+    let body = std::fs::read_to_string(seed("001")).expect("seed");
+    for i in 0..n {
+        std::fs::write(
+            files.join(format!("a{i:04}.txt")),
+            format!("Report {i}\n\nItem {i} of {n}, {i} times over. {i} {i}.\n{body}"),
+        )
+        .expect("write");
+    }
+    let db = dir.join("db");
+    let out = run(&db, &["ingest", files.to_str().expect("utf-8 path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
 }
