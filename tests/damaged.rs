@@ -4,24 +4,13 @@
 
 mod common;
 
-use common::{database, run};
-use std::path::{Path, PathBuf};
+use common::{copy_files as copy, database, run};
 use std::process::Output;
 
 const DAMAGED: i32 = 3;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn copy(db: &Path, to: &Path) -> PathBuf {
-    std::fs::create_dir_all(to).expect("copy dir");
-    for e in std::fs::read_dir(db).expect("db").flatten() {
-        if e.path().is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-        }
-    }
-    to.to_owned()
 }
 
 /// Neither a panic nor a silent success: exit 3 with the database named damaged.

@@ -6,7 +6,7 @@
 mod common;
 
 use common::daemon::Daemon;
-use common::{database, run};
+use common::{copy_files as copy, database, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -277,16 +277,6 @@ fn bad_lines_are_named_by_number_and_skipped() {
     let out = run(&fresh, &["import", other.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("is not a copydesk export"));
-}
-
-fn copy(db: &Path, to: &Path) -> PathBuf {
-    std::fs::create_dir_all(to).expect("copy dir");
-    for e in std::fs::read_dir(db).expect("db").flatten() {
-        if e.path().is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-        }
-    }
-    to.to_owned()
 }
 
 #[test]

@@ -5,10 +5,9 @@
 mod common;
 
 use common::daemon::{follow, next_verdict, Daemon};
-use common::mount::Mount;
+use common::mount::{fill, Mount};
 use common::seed;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -42,10 +41,7 @@ fn a_full_disk_is_reported_and_ingest_resumes_when_space_returns() {
     assert!(next_verdict(&events, WAIT).is_some());
     // Fill the disk the database is on, then keep dropping files.
     let filler = d.db.join("filler");
-    let _ = Command::new("dd")
-        .args(["if=/dev/zero", "bs=64k"])
-        .arg(format!("of={}", filler.display()))
-        .output();
+    fill(&filler);
     let body = std::fs::read_to_string(seed("003")).expect("seed");
     let dropped = 40;
     for i in 0..dropped {

@@ -7,9 +7,8 @@
 mod common;
 
 use common::daemon::Daemon;
-use common::mount::Mount;
+use common::mount::{fill, Mount};
 use common::seed;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const DAMAGED: i32 = 3;
@@ -82,10 +81,7 @@ fn a_full_disk_is_retried_with_a_wait_that_doubles_until_space_returns() {
         return;
     };
     let filler = d.db.join("filler");
-    let _ = Command::new("dd")
-        .args(["if=/dev/zero", "bs=64k"])
-        .arg(format!("of={}", filler.display()))
-        .output();
+    fill(&filler);
     let body = std::fs::read_to_string(seed("003")).expect("seed");
     for i in 0..5 {
         std::fs::write(

@@ -65,15 +65,20 @@ impl Daemon {
 
     /// Starts `copydesk --config CONFIG serve` as `command` runs it (the binary, or a shell that
     /// sets a umask or limit first and passes its arguments on) and waits until it listens.
-    pub fn spawn_through(&mut self, mut command: std::process::Command) {
-        let child = command
+    pub fn spawn_through(&mut self, command: std::process::Command) {
+        let child = self.serve(command);
+        self.spawned(child);
+    }
+
+    /// `command` (the binary, or a shell passing its arguments on) asked to serve this config.
+    fn serve(&self, mut command: std::process::Command) -> Child {
+        command
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
             .stderr(Stdio::piped())
             .spawn()
-            .expect("serve starts");
-        self.spawned(child);
+            .expect("serve starts")
     }
 
     /// Takes over a started daemon (its stderr piped): its log is read as it comes, it is
@@ -94,13 +99,7 @@ impl Daemon {
     /// greeting waits for the engine, which may be busy reading what the inbox held at start.
     /// Wait on its log instead.
     pub fn spawn_unwaited(&mut self) {
-        let child = bin()
-            .arg("--config")
-            .arg(&self.config)
-            .arg("serve")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
+        let child = self.serve(bin());
         self.adopt(child);
     }
 

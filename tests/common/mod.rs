@@ -98,3 +98,15 @@ pub fn database(dir: &Path, n: usize) -> PathBuf {
     );
     db
 }
+
+/// A copy of the files of a database folder (sled's data, the marker, the snapshot), for tests
+/// that damage one.
+pub fn copy_files(db: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).expect("copy dir");
+    for e in std::fs::read_dir(db).expect("db").flatten() {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
+    to.to_owned()
+}

@@ -30,6 +30,14 @@ impl Mount {
     }
 }
 
+/// Fills the disk `file` is on with it, to the last block.
+pub fn fill(file: &Path) {
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k"])
+        .arg(format!("of={}", file.display()))
+        .output();
+}
+
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
