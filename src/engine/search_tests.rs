@@ -51,6 +51,17 @@ fn article(words: &[usize], title: &[usize], source: usize) -> Vec<u8> {
 
 /// The definition of a match, written out independently of the engine: every white-space word
 /// of the normalised query occurs in the normalised title or in a normalised paragraph.
+/// The ids `Engine::list` answers, in its order.
+fn listed(engine: &Engine, q: &ListQuery) -> Vec<ArticleId> {
+    engine
+        .list(q)
+        .expect("list")
+        .0
+        .iter()
+        .map(|r| r.id)
+        .collect()
+}
+
 fn scan(engine: &Engine, q: &ListQuery) -> Vec<ArticleId> {
     let words: Vec<String> = q
         .text
@@ -140,7 +151,7 @@ proptest! {
                     limit: (*limit > 0).then_some(*limit * 2),
                     ..ListQuery::default()
                 };
-                let got: Vec<ArticleId> = engine.list(&q).expect("list").0.iter().map(|r| r.id).collect();
+                let got = listed(&engine, &q);
                 prop_assert_eq!(got, scan(&engine, &q), "query {:?}", q);
             }
         }
@@ -195,13 +206,7 @@ fn a_reopened_engine_keeps_its_index_and_rebuilds_a_damaged_one() {
             "{:?}",
             search.failure()
         );
-        let got: Vec<ArticleId> = engine
-            .list(&q)
-            .expect("list")
-            .0
-            .iter()
-            .map(|r| r.id)
-            .collect();
+        let got = listed(&engine, &q);
         assert_eq!(got, want, "damaged: {damage}");
     }
 }
@@ -237,12 +242,6 @@ fn the_index_starts_at_the_first_text_query_not_at_open() {
     let deadline = Instant::now() + Duration::from_secs(120);
     assert!(search.wait_covered(5, deadline), "{:?}", search.failure());
     assert!(folder.exists());
-    let got: Vec<ArticleId> = engine
-        .list(&q)
-        .expect("list")
-        .0
-        .iter()
-        .map(|r| r.id)
-        .collect();
+    let got = listed(&engine, &q);
     assert_eq!(got, want);
 }
