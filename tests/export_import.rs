@@ -277,6 +277,10 @@ fn bad_lines_are_named_by_number_and_skipped() {
     let out = run(&fresh, &["import", other.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("is not a copydesk export"));
+    assert!(
+        !fresh.exists(),
+        "a file that is no export makes no database"
+    );
 }
 
 #[test]

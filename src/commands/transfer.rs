@@ -182,7 +182,15 @@ pub fn import(
             .with_context(|| format!("cannot read '{}'", file.display()))?;
         Box::new(std::io::BufReader::new(f))
     };
-    let mut importer = crate::client::importer(settings)?;
+    // The database is opened (made) only once the input shows an export's header, so a file
+    // that is none leaves nothing behind.
+    let mut importer: Option<crate::client::Importer> = None;
+    let not_export = |why: &str| {
+        anyhow::anyhow!(
+            "'{}' is not a copydesk export: its first line is no export header{why}",
+            file.display()
+        )
+    };
     let say = |notes: Vec<crate::client::Note>| {
         for n in notes {
             eprintln!(
@@ -193,7 +201,7 @@ pub fn import(
         }
     };
     let mut bytes = Vec::new();
-    let (mut number, mut header, mut end) = (0u64, false, None::<End>);
+    let (mut number, mut end) = (0u64, None::<End>);
     // Lines of each kind read, to hold against what the end line says was written.
     let (mut articles, mut triage) = (0u64, 0u64);
     loop {
@@ -206,9 +214,10 @@ pub fn import(
             break;
         }
         number += 1;
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(t) => t.trim(),
-            Err(e) => {
+        let text = match (std::str::from_utf8(&bytes), importer.as_mut()) {
+            (Ok(t), _) => t.trim(),
+            (Err(e), None) => return Err(not_export(&format!(" (not UTF-8: {e})"))),
+            (Err(e), Some(importer)) => {
                 importer.refuse(number, format!("not UTF-8: {e}"));
                 say(importer.take_notes());
                 continue;
@@ -217,33 +226,30 @@ pub fn import(
         if text.is_empty() {
             continue;
         }
-        let line = match serde_json::from_str::<Line>(text) {
-            Ok(line) => line,
-            Err(e) if !header => bail!(
-                "'{}' is not a copydesk export: its first line is no export header ({e})",
-                file.display()
-            ),
-            Err(e) => {
+        let line = match (serde_json::from_str::<Line>(text), importer.as_mut()) {
+            (Ok(line), _) => line,
+            (Err(e), None) => return Err(not_export(&format!(" ({e})"))),
+            (Err(e), Some(importer)) => {
                 importer.refuse(number, format!("not an export line: {e}"));
                 say(importer.take_notes());
                 continue;
             }
         };
-        match line {
-            Line::Header(h) if !header => {
-                if h.format > EXPORT_FORMAT {
-                    bail!(
-                        "'{}' is in export format {}, newer than this copydesk's ({EXPORT_FORMAT}); import it with a newer copydesk",
-                        file.display(),
-                        h.format
-                    );
-                }
-                header = true;
+        let Some(importer) = importer.as_mut() else {
+            let Line::Header(h) = line else {
+                return Err(not_export(""));
+            };
+            if h.format > EXPORT_FORMAT {
+                bail!(
+                    "'{}' is in export format {}, newer than this copydesk's ({EXPORT_FORMAT}); import it with a newer copydesk",
+                    file.display(),
+                    h.format
+                );
             }
-            _ if !header => bail!(
-                "'{}' is not a copydesk export: its first line is no export header",
-                file.display()
-            ),
+            importer = Some(crate::client::importer(settings)?);
+            continue;
+        };
+        match line {
             _ if end.is_some() => importer.refuse(number, "a line after the end line".into()),
             Line::Header(_) => importer.refuse(number, "a second header".into()),
             Line::Article(a) => {
@@ -258,9 +264,9 @@ pub fn import(
         }
         say(importer.take_notes());
     }
-    if !header {
+    let Some(importer) = importer else {
         bail!("'{}' is empty: no export header", file.display());
-    }
+    };
     let (done, notes) = importer.finish()?;
     say(notes);
     let whole = match &end {
