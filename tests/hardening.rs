@@ -557,3 +557,37 @@ fn the_subscriptions_of_clients_that_left_end_while_no_event_comes() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn idle_clients_cost_their_socket_and_no_thread() {
+    let d = Daemon::new("").start();
+    let pid = d.child.as_ref().expect("running").id();
+    let count = |what: &str| {
+        std::fs::read_dir(format!("/proc/{pid}/{what}"))
+            .map(|r| r.count())
+            .expect("the daemon's /proc")
+    };
+    // One client first, so that whatever the first one starts is counted before.
+    let first = raw(&d);
+    let (threads, fds) = (count("task"), count("fd"));
+    let idle: Vec<_> = (0..100).map(|_| raw(&d)).collect();
+    assert_eq!(count("task"), threads, "no thread per idle client");
+    // Exactly one each; a file the daemon opens for itself meanwhile may add one or two.
+    let now = count("fd");
+    assert!(
+        (fds + 100..=fds + 102).contains(&now),
+        "one descriptor per idle client: {now}, {fds} before 100 came"
+    );
+    drop(idle);
+    drop(first);
+    let deadline = std::time::Instant::now() + WAIT;
+    while count("fd") >= fds {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} descriptors, {fds} with one client",
+            count("fd")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(count("task"), threads);
+}

@@ -1,373 +1,358 @@
-//! One client's connection: the greeting, request lines read with a length cap, replies, and at
-//! most one subscription, whose events are paged from the database and then followed live. All
-//! lines for the client wait in one bounded queue; a subscriber that falls further behind than
-//! that queue holds is told so and dropped (it resubscribes from the last event it saw). It
-//! owns no business logic: requests go to the engine service as they are.
+//! One client's connection as the event loop holds it: a non-blocking socket, the bytes read but
+//! not yet taken as request lines (at most one line's limit), the lines waiting to be written (a
+//! bounded queue), and at most one subscription's place in the event stream. No thread and no
+//! second descriptor: an idle client costs its socket and this struct. It owns reading and
+//! writing bytes and what a request line asks for, not the engine (`event_loop` runs the calls).
 
-use super::protocol::{
-    ClientLine, FailureKind, Hello, Incoming, Response, ServerLine, PROTOCOL_VERSION,
-};
-use super::server::{Limits, ServerInfo};
-use crate::engine::service::{ServiceError, ServiceHandle};
+use super::protocol::{ClientLine, FailureKind, Incoming, Response, ServerLine};
 use crate::model::{self, Event};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Arc;
-use std::time::Duration;
+use mio::net::UnixStream;
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::rc::Rc;
+use std::time::Instant;
 
-/// Stored events read from the database at a time when replaying a backlog.
-const PAGE: usize = 512;
-/// A client that takes nothing for this long while lines wait for it is closed.
-const STALLED: Duration = Duration::from_secs(60);
-/// The engine's queue for one subscriber holds at most this many events (its slots are taken up
-/// front); a burst larger than it is read back from the database instead.
-const ENGINE_QUEUE: usize = 1024;
-/// How often an idle subscription looks whether its client has gone.
-const LOOK: Duration = Duration::from_millis(500);
+/// Bytes read from a socket at a time.
+const CHUNK: usize = 16 * 1024;
 
-/// A line for the client. Boxed: the queue allocates all its slots up front, so a slot the size
-/// of a pointer keeps an idle connection's queue small (4,096 unboxed lines cost 0.8 MB).
-enum Outgoing {
-    Line(Box<ServerLine>),
-    /// Written, and then the connection is closed.
-    Last(Box<ServerLine>),
+/// What a connection's next line is.
+pub(crate) enum Next {
+    /// A whole line, without its newline.
+    Line(Vec<u8>),
+    /// Nothing whole yet: wait for the socket.
+    Wait,
+    /// The client sent more than a line may hold without a newline.
+    TooLong,
+    /// The client has closed its side (or the socket failed).
+    Ended,
 }
 
-impl Outgoing {
-    fn line(line: ServerLine) -> Outgoing {
-        Outgoing::Line(Box::new(line))
-    }
-
-    fn last(line: ServerLine) -> Outgoing {
-        Outgoing::Last(Box::new(line))
-    }
+/// What a request line asks of the loop.
+pub(crate) enum Asked {
+    /// Nothing more: a reply (or nothing, for a blank line) was queued.
+    Answered,
+    /// A call for the engine, answered later.
+    Call {
+        id: u64,
+        request: model::Request,
+        stream: bool,
+    },
+    /// A subscription from after this event.
+    Subscribe { id: u64, after: u64 },
 }
 
-/// The name of the user at the other end of the socket.
-pub(crate) fn peer_name(stream: &UnixStream) -> String {
-    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-    match getsockopt(stream, PeerCredentials) {
-        Ok(cred) => {
-            let uid = nix::unistd::Uid::from_raw(cred.uid());
-            nix::unistd::User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map_or_else(|| format!("uid {uid}"), |u| u.name)
+/// A subscriber's place in the event stream.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subscription {
+    /// The subscription's request number.
+    pub(crate) id: u64,
+    /// The last event queued for the client.
+    pub(crate) cursor: u64,
+    /// Stored events are read from the database, a page at a time at the client's pace, until
+    /// the cursor reaches the latest event the loop has seen; then live events follow, and a
+    /// client that lets more than the queue wait is dropped.
+    pub(crate) replaying: bool,
+    /// A page of stored events has been asked for and not yet come.
+    pub(crate) page_asked: bool,
+}
+
+/// One client.
+pub(crate) struct Conn {
+    stream: UnixStream,
+    /// Who is at the other end, once the greeting has looked it up.
+    pub(crate) who: Option<String>,
+    /// Bytes read and not yet taken as lines.
+    input: Vec<u8>,
+    /// How much of `input` is known to hold no newline.
+    scanned: usize,
+    /// Serialised lines waiting for the client, and how much of the first is written. A live
+    /// event is serialised once and shared by every subscriber's queue.
+    output: VecDeque<Rc<[u8]>>,
+    written: usize,
+    /// When the client last took something (or lines began to wait for it).
+    pub(crate) moved_at: Instant,
+    /// A call (or the greeting) is with the engine; no other request is taken meanwhile.
+    pub(crate) busy: bool,
+    /// The client's side has ended: no more requests.
+    pub(crate) read_done: bool,
+    /// Close once what waits is written (a last line was queued).
+    pub(crate) closing: bool,
+    pub(crate) sub: Option<Subscription>,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: UnixStream) -> Conn {
+        Conn {
+            stream,
+            who: None,
+            input: Vec::new(),
+            scanned: 0,
+            output: VecDeque::new(),
+            written: 0,
+            moved_at: Instant::now(),
+            busy: true,
+            read_done: false,
+            closing: false,
+            sub: None,
         }
-        Err(_) => "unknown".to_owned(),
+    }
+
+    pub(crate) fn stream(&mut self) -> &mut UnixStream {
+        &mut self.stream
+    }
+
+    /// Lines waiting to be written.
+    pub(crate) fn waiting(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Nothing more will be said on this connection: close it.
+    pub(crate) fn is_over(&self) -> bool {
+        self.output.is_empty()
+            && (self.closing || (self.read_done && !self.busy && !self.page_pending()))
+    }
+
+    fn page_pending(&self) -> bool {
+        self.sub.is_some_and(|s| s.page_asked)
+    }
+
+    /// Takes the next request line, reading from the socket as needed.
+    pub(crate) fn next_line(&mut self, max: usize) -> Next {
+        loop {
+            if let Some(at) = memchr::memchr(b'\n', &self.input[self.scanned..]) {
+                let end = self.scanned + at;
+                let mut line: Vec<u8> = self.input.drain(..=end).collect();
+                line.pop();
+                self.scanned = 0;
+                return Next::Line(line);
+            }
+            self.scanned = self.input.len();
+            if self.input.len() > max {
+                return Next::TooLong;
+            }
+            if self.read_done {
+                // A last line without its newline is still a line.
+                if self.input.is_empty() {
+                    return Next::Ended;
+                }
+                self.scanned = 0;
+                return Next::Line(std::mem::take(&mut self.input));
+            }
+            let mut chunk = [0u8; CHUNK];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => self.read_done = true,
+                Ok(n) => self.input.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Wait,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.read_done = true;
+                    self.input.clear();
+                }
+            }
+        }
+    }
+
+    /// Reads what a request line asks; queues the reply to what it can answer itself.
+    pub(crate) fn take_request(&mut self, line: &[u8]) -> Asked {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Asked::Answered;
+        }
+        match serde_json::from_slice::<ClientLine>(line) {
+            Err(e) => self.push(&error(
+                0,
+                FailureKind::Invalid,
+                format!("cannot read the request: {e}"),
+            )),
+            Ok(ClientLine {
+                id,
+                request,
+                stream,
+            }) => match Incoming::from(request) {
+                Incoming::Subscribe { .. } if self.sub.is_some() => self.push(&error(
+                    id,
+                    FailureKind::Invalid,
+                    "this connection is subscribed already; open another to subscribe again"
+                        .to_owned(),
+                )),
+                Incoming::Subscribe { after } => return Asked::Subscribe { id, after },
+                Incoming::Engine(request) => {
+                    return Asked::Call {
+                        id,
+                        request,
+                        stream,
+                    }
+                }
+            },
+        }
+        Asked::Answered
+    }
+
+    /// Queues a line and writes what the socket takes now.
+    pub(crate) fn push(&mut self, line: &ServerLine) {
+        if let Some(bytes) = encode(line) {
+            self.push_bytes(bytes);
+        }
+    }
+
+    /// Queues a line already serialised.
+    pub(crate) fn push_bytes(&mut self, bytes: Rc<[u8]>) {
+        if self.output.is_empty() {
+            self.moved_at = Instant::now();
+        }
+        self.output.push_back(bytes);
+        self.flush();
+    }
+
+    /// Queues a last line: the connection closes once it is written.
+    pub(crate) fn push_last(&mut self, line: &ServerLine) {
+        self.push(line);
+        self.closing = true;
+        self.sub = None;
+    }
+
+    /// Queues a stored event for the subscriber.
+    pub(crate) fn push_event(&mut self, e: Event) {
+        let seq = e.seq;
+        if let Some(bytes) = encode(&ServerLine::Event(e.into())) {
+            self.push_live(seq, bytes);
+        }
+    }
+
+    /// Queues an event, serialised, for the subscriber.
+    pub(crate) fn push_live(&mut self, seq: u64, bytes: Rc<[u8]>) {
+        if let Some(sub) = &mut self.sub {
+            sub.cursor = seq;
+        }
+        self.push_bytes(bytes);
+    }
+
+    /// Writes waiting lines until the socket takes no more. A failed write ends the connection.
+    pub(crate) fn flush(&mut self) {
+        while let Some(front) = self.output.front() {
+            match self.stream.write(&front[self.written..]) {
+                Ok(0) => return self.broken(),
+                Ok(n) => {
+                    self.moved_at = Instant::now();
+                    self.written += n;
+                    if self.written == front.len() {
+                        self.output.pop_front();
+                        self.written = 0;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return self.broken(),
+            }
+        }
+    }
+
+    /// The client cannot be written to: nothing more is said or read.
+    pub(crate) fn broken(&mut self) {
+        self.output.clear();
+        self.written = 0;
+        self.closing = true;
+        self.read_done = true;
+        self.sub = None;
     }
 }
 
-fn error(id: u64, kind: FailureKind, message: String) -> ServerLine {
+/// A line as sent: JSON and a newline.
+pub(crate) fn encode(line: &ServerLine) -> Option<Rc<[u8]>> {
+    let mut bytes = serde_json::to_vec(line).ok()?;
+    bytes.push(b'\n');
+    Some(bytes.into())
+}
+
+/// An error reply.
+pub(crate) fn error(id: u64, kind: FailureKind, message: String) -> ServerLine {
     ServerLine::Reply {
         id,
         response: Response::Error { message, kind },
     }
 }
 
-/// Serves one client until it closes, breaks the rules, or the engine stops.
-pub(crate) fn serve_client(
-    stream: UnixStream,
-    engine: ServiceHandle,
-    info: ServerInfo,
-    limits: Limits,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_write_timeout(Some(STALLED));
-    let who = peer_name(&stream);
-    tracing::info!(client = ?who, "client connected");
-    let _left = Left(who.clone());
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let (out, lines) = mpsc::sync_channel::<Outgoing>(limits.queue);
-    let writer = std::thread::spawn(move || write_lines(write_half, lines));
-    let last_seq = match engine.call(model::Request::Stats, &who) {
-        Ok(model::Response::Stats { stats }) => stats.last_seq,
-        _ => 0,
-    };
-    let hello = Hello {
-        copydesk: env!("CARGO_PKG_VERSION").to_owned(),
-        protocol: PROTOCOL_VERSION,
-        last_seq,
-        inbox: info.inbox,
-        db: info.db,
-        you: who.clone(),
-    };
-    let closed = Arc::new(AtomicBool::new(false));
-    if out.send(Outgoing::line(ServerLine::Hello(hello))).is_ok() {
-        read_requests(stream, &engine, &who, limits, &out, &closed);
-    }
-    // A subscription's pump, idle while no event comes, sees this and ends.
-    closed.store(true, Ordering::SeqCst);
-    drop(out);
-    let _ = writer.join();
-}
-
-/// Logs a client's leaving however its connection ends.
-struct Left(String);
-
-impl Drop for Left {
-    fn drop(&mut self) {
-        tracing::info!(client = ?self.0, "client left");
+/// The name of the user with this id, or the id.
+pub(crate) fn user_name(uid: Option<u32>) -> String {
+    match uid {
+        Some(uid) => {
+            let uid = nix::unistd::Uid::from_raw(uid);
+            nix::unistd::User::from_uid(uid)
+                .ok()
+                .flatten()
+                .map_or_else(|| format!("uid {uid}"), |u| u.name)
+        }
+        None => "unknown".to_owned(),
     }
 }
 
-/// Reads request lines and answers each, until the client closes or sends a line too long.
-fn read_requests(
-    stream: UnixStream,
-    engine: &ServiceHandle,
-    who: &str,
-    limits: Limits,
-    out: &SyncSender<Outgoing>,
-    closed: &Arc<AtomicBool>,
-) {
-    let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
-    let mut subscribed = false;
-    loop {
-        line.clear();
-        let cap = limits.max_request_bytes as u64 + 1;
-        match (&mut reader).take(cap).read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let text_len = line.len() - usize::from(line.last() == Some(&b'\n'));
-        if text_len > limits.max_request_bytes {
-            let _ = out.send(Outgoing::last(error(
-                0,
-                FailureKind::Invalid,
-                format!(
-                    "the request line is longer than {} bytes (daemon.max_request_bytes); the connection is closed",
-                    limits.max_request_bytes
-                ),
-            )));
-            break;
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let reply = match serde_json::from_slice::<ClientLine>(&line) {
-            Err(e) => error(
-                0,
-                FailureKind::Invalid,
-                format!("cannot read the request: {e}"),
-            ),
-            Ok(ClientLine {
-                id,
-                request,
-                stream,
-            }) => match Incoming::from(request) {
-                Incoming::Subscribe { .. } if subscribed => error(
-                    id,
-                    FailureKind::Invalid,
-                    "this connection is subscribed already; open another to subscribe again"
-                        .to_owned(),
-                ),
-                Incoming::Subscribe { after } => {
-                    match subscribe(engine, after, id, limits, out, closed) {
-                        Some(()) => {
-                            subscribed = true;
-                            continue;
-                        }
-                        None => break,
-                    }
-                }
-                Incoming::Engine(request) => match call(engine, request, who, id, stream, out) {
-                    Ok(response) => ServerLine::Reply {
-                        id,
-                        response: response.into(),
-                    },
-                    Err(ServiceError::Refused(failure)) => ServerLine::Reply {
-                        id,
-                        response: failure.into(),
-                    },
-                    Err(ServiceError::Gone) => break,
-                },
-            },
-        };
-        if out.send(Outgoing::line(reply)).is_err() {
-            break;
-        }
-    }
+/// The user id at the other end of the socket.
+pub(crate) fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    getsockopt(stream, PeerCredentials).ok().map(|c| c.uid())
 }
 
-/// Asks the engine; for a streamed request, sends each batch of durable verdicts as a
-/// `progress` reply meanwhile.
-fn call(
-    engine: &ServiceHandle,
-    request: model::Request,
-    who: &str,
-    id: u64,
-    stream: bool,
-    out: &SyncSender<Outgoing>,
-) -> Result<model::Response, ServiceError> {
-    if !stream {
-        return engine.call(request, who);
-    }
-    engine.call_streaming(request, who, &mut |verdicts| {
-        let response = Response::Progress {
-            verdicts: verdicts.into_iter().map(Into::into).collect(),
-        };
-        // A client gone meanwhile is found when the reply is sent.
-        let _ = out.send(Outgoing::line(ServerLine::Reply { id, response }));
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Answers a subscription and starts its pump; `None` when the connection or engine is gone.
-fn subscribe(
-    engine: &ServiceHandle,
-    after: u64,
-    id: u64,
-    limits: Limits,
-    out: &SyncSender<Outgoing>,
-    closed: &Arc<AtomicBool>,
-) -> Option<()> {
-    let (last_seq, live) = match engine.follow(limits.queue.min(ENGINE_QUEUE)) {
-        Ok(follow) => follow,
-        Err(ServiceError::Refused(failure)) => {
-            let response = failure.into();
-            return out
-                .send(Outgoing::line(ServerLine::Reply { id, response }))
-                .ok();
-        }
-        Err(ServiceError::Gone) => return None,
-    };
-    let reply = ServerLine::Reply {
-        id,
-        response: Response::Subscribed { last_seq },
-    };
-    out.send(Outgoing::line(reply)).ok()?;
-    let pump = Pump {
-        engine: engine.clone(),
-        out: out.clone(),
-        id,
-        queue: limits.queue,
-        cursor: after,
-        caught_up_at: last_seq,
-        closed: closed.clone(),
-    };
-    std::thread::Builder::new()
-        .name("subscriber".into())
-        .spawn(move || pump.run(last_seq, live))
-        .ok()
-        .map(|_| ())
-}
-
-/// Feeds one subscriber: stored events in pages, then live ones, with no gap and no repeat.
-struct Pump {
-    engine: ServiceHandle,
-    out: SyncSender<Outgoing>,
-    /// The subscription's request number.
-    id: u64,
-    queue: usize,
-    /// The last event handed to the client's queue.
-    cursor: u64,
-    /// The latest event when the client subscribed: the backlog up to it is sent at the
-    /// client's own pace; after it, the client must keep within `queue` events.
-    caught_up_at: u64,
-    /// Set when the client's connection has ended.
-    closed: Arc<AtomicBool>,
-}
-
-/// Why a pump stopped.
-enum Halt {
-    /// The client or the engine is gone.
-    Gone,
-    /// The client fell behind by more than the queue holds.
-    Behind,
-}
-
-impl Pump {
-    fn run(mut self, mut last_seq: u64, mut live: Receiver<Event>) {
-        let halt = loop {
-            if let Err(h) = self.replay(last_seq).and_then(|()| self.follow(&live)) {
-                break h;
-            }
-            // The engine dropped this follower (a burst larger than its queue): follow again and
-            // read what was missed from the database.
-            match self.engine.follow(self.queue.min(ENGINE_QUEUE)) {
-                Ok((seq, rx)) => (last_seq, live) = (seq, rx),
-                Err(_) => break Halt::Gone,
-            }
-        };
-        if let Halt::Behind = halt {
-            let message = format!(
-                "this subscriber fell more than {} events behind (daemon.subscriber_queue) and is dropped; subscribe again after event {} to go on",
-                self.queue, self.cursor
-            );
-            let _ = self.out.send(Outgoing::last(error(
-                self.id,
-                FailureKind::Unavailable,
-                message,
-            )));
-        }
+    fn pair() -> (Conn, std::os::unix::net::UnixStream) {
+        let (a, b) = std::os::unix::net::UnixStream::pair().expect("pair");
+        a.set_nonblocking(true).expect("non-blocking");
+        (Conn::new(UnixStream::from_std(a)), b)
     }
 
-    /// Sends the stored events after the cursor up to `last_seq`, a page at a time.
-    fn replay(&mut self, last_seq: u64) -> Result<(), Halt> {
-        while self.cursor < last_seq {
-            let page = self
-                .engine
-                .events(self.cursor, PAGE)
-                .map_err(|_| Halt::Gone)?;
-            if page.is_empty() {
-                break;
-            }
-            for e in page {
-                self.send(e)?;
-            }
-        }
-        Ok(())
+    #[test]
+    fn lines_are_taken_whole_across_reads_and_a_last_one_without_newline_too() {
+        let (mut c, mut peer) = pair();
+        assert!(matches!(c.next_line(100), Next::Wait));
+        peer.write_all(b"{\"a\":").expect("writes");
+        assert!(matches!(c.next_line(100), Next::Wait));
+        peer.write_all(b"1}\n\nlast").expect("writes");
+        assert!(matches!(c.next_line(100), Next::Line(l) if l == b"{\"a\":1}"));
+        assert!(matches!(c.next_line(100), Next::Line(l) if l.is_empty()));
+        assert!(matches!(c.next_line(100), Next::Wait));
+        drop(peer);
+        assert!(matches!(c.next_line(100), Next::Line(l) if l == b"last"));
+        assert!(matches!(c.next_line(100), Next::Ended));
     }
 
-    /// Sends live events until the engine drops this follower, or the client goes.
-    fn follow(&mut self, live: &Receiver<Event>) -> Result<(), Halt> {
-        loop {
-            match live.recv_timeout(LOOK) {
-                Ok(e) if e.seq > self.cursor => self.send(e)?,
-                Ok(_) => {}
-                Err(RecvTimeoutError::Timeout) if self.closed.load(Ordering::SeqCst) => {
-                    return Err(Halt::Gone)
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
-            }
-        }
+    #[test]
+    fn a_line_over_the_limit_is_caught_before_more_is_read() {
+        let (mut c, mut peer) = pair();
+        peer.write_all(&[b'x'; 300]).expect("writes");
+        assert!(matches!(c.next_line(100), Next::TooLong));
+        assert!(c.input.len() <= CHUNK, "reading stopped: {}", c.input.len());
     }
 
-    fn send(&mut self, e: Event) -> Result<(), Halt> {
-        let seq = e.seq;
-        let line = Outgoing::line(ServerLine::Event(e.into()));
-        if seq <= self.caught_up_at {
-            self.out.send(line).map_err(|_| Halt::Gone)?;
-        } else {
-            match self.out.try_send(line) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => return Err(Halt::Behind),
-                Err(TrySendError::Disconnected(_)) => return Err(Halt::Gone),
-            }
+    #[test]
+    fn lines_wait_while_the_client_reads_nothing_and_go_when_it_reads() {
+        use std::io::BufRead;
+        let (mut c, peer) = pair();
+        let line = error(7, FailureKind::Invalid, "x".repeat(10_000));
+        for _ in 0..100 {
+            c.push(&line);
         }
-        self.cursor = seq;
-        Ok(())
-    }
-}
-
-fn write_lines(mut stream: UnixStream, lines: Receiver<Outgoing>) {
-    for item in lines {
-        let (line, last) = match item {
-            Outgoing::Line(l) => (l, false),
-            Outgoing::Last(l) => (l, true),
-        };
-        let Ok(mut bytes) = serde_json::to_vec(&line) else {
-            continue;
-        };
-        bytes.push(b'\n');
-        if stream.write_all(&bytes).is_err() || last {
-            break;
+        assert!(c.waiting() > 0, "a socket buffer holds less than 1 MB");
+        peer.set_nonblocking(false).expect("blocking");
+        let reader = std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(peer);
+            let mut text = String::new();
+            (0..100)
+                .map(|_| {
+                    text.clear();
+                    reader.read_line(&mut text).expect("reads");
+                    text.contains("\"req\":7")
+                })
+                .filter(|&whole| whole)
+                .count()
+        });
+        while c.waiting() > 0 {
+            c.flush();
+            std::thread::yield_now();
         }
+        assert_eq!(reader.join().expect("reader"), 100, "every line, whole");
+        assert!(!c.is_over(), "the client may still ask");
+        c.push_last(&line);
+        assert!(c.is_over() || c.waiting() == 1);
     }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
 }

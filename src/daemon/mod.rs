@@ -3,6 +3,7 @@
 //! starts it all. It owns no business logic. Nothing outside this module speaks the wire.
 
 pub(crate) mod connection;
+pub(crate) mod event_loop;
 pub(crate) mod launch;
 pub(crate) mod notify;
 pub(crate) mod protocol;

@@ -1,20 +1,16 @@
-//! The Unix socket server: binds the socket privately before opening it to its group, accepts
-//! clients up to `max_clients` (one more is told so and closed), and hands each to
-//! `connection`. It owns the socket file and the limits, not what is said on a connection.
+//! The Unix socket server: binds the socket privately before opening it to its group and starts
+//! the event loop that serves clients up to `max_clients` (one more is told so and closed). It
+//! owns the socket file and the limits, not what is said on a connection.
 
-use super::connection::serve_client;
-use super::protocol::{FailureKind, Response, ServerLine};
+use super::event_loop;
 use crate::config::Settings;
 use crate::engine::service::ServiceHandle;
-use crate::worker::{Stop, Worker};
+use crate::worker::Worker;
 use anyhow::{Context, Result};
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// What the greeting tells clients.
 #[derive(Debug, Clone)]
@@ -82,9 +78,18 @@ impl Server {
             Ok(())
         })?;
         listener.set_nonblocking(true)?;
+        let poll = mio::Poll::new().context("cannot start the socket's event loop")?;
+        let waker = Arc::new(
+            mio::Waker::new(poll.registry(), event_loop::WAKER)
+                .context("cannot start the socket's event loop")?,
+        );
+        let wake = waker.clone();
         let worker = Worker::spawn("socket", move |stop| {
-            accept_loop(listener, engine, info, limits, stop)
-        })?;
+            event_loop::run(listener, poll, waker, engine, info, limits, stop)
+        })?
+        .on_stop(move || {
+            let _ = wake.wake();
+        });
         Ok(Server {
             path: path.to_owned(),
             worker,
@@ -141,78 +146,6 @@ pub(crate) fn bind_private(
     result
 }
 
-fn accept_loop(
-    listener: UnixListener,
-    engine: ServiceHandle,
-    info: ServerInfo,
-    limits: Limits,
-    stop: Stop,
-) {
-    let clients = Arc::new(AtomicUsize::new(0));
-    while !stop.is_set() {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                if clients.load(Ordering::SeqCst) >= limits.max_clients {
-                    turn_away(stream, limits.max_clients);
-                    continue;
-                }
-                let seat = Seat::take(&clients);
-                let (engine, info) = (engine.clone(), info.clone());
-                let _ = std::thread::Builder::new()
-                    .name("client".into())
-                    .spawn(move || {
-                        serve_client(stream, engine, info, limits);
-                        drop(seat);
-                    });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            Err(e) => {
-                tracing::warn!("accepting a client failed: {e}");
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        }
-    }
-}
-
-/// One client's place among those served; given back when dropped (also when its thread could
-/// not start, as the closure holding it is dropped then).
-struct Seat(Arc<AtomicUsize>);
-
-impl Seat {
-    fn take(clients: &Arc<AtomicUsize>) -> Seat {
-        clients.fetch_add(1, Ordering::SeqCst);
-        Seat(clients.clone())
-    }
-}
-
-impl Drop for Seat {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Tells a client over the limit why it is not served, instead of a greeting, and closes. The
-/// line is short and the connection new, so writing it cannot block.
-fn turn_away(mut stream: UnixStream, max: usize) {
-    let line = ServerLine::Reply {
-        id: 0,
-        response: Response::Error {
-            message: format!(
-                "the daemon is serving as many clients as it may ({max}, daemon.max_clients); try again when one has closed"
-            ),
-            kind: FailureKind::Unavailable,
-        },
-    };
-    if let Ok(mut bytes) = serde_json::to_vec(&line) {
-        bytes.push(b'\n');
-        let _ = stream.set_nonblocking(true);
-        let _ = stream.write_all(&bytes);
-    }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +165,8 @@ mod tests {
             Ok(())
         })
         .expect("binds");
-        let _client = UnixStream::connect(&path).expect("reachable once in place");
+        let _client =
+            std::os::unix::net::UnixStream::connect(&path).expect("reachable once in place");
         assert!(listener.accept().is_ok());
         let other = dir.path().join("t.sock");
         assert!(bind_private(&other, |_| anyhow::bail!("no such group")).is_err());
