@@ -5,103 +5,34 @@
 //! every subscriber through one follower of the engine. It owns the connections' lives and the
 //! order of what is said on each, not the engine's answers.
 
-use super::connection::{encode, error, peer_uid, user_name, Asked, Conn, Next, Subscription};
+use super::connection::{encode, error, peer_uid, Asked, Conn, Next, Subscription};
 use super::protocol::{FailureKind, Hello, Response, ServerLine, PROTOCOL_VERSION};
 use super::server::{Limits, ServerInfo};
-use crate::engine::service::{ServiceError, ServiceHandle};
-use crate::model::{self, Event, Failure};
+use super::workers::{self, Job, Note, Notes};
+use crate::engine::service::ServiceHandle;
+use crate::model::{Event, Failure};
 use crate::worker::Stop;
 use mio::net::{UnixListener, UnixStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Write};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 use std::time::Duration;
 
 const LISTENER: Token = Token(0);
 /// The token of the waker that notes (and a stop) use to wake the loop.
 pub(crate) const WAKER: Token = Token(1);
-/// Workers asking the engine for clients. The engine answers one command at a time, so more
-/// workers would only wait in its queue; a few let a page of events or a greeting pass while
-/// another client's long ingest is being answered.
-const WORKERS: usize = 4;
 /// Stored events read from the database at a time when replaying a backlog.
 const PAGE: usize = 512;
 /// A client that takes nothing for this long while lines wait for it is closed.
 const STALLED: Duration = Duration::from_secs(60);
 /// How often the loop looks for stalled clients while lines wait.
 const TICK: Duration = Duration::from_secs(1);
-/// Events the engine keeps for the follower; a burst larger than this drops it, and it follows
-/// again (subscribers read what it missed from the database). Slots are taken up front.
-const FOLLOWER_QUEUE: usize = 1024;
 /// Notes waiting for the loop at most: a worker or the follower with one more waits, so a loop
 /// that falls behind slows its senders down (the engine then drops the follower) rather than
 /// piling notes up; the loop takes at most this many per turn, so sockets are served meanwhile.
 const NOTES: usize = 1024;
-
-/// What the loop hands a worker.
-enum Job {
-    Greet {
-        conn: Token,
-        uid: Option<u32>,
-    },
-    Call {
-        conn: Token,
-        who: String,
-        id: u64,
-        request: model::Request,
-        stream: bool,
-    },
-    Page {
-        conn: Token,
-        after: u64,
-        limit: usize,
-    },
-}
-
-/// What comes back to the loop, from a worker or the follower.
-enum Note {
-    Greeted {
-        conn: Token,
-        who: String,
-        last_seq: u64,
-    },
-    /// A line for a connection whose call goes on (a streamed ingest's progress).
-    Progress {
-        conn: Token,
-        line: ServerLine,
-    },
-    /// A call's reply; `None` when the engine is gone.
-    Replied {
-        conn: Token,
-        line: Option<ServerLine>,
-    },
-    Page {
-        conn: Token,
-        events: Option<Vec<Event>>,
-    },
-    /// The engine's latest event when it was followed (again: what came between is stored).
-    Following(u64),
-    /// The engine refuses followers (its database could not be opened).
-    NoFollowing(Failure),
-    Live(Event),
-}
-
-/// Sends notes to the loop and wakes it.
-#[derive(Clone)]
-struct Notes {
-    tx: SyncSender<Note>,
-    waker: Arc<Waker>,
-}
-
-impl Notes {
-    fn send(&self, note: Note) {
-        if self.tx.send(note).is_ok() {
-            let _ = self.waker.wake();
-        }
-    }
-}
 
 /// Where live events stand for the loop.
 enum Live {
@@ -123,22 +54,8 @@ pub(crate) fn run(
     stop: Stop,
 ) {
     let (tx, notes_rx) = mpsc::sync_channel(NOTES);
-    let notes = Notes { tx, waker };
-    let (jobs, jobs_rx) = mpsc::channel::<Job>();
-    let jobs_rx = Arc::new(Mutex::new(jobs_rx));
-    for n in 0..WORKERS {
-        let (engine, notes, jobs_rx) = (engine.clone(), notes.clone(), jobs_rx.clone());
-        // Threads that fail to start leave fewer workers; the loop goes on with those that did.
-        let _ = std::thread::Builder::new()
-            .name(format!("client-worker-{n}"))
-            .spawn(move || work(&engine, &notes, &jobs_rx));
-    }
-    {
-        let (engine, notes) = (engine.clone(), notes.clone());
-        let _ = std::thread::Builder::new()
-            .name("follower".into())
-            .spawn(move || follow(&engine, &notes));
-    }
+    let notes = Notes::new(tx, waker);
+    let jobs = workers::start(&engine, &notes);
     let mut listener = UnixListener::from_std(listener);
     let mut state = Loop {
         conns: HashMap::new(),
@@ -536,99 +453,6 @@ fn took_page(conn: &mut Conn, events: Option<Vec<Event>>, latest: u64) {
     if let Some(sub) = &mut conn.sub {
         if sub.cursor >= latest {
             sub.replaying = false;
-        }
-    }
-}
-
-/// A worker: takes jobs until the loop ends, asks the engine, and sends the answers back.
-fn work(engine: &ServiceHandle, notes: &Notes, jobs: &Mutex<Receiver<Job>>) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else {
-            return;
-        };
-        notes.send(match job {
-            Job::Greet { conn, uid } => {
-                let who = user_name(uid);
-                match engine.call(model::Request::Stats, &who) {
-                    Ok(model::Response::Stats { stats }) => Note::Greeted {
-                        conn,
-                        who,
-                        last_seq: stats.last_seq,
-                    },
-                    Ok(_) | Err(ServiceError::Refused(_)) => Note::Greeted {
-                        conn,
-                        who,
-                        last_seq: 0,
-                    },
-                    Err(ServiceError::Gone) => Note::Replied { conn, line: None },
-                }
-            }
-            Job::Call {
-                conn,
-                who,
-                id,
-                request,
-                stream,
-            } => Note::Replied {
-                conn,
-                line: call(engine, notes, conn, &who, id, request, stream),
-            },
-            Job::Page { conn, after, limit } => Note::Page {
-                conn,
-                events: engine.events(after, limit).ok(),
-            },
-        });
-    }
-}
-
-/// Asks the engine; for a streamed request, each batch of durable verdicts goes to the client as
-/// a `progress` reply meanwhile. `None` when the engine is gone.
-fn call(
-    engine: &ServiceHandle,
-    notes: &Notes,
-    conn: Token,
-    who: &str,
-    id: u64,
-    request: model::Request,
-    stream: bool,
-) -> Option<ServerLine> {
-    let answer = if stream {
-        engine.call_streaming(request, who, &mut |verdicts| {
-            let response = Response::Progress {
-                verdicts: verdicts.into_iter().map(Into::into).collect(),
-            };
-            let line = ServerLine::Reply { id, response };
-            notes.send(Note::Progress { conn, line });
-        })
-    } else {
-        engine.call(request, who)
-    };
-    let response = match answer {
-        Ok(response) => response.into(),
-        Err(ServiceError::Refused(failure)) => failure.into(),
-        Err(ServiceError::Gone) => return None,
-    };
-    Some(ServerLine::Reply { id, response })
-}
-
-/// Follows the engine's events for every subscriber at once, following again when the engine
-/// drops it (a burst larger than its queue); ends with the engine.
-fn follow(engine: &ServiceHandle, notes: &Notes) {
-    loop {
-        let live = match engine.follow(FOLLOWER_QUEUE) {
-            Ok((seq, live)) => {
-                notes.send(Note::Following(seq));
-                live
-            }
-            Err(ServiceError::Refused(failure)) => return notes.send(Note::NoFollowing(failure)),
-            Err(ServiceError::Gone) => return,
-        };
-        for e in live {
-            notes.send(Note::Live(e));
         }
     }
 }

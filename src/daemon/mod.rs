@@ -10,3 +10,4 @@ pub(crate) mod protocol;
 pub(crate) mod remote;
 pub mod runtime;
 pub(crate) mod server;
+pub(crate) mod workers;
