@@ -1,8 +1,9 @@
 //! The socket's event loop: one thread accepts clients and reads and writes every connection
 //! without blocking, so an idle client costs its socket's descriptor and a few hundred bytes,
-//! never a thread. What can wait on the engine (greetings, calls, pages of stored events) runs
-//! on a small pool of workers whose answers come back to the loop as notes; live events reach
-//! every subscriber through one follower of the engine. It owns the connections' lives and the
+//! never a thread. What can wait (the user name a greeting looks up, calls, pages of stored
+//! events) runs on a small pool of workers whose answers come back to the loop as notes; live
+//! events reach every subscriber through one follower of the engine. A greeting never waits on
+//! the engine: a client is greeted while the engine reads a large batch. It owns the connections' lives and the
 //! order of what is said on each, not the engine's answers.
 
 use super::connection::{encode, error, peer_uid, Asked, Conn, Next, Subscription};
@@ -232,11 +233,7 @@ impl Loop {
 
     fn note(&mut self, note: Note, poll: &Poll) {
         let token = match note {
-            Note::Greeted {
-                conn,
-                who,
-                last_seq,
-            } => {
+            Note::Greeted { conn, who } => {
                 let Some(c) = self.conns.get_mut(&conn) else {
                     return;
                 };
@@ -244,7 +241,11 @@ impl Loop {
                 let hello = Hello {
                     copydesk: env!("CARGO_PKG_VERSION").to_owned(),
                     protocol: PROTOCOL_VERSION,
-                    last_seq,
+                    // The latest event the socket has handed out: its clients' view.
+                    last_seq: match self.live {
+                        Live::At(seq) => seq,
+                        Live::Pending | Live::Refused(_) => 0,
+                    },
                     inbox: self.info.inbox.clone(),
                     db: self.info.db.clone(),
                     you: who.clone(),
@@ -474,4 +475,48 @@ fn turn_away(mut stream: UnixStream, max: usize) {
         let _ = stream.write_all(&bytes);
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::server::Server;
+    use super::*;
+    use std::io::{BufRead, BufReader};
+
+    #[test]
+    fn a_client_is_greeted_while_the_engine_is_busy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sock");
+        let info = ServerInfo {
+            inbox: "inbox".to_owned(),
+            db: "db".to_owned(),
+        };
+        let limits = Limits {
+            max_clients: 4,
+            max_request_bytes: 1024,
+            queue: 16,
+        };
+        let engine = ServiceHandle::busy_for_tests();
+        let mut server = Server::start(&path, None, engine, info, limits).expect("starts");
+        for _ in 0..2 {
+            let stream = std::os::unix::net::UnixStream::connect(&path).expect("connects");
+            // Generous: the greeting comes at once; only a greeting that waits on the engine,
+            // which never answers here, would reach this.
+            stream
+                .set_read_timeout(Some(Duration::from_secs(120)))
+                .expect("timeout");
+            let mut reader = BufReader::new(&stream);
+            let mut hello = String::new();
+            reader.read_line(&mut hello).expect("greeted");
+            assert!(
+                hello.contains("\"protocol\"") && hello.contains("\"last_seq\":0"),
+                "{hello}"
+            );
+            // A call waits for the busy engine; the next client is greeted all the same.
+            (&stream)
+                .write_all(b"{\"req\":1,\"op\":\"stats\"}\n")
+                .expect("asks");
+        }
+        server.stop();
+    }
 }

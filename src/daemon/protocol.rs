@@ -29,7 +29,8 @@ pub(crate) const PROTOCOL_VERSION: u32 = 2;
 pub(crate) struct Hello {
     pub(crate) copydesk: String,
     pub(crate) protocol: u32,
-    /// The sequence number of the latest event.
+    /// The sequence number of the latest event handed to the socket's clients when this one was
+    /// greeted (an event being written then may follow it; `stats` asks the engine itself).
     pub(crate) last_seq: u64,
     pub(crate) inbox: String,
     pub(crate) db: String,

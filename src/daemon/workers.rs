@@ -1,6 +1,6 @@
-//! The socket's helpers off the event loop: four workers that ask the engine for clients (a
-//! greeting's figures, a call, a page of stored events) and the one follower of the engine's
-//! events for every subscriber. Each sends what it gets back to the loop as a note and wakes it.
+//! The socket's helpers off the event loop: four workers that do what may wait for clients (the
+//! user name a greeting looks up, a call to the engine, a page of stored events) and the one
+//! follower of the engine's events for every subscriber. Each sends what it gets back to the loop as a note and wakes it.
 //! They own no connection and say nothing on the wire themselves.
 
 use super::connection::user_name;
@@ -43,7 +43,6 @@ pub(crate) enum Note {
     Greeted {
         conn: Token,
         who: String,
-        last_seq: u64,
     },
     /// A line for a connection whose call goes on (a streamed ingest's progress).
     Progress {
@@ -117,22 +116,11 @@ fn work(engine: &ServiceHandle, notes: &Notes, jobs: &Mutex<Receiver<Job>>) {
             return;
         };
         notes.send(match job {
-            Job::Greet { conn, uid } => {
-                let who = user_name(uid);
-                match engine.call(model::Request::Stats, &who) {
-                    Ok(model::Response::Stats { stats }) => Note::Greeted {
-                        conn,
-                        who,
-                        last_seq: stats.last_seq,
-                    },
-                    Ok(_) | Err(ServiceError::Refused(_)) => Note::Greeted {
-                        conn,
-                        who,
-                        last_seq: 0,
-                    },
-                    Err(ServiceError::Gone) => Note::Replied { conn, line: None },
-                }
-            }
+            // Only the name: the greeting waits on no engine, busy as it may be.
+            Job::Greet { conn, uid } => Note::Greeted {
+                conn,
+                who: user_name(uid),
+            },
             Job::Call {
                 conn,
                 who,

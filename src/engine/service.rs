@@ -174,6 +174,33 @@ impl ServiceHandle {
     }
 }
 
+#[cfg(test)]
+impl ServiceHandle {
+    /// A handle to an engine that is always busy: it answers `follow` (with no events) and
+    /// holds every other command unanswered, for tests of what must not wait on the engine.
+    pub(crate) fn busy_for_tests() -> ServiceHandle {
+        let (tx, rx) = mpsc::channel::<Command>();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            let mut feeds = Vec::new();
+            for cmd in rx {
+                match cmd {
+                    Command::Follow { reply, .. } => {
+                        let (feed, live) = mpsc::sync_channel(1);
+                        feeds.push(feed);
+                        let _ = reply.send(Ok((0, live)));
+                    }
+                    other => held.push(other),
+                }
+            }
+        });
+        ServiceHandle {
+            tx,
+            reach: Reach::Anywhere,
+        }
+    }
+}
+
 /// The running engine thread; stopped (after the command in hand) when dropped.
 pub(crate) struct Service {
     handle: ServiceHandle,
