@@ -4,6 +4,7 @@
 use crate::detect::page::site_key;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
+use crate::store::codec::{encode_shingle_parts, paragraphs_kept, Content, ShingleRecord};
 use crate::text::clean::{clean_with, BlockInfo};
 use crate::text::interrupt::{Interrupt, Uninterrupted};
 use crate::text::normalize::normalize;
@@ -131,4 +132,49 @@ pub fn prepare_within(
 pub fn stored_tokens(paragraphs: &[String]) -> Tokens {
     let norm: Vec<String> = paragraphs.iter().map(|p| normalize(p)).collect();
     Tokens::new(&norm.join("\n"))
+}
+
+/// The shingle record of a stored story: what `decide` verifies a candidate against, derived
+/// from the story exactly as `stored_tokens` and `exact_hash` derived it before the record was
+/// kept (the upgrade fills the `shingles` tree with it; a missing record is derived again).
+pub fn stored_shingles(content: &Content) -> ShingleRecord {
+    let tokens = stored_tokens(&content.paragraphs);
+    ShingleRecord {
+        words: tokens.len() as u32,
+        exact: exact_hash(content.paragraphs.iter().map(String::as_str)),
+        site: content.site,
+        blocks: content.blocks.clone(),
+        shingles: tokens.shingle_hashes(),
+    }
+}
+
+/// The shingle record the store keeps for a prepared story whose text it caps at `max_text`
+/// bytes, encoded. When the store keeps the story whole (every paragraph, none holding a line
+/// break, which the stored text would split), it is the story's own tokens and hashes: `clean`
+/// makes the story's words those of its normalised paragraphs (`stored_tokens` of them), so
+/// nothing is derived twice. Otherwise it is derived from the story as stored.
+pub fn packed_shingles(prep: &Prepared, max_text: usize) -> Vec<u8> {
+    let whole = paragraphs_kept(&prep.paragraphs, max_text) == prep.paragraphs.len()
+        && !prep.paragraphs.iter().any(|p| p.contains('\n'));
+    if whole {
+        return encode_shingle_parts(
+            prep.tokens.len() as u32,
+            prep.exact,
+            prep.site,
+            &prep.blocks,
+            &prep.shingles,
+        );
+    }
+    let kept = &prep.paragraphs[..paragraphs_kept(&prep.paragraphs, max_text)];
+    let text = kept.join("\n");
+    let stored = Content {
+        blocks: prep.blocks.clone(),
+        paragraphs: if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split('\n').map(str::to_owned).collect()
+        },
+        site: prep.site,
+    };
+    crate::store::codec::encode_shingles(&stored_shingles(&stored))
 }

@@ -1,5 +1,5 @@
-//! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
-//! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
+//! Binary layout of the fingerprint, content and shingle values: compact, versioned, and decoded
+//! without allocation-heavy formats on the hot path. Decoding checks every length and never panics.
 
 use crate::model::BlockInfo;
 
@@ -103,10 +103,7 @@ pub(crate) fn encode_content_parts(
     max_text_bytes: usize,
 ) -> Vec<u8> {
     let mut text = String::new();
-    for p in paragraphs {
-        if !text.is_empty() && text.len() + p.len() + 1 > max_text_bytes {
-            break;
-        }
+    for p in &paragraphs[..paragraphs_kept(paragraphs, max_text_bytes)] {
         if !text.is_empty() {
             text.push('\n');
         }
@@ -132,6 +129,20 @@ pub(crate) fn encode_content_parts(
         .expect("the output is sized to the compression bound");
     out.truncate(at + n);
     out
+}
+
+/// How many of `paragraphs`, from the first, the stored text holds under the cap of
+/// `max_text_bytes` (whole paragraphs, one newline apart; the first always).
+pub(crate) fn paragraphs_kept(paragraphs: &[String], max_text_bytes: usize) -> usize {
+    // The length of the text so far, as `encode_content_parts` joins it.
+    let mut len = 0usize;
+    for (i, p) in paragraphs.iter().enumerate() {
+        if len > 0 && len + p.len() + 1 > max_text_bytes {
+            return i;
+        }
+        len += p.len() + usize::from(len > 0);
+    }
+    paragraphs.len()
 }
 
 /// The block hashes of encoded content, without decompressing its text.
@@ -188,6 +199,94 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
         blocks,
         paragraphs,
         site,
+    })
+}
+
+/// What verifying a candidate needs of a stored article, kept apart from its text (the
+/// `shingles` tree) so that a candidate is compared without its story being decoded,
+/// normalised, tokenised and hashed again: exactly what `engine::prepare::stored_tokens` and
+/// `fingerprint::exact_hash` would derive from the story as stored, and the page's blocks and
+/// site as its content record holds them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShingleRecord {
+    /// Words of the story as stored.
+    pub words: u32,
+    /// `exact_hash` of the story's paragraphs as stored.
+    pub exact: u64,
+    /// The site key the page names, 0 when none.
+    pub site: u64,
+    pub blocks: Vec<BlockInfo>,
+    /// Positional hashes of the story's word shingles (`Tokens::shingle_hashes`).
+    pub shingles: Vec<u64>,
+}
+
+const SHINGLES_VERSION: u8 = 1;
+
+/// The record's bytes: a version, the counts, the blocks as content records write them, then
+/// the shingle hashes as they are. They are uniformly random 64-bit values in text order, so
+/// neither delta coding nor LZ4 makes them smaller; they are copied out with no decoding work.
+pub(crate) fn encode_shingles(r: &ShingleRecord) -> Vec<u8> {
+    encode_shingle_parts(r.words, r.exact, r.site, &r.blocks, &r.shingles)
+}
+
+/// `encode_shingles` of the parts of a `ShingleRecord`, for a caller that has not built one.
+pub(crate) fn encode_shingle_parts(
+    words: u32,
+    exact: u64,
+    site: u64,
+    blocks: &[BlockInfo],
+    shingles: &[u64],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(29 + blocks.len() * 13 + shingles.len() * 8);
+    out.push(SHINGLES_VERSION);
+    out.extend_from_slice(&words.to_le_bytes());
+    out.extend_from_slice(&exact.to_le_bytes());
+    out.extend_from_slice(&site.to_le_bytes());
+    out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
+    for b in blocks {
+        out.extend_from_slice(&b.hash.to_le_bytes());
+        out.extend_from_slice(&b.words.to_le_bytes());
+        out.push((u8::from(b.kept) * KEPT_BIT) | (u8::from(b.prose) * PROSE_BIT));
+    }
+    out.extend_from_slice(&(shingles.len() as u32).to_le_bytes());
+    for h in shingles {
+        out.extend_from_slice(&h.to_le_bytes());
+    }
+    out
+}
+
+pub(crate) fn decode_shingles(bytes: &[u8]) -> Option<ShingleRecord> {
+    let mut r = Reader(bytes);
+    if r.u8()? != SHINGLES_VERSION {
+        return None;
+    }
+    let (words, exact, site) = (r.u32()?, r.u64()?, r.u64()?);
+    let n = r.u32()? as usize;
+    let mut blocks = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        let (hash, words, flags) = (r.u64()?, r.u32()?, r.u8()?);
+        blocks.push(BlockInfo {
+            hash,
+            words,
+            kept: flags & KEPT_BIT != 0,
+            prose: flags & PROSE_BIT != 0,
+        });
+    }
+    let n = r.u32()? as usize;
+    let raw = r.take(n.checked_mul(8)?)?;
+    if !r.0.is_empty() {
+        return None;
+    }
+    let shingles = raw
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    Some(ShingleRecord {
+        words,
+        exact,
+        site,
+        blocks,
+        shingles,
     })
 }
 
@@ -248,6 +347,25 @@ mod tests {
         }
 
         #[test]
+        fn shingle_records_round_trip(words: u32, exact: u64, site: u64, shingles: Vec<u64>,
+                                      blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
+            let r = ShingleRecord {
+                words,
+                exact,
+                site,
+                blocks: blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect(),
+                shingles,
+            };
+            let encoded = encode_shingles(&r);
+            prop_assert_eq!(decode_shingles(&encoded), Some(r));
+            // A record cut short, or with bytes after its end, does not read.
+            prop_assert_eq!(decode_shingles(&encoded[..encoded.len() - 1]), None);
+            let mut longer = encoded.clone();
+            longer.push(0);
+            prop_assert_eq!(decode_shingles(&longer), None);
+        }
+
+        #[test]
         fn site_templates_round_trip(stamp: u64, blocks: Vec<u64>) {
             prop_assert_eq!(decode_site(&encode_site(stamp, &blocks)), Some((stamp, blocks)));
         }
@@ -258,6 +376,7 @@ mod tests {
             let _ = decode_content(&bytes);
             let _ = decode_site(&bytes);
             let _ = decode_block_hashes(&bytes);
+            let _ = decode_shingles(&bytes);
         }
     }
 
