@@ -158,7 +158,8 @@ impl Engine {
             blocks: &prep.blocks,
             site: prep.site,
         };
-        let indexed = NewSide::of(&new_side);
+        // Indexed at the first candidate judged: most stories have none.
+        let mut indexed: Option<NewSide> = None;
         let mut best: Option<(Status, f32, ArticleId)> = None;
         let mut turned_down = 0.0f32;
         let mut learned = Vec::new();
@@ -175,7 +176,8 @@ impl Engine {
                 blocks: &old.blocks,
                 site: old.site,
             };
-            let mut j = judge_with(&indexed, &new_side, &old_side, &self.settings.params);
+            let indexed = indexed.get_or_insert_with(|| NewSide::of(&new_side));
+            let mut j = judge_with(indexed, &new_side, &old_side, &self.settings.params);
             if j.evidence.different && j.similarity >= self.settings.params.reprint_min {
                 turned_down = turned_down.max(j.similarity);
             }

@@ -287,6 +287,20 @@ impl Engine {
         &self.store
     }
 
+    /// Candidates' shingle records read from memory and from the store since the engine opened
+    /// (for the benchmarks).
+    #[doc(hidden)]
+    pub fn shingle_reads(&self) -> (u64, u64) {
+        (self.recent.hits, self.recent.misses)
+    }
+
+    /// Keeps `n` shingle records per generation in memory from now on, instead of
+    /// `RECENT_RECORDS` (for the benchmarks, to measure that choice).
+    #[doc(hidden)]
+    pub fn keep_recent_records(&mut self, n: usize) {
+        self.recent = recent::Recent::new(n);
+    }
+
     /// The id of the newest article stored (0 when none is).
     pub fn last_id(&self) -> ArticleId {
         self.next_id - 1
