@@ -133,12 +133,14 @@ fn bench_verify(c: &mut Criterion) {
         site: old.site,
     };
     let record = stored_shingles(&stored);
-    let side = |r: &ShingleRecord| Side {
-        shingles: &r.shingles,
-        words: r.words as usize,
-        blocks: &r.blocks,
-        site: r.site,
-    };
+    fn side(r: &ShingleRecord) -> Side<'_> {
+        Side {
+            shingles: &r.shingles,
+            words: r.words as usize,
+            blocks: &r.blocks,
+            site: r.site,
+        }
+    }
     let mut g = c.benchmark_group("verify");
     g.bench_function("one_candidate", |b| {
         b.iter(|| {
