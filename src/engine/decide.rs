@@ -3,7 +3,7 @@
 //! what was learned is part of the file's own story as prepared (its extraction took a template
 //! block for story), the file is prepared again against it and decided again, once.
 
-use super::prepare::{prepare_within, stored_shingles, Prepared, TemplateView};
+use super::prepare::{prepare_within, shingles_of, stored_shingles, Prepared, TemplateView};
 use super::reading::{guarded, Reading};
 use super::templates::SiteTemplates;
 use super::{stages, Decision, Engine, EngineError, Input, Pending};
@@ -282,8 +282,8 @@ impl Engine {
         if let Some(r) = self.recent.get(id) {
             return Ok(Some(r));
         }
-        let record = match self.store.shingles(id)? {
-            Some(r) => r,
+        let record = match self.store.story_tokens(id)? {
+            Some(kept) => shingles_of(kept),
             None => match self.store.content(id)? {
                 Some(content) => stored_shingles(&content),
                 None => return Ok(None),

@@ -5,10 +5,12 @@
 //! with another story is the same either way; the record an article is verified by within its
 //! batch equals the one derived from its whole story.
 
-use super::prepare::{packed_shingles, prepare, stored_shingles, stored_tokens, Prepared};
+use super::prepare::{
+    packed_shingles, prepare, shingles_of, stored_shingles, stored_tokens, Prepared,
+};
 use crate::detect::verify::overlap;
 use crate::fingerprint::exact_hash;
-use crate::store::codec::{decode_content, decode_shingles, encode_content, Content};
+use crate::store::codec::{decode_content, decode_story_tokens, encode_content, Content};
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
@@ -151,7 +153,7 @@ proptest! {
             return Ok(());
         };
         // Stored: the record kept equals the one derived from the stored story.
-        let kept = decode_shingles(&packed_shingles(&old, cap)).expect("decodes");
+        let kept = shingles_of(decode_story_tokens(&packed_shingles(&old, cap)).expect("decodes"));
         let stored = as_stored(&old, cap);
         let tokens = stored_tokens(&stored.paragraphs);
         prop_assert_eq!(&kept.shingles, &tokens.shingle_hashes());
@@ -197,7 +199,8 @@ fn real_pages_keep_the_record_their_stored_story_derives() {
             continue;
         };
         for cap in [usize::MAX, 262_144, 2_000] {
-            let kept = decode_shingles(&packed_shingles(&p, cap)).expect("decodes");
+            let kept =
+                shingles_of(decode_story_tokens(&packed_shingles(&p, cap)).expect("decodes"));
             assert_eq!(
                 kept,
                 stored_shingles(&as_stored(&p, cap)),

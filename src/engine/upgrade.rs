@@ -3,7 +3,7 @@
 //! new records; the store writes them (and the version, last, so an interrupted upgrade runs
 //! again).
 
-use super::prepare::{stored_shingles, stored_tokens};
+use super::prepare::{stored_tokens, story_tokens};
 use crate::fingerprint::{anchor_hashes, sample_anchors, SimHash};
 use crate::store::codec::FpRecord;
 use crate::store::{Store, StoreError, SCHEMA_VERSION};
@@ -32,7 +32,7 @@ pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(
     if from < 3 {
         fingerprints(store, from, anchor_every)?;
     }
-    let n = store.fill_shingles(stored_shingles)?;
+    let n = store.fill_shingles(story_tokens)?;
     eprintln!("copydesk: kept the shingle records of {n} articles");
     store.record_schema()
 }

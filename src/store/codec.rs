@@ -202,44 +202,48 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     })
 }
 
-/// What verifying a candidate needs of a stored article, kept apart from its text (the
-/// `shingles` tree) so that a candidate is compared without its story being decoded,
-/// normalised, tokenised and hashed again: exactly what `engine::prepare::stored_tokens` and
-/// `fingerprint::exact_hash` would derive from the story as stored, and the page's blocks and
-/// site as its content record holds them.
+/// What verifying a candidate needs of an article, in memory: its story's positional shingle
+/// hashes (`Tokens::shingle_hashes`), word count and `exact_hash`, and the page's blocks and
+/// site. The store keeps it as `StoryTokens`, from which the engine derives it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShingleRecord {
-    /// Words of the story as stored.
+    /// Words of the story.
     pub words: u32,
-    /// `exact_hash` of the story's paragraphs as stored.
+    /// `exact_hash` of the story's paragraphs.
     pub exact: u64,
     /// The site key the page names, 0 when none.
     pub site: u64,
     pub blocks: Vec<BlockInfo>,
-    /// Positional hashes of the story's word shingles (`Tokens::shingle_hashes`).
     pub shingles: Vec<u64>,
 }
 
-const SHINGLES_VERSION: u8 = 1;
-
-/// The record's bytes: a version, the counts, the blocks as content records write them, then
-/// the shingle hashes as they are. They are uniformly random 64-bit values in text order, so
-/// neither delta coding nor LZ4 makes them smaller; they are copied out with no decoding work.
-pub(crate) fn encode_shingles(r: &ShingleRecord) -> Vec<u8> {
-    encode_shingle_parts(r.words, r.exact, r.site, &r.blocks, &r.shingles)
+/// What the `shingles` tree keeps per article, so that a candidate is verified without its
+/// story being decoded and normalised again: the story's words as `Tokens` joins them
+/// (normalised, one space apart; a word holds no space), its `exact_hash`, and the page's
+/// blocks and site. Its shingle hashes are the words' `Tokens::shingle_hashes`, computed on
+/// reading: 8 random bytes a word would not compress, and the words compress to a third of that.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoryTokens {
+    pub exact: u64,
+    pub site: u64,
+    pub blocks: Vec<BlockInfo>,
+    /// The normalised words, one space apart.
+    pub tokens: String,
 }
 
-/// `encode_shingles` of the parts of a `ShingleRecord`, for a caller that has not built one.
-pub(crate) fn encode_shingle_parts(
-    words: u32,
+const TOKENS_VERSION: u8 = 1;
+
+/// The record's bytes: a version, the story hash and site, the blocks as content records write
+/// them, then the words, LZ4-compressed with their length first.
+pub(crate) fn encode_story_tokens(
     exact: u64,
     site: u64,
     blocks: &[BlockInfo],
-    shingles: &[u64],
+    tokens: &str,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(29 + blocks.len() * 13 + shingles.len() * 8);
-    out.push(SHINGLES_VERSION);
-    out.extend_from_slice(&words.to_le_bytes());
+    let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
+    let mut out = Vec::with_capacity(25 + blocks.len() * 13 + 4 + bound);
+    out.push(TOKENS_VERSION);
     out.extend_from_slice(&exact.to_le_bytes());
     out.extend_from_slice(&site.to_le_bytes());
     out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
@@ -248,19 +252,21 @@ pub(crate) fn encode_shingle_parts(
         out.extend_from_slice(&b.words.to_le_bytes());
         out.push((u8::from(b.kept) * KEPT_BIT) | (u8::from(b.prose) * PROSE_BIT));
     }
-    out.extend_from_slice(&(shingles.len() as u32).to_le_bytes());
-    for h in shingles {
-        out.extend_from_slice(&h.to_le_bytes());
-    }
+    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
+    let at = out.len();
+    out.resize(at + bound, 0);
+    let n = lz4_flex::block::compress_into(tokens.as_bytes(), &mut out[at..])
+        .expect("the output is sized to the compression bound");
+    out.truncate(at + n);
     out
 }
 
-pub(crate) fn decode_shingles(bytes: &[u8]) -> Option<ShingleRecord> {
+pub(crate) fn decode_story_tokens(bytes: &[u8]) -> Option<StoryTokens> {
     let mut r = Reader(bytes);
-    if r.u8()? != SHINGLES_VERSION {
+    if r.u8()? != TOKENS_VERSION {
         return None;
     }
-    let (words, exact, site) = (r.u32()?, r.u64()?, r.u64()?);
+    let (exact, site) = (r.u64()?, r.u64()?);
     let n = r.u32()? as usize;
     let mut blocks = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
@@ -272,21 +278,12 @@ pub(crate) fn decode_shingles(bytes: &[u8]) -> Option<ShingleRecord> {
             prose: flags & PROSE_BIT != 0,
         });
     }
-    let n = r.u32()? as usize;
-    let raw = r.take(n.checked_mul(8)?)?;
-    if !r.0.is_empty() {
-        return None;
-    }
-    let shingles = raw
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect();
-    Some(ShingleRecord {
-        words,
+    let tokens = lz4_flex::decompress_size_prepended(r.0).ok()?;
+    Some(StoryTokens {
         exact,
         site,
         blocks,
-        shingles,
+        tokens: String::from_utf8(tokens).ok()?,
     })
 }
 
@@ -347,22 +344,16 @@ mod tests {
         }
 
         #[test]
-        fn shingle_records_round_trip(words: u32, exact: u64, site: u64, shingles: Vec<u64>,
-                                      blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
-            let r = ShingleRecord {
-                words,
+        fn story_tokens_round_trip(exact: u64, site: u64, tokens in "[a-z ]{0,200}",
+                                   blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
+            let r = StoryTokens {
                 exact,
                 site,
                 blocks: blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect(),
-                shingles,
+                tokens,
             };
-            let encoded = encode_shingles(&r);
-            prop_assert_eq!(decode_shingles(&encoded), Some(r));
-            // A record cut short, or with bytes after its end, does not read.
-            prop_assert_eq!(decode_shingles(&encoded[..encoded.len() - 1]), None);
-            let mut longer = encoded.clone();
-            longer.push(0);
-            prop_assert_eq!(decode_shingles(&longer), None);
+            let encoded = encode_story_tokens(r.exact, r.site, &r.blocks, &r.tokens);
+            prop_assert_eq!(decode_story_tokens(&encoded), Some(r));
         }
 
         #[test]
@@ -376,7 +367,7 @@ mod tests {
             let _ = decode_content(&bytes);
             let _ = decode_site(&bytes);
             let _ = decode_block_hashes(&bytes);
-            let _ = decode_shingles(&bytes);
+            let _ = decode_story_tokens(&bytes);
         }
     }
 

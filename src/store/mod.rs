@@ -6,8 +6,8 @@
 //! - `articles`: id → `schema::Record` (JSON). Written last in a commit: the commit point.
 //! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
-//! - `shingles`: id → what verifying the article as a candidate needs (`codec::ShingleRecord`:
-//!   its shingle hashes, word count, story hash, blocks and site), so no story is read for it.
+//! - `shingles`: id → what verifying the article as a candidate needs (`codec::StoryTokens`:
+//!   its story's normalised words, LZ4-compressed, story hash, blocks and site).
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `schema::Path` (the latest ingest of that path).
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
@@ -29,7 +29,7 @@ mod upgrade;
 mod verify;
 
 use crate::model::{ArticleId, ArticleRecord, Event, Health, Status};
-use codec::{Content, FpRecord, ShingleRecord};
+use codec::{Content, FpRecord, ShingleRecord, StoryTokens};
 use serde::Serialize;
 use sled::transaction::TransactionError;
 use sled::Transactional;
@@ -121,8 +121,8 @@ pub struct NewArticle {
     /// The story's shingle record as prepared, for the articles after it in the same batch to
     /// be verified against (what the store keeps is `packed_shingles`).
     pub shingles: Option<std::sync::Arc<ShingleRecord>>,
-    /// The shingle record of the story as the store keeps it (`codec::encode_shingles`; the text
-    /// capped as `packed_content`'s), written to the `shingles` tree with the article.
+    /// What the `shingles` tree keeps for the story as stored (`codec::encode_story_tokens`; the
+    /// text capped as `packed_content`'s), written with the article.
     pub packed_shingles: Option<Vec<u8>>,
     /// Set when this article is the first read from its document (the hash of all its blocks).
     pub exact_first: Option<u64>,
@@ -138,7 +138,7 @@ pub struct Store {
     articles: sled::Tree,
     fps: sled::Tree,
     content: sled::Tree,
-    /// Per article, what verifying it as a candidate needs (`codec::ShingleRecord`).
+    /// Per article, what verifying it as a candidate needs (`codec::StoryTokens`).
     shingles: sled::Tree,
     exact: sled::Tree,
     paths: sled::Tree,
@@ -597,11 +597,12 @@ impl Store {
         }
     }
 
-    /// What verifying the article as a candidate needs, if its record is stored.
-    pub(crate) fn shingles(&self, id: ArticleId) -> Result<Option<ShingleRecord>, StoreError> {
+    /// What the `shingles` tree keeps for the article (its story's words, hash, blocks, site),
+    /// if it is there.
+    pub(crate) fn story_tokens(&self, id: ArticleId) -> Result<Option<StoryTokens>, StoreError> {
         match self.shingles.get(key(id))? {
             None => Ok(None),
-            Some(v) => codec::decode_shingles(&v).map(Some).ok_or_else(|| {
+            Some(v) => codec::decode_story_tokens(&v).map(Some).ok_or_else(|| {
                 StoreError::Corrupt(Some(id), "shingle record does not decode".into())
             }),
         }

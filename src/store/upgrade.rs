@@ -3,7 +3,7 @@
 //! derives nothing itself. The caller records the new version last, once everything is durable,
 //! so an interrupted upgrade runs again.
 
-use super::codec::{self, Content, FpRecord, ShingleRecord};
+use super::codec::{self, Content, FpRecord};
 use super::{id_of, Store, StoreError};
 
 /// Articles read per batch of an upgrade: each batch is derived in parallel, then written.
@@ -72,16 +72,15 @@ impl Store {
         Ok(rewritten)
     }
 
-    /// Writes the shingle record `f` derives from each stored content that has none; durable on
-    /// return. Safe to repeat if interrupted. Returns how many records were written.
+    /// Writes the `shingles` value `f` encodes from each stored content that has none; durable
+    /// on return. Safe to repeat if interrupted. Returns how many values were written.
     pub(crate) fn fill_shingles(
         &self,
-        f: impl Fn(&Content) -> ShingleRecord + Sync,
+        f: impl Fn(&Content) -> Vec<u8> + Sync,
     ) -> Result<u64, StoreError> {
         let mut written = 0u64;
         let mut todo: Vec<(sled::IVec, Content)> = Vec::with_capacity(BATCH);
-        let encode =
-            |(k, content): (sled::IVec, Content)| (k, codec::encode_shingles(&f(&content)));
+        let encode = |(k, content): (sled::IVec, Content)| (k, f(&content));
         let mut flush = |todo: &mut Vec<(sled::IVec, Content)>| {
             let new = par_map(std::mem::take(todo), &encode);
             written += new.len() as u64;

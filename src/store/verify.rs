@@ -198,7 +198,7 @@ impl Store {
             // Written with the record since schema 5 (an older database gets them when the
             // engine opens it, after this check).
             match self.shingles.get(key(id)) {
-                Ok(Some(s)) if codec::decode_shingles(&s).is_some() => {}
+                Ok(Some(s)) if codec::decode_story_tokens(&s).is_some() => {}
                 Ok(Some(_)) => {
                     problems.push(format!("record {id}: its shingle record does not decode"))
                 }

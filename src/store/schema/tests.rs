@@ -1,5 +1,5 @@
 //! The stored encoding, frozen per schema version: a record in every triage state, an event group,
-//! path identities, a fingerprint, a content value, a shingle record and a site's template are
+//! path identities, a fingerprint, a content value, a story's words kept for verification and a site's template are
 //! encoded and compared
 //! with the golden file of `SCHEMA_VERSION`, then decoded back to the same domain values. A change
 //! of any field name, text form or byte layout fails here; if it is meant, bump `SCHEMA_VERSION`
@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::model::{BlockInfo, TriageState};
-use crate::store::codec::{self, Content, FpRecord, ShingleRecord};
+use crate::store::codec::{self, Content, FpRecord, StoryTokens};
 use crate::store::SCHEMA_VERSION;
 
 fn record(id: ArticleId, triage: model::Triage) -> model::ArticleRecord {
@@ -132,15 +132,14 @@ fn content() -> Content {
     }
 }
 
-/// A shingle record (`shingles` tree): what verifying the article of `content()` needs.
-fn shingle_record() -> ShingleRecord {
+/// What the `shingles` tree keeps for the article of `content()`.
+fn story_tokens() -> StoryTokens {
     let c = content();
-    ShingleRecord {
-        words: 5,
+    StoryTokens {
         exact: 0x0123_4567_89ab_cdef,
         site: c.site,
         blocks: c.blocks,
-        shingles: vec![0xfeed_0000_0000_0001, 0xfeed_0000_0000_0002, 7],
+        tokens: "the council voted traders object".into(),
     }
 }
 
@@ -174,9 +173,12 @@ fn encoded() -> Vec<String> {
         "content/2 {}",
         hex(&codec::encode_content(&content(), usize::MAX))
     ));
+    let t = story_tokens();
     out.push(format!(
         "shingles/2 {}",
-        hex(&codec::encode_shingles(&shingle_record()))
+        hex(&codec::encode_story_tokens(
+            t.exact, t.site, &t.blocks, &t.tokens
+        ))
     ));
     let (site, stamp, blocks) = site_template();
     out.push(format!(
@@ -250,8 +252,8 @@ fn golden_values_decode_to_the_domain_values() {
         Some(content())
     );
     assert_eq!(
-        codec::decode_shingles(&unhex(value("shingles/2"))),
-        Some(shingle_record())
+        codec::decode_story_tokens(&unhex(value("shingles/2"))),
+        Some(story_tokens())
     );
     let (site, stamp, blocks) = site_template();
     assert_eq!(
