@@ -3,7 +3,10 @@
 //! Reports articles/s and the database size. For where the time goes, see `bench_phases`.
 //!
 //! `cargo run --release --example bench_ingest -- [--articles 20000] [--batch 1000]
-//!  [--stock 0.1] [--seed N] [--show-article]`
+//!  [--stock 0.1] [--seed N] [--recent N] [--show-article]`
+//!
+//! `--recent N` keeps N candidates' shingle records per generation in memory (the engine's
+//! default otherwise); the run reports how many candidate reads memory answered.
 
 #[path = "../benches/support/synth.rs"]
 mod synth;
@@ -26,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--batch",
             "--stock",
             "--seed",
+            "--recent",
             "--show-article",
         ],
     )?;
@@ -63,6 +67,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut engine = Engine::open(settings)?;
     let open = t.elapsed();
+    let recent: usize = flag(&args, "--recent", 0)?;
+    if recent > 0 {
+        engine.keep_recent_records(recent);
+    }
 
     let mut statuses: BTreeMap<Status, usize> = BTreeMap::new();
     let mut batches: Vec<Duration> = Vec::new();
@@ -80,7 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cpu = process_cpu_seconds()
         .zip(cpu_start)
         .map(|(end, start)| end - start);
+    let (from_memory, from_store) = engine.shingle_reads();
     drop(engine);
+    println!(
+        "candidates' shingle records: {from_memory} read from memory, {from_store} from the store"
+    );
     let run = Run {
         articles: n,
         batch,

@@ -2,7 +2,8 @@
 //! the same, and older schemas are upgraded on open: version 1's 32-bit anchors and version 2's
 //! SimHashes (SipHash of each shingle's text) are derived again from the stored stories, so
 //! passage and SimHash look-ups keep working; version 3's content records (without the page's
-//! site or the blocks' prose flags) are read as they are, and the version recorded.
+//! site or the blocks' prose flags) are read as they are, and the version recorded; version 4's
+//! articles get the shingle records verification reads, derived from their stored stories.
 
 mod common;
 
@@ -262,7 +263,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
     for r in sled.open_tree("fps").unwrap().iter() {
         assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
     }
@@ -321,7 +322,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
 }
 
 /// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
@@ -352,7 +353,7 @@ fn downgrade_content(db: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_version_3_database_is_read_as_it_is_and_marked_version_4() {
+fn a_version_3_database_is_read_as_it_is_and_marked_version_5() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
@@ -374,7 +375,7 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_4() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
     let versions: Vec<u8> = sled
         .open_tree("content")
         .unwrap()
@@ -385,5 +386,74 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_4() {
         versions,
         [1, 1, 2, 2, 2],
         "old records read as they are, new ones in version 2"
+    );
+}
+
+/// Every shingle record, by key.
+fn shingle_records(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let sled = open_direct(db);
+    let tree = sled.open_tree("shingles").expect("shingles tree");
+    tree.iter()
+        .map(|r| {
+            let (k, v) = r.expect("read");
+            (k.to_vec(), v.to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    let written = shingle_records(&db);
+    assert_eq!(written.len(), 2, "one record per article, written with it");
+    {
+        // As a version 4 copydesk left it: no shingle records.
+        let sled = open_direct(&db);
+        sled.drop_tree("shingles").expect("drop the tree");
+        let meta = sled.open_tree("meta").expect("meta tree");
+        meta.insert("schema", &4u32.to_be_bytes()).expect("write");
+        sled.flush().expect("flush");
+    }
+    // `doctor` finds nothing wrong with a version 4 database, which has no records to check.
+    let doctor = run(&db, &["doctor"]);
+    assert!(doctor.status.success(), "{doctor:?}");
+
+    // Against the records derived on open: the clean copy is a reprint, the blurb's quote is
+    // partial reuse.
+    let later = ingest(&db, &[seed("001_"), seed("004_")]);
+    assert_eq!(later[0]["status"], "reprint", "{later:?}");
+    assert_eq!(later[0]["match"]["id"], first[0]["id"]);
+    assert_eq!(later[1]["status"], "partial", "{later:?}");
+    assert_eq!(later[1]["match"]["id"], first[1]["id"]);
+
+    let now = shingle_records(&db);
+    assert_eq!(
+        now[..2],
+        written[..],
+        "the records derived from the stored stories are the ones ingest wrote"
+    );
+    assert_eq!(now.len(), 4);
+    let sled = open_direct(&db);
+    let schema = sled
+        .open_tree("meta")
+        .unwrap()
+        .get("schema")
+        .unwrap()
+        .unwrap();
+    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+    // From version 5 on, a record without its shingle record is damage `doctor` names.
+    sled.open_tree("shingles")
+        .unwrap()
+        .remove(3u64.to_be_bytes())
+        .expect("remove");
+    sled.flush().expect("flush");
+    drop(sled);
+    let doctor = run(&db, &["doctor"]);
+    assert!(!doctor.status.success(), "{doctor:?}");
+    assert!(
+        String::from_utf8_lossy(&doctor.stdout).contains("record 3: its shingle record is missing"),
+        "{doctor:?}"
     );
 }

@@ -71,7 +71,21 @@ pub struct Judgement {
 /// the pages' own prose to agree (`page::evidence`), so an extraction that took the same sidebar
 /// for both stories, or a story that quotes all of a short one, is no reprint.
 pub fn judge(new: &Side, old: &Side, p: &Params) -> Judgement {
-    let overlap = verify::overlap(new.shingles, new.words, old.shingles, old.words);
+    judge_with(&NewSide::of(new), new, old, p)
+}
+
+/// A new story's shingles indexed once for judging it against each of its candidates.
+pub struct NewSide(verify::Indexed);
+
+impl NewSide {
+    pub fn of(new: &Side) -> NewSide {
+        NewSide(verify::Indexed::new(new.shingles, new.words))
+    }
+}
+
+/// `judge`, with the new story's shingles indexed beforehand (`NewSide::of(new)`).
+pub fn judge_with(indexed: &NewSide, new: &Side, old: &Side, p: &Params) -> Judgement {
+    let overlap = indexed.0.overlap(old.shingles, old.words);
     let similarity = overlap.similarity();
     let (new_passages, old_passages) = overlap.passage_words(p.passage_min_words);
     let shares_passages = new_passages.max(old_passages) >= p.partial_min_words;

@@ -40,64 +40,223 @@ impl Overlap {
 
 /// Compares two texts by their positional shingle hashes and word counts.
 pub(crate) fn overlap(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
-    let new_cov = covered(new, new_words, counts(old));
-    let old_cov = covered(old, old_words, counts(new));
-    Overlap {
-        new_coverage: share(&new_cov),
-        old_coverage: share(&old_cov),
-        new_runs: runs(&new_cov),
-        old_runs: runs(&old_cov),
-    }
+    Indexed::new(new, new_words).overlap(old, old_words)
 }
 
-fn counts(shingles: &[u64]) -> HashMap<u64, u32> {
-    let mut m = HashMap::with_capacity_and_hasher(shingles.len(), Default::default());
-    for &h in shingles {
-        *m.entry(h).or_insert(0) += 1;
-    }
-    m
+/// Bits of the filter `Indexed` keeps: 2 KB, so that for a story of 800 words about one
+/// look-up in twenty of a shingle the story does not hold passes it.
+const FILTER_BITS: u32 = 14;
+
+/// A text's shingles indexed once for comparison with many others (a new story with each of
+/// its candidates): per distinct hash, the positions where it occurs, in order. Comparing then
+/// costs one look-up per shingle of the other text, and work in proportion to what the two
+/// share, rather than a hash map of each text built per pair.
+pub(crate) struct Indexed {
+    words: usize,
+    /// One bit per value of a hash's low `FILTER_BITS` bits, set for the text's hashes: most
+    /// shingles of another text are not in this one, and the bit says so without a look-up.
+    filter: Vec<u64>,
+    /// Hash → its group: the positions `positions[starts[g]..starts[g + 1]]`.
+    groups: HashMap<u64, u32>,
+    starts: Vec<u32>,
+    positions: Vec<u32>,
 }
 
-fn covered(shingles: &[u64], words: usize, mut other: HashMap<u64, u32>) -> Vec<bool> {
-    let mut cov = vec![false; words];
-    for (i, h) in shingles.iter().enumerate() {
-        let left = other.get_mut(h).filter(|n| **n > 0);
-        if let Some(n) = left {
-            *n -= 1;
-            let end = (i + SHINGLE_WORDS).min(words);
-            cov[i..end].iter_mut().for_each(|c| *c = true);
+impl Indexed {
+    pub(crate) fn new(shingles: &[u64], words: usize) -> Indexed {
+        let mut groups: HashMap<u64, u32> =
+            HashMap::with_capacity_and_hasher(shingles.len(), Default::default());
+        let mut of_position = Vec::with_capacity(shingles.len());
+        let mut sizes: Vec<u32> = Vec::new();
+        for h in shingles {
+            let next = sizes.len() as u32;
+            let g = *groups.entry(*h).or_insert(next);
+            if g == next {
+                sizes.push(0);
+            }
+            sizes[g as usize] += 1;
+            of_position.push(g);
+        }
+        let mut starts = Vec::with_capacity(sizes.len() + 1);
+        let mut at = 0u32;
+        for n in &sizes {
+            starts.push(at);
+            at += n;
+        }
+        starts.push(at);
+        // Filled in text order, so each group's positions ascend.
+        let mut fill = starts.clone();
+        let mut positions = vec![0u32; shingles.len()];
+        for (i, g) in of_position.into_iter().enumerate() {
+            positions[fill[g as usize] as usize] = i as u32;
+            fill[g as usize] += 1;
+        }
+        let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+        for h in shingles {
+            let bit = (*h as usize) & ((1 << FILTER_BITS) - 1);
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Indexed {
+            words,
+            filter,
+            groups,
+            starts,
+            positions,
         }
     }
-    cov
+
+    fn group(&self, g: u32) -> &[u32] {
+        &self.positions[self.starts[g as usize] as usize..self.starts[g as usize + 1] as usize]
+    }
+
+    /// What this text (the new one) and `old` share. Shingles match as a multiset: the k-th
+    /// occurrence of a hash in one text is covered when the other holds it more than k times.
+    pub(crate) fn overlap(&self, old: &[u64], old_words: usize) -> Overlap {
+        // Per shared group: how often the old text holds its hash.
+        let mut held: HashMap<u32, u32> = HashMap::default();
+        let mut old_starts = Vec::new();
+        for (j, h) in old.iter().enumerate() {
+            let bit = (*h as usize) & ((1 << FILTER_BITS) - 1);
+            if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+                continue;
+            }
+            let Some(&g) = self.groups.get(h) else {
+                continue;
+            };
+            let k = held.entry(g).or_insert(0);
+            if (*k as usize) < self.group(g).len() {
+                old_starts.push(j as u32);
+            }
+            *k += 1;
+        }
+        let mut new_starts: Vec<u32> = held
+            .iter()
+            .flat_map(|(&g, &n)| {
+                let at = self.group(g);
+                at[..at.len().min(n as usize)].iter().copied()
+            })
+            .collect();
+        new_starts.sort_unstable();
+        let (new_runs, new_covered) = runs_of(&new_starts, self.words);
+        let (old_runs, old_covered) = runs_of(&old_starts, old_words);
+        Overlap {
+            new_coverage: share(new_covered, self.words),
+            old_coverage: share(old_covered, old_words),
+            new_runs,
+            old_runs,
+        }
+    }
 }
 
-fn share(cov: &[bool]) -> f32 {
-    if cov.is_empty() {
+/// The runs of words covered by the shingles starting at `starts` (ascending) in a text of
+/// `words` words, and how many words they hold.
+fn runs_of(starts: &[u32], words: usize) -> (Vec<(u32, u32)>, usize) {
+    let words = words as u32;
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &s in starts.iter().filter(|&&s| s < words) {
+        let end = (s + SHINGLE_WORDS as u32).min(words);
+        match runs.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(end),
+            _ => runs.push((s, end)),
+        }
+    }
+    let covered = runs.iter().map(|&(a, b)| (b - a) as usize).sum();
+    (runs, covered)
+}
+
+fn share(covered: usize, words: usize) -> f32 {
+    if words == 0 {
         return 0.0;
     }
-    cov.iter().filter(|&&c| c).count() as f32 / cov.len() as f32
-}
-
-fn runs(cov: &[bool]) -> Vec<(u32, u32)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, &c) in cov.iter().chain(std::iter::once(&false)).enumerate() {
-        match (c, start) {
-            (true, None) => start = Some(i as u32),
-            (false, Some(s)) => {
-                out.push((s, i as u32));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    out
+    covered as f32 / words as f32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fingerprint::Tokens;
+    use proptest::prelude::*;
+
+    /// The comparison as it was first written, a hash map of each text per pair and a flag per
+    /// word: what `Indexed::overlap` must answer exactly.
+    fn reference(new: &[u64], new_words: usize, old: &[u64], old_words: usize) -> Overlap {
+        fn counts(shingles: &[u64]) -> HashMap<u64, u32> {
+            let mut m = HashMap::default();
+            for &h in shingles {
+                *m.entry(h).or_insert(0) += 1;
+            }
+            m
+        }
+        fn covered(shingles: &[u64], words: usize, mut other: HashMap<u64, u32>) -> Vec<bool> {
+            let mut cov = vec![false; words];
+            for (i, h) in shingles.iter().enumerate() {
+                if let Some(n) = other.get_mut(h).filter(|n| **n > 0) {
+                    *n -= 1;
+                    let end = (i + SHINGLE_WORDS).min(words);
+                    cov[i..end].iter_mut().for_each(|c| *c = true);
+                }
+            }
+            cov
+        }
+        fn share(cov: &[bool]) -> f32 {
+            if cov.is_empty() {
+                return 0.0;
+            }
+            cov.iter().filter(|&&c| c).count() as f32 / cov.len() as f32
+        }
+        fn runs(cov: &[bool]) -> Vec<(u32, u32)> {
+            let mut out = Vec::new();
+            let mut start = None;
+            for (i, &c) in cov.iter().chain(std::iter::once(&false)).enumerate() {
+                match (c, start) {
+                    (true, None) => start = Some(i as u32),
+                    (false, Some(s)) => {
+                        out.push((s, i as u32));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+        let new_cov = covered(new, new_words, counts(old));
+        let old_cov = covered(old, old_words, counts(new));
+        Overlap {
+            new_coverage: share(&new_cov),
+            old_coverage: share(&old_cov),
+            new_runs: runs(&new_cov),
+            old_runs: runs(&old_cov),
+        }
+    }
+
+    /// Shingle hashes of a text of `words` words drawn from a small alphabet, so that texts
+    /// repeat themselves and share much (as `Tokens::shingle_hashes` makes them: one per word
+    /// that starts a full shingle, or one for a text shorter than a shingle).
+    fn text(alphabet: u64) -> impl Strategy<Value = (Vec<u64>, usize)> {
+        (0usize..60).prop_flat_map(move |words| {
+            let n = match words {
+                0 => 0,
+                w if w < SHINGLE_WORDS => 1,
+                w => w - SHINGLE_WORDS + 1,
+            };
+            (prop::collection::vec(0..alphabet, n), Just(words))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn indexed_overlap_is_exactly_the_reference(
+            (new, new_words) in text(6),
+            (old, old_words) in text(6),
+            (wide, wide_words) in text(40),
+        ) {
+            let index = Indexed::new(&new, new_words);
+            prop_assert_eq!(index.overlap(&old, old_words), reference(&new, new_words, &old, old_words));
+            // One index serves every candidate.
+            prop_assert_eq!(index.overlap(&wide, wide_words), reference(&new, new_words, &wide, wide_words));
+            prop_assert_eq!(overlap(&wide, wide_words, &new, new_words), reference(&wide, wide_words, &new, new_words));
+        }
+    }
 
     fn ov(a: &str, b: &str) -> Overlap {
         let (ta, tb) = (Tokens::new(a), Tokens::new(b));

@@ -3,17 +3,17 @@
 //! what was learned is part of the file's own story as prepared (its extraction took a template
 //! block for story), the file is prepared again against it and decided again, once.
 
-use super::prepare::{prepare_within, stored_tokens, Prepared, TemplateView};
+use super::prepare::{prepare_within, shingles_of, stored_shingles, Prepared, TemplateView};
 use super::reading::{guarded, Reading};
 use super::templates::SiteTemplates;
 use super::{stages, Decision, Engine, EngineError, Input, Pending};
-use crate::detect::{judge, Side};
-use crate::fingerprint::exact_hash;
+use crate::detect::{judge_with, NewSide, Side};
 use crate::model::{ArticleId, ArticleRecord, MatchRef, Status};
-use crate::store::codec::Content;
+use crate::store::codec::ShingleRecord;
 use crate::text::interrupt::Interrupt;
 use crate::text::Rejection;
 use rustc_hash::FxHashSet;
+use std::sync::Arc;
 
 /// A file decided: as prepared (again, if learning changed its story), and its decision.
 pub(super) struct Decided {
@@ -26,8 +26,8 @@ pub(super) struct Decided {
 /// The site key a learned template is kept under: the site the new page names, else the one the
 /// old page names, else the site whose template the new page was found to share, else a key of
 /// the template itself (pages that name no site find it again by the blocks they hold).
-fn site_of_pair(prep: &Prepared, old: &Content, blocks: &[u64]) -> u64 {
-    [prep.site, old.site, prep.template_site]
+fn site_of_pair(prep: &Prepared, old_site: u64, blocks: &[u64]) -> u64 {
+    [prep.site, old_site, prep.template_site]
         .into_iter()
         .find(|&k| k != 0)
         .unwrap_or_else(|| {
@@ -158,6 +158,8 @@ impl Engine {
             blocks: &prep.blocks,
             site: prep.site,
         };
+        // Indexed at the first candidate judged: most stories have none.
+        let mut indexed: Option<NewSide> = None;
         let mut best: Option<(Status, f32, ArticleId)> = None;
         let mut turned_down = 0.0f32;
         let mut learned = Vec::new();
@@ -165,28 +167,27 @@ impl Engine {
             if self.store.overruled(prep.exact, id)? {
                 continue;
             }
-            let Some(content) = self.content_anywhere(id, pending)? else {
+            let Some(old) = self.shingles_anywhere(id, pending)? else {
                 continue;
             };
-            let tokens = stored_tokens(&content.paragraphs);
-            let shingles = tokens.shingle_hashes();
             let old_side = Side {
-                shingles: &shingles,
-                words: tokens.len(),
-                blocks: &content.blocks,
-                site: content.site,
+                shingles: &old.shingles,
+                words: old.words as usize,
+                blocks: &old.blocks,
+                site: old.site,
             };
-            let mut j = judge(&new_side, &old_side, &self.settings.params);
+            let indexed = indexed.get_or_insert_with(|| NewSide::of(&new_side));
+            let mut j = judge_with(indexed, &new_side, &old_side, &self.settings.params);
             if j.evidence.different && j.similarity >= self.settings.params.reprint_min {
                 turned_down = turned_down.max(j.similarity);
             }
             if let Some(blocks) = j.evidence.template.take().filter(|b| !b.is_empty()) {
-                learned.push((site_of_pair(prep, &content, &blocks), blocks));
+                learned.push((site_of_pair(prep, old.site, &blocks), blocks));
             }
             if j.status == Status::Unique {
                 continue;
             }
-            if exact_hash(content.paragraphs.iter().map(String::as_str)) == prep.exact {
+            if old.exact == prep.exact {
                 j.status = Status::Duplicate;
             }
             let rank = |s: Status| match s {
@@ -267,15 +268,30 @@ impl Engine {
         self.store.record(id)?.ok_or(EngineError::NoSuchArticle(id))
     }
 
-    fn content_anywhere(
-        &self,
+    /// What verifying the article needs: of the batch so far, its story as prepared; stored,
+    /// its shingle record (recently used ones are kept in memory), or, when none is stored,
+    /// the record derived from its stored story. `None` when the article has no story.
+    fn shingles_anywhere(
+        &mut self,
         id: ArticleId,
         pending: &Pending,
-    ) -> Result<Option<Content>, EngineError> {
+    ) -> Result<Option<Arc<ShingleRecord>>, EngineError> {
         if let Some(&i) = pending.by_id.get(&id) {
-            return Ok(pending.items[i].content.clone());
+            return Ok(pending.items[i].shingles.clone());
         }
-        Ok(self.store.content(id)?)
+        if let Some(r) = self.recent.get(id) {
+            return Ok(Some(r));
+        }
+        let record = match self.store.story_tokens(id)? {
+            Some(kept) => shingles_of(kept),
+            None => match self.store.content(id)? {
+                Some(content) => stored_shingles(&content),
+                None => return Ok(None),
+            },
+        };
+        let record = Arc::new(record);
+        self.recent.put(id, Arc::clone(&record));
+        Ok(Some(record))
     }
 }
 

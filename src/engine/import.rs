@@ -411,6 +411,8 @@ fn rejected_again(id: ArticleId, a: &Article) -> NewArticle {
         fp: None,
         content: None,
         packed_content: None,
+        shingles: None,
+        packed_shingles: None,
         exact_first: None,
         path: None,
         sites: Vec::new(),

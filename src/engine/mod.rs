@@ -16,6 +16,7 @@ pub(crate) mod queries;
 mod reading;
 #[cfg(test)]
 mod reading_tests;
+mod recent;
 pub(crate) mod service;
 pub mod snapshot;
 pub mod templates;
@@ -26,6 +27,8 @@ mod upgrade;
 
 #[cfg(test)]
 mod search_tests;
+#[cfg(test)]
+mod shingles_tests;
 #[doc(hidden)]
 pub mod stages;
 
@@ -34,7 +37,7 @@ use crate::model::{
     ArticleId, ArticleRecord, Event, EventKind, Failure, FailureKind, MatchRef, Status, Triage,
     TriageState, Verdict,
 };
-use crate::store::codec::{encode_content_parts, Content, FpRecord};
+use crate::store::codec::{Content, FpRecord, ShingleRecord};
 use crate::store::{NewArticle, PathEntry, SiteWrite, Store, StoreError};
 use crate::text::Rejection;
 use crate::worker::Stop;
@@ -42,7 +45,7 @@ use decide::prepare_input_with;
 use files::FileData;
 pub(crate) use index::IndexOrigin;
 use index::Loaded;
-use prepare::{Prepared, TemplateView};
+use prepare::{packed_shingles, Prepared, TemplateView};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -177,6 +180,8 @@ pub struct Engine {
     set_aside: FxHashSet<String>,
     /// The daemon's durable note of the files in hand (`None` until the inbox hands in files).
     hand: Option<hand::Hand>,
+    /// Shingle records of recently verified candidates.
+    recent: recent::Recent,
 }
 
 /// What a verdict decided, before it is written.
@@ -259,6 +264,7 @@ impl Engine {
             stop: Stop::default(),
             set_aside: FxHashSet::default(),
             hand: None,
+            recent: recent::Recent::new(recent::RECENT_RECORDS),
         })
     }
 
@@ -279,6 +285,20 @@ impl Engine {
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Candidates' shingle records read from memory and from the store since the engine opened
+    /// (for the benchmarks).
+    #[doc(hidden)]
+    pub fn shingle_reads(&self) -> (u64, u64) {
+        (self.recent.hits, self.recent.misses)
+    }
+
+    /// Keeps `n` shingle records per generation in memory from now on, instead of
+    /// `RECENT_RECORDS` (for the benchmarks, to measure that choice).
+    #[doc(hidden)]
+    pub fn keep_recent_records(&mut self, n: usize) {
+        self.recent = recent::Recent::new(n);
     }
 
     /// The id of the newest article stored (0 when none is).
@@ -347,6 +367,7 @@ impl Engine {
         }
         if result.is_err() {
             self.loaded = None;
+            self.recent.clear();
             self.next_id = self.store.next_id().unwrap_or(self.next_id);
             self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
         }
@@ -435,13 +456,7 @@ impl Engine {
                             let d =
                                 self.decide_learning(input, prep, &pending, templates, id, true)?;
                             let packed = if d.prepared_again {
-                                let p = &d.prep;
-                                Some(encode_content_parts(
-                                    &p.blocks,
-                                    &p.paragraphs,
-                                    p.site,
-                                    max_text,
-                                ))
+                                Some(pipeline::Packed::of(&d.prep, max_text))
                             } else {
                                 packed
                             };
@@ -593,7 +608,7 @@ impl Engine {
         id: ArticleId,
         input: &Input,
         prep: Prepared,
-        packed_content: Option<Vec<u8>>,
+        packed: Option<pipeline::Packed>,
         d: Decision,
         now_ms: u64,
     ) -> Result<NewArticle, EngineError> {
@@ -606,6 +621,12 @@ impl Engine {
             loaded.templates.learn(prep.blocks.iter().map(|b| b.hash));
         }
         let data = input.data.as_ref().ok();
+        // Encoded by a preparer thread when there was one; here otherwise (the content, at
+        // write).
+        let (packed_content, packed_shingles) = match packed {
+            Some(p) => (Some(p.content), p.shingles),
+            None => (None, packed_shingles(&prep, self.settings.max_text_bytes)),
+        };
         let exact_first = (d.status != Status::Duplicate).then_some(prep.doc_hash);
         Ok(NewArticle {
             record: ArticleRecord {
@@ -630,6 +651,14 @@ impl Engine {
                 exact: prep.doc_hash,
                 anchors: prep.anchors,
             }),
+            shingles: Some(Arc::new(ShingleRecord {
+                words: prep.tokens.len() as u32,
+                exact: prep.exact,
+                site: prep.site,
+                blocks: prep.blocks.clone(),
+                shingles: prep.shingles,
+            })),
+            packed_shingles: Some(packed_shingles),
             content: Some(Content {
                 blocks: prep.blocks,
                 paragraphs: prep.paragraphs,
@@ -694,6 +723,8 @@ fn rejected(id: ArticleId, input: &Input, why: &Rejection, now_ms: u64) -> NewAr
         fp: None,
         content: None,
         packed_content: None,
+        shingles: None,
+        packed_shingles: None,
         exact_first: None,
         path: path_entry(id, input),
         sites: Vec::new(),

@@ -1,10 +1,10 @@
 //! Two stages of the ingest pipeline, each run on threads of its own by `Engine::ingest_pipelined`:
-//! preparing chunks of files (decode, clean, fingerprint, and the content encoded for the store),
+//! preparing chunks of files (decode, clean, fingerprint, and the records encoded for the store),
 //! and writing decided chunks durably, telling a caller what landed. Deciding, between them, is
 //! the engine's own thread; neither stage decides or touches the in-memory index.
 
 use super::decide::prepare_input_with;
-use super::prepare::{Prepared, TemplateView};
+use super::prepare::{packed_shingles, Prepared, TemplateView};
 use super::reading::Reading;
 use super::templates::SiteTemplates;
 use super::{committed, Input, OnCommit, CHUNK, REPORT_EVERY};
@@ -17,9 +17,26 @@ use rustc_hash::FxHashSet;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-/// One file prepared: its story and fingerprints (or why it was refused), and its content as the
-/// store keeps it.
-pub(super) type PreparedFile = (Result<Prepared, Rejection>, Option<Vec<u8>>);
+/// One file prepared: its story and fingerprints (or why it was refused), and its records as the
+/// store keeps them.
+pub(super) type PreparedFile = (Result<Prepared, Rejection>, Option<Packed>);
+
+/// A prepared story's records encoded for the store, off the deciding thread.
+pub(super) struct Packed {
+    /// The content record (`codec::encode_content`, the text capped and compressed).
+    pub(super) content: Vec<u8>,
+    /// The shingle record (`prepare::packed_shingles`).
+    pub(super) shingles: Vec<u8>,
+}
+
+impl Packed {
+    pub(super) fn of(prep: &Prepared, max_text: usize) -> Packed {
+        Packed {
+            content: encode_content_parts(&prep.blocks, &prep.paragraphs, prep.site, max_text),
+            shingles: packed_shingles(prep, max_text),
+        }
+    }
+}
 
 /// What preparing needs, shared by the preparer threads.
 pub(super) struct Preparing<'a> {
@@ -54,7 +71,8 @@ impl Preparing<'_> {
             chrome_min_blocks: self.chrome_min,
         };
         for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
-            // The content is encoded (compressed) here too, off the writer.
+            // The records are encoded (the content compressed) here too, off the writer and
+            // the deciding thread.
             let prepared: Vec<_> = chunk
                 .iter()
                 .map(|input| {
@@ -73,9 +91,7 @@ impl Preparing<'_> {
                         );
                         prep
                     };
-                    let packed = prep.as_ref().ok().map(|p| {
-                        encode_content_parts(&p.blocks, &p.paragraphs, p.site, self.max_text)
-                    });
+                    let packed = prep.as_ref().ok().map(|p| Packed::of(p, self.max_text));
                     (prep, packed)
                 })
                 .collect();

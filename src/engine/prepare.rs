@@ -4,6 +4,9 @@
 use crate::detect::page::site_key;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
+use crate::store::codec::{
+    encode_story_tokens, paragraphs_kept, Content, ShingleRecord, StoryTokens,
+};
 use crate::text::clean::{clean_with, BlockInfo};
 use crate::text::interrupt::{Interrupt, Uninterrupted};
 use crate::text::normalize::normalize;
@@ -131,4 +134,66 @@ pub fn prepare_within(
 pub fn stored_tokens(paragraphs: &[String]) -> Tokens {
     let norm: Vec<String> = paragraphs.iter().map(|p| normalize(p)).collect();
     Tokens::new(&norm.join("\n"))
+}
+
+/// The shingle record of a stored story: what `decide` verifies a candidate against, derived
+/// from the story exactly as `stored_tokens` and `exact_hash` derived it before the record was
+/// kept (an article stored without its words kept has its record derived this way).
+pub fn stored_shingles(content: &Content) -> ShingleRecord {
+    let tokens = stored_tokens(&content.paragraphs);
+    ShingleRecord {
+        words: tokens.len() as u32,
+        exact: exact_hash(content.paragraphs.iter().map(String::as_str)),
+        site: content.site,
+        blocks: content.blocks.clone(),
+        shingles: tokens.shingle_hashes(),
+    }
+}
+
+/// The shingle record of what the `shingles` tree keeps: the words' shingle hashes.
+pub fn shingles_of(kept: StoryTokens) -> ShingleRecord {
+    let tokens = Tokens::from_joined(kept.tokens);
+    ShingleRecord {
+        words: tokens.len() as u32,
+        exact: kept.exact,
+        site: kept.site,
+        blocks: kept.blocks,
+        shingles: tokens.shingle_hashes(),
+    }
+}
+
+/// What the `shingles` tree keeps for a stored story, encoded: its words as `stored_tokens`
+/// joins them, its `exact_hash`, its blocks and site (the upgrade fills the tree with it).
+pub fn story_tokens(content: &Content) -> Vec<u8> {
+    let tokens = stored_tokens(&content.paragraphs);
+    encode_story_tokens(
+        exact_hash(content.paragraphs.iter().map(String::as_str)),
+        content.site,
+        &content.blocks,
+        tokens.joined(),
+    )
+}
+
+/// What the `shingles` tree keeps for a prepared story whose text the store caps at `max_text`
+/// bytes, encoded. When the store keeps the story whole (every paragraph, none holding a line
+/// break, which the stored text would split), it is the story's own tokens: `clean` makes the
+/// story's words those of its normalised paragraphs (`stored_tokens` of them), so nothing is
+/// derived twice. Otherwise it is derived from the story as stored.
+pub fn packed_shingles(prep: &Prepared, max_text: usize) -> Vec<u8> {
+    let whole = paragraphs_kept(&prep.paragraphs, max_text) == prep.paragraphs.len()
+        && !prep.paragraphs.iter().any(|p| p.contains('\n'));
+    if whole {
+        return encode_story_tokens(prep.exact, prep.site, &prep.blocks, prep.tokens.joined());
+    }
+    let kept = &prep.paragraphs[..paragraphs_kept(&prep.paragraphs, max_text)];
+    let text = kept.join("\n");
+    story_tokens(&Content {
+        blocks: prep.blocks.clone(),
+        paragraphs: if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split('\n').map(str::to_owned).collect()
+        },
+        site: prep.site,
+    })
 }

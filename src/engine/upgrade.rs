@@ -3,7 +3,7 @@
 //! new records; the store writes them (and the version, last, so an interrupted upgrade runs
 //! again).
 
-use super::prepare::stored_tokens;
+use super::prepare::{stored_tokens, story_tokens};
 use crate::fingerprint::{anchor_hashes, sample_anchors, SimHash};
 use crate::store::codec::FpRecord;
 use crate::store::{Store, StoreError, SCHEMA_VERSION};
@@ -15,18 +15,30 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// - 3 → 4: content records carry the page's site and the blocks' prose flags, and learned site
 ///   templates have a tree of their own. Nothing is rewritten (older content records are read
 ///   as they are); the version is recorded so that an older copydesk refuses the database.
+/// - 4 → 5: each article's shingle record (what verifying it as a candidate needs) is kept in a
+///   tree of its own, derived here from its stored story as verification derived it before.
+///
+/// The version is recorded last, once what was derived is durable: an interrupted upgrade runs
+/// again (each step skips or rewrites what it finds done).
 pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
         return Ok(());
     }
-    if from >= 3 {
-        return store.record_schema();
-    }
     eprintln!(
         "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: \
-         fingerprints are derived again from the stored stories",
+         what verification and look-ups need is derived again from the stored stories",
         store.path().display()
     );
+    if from < 3 {
+        fingerprints(store, from, anchor_every)?;
+    }
+    let n = store.fill_shingles(story_tokens)?;
+    eprintln!("copydesk: kept the shingle records of {n} articles");
+    store.record_schema()
+}
+
+/// 1 → 2 and 2 → 3: the anchors (from version 1) and the SimHashes derived again.
+fn fingerprints(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     let n = store.upgrade_fingerprints(|content, old| {
         let shingles = stored_tokens(&content.paragraphs).shingle_hashes();
         let anchors = if from < 2 {

@@ -41,6 +41,26 @@ impl Tokens {
         Tokens { joined, spans }
     }
 
+    /// Tokens whose words were joined, one space apart, as `joined` (words hold no space):
+    /// how a story's tokens are kept and read back.
+    pub fn from_joined(joined: String) -> Tokens {
+        let mut spans = Vec::with_capacity(joined.len() / 5);
+        let mut start = 0u32;
+        if !joined.is_empty() {
+            for (i, _) in joined.match_indices(' ') {
+                spans.push((start, i as u32));
+                start = i as u32 + 1;
+            }
+            spans.push((start, joined.len() as u32));
+        }
+        Tokens { joined, spans }
+    }
+
+    /// The words, one space apart.
+    pub fn joined(&self) -> &str {
+        &self.joined
+    }
+
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -131,6 +151,21 @@ mod tests {
         assert_eq!(t.joined, "peru's tough laws alone");
         assert_eq!(t.shingle(1, 3), "tough laws alone");
         assert_eq!(t.shingle(2, 3), "laws alone");
+    }
+
+    #[test]
+    fn tokens_read_back_from_their_joined_words() {
+        for text in [
+            "peru's \"tough laws\" - alone",
+            "",
+            "one",
+            "東京 café naïve 3.5",
+        ] {
+            let t = Tokens::new(text);
+            let back = Tokens::from_joined(t.joined.clone());
+            assert_eq!(back.spans, t.spans, "{text}");
+            assert_eq!(back.shingle_hashes(), t.shingle_hashes());
+        }
     }
 
     #[test]

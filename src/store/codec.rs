@@ -1,5 +1,5 @@
-//! Binary layout of the fingerprint and content values: compact, versioned, and decoded without
-//! allocation-heavy formats on the hot path. Decoding checks every length and never panics.
+//! Binary layout of the fingerprint, content and shingle values: compact, versioned, and decoded
+//! without allocation-heavy formats on the hot path. Decoding checks every length and never panics.
 
 use crate::model::BlockInfo;
 
@@ -103,10 +103,7 @@ pub(crate) fn encode_content_parts(
     max_text_bytes: usize,
 ) -> Vec<u8> {
     let mut text = String::new();
-    for p in paragraphs {
-        if !text.is_empty() && text.len() + p.len() + 1 > max_text_bytes {
-            break;
-        }
+    for p in &paragraphs[..paragraphs_kept(paragraphs, max_text_bytes)] {
         if !text.is_empty() {
             text.push('\n');
         }
@@ -132,6 +129,20 @@ pub(crate) fn encode_content_parts(
         .expect("the output is sized to the compression bound");
     out.truncate(at + n);
     out
+}
+
+/// How many of `paragraphs`, from the first, the stored text holds under the cap of
+/// `max_text_bytes` (whole paragraphs, one newline apart; the first always).
+pub(crate) fn paragraphs_kept(paragraphs: &[String], max_text_bytes: usize) -> usize {
+    // The length of the text so far, as `encode_content_parts` joins it.
+    let mut len = 0usize;
+    for (i, p) in paragraphs.iter().enumerate() {
+        if len > 0 && len + p.len() + 1 > max_text_bytes {
+            return i;
+        }
+        len += p.len() + usize::from(len > 0);
+    }
+    paragraphs.len()
 }
 
 /// The block hashes of encoded content, without decompressing its text.
@@ -188,6 +199,91 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
         blocks,
         paragraphs,
         site,
+    })
+}
+
+/// What verifying a candidate needs of an article, in memory: its story's positional shingle
+/// hashes (`Tokens::shingle_hashes`), word count and `exact_hash`, and the page's blocks and
+/// site. The store keeps it as `StoryTokens`, from which the engine derives it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShingleRecord {
+    /// Words of the story.
+    pub words: u32,
+    /// `exact_hash` of the story's paragraphs.
+    pub exact: u64,
+    /// The site key the page names, 0 when none.
+    pub site: u64,
+    pub blocks: Vec<BlockInfo>,
+    pub shingles: Vec<u64>,
+}
+
+/// What the `shingles` tree keeps per article, so that a candidate is verified without its
+/// story being decoded and normalised again: the story's words as `Tokens` joins them
+/// (normalised, one space apart; a word holds no space), its `exact_hash`, and the page's
+/// blocks and site. Its shingle hashes are the words' `Tokens::shingle_hashes`, computed on
+/// reading: 8 random bytes a word would not compress, and the words compress to a third of that.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoryTokens {
+    pub exact: u64,
+    pub site: u64,
+    pub blocks: Vec<BlockInfo>,
+    /// The normalised words, one space apart.
+    pub tokens: String,
+}
+
+const TOKENS_VERSION: u8 = 1;
+
+/// The record's bytes: a version, the story hash and site, the blocks as content records write
+/// them, then the words, LZ4-compressed with their length first.
+pub(crate) fn encode_story_tokens(
+    exact: u64,
+    site: u64,
+    blocks: &[BlockInfo],
+    tokens: &str,
+) -> Vec<u8> {
+    let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
+    let mut out = Vec::with_capacity(25 + blocks.len() * 13 + 4 + bound);
+    out.push(TOKENS_VERSION);
+    out.extend_from_slice(&exact.to_le_bytes());
+    out.extend_from_slice(&site.to_le_bytes());
+    out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
+    for b in blocks {
+        out.extend_from_slice(&b.hash.to_le_bytes());
+        out.extend_from_slice(&b.words.to_le_bytes());
+        out.push((u8::from(b.kept) * KEPT_BIT) | (u8::from(b.prose) * PROSE_BIT));
+    }
+    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
+    let at = out.len();
+    out.resize(at + bound, 0);
+    let n = lz4_flex::block::compress_into(tokens.as_bytes(), &mut out[at..])
+        .expect("the output is sized to the compression bound");
+    out.truncate(at + n);
+    out
+}
+
+pub(crate) fn decode_story_tokens(bytes: &[u8]) -> Option<StoryTokens> {
+    let mut r = Reader(bytes);
+    if r.u8()? != TOKENS_VERSION {
+        return None;
+    }
+    let (exact, site) = (r.u64()?, r.u64()?);
+    let n = r.u32()? as usize;
+    let mut blocks = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        let (hash, words, flags) = (r.u64()?, r.u32()?, r.u8()?);
+        blocks.push(BlockInfo {
+            hash,
+            words,
+            kept: flags & KEPT_BIT != 0,
+            prose: flags & PROSE_BIT != 0,
+        });
+    }
+    let tokens = lz4_flex::decompress_size_prepended(r.0).ok()?;
+    Some(StoryTokens {
+        exact,
+        site,
+        blocks,
+        tokens: String::from_utf8(tokens).ok()?,
     })
 }
 
@@ -248,6 +344,19 @@ mod tests {
         }
 
         #[test]
+        fn story_tokens_round_trip(exact: u64, site: u64, tokens in "[a-z ]{0,200}",
+                                   blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
+            let r = StoryTokens {
+                exact,
+                site,
+                blocks: blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect(),
+                tokens,
+            };
+            let encoded = encode_story_tokens(r.exact, r.site, &r.blocks, &r.tokens);
+            prop_assert_eq!(decode_story_tokens(&encoded), Some(r));
+        }
+
+        #[test]
         fn site_templates_round_trip(stamp: u64, blocks: Vec<u64>) {
             prop_assert_eq!(decode_site(&encode_site(stamp, &blocks)), Some((stamp, blocks)));
         }
@@ -258,6 +367,7 @@ mod tests {
             let _ = decode_content(&bytes);
             let _ = decode_site(&bytes);
             let _ = decode_block_hashes(&bytes);
+            let _ = decode_story_tokens(&bytes);
         }
     }
 

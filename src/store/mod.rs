@@ -6,6 +6,8 @@
 //! - `articles`: id → `schema::Record` (JSON). Written last in a commit: the commit point.
 //! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
+//! - `shingles`: id → what verifying the article as a candidate needs (`codec::StoryTokens`:
+//!   its story's normalised words, LZ4-compressed, story hash, blocks and site).
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `schema::Path` (the latest ingest of that path).
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
@@ -23,10 +25,11 @@ pub use lock::wait_until_free;
 use os::{open_catching_panics, random_u64, sync_dir_files};
 pub(crate) use os::{runs_out, SEARCH_DIR};
 mod schema;
+mod upgrade;
 mod verify;
 
 use crate::model::{ArticleId, ArticleRecord, Event, Health, Status};
-use codec::{Content, FpRecord};
+use codec::{Content, FpRecord, ShingleRecord, StoryTokens};
 use serde::Serialize;
 use sled::transaction::TransactionError;
 use sled::Transactional;
@@ -40,7 +43,9 @@ use std::path::{Path, PathBuf};
 /// version 1 records are read as they are, see `codec::decode_content`), and the `templates`
 /// tree holds what was learned per site. A version 3 database needs no rewrite: opening it
 /// records version 4, so an older copydesk, which cannot read the new records, refuses it.
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+/// 5: the `shingles` tree holds each article's shingle record; the upgrade derives them from the
+/// stored stories.
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -113,6 +118,12 @@ pub struct NewArticle {
     /// `content` already encoded (`codec::encode_content` with the store's text cap), when a
     /// preparer thread did it; encoded at write otherwise.
     pub packed_content: Option<Vec<u8>>,
+    /// The story's shingle record as prepared, for the articles after it in the same batch to
+    /// be verified against (what the store keeps is `packed_shingles`).
+    pub shingles: Option<std::sync::Arc<ShingleRecord>>,
+    /// What the `shingles` tree keeps for the story as stored (`codec::encode_story_tokens`; the
+    /// text capped as `packed_content`'s), written with the article.
+    pub packed_shingles: Option<Vec<u8>>,
     /// Set when this article is the first read from its document (the hash of all its blocks).
     pub exact_first: Option<u64>,
     pub path: Option<PathEntry>,
@@ -127,6 +138,8 @@ pub struct Store {
     articles: sled::Tree,
     fps: sled::Tree,
     content: sled::Tree,
+    /// Per article, what verifying it as a candidate needs (`codec::StoryTokens`).
+    shingles: sled::Tree,
     exact: sled::Tree,
     paths: sled::Tree,
     events: sled::Tree,
@@ -140,6 +153,7 @@ pub struct Store {
 struct Writes {
     fps: sled::Batch,
     content: sled::Batch,
+    shingles: sled::Batch,
     exact: sled::Batch,
     articles: sled::Batch,
     paths: sled::Batch,
@@ -308,6 +322,7 @@ impl Store {
             articles: db.open_tree("articles")?,
             fps: db.open_tree("fps")?,
             content: db.open_tree("content")?,
+            shingles: db.open_tree("shingles")?,
             exact: db.open_tree("exact")?,
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
@@ -326,72 +341,6 @@ impl Store {
             .get("schema")?
             .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
             .unwrap_or(SCHEMA_VERSION))
-    }
-
-    /// Rewrites every stored fingerprint as `f` makes it from the article's content and its old
-    /// record, then records the current schema version; durable on return. Safe to repeat if
-    /// interrupted: the version is written last. Articles are read in batches and `f` runs on
-    /// each batch in parallel. Returns how many fingerprints were rewritten.
-    pub(crate) fn upgrade_fingerprints(
-        &self,
-        f: impl Fn(&Content, FpRecord) -> FpRecord + Sync,
-    ) -> Result<u64, StoreError> {
-        const BATCH: usize = 4_096;
-        let mut rewritten = 0u64;
-        let mut todo: Vec<(sled::IVec, Content, FpRecord)> = Vec::with_capacity(BATCH);
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let f = &f;
-        let mut flush = |todo: &mut Vec<(sled::IVec, Content, FpRecord)>| {
-            // One scoped thread per core, each rewriting a contiguous share, in order.
-            let share = todo.len().div_ceil(cores).max(1);
-            let mut shares = Vec::with_capacity(cores);
-            while !todo.is_empty() {
-                let at = todo.len().saturating_sub(share);
-                shares.push(todo.split_off(at));
-            }
-            shares.reverse();
-            let new: Vec<(sled::IVec, Vec<u8>)> = std::thread::scope(|s| {
-                let threads: Vec<_> = shares
-                    .into_iter()
-                    .map(|part| {
-                        s.spawn(move || {
-                            part.into_iter()
-                                .map(|(k, content, old)| (k, codec::encode_fp(&f(&content, old))))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                threads
-                    .into_iter()
-                    .flat_map(|t| t.join().expect("an upgrade thread does not panic"))
-                    .collect()
-            });
-            let mut batch = sled::Batch::default();
-            rewritten += new.len() as u64;
-            new.into_iter().for_each(|(k, v)| batch.insert(k, v));
-            self.fps.apply_batch(batch)
-        };
-        for r in self.fps.iter() {
-            let (k, v) = r?;
-            let Some(id) = id_of(&k) else {
-                return Err(StoreError::Corrupt(None, "a fingerprint key".into()));
-            };
-            let old = codec::decode_fp(&v).ok_or_else(|| {
-                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
-            })?;
-            let Some(content) = self.content(id)? else {
-                continue;
-            };
-            todo.push((k, content, old));
-            if todo.len() == BATCH {
-                flush(&mut todo)?;
-            }
-        }
-        flush(&mut todo)?;
-        self.sync()?;
-        self.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
-        self.sync()?;
-        Ok(rewritten)
     }
 
     /// Records the current schema version, durably: for upgrades that rewrite nothing.
@@ -473,6 +422,9 @@ impl Store {
                     .insert(&k, codec::encode_content(c, self.max_text_bytes)),
                 (None, None) => {}
             }
+            if let Some(packed) = &a.packed_shingles {
+                w.shingles.insert(&k, packed.as_slice());
+            }
             if let Some(h) = a.exact_first {
                 w.exact.insert(&h.to_be_bytes(), &k);
             }
@@ -535,6 +487,7 @@ impl Store {
         let trees = (
             &self.fps,
             &self.content,
+            &self.shingles,
             &self.exact,
             &self.articles,
             &self.paths,
@@ -545,9 +498,21 @@ impl Store {
         );
         trees
             .transaction(
-                |(fps, content, exact, articles, paths, events, overrules, templates, meta)| {
+                |(
+                    fps,
+                    content,
+                    shingles,
+                    exact,
+                    articles,
+                    paths,
+                    events,
+                    overrules,
+                    templates,
+                    meta,
+                )| {
                     fps.apply_batch(&w.fps)?;
                     content.apply_batch(&w.content)?;
+                    shingles.apply_batch(&w.shingles)?;
                     exact.apply_batch(&w.exact)?;
                     articles.apply_batch(&w.articles)?;
                     paths.apply_batch(&w.paths)?;
@@ -629,6 +594,17 @@ impl Store {
             Some(v) => codec::decode_content(&v)
                 .map(Some)
                 .ok_or_else(|| StoreError::Corrupt(Some(id), "content does not decode".into())),
+        }
+    }
+
+    /// What the `shingles` tree keeps for the article (its story's words, hash, blocks, site),
+    /// if it is there.
+    pub(crate) fn story_tokens(&self, id: ArticleId) -> Result<Option<StoryTokens>, StoreError> {
+        match self.shingles.get(key(id))? {
+            None => Ok(None),
+            Some(v) => codec::decode_story_tokens(&v).map(Some).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "shingle record does not decode".into())
+            }),
         }
     }
 

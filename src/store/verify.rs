@@ -96,7 +96,7 @@ impl Store {
         }
     }
 
-    /// Reads every record, fingerprint, content and event, and compares the counters with the
+    /// Reads every record, fingerprint, content, shingle record and event, and compares the counters with the
     /// records: what `copydesk doctor` reports.
     pub fn verify(&self) -> Result<Health, StoreError> {
         let mut h = Health::default();
@@ -195,8 +195,31 @@ impl Store {
                 Ok(None) => problems.push(format!("record {id}: its text is missing")),
                 Err(e) => problems.push(format!("record {id}: its text {}", unreadable(&e))),
             }
+            // Written with the record since schema 5 (an older database gets them when the
+            // engine opens it, after this check).
+            match self.shingles.get(key(id)) {
+                Ok(Some(s)) if codec::decode_story_tokens(&s).is_some() => {}
+                Ok(Some(_)) => {
+                    problems.push(format!("record {id}: its shingle record does not decode"))
+                }
+                Ok(None) if !self.keeps_shingles()? => {}
+                Ok(None) => problems.push(format!("record {id}: its shingle record is missing")),
+                Err(e) => problems.push(format!(
+                    "record {id}: its shingle record {}",
+                    unreadable(&e)
+                )),
+            }
         }
         Ok(Some(rec.status))
+    }
+
+    /// Whether the database says it was written with a shingle record per article (schema 5
+    /// on); one that says nothing of its schema is older.
+    fn keeps_shingles(&self) -> Result<bool, StoreError> {
+        let found = self.meta.get("schema")?;
+        Ok(found
+            .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
+            .is_some_and(|v| v >= 5))
     }
 
     /// Checks what `doctor` may meet before the walk: the counters.

@@ -1,5 +1,6 @@
 //! The stored encoding, frozen per schema version: a record in every triage state, an event group,
-//! path identities, a fingerprint, a content value and a site's template are encoded and compared
+//! path identities, a fingerprint, a content value, a story's words kept for verification and a site's template are
+//! encoded and compared
 //! with the golden file of `SCHEMA_VERSION`, then decoded back to the same domain values. A change
 //! of any field name, text form or byte layout fails here; if it is meant, bump `SCHEMA_VERSION`
 //! (with an upgrade of older databases, or a reason they read alike) and add the new golden file.
@@ -7,7 +8,7 @@
 
 use super::*;
 use crate::model::{BlockInfo, TriageState};
-use crate::store::codec::{self, Content, FpRecord};
+use crate::store::codec::{self, Content, FpRecord, StoryTokens};
 use crate::store::SCHEMA_VERSION;
 
 fn record(id: ArticleId, triage: model::Triage) -> model::ArticleRecord {
@@ -131,6 +132,17 @@ fn content() -> Content {
     }
 }
 
+/// What the `shingles` tree keeps for the article of `content()`.
+fn story_tokens() -> StoryTokens {
+    let c = content();
+    StoryTokens {
+        exact: 0x0123_4567_89ab_cdef,
+        site: c.site,
+        blocks: c.blocks,
+        tokens: "the council voted traders object".into(),
+    }
+}
+
 /// A site's learned template (`templates` tree): when it last learned, then its blocks.
 fn site_template() -> (u64, u64, Vec<u64>) {
     (0x5173_0000_0000_0001, 9, vec![8, 11])
@@ -161,6 +173,13 @@ fn encoded() -> Vec<String> {
         "content/2 {}",
         hex(&codec::encode_content(&content(), usize::MAX))
     ));
+    let t = story_tokens();
+    out.push(format!(
+        "shingles/2 {}",
+        hex(&codec::encode_story_tokens(
+            t.exact, t.site, &t.blocks, &t.tokens
+        ))
+    ));
     let (site, stamp, blocks) = site_template();
     out.push(format!(
         "templates/{site:x} {}",
@@ -172,6 +191,7 @@ fn encoded() -> Vec<String> {
 fn golden() -> &'static str {
     match SCHEMA_VERSION {
         4 => include_str!("golden-v4.txt"),
+        5 => include_str!("golden-v5.txt"),
         v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
     }
 }
@@ -230,6 +250,10 @@ fn golden_values_decode_to_the_domain_values() {
     assert_eq!(
         codec::decode_content(&unhex(value("content/2"))),
         Some(content())
+    );
+    assert_eq!(
+        codec::decode_story_tokens(&unhex(value("shingles/2"))),
+        Some(story_tokens())
     );
     let (site, stamp, blocks) = site_template();
     assert_eq!(
