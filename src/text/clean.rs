@@ -255,15 +255,17 @@ fn mark_menus(doc: &Document, classes: &[Class], values: &mut [i64]) {
 /// stated item (an ingredient) by itself: a lone word is found inside any article body.
 const STATED_MIN_WORDS: usize = 2;
 
-/// A block the page's structured data states as part of its main text (an ingredient, a step,
-/// a line of the article's body, found whole-word in what it states) is story wherever the site
-/// set it, links or not: the page says so itself. Learned template blocks stay out.
+/// A block the page states as part of its main text apart from its markup (a line of its
+/// description, an ingredient, a step, a line of the article's body, found on whole words with
+/// its own punctuation) is story wherever the site set it, links or not: the page says so
+/// itself. Learned template blocks stay out.
 fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: &mut [bool]) {
     if doc.stated.is_empty() {
         return;
     }
     // Each stated item, normalised, between spaces and on a line of its own: a block found
-    // between two spaces is found on whole words, and never across two items.
+    // between two spaces is found on whole words with its own punctuation, and never across two
+    // items.
     let mut stated = String::new();
     let mut items = std::collections::HashSet::new();
     for item in &doc.stated {
@@ -495,7 +497,7 @@ mod tests {
             r#"<html><head><script type="application/ld+json">{{"@type": "Recipe",
             "recipeIngredient": ["200 g plain flour", "3 ripe plums, halved", "Salt"],
             "recipeInstructions": [{{"@type": "HowToStep", "text": "Rub the butter into the flour."}}]}}
-            </script></head><body><div class="box"><ul><li>200 g</li>
+            </script></head><body><div class="box"><b>You need</b><ul><li>200 g</li>
             <li><a href="/flour">plain flour</a></li><li>3 ripe plums, halved</li><li>Salt</li>
             </ul></div><div class="text"><p>{PROSE}</p><p>{PROSE}</p></div>
             <div class="steps"><p>Rub the butter into the flour.</p></div>
@@ -518,6 +520,22 @@ mod tests {
         );
         // The same page without its structured data keeps only the prose.
         let bare = html.replace("application/ld+json", "text/plain");
+        let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_line_the_pages_description_states_is_story() {
+        let html = format!(
+            r#"<html><head><meta property="og:description" content="Ten towns flooded
+            overnight as rivers rose a metre in an hour."></head><body>
+            <div class="intro"><span>Ten towns flooded overnight</span></div>
+            <div class="text"><p>{PROSE}</p><p>{PROSE}</p></div>
+            <div class="more"><p>More flood news</p><p>towns flood</p><p>rose a metre.</p></div></body></html>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        assert_eq!(c.paragraphs, ["Ten towns flooded overnight", PROSE, PROSE]);
+        let bare = html.replace("og:description", "og:image");
         let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE]);
     }

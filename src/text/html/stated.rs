@@ -1,7 +1,8 @@
-//! What a page's own structured data (schema.org JSON-LD) states its main text is: the body of an
-//! article or review, a recipe's ingredients and steps. Sites publish it for search engines, so
-//! it names the story's parts in the page's own words, including the short lines (an ingredient,
-//! a step) that no prose test finds. Only reads it: must not decide what is story (`clean` weighs
+//! What a page states its main text is, apart from its markup: the summary in its `<meta>`
+//! description, and its schema.org JSON-LD (the body of an article or review, a recipe's
+//! ingredients and steps). Sites publish them for search engines and link previews, so they name
+//! the story's parts in the page's own words, including the short lines (a standfirst, an
+//! ingredient, a step) that no prose test finds. Only reads it: must not decide what is story (`clean` weighs
 //! it) and must not panic on any input (the scripts are untrusted JSON).
 
 use scraper::Html;
@@ -15,6 +16,9 @@ const STORY_KEYS: &[&str] = &[
     "recipeInstructions",
 ];
 
+/// `<meta>` names of the summary a page gives of its story, in the story's own words.
+const DESCRIPTION_KEYS: &[&str] = &["description", "og:description", "twitter:description"];
+
 /// Properties under a story property that hold no text of it (types, links, pictures).
 const NOT_TEXT_KEYS: &[&str] = &["@type", "@id", "@context", "url", "image", "video"];
 
@@ -22,12 +26,28 @@ const NOT_TEXT_KEYS: &[&str] = &["@type", "@id", "@context", "url", "image", "vi
 /// what a hostile page can make the cleaner search.
 const MAX_STATED_BYTES: usize = 1 << 20;
 
-/// The texts the page's JSON-LD states as its main text, in document order, as written.
+/// The texts the page's description and JSON-LD state as its main text, in document order, as
+/// written.
 pub(super) fn stated_story(page: &Html) -> Vec<String> {
     let mut found = Vec::new();
     let mut bytes = 0usize;
     for element in page.root_element().descendent_elements() {
         let el = element.value();
+        if el.name() == "meta" {
+            let key = el.attr("property").or(el.attr("name")).unwrap_or("");
+            if DESCRIPTION_KEYS
+                .iter()
+                .any(|k| key.trim().eq_ignore_ascii_case(k))
+            {
+                if let Some(text) = el.attr("content") {
+                    if bytes + text.len() <= MAX_STATED_BYTES {
+                        bytes += text.len();
+                        found.push(text.to_owned());
+                    }
+                }
+            }
+            continue;
+        }
         let is_json_ld = el.name() == "script"
             && el
                 .attr("type")
@@ -82,8 +102,9 @@ mod tests {
     }
 
     #[test]
-    fn the_story_properties_of_json_ld_are_read_and_nothing_else() {
-        let html = r#"<html><head><script type="application/ld+json">
+    fn the_description_and_the_story_properties_of_json_ld_are_read_and_nothing_else() {
+        let html = r#"<html><head><meta name="Description" content="A plum cake.">
+            <meta property="og:image" content="cake.jpg"><script type="application/ld+json">
             {"@context": "https://schema.org", "@graph": [
               {"@type": "WebPage", "name": "Site", "description": "Menu text"},
               {"@type": "Recipe", "name": "Plum cake", "recipeIngredient": ["200 g flour",
@@ -95,6 +116,7 @@ mod tests {
         assert_eq!(
             stated(html),
             [
+                "A plum cake.",
                 "200 g flour",
                 "3 plums, halved",
                 "Mix the flour.",
