@@ -82,10 +82,12 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
     let mut blocks = Vec::with_capacity(norms.len());
     let mut classes = Vec::with_capacity(norms.len());
     let mut values = Vec::with_capacity(norms.len());
+    let mut template = Vec::with_capacity(norms.len());
     // Short blocks in a row so far.
     let mut run = 0usize;
     for ((block, &hash), spans) in doc.blocks.iter().zip(&hashes).zip(&spans) {
         let words = spans.len();
+        template.push(is_template(hash));
         let class = classify(&block.text, words, block.link_density, is_template(hash));
         run = if class == Class::Short { run + 1 } else { 0 };
         let value = match class {
@@ -141,6 +143,7 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
         }
         (None, None) => vec![true; classes.len()],
     };
+    keep_stated_story(doc, &norms, &template, &mut keep);
     drop_dangling_introducers(doc, &norms, &mut keep);
     drop_title_blocks(doc, &norms, &mut keep);
     let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
@@ -245,6 +248,51 @@ fn mark_menus(doc: &Document, classes: &[Class], values: &mut [i64]) {
             }
         }
         i = j.max(i + 1);
+    }
+}
+
+/// Words a block needs to be found as a part of the page's stated main text, unless it is a whole
+/// stated item (an ingredient) by itself: a lone word is found inside any article body.
+const STATED_MIN_WORDS: usize = 2;
+
+/// A block the page states as part of its main text apart from its markup (a line of its
+/// description, an ingredient, a step, a line of the article's body, found on whole words with
+/// its own punctuation) is story wherever the site set it, links or not: the page says so
+/// itself. Learned template blocks stay out.
+fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: &mut [bool]) {
+    if doc.stated.is_empty() {
+        return;
+    }
+    // Each stated item, normalised, between spaces and on a line of its own: a block found
+    // between two spaces is found on whole words with its own punctuation, and never across two
+    // items.
+    let mut stated = String::new();
+    let mut items = std::collections::HashSet::new();
+    for item in &doc.stated {
+        let norm = normalize(item);
+        if norm.is_empty() {
+            continue;
+        }
+        stated.push(' ');
+        stated.push_str(&norm);
+        stated.push_str(" \n");
+        items.insert(norm);
+    }
+    let mut needle = String::new();
+    for i in 0..keep.len() {
+        if keep[i] || template[i] || norms[i].is_empty() {
+            continue;
+        }
+        if !items.contains(&norms[i]) && word_count(&norms[i]) < STATED_MIN_WORDS {
+            continue;
+        }
+        needle.clear();
+        needle.push(' ');
+        needle.push_str(&norms[i]);
+        needle.push(' ');
+        if stated.contains(needle.as_str()) {
+            keep[i] = true;
+        }
     }
 }
 
@@ -441,6 +489,55 @@ mod tests {
         d.blocks[5].link_density = 1.0;
         let c = clean(&d, &|_| false);
         assert_eq!(c.paragraphs, [PROSE, intro, PROSE]);
+    }
+
+    #[test]
+    fn lines_the_pages_structured_data_states_as_its_text_are_story() {
+        let html = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type": "Recipe",
+            "recipeIngredient": ["200 g plain flour", "3 ripe plums, halved", "Salt"],
+            "recipeInstructions": [{{"@type": "HowToStep", "text": "Rub the butter into the flour."}}]}}
+            </script></head><body><div class="box"><b>You need</b><ul><li>200 g</li>
+            <li><a href="/flour">plain flour</a></li><li>3 ripe plums, halved</li><li>Salt</li>
+            </ul></div><div class="text"><p>{PROSE}</p><p>{PROSE}</p></div>
+            <div class="steps"><p>Rub the butter into the flour.</p></div>
+            <div class="more"><p>More plum recipes</p><p>Salt and pepper</p></div></body></html>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        // The ingredients beside the story (one a link) and the step after it are kept; a line
+        // the data never states is not.
+        assert_eq!(
+            c.paragraphs,
+            [
+                "200 g",
+                "plain flour",
+                "3 ripe plums, halved",
+                "Salt",
+                PROSE,
+                PROSE,
+                "Rub the butter into the flour."
+            ]
+        );
+        // The same page without its structured data keeps only the prose.
+        let bare = html.replace("application/ld+json", "text/plain");
+        let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_line_the_pages_description_states_is_story() {
+        let html = format!(
+            r#"<html><head><meta property="og:description" content="Ten towns flooded
+            overnight as rivers rose a metre in an hour."></head><body>
+            <div class="intro"><span>Ten towns flooded overnight</span></div>
+            <div class="text"><p>{PROSE}</p><p>{PROSE}</p></div>
+            <div class="more"><p>More flood news</p><p>towns flood</p><p>rose a metre.</p></div></body></html>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        assert_eq!(c.paragraphs, ["Ten towns flooded overnight", PROSE, PROSE]);
+        let bare = html.replace("og:description", "og:image");
+        let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
+        assert_eq!(c.paragraphs, [PROSE, PROSE]);
     }
 
     #[test]

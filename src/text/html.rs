@@ -16,6 +16,7 @@ use super::{Block, BlockKind, Document, Node as BlockNode, Rejection};
 
 mod furniture;
 mod meta;
+mod stated;
 
 use furniture::{Filter, Furniture};
 
@@ -63,6 +64,7 @@ fn parse_in_chunks(
     Ok(Document {
         blocks,
         nodes,
+        stated: stated::stated_story(&page),
         ..meta::read_meta(&page)
     })
 }
@@ -539,6 +541,7 @@ mod tests {
         Document {
             blocks,
             nodes,
+            stated: stated::stated_story(&page),
             ..meta::read_meta(&page)
         }
     }

@@ -35,7 +35,7 @@ pub(crate) fn parse_json(text: &str) -> Result<Document, Rejection> {
         source: trimmed(string_field(&fields, "source")?),
         published: trimmed(string_field(&fields, "published")?),
         blocks: body_blocks(body)?,
-        nodes: Vec::new(),
+        ..Document::default()
     })
 }
 

@@ -12,7 +12,7 @@
 //!
 //! Inside it, prose is story. A short block is story when the elements between it and the
 //! nearest element holding prose are plain text structure (paragraphs, lists, tables, quotes,
-//! headings), or are built like the elements around the story's prose (the same tags and
+//! headings, and boxes holding nothing but a table or a list), or are built like the elements around the story's prose (the same tags and
 //! classes): a site wraps each of its story's paragraphs alike, and its bylines, tag lists,
 //! author boxes and share prompts otherwise. Two parts sites set apart from the story's
 //! element are story too: its lead (the paragraph right under its headline, in the headline's
@@ -71,6 +71,7 @@ pub(super) fn story_blocks(
         }),
     );
     let container = story_container(doc, judged, core);
+    let wrappers = wrappers(doc);
     let under = under_node(nodes, container);
     let prose_paths: Vec<u64> = {
         let mut paths: Vec<u64> = doc
@@ -96,7 +97,7 @@ pub(super) fn story_blocks(
                 Judged::Prose(_) => placed,
                 Judged::Short(_) => {
                     placed && {
-                        let (path, plain) = short_path(nodes, &prose, container, b);
+                        let (path, plain) = short_path(nodes, &prose, &wrappers, container, b);
                         plain || prose_paths.binary_search(&path).is_ok()
                     }
                 }
@@ -271,6 +272,26 @@ fn encloses(nodes: &[Node], a: usize, b: usize) -> bool {
     }
 }
 
+/// Which elements only wrap a table or a list (no text of their own, no other child element): a
+/// box a site sets around one to scroll or frame it, which makes it no less text structure. A
+/// box around a lone paragraph stays a box (a note, a reading time, a call to subscribe).
+fn wrappers(doc: &Document) -> Vec<bool> {
+    let nodes = &doc.nodes;
+    let mut children = vec![0u32; nodes.len()];
+    let mut child_text = vec![false; nodes.len()];
+    for n in &nodes[1..] {
+        children[n.parent as usize] += 1;
+        child_text[n.parent as usize] = matches!(n.tag, "table" | "ul" | "ol" | "dl");
+    }
+    let mut own_text = vec![false; nodes.len()];
+    for b in &doc.blocks {
+        own_text[b.node as usize] = true;
+    }
+    (0..nodes.len())
+        .map(|n| children[n] == 1 && !own_text[n] && child_text[n])
+        .collect()
+}
+
 /// The path of elements above a prose block up to the nearest element holding other prose too:
 /// how the site wraps one of its story's paragraphs.
 fn prose_path(nodes: &[Node], prose: &[i64], container: u32, block: &Block) -> u64 {
@@ -280,11 +301,17 @@ fn prose_path(nodes: &[Node], prose: &[i64], container: u32, block: &Block) -> u
 
 /// The path of elements above a short block up to the nearest element holding prose, and
 /// whether those elements are plain text structure.
-fn short_path(nodes: &[Node], prose: &[i64], container: u32, block: &Block) -> (u64, bool) {
+fn short_path(
+    nodes: &[Node],
+    prose: &[i64],
+    wrappers: &[bool],
+    container: u32,
+    block: &Block,
+) -> (u64, bool) {
     let mut plain = true;
     let mut n = block.node as usize;
     while n != container as usize && n != 0 && prose[n] == 0 {
-        plain &= TEXT_TAGS.contains(&nodes[n].tag);
+        plain &= TEXT_TAGS.contains(&nodes[n].tag) || wrappers[n];
         n = nodes[n].parent as usize;
     }
     (
@@ -370,6 +397,39 @@ mod tests {
                 "Moderator: A. Person",
                 "Two talks (30 mins)",
                 "Questions",
+                PROSE
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_or_list_in_a_box_of_its_own_inside_the_story_is_story() {
+        let html = format!(
+            r#"<body><main><div class="body"><p>{PROSE}</p>
+            <div class="table-scroll"><table><tr><td>Term</td><td>One to three years</td></tr>
+            </table></div><p>{PROSE}</p><div class="box"><ul><li>Lower rate</li><li>No deposit</li>
+            </ul></div><p>{PROSE}</p><div class="promo"><p>Read our guide</p></div>
+            <div class="tools"><span>Print</span><ul><li>Share</li></ul></div><p>{PROSE}</p>
+            </div></main></body>"#
+        );
+        let doc = parse_html(&html);
+        let last = doc
+            .blocks
+            .iter()
+            .rposition(|b| b.text == PROSE)
+            .unwrap_or(0);
+        // A box around a single paragraph, or around a list and a line of its own, is built
+        // apart from the story; a box holding only a table or a list is not.
+        assert_eq!(
+            kept(&html, (0, last)),
+            [
+                PROSE,
+                "Term",
+                "One to three years",
+                PROSE,
+                "Lower rate",
+                "No deposit",
+                PROSE,
                 PROSE
             ]
         );

@@ -92,6 +92,10 @@ pub struct Document {
     /// The page's block-level elements in document order, the root first, so a parent always
     /// comes before its children (HTML only; empty for formats without structure).
     pub nodes: Vec<Node>,
+    /// The texts an HTML page states as its main text apart from its markup (its `<meta>`
+    /// description; JSON-LD: an article's body, a recipe's ingredients and steps), as written;
+    /// empty when it states none.
+    pub(crate) stated: Vec<String>,
 }
 
 /// Why a file cannot be ingested, in words an editor understands.

@@ -36,8 +36,7 @@ pub(super) fn read_meta(page: &Html) -> Document {
         url: found.og_url.or(found.canonical),
         source: found.site_name,
         published: found.published.or(found.time),
-        blocks: Vec::new(),
-        nodes: Vec::new(),
+        ..Document::default()
     }
 }
 
