@@ -244,6 +244,9 @@ fn the_inbox_made_again_is_watched_again_and_the_log_says_what_happened() {
     let config = config.replace("rescan_secs = 2", "rescan_secs = 86400");
     std::fs::write(&d.config, config).expect("config");
     d.spawn();
+    // The socket can answer before the inbox is watched: the first listing comes once the watch
+    // is armed, and only a watched inbox can be seen going away.
+    assert!(d.wait_log("listed the inbox"), "{}", d.log());
     let events = follow(&d.socket(), 0);
     std::fs::remove_dir_all(&d.inbox).expect("inbox deleted");
     std::fs::create_dir(&d.inbox).expect("inbox made again");
