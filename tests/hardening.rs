@@ -571,23 +571,28 @@ fn idle_clients_cost_their_socket_and_no_thread() {
     let first = raw(&d);
     let (threads, fds) = (count("task"), count("fd"));
     let idle: Vec<_> = (0..100).map(|_| raw(&d)).collect();
-    assert_eq!(count("task"), threads, "no thread per idle client");
-    // Exactly one each; a file the daemon opens for itself meanwhile may add one or two.
-    let now = count("fd");
+    // The daemon's own work may start a thread or open a file meanwhile (sled, the search
+    // indexer); a thread or two descriptors per client would add 100 or 200 here.
+    let now = count("task");
     assert!(
-        (fds + 100..=fds + 102).contains(&now),
-        "one descriptor per idle client: {now}, {fds} before 100 came"
+        now < threads + 10,
+        "no thread per idle client: {now} threads, {threads} before 100 came"
+    );
+    let with_all = count("fd");
+    assert!(
+        (fds + 100..fds + 110).contains(&with_all),
+        "one descriptor per idle client: {with_all}, {fds} before 100 came"
     );
     drop(idle);
     drop(first);
+    // The 101 clients' descriptors are given back (give or take the daemon's own files).
     let deadline = std::time::Instant::now() + WAIT;
-    while count("fd") >= fds {
+    while count("fd") + 95 > with_all {
         assert!(
             std::time::Instant::now() < deadline,
-            "{} descriptors, {fds} with one client",
+            "{} descriptors, {with_all} with 101 clients",
             count("fd")
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(count("task"), threads);
 }
