@@ -10,10 +10,10 @@ mod synth;
 
 use copydesk::config::Settings;
 use copydesk::detect::{judge_with, NewSide, Side};
-use copydesk::engine::prepare::{prepare, stored_shingles, stored_tokens, Prepared};
+use copydesk::engine::prepare::{prepare, side_of, stored_shingles, stored_tokens, Prepared};
 use copydesk::engine::stages;
 use copydesk::fingerprint::{anchor_hashes, sample_anchors, SimHash};
-use copydesk::store::codec::{Content, ShingleRecord};
+use copydesk::store::codec::Content;
 use copydesk::text::clean::clean;
 use copydesk::text::{read_document, Document};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -133,21 +133,13 @@ fn bench_verify(c: &mut Criterion) {
         site: old.site,
     };
     let record = stored_shingles(&stored);
-    fn side(r: &ShingleRecord) -> Side<'_> {
-        Side {
-            shingles: &r.shingles,
-            words: r.words as usize,
-            blocks: &r.blocks,
-            site: r.site,
-        }
-    }
     let mut g = c.benchmark_group("verify");
     g.bench_function("one_candidate", |b| {
         b.iter(|| {
             judge_with(
                 &indexed,
                 &new_side,
-                &side(black_box(&record)),
+                &side_of(black_box(&record)),
                 &settings.params,
             )
             .status
@@ -156,7 +148,7 @@ fn bench_verify(c: &mut Criterion) {
     g.bench_function("rederived", |b| {
         b.iter(|| {
             let record = stored_shingles(black_box(&stored));
-            judge_with(&indexed, &new_side, &side(&record), &settings.params).status
+            judge_with(&indexed, &new_side, &side_of(&record), &settings.params).status
         })
     });
     g.finish();

@@ -3,7 +3,9 @@
 //! what was learned is part of the file's own story as prepared (its extraction took a template
 //! block for story), the file is prepared again against it and decided again, once.
 
-use super::prepare::{prepare_within, shingles_of, stored_shingles, Prepared, TemplateView};
+use super::prepare::{
+    prepare_within, shingles_of, side_of, stored_shingles, Prepared, TemplateView,
+};
 use super::reading::{guarded, Reading};
 use super::templates::SiteTemplates;
 use super::{stages, Decision, Engine, EngineError, Input, Pending};
@@ -170,12 +172,7 @@ impl Engine {
             let Some(old) = self.shingles_anywhere(id, pending)? else {
                 continue;
             };
-            let old_side = Side {
-                shingles: &old.shingles,
-                words: old.words as usize,
-                blocks: &old.blocks,
-                site: old.site,
-            };
+            let old_side = side_of(&old);
             let indexed = indexed.get_or_insert_with(|| NewSide::of(&new_side));
             let mut j = judge_with(indexed, &new_side, &old_side, &self.settings.params);
             if j.evidence.different && j.similarity >= self.settings.params.reprint_min {

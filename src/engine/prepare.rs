@@ -2,6 +2,7 @@
 //! fingerprints. Pure and independent per file, so a batch prepares in parallel.
 
 use crate::detect::page::site_key;
+use crate::detect::Side;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
 use crate::store::codec::{
@@ -147,6 +148,16 @@ pub fn stored_shingles(content: &Content) -> ShingleRecord {
         site: content.site,
         blocks: content.blocks.clone(),
         shingles: tokens.shingle_hashes(),
+    }
+}
+
+/// A candidate's side of a verification, from its shingle record.
+pub fn side_of(record: &ShingleRecord) -> Side<'_> {
+    Side {
+        shingles: &record.shingles,
+        words: record.words as usize,
+        blocks: &record.blocks,
+        site: record.site,
     }
 }
 
