@@ -158,8 +158,10 @@ impl Conn {
             return Asked::Answered;
         }
         match serde_json::from_slice::<ClientLine>(line) {
+            // A request whose number reads is answered under it, so that a script that sent
+            // several knows which one was refused.
             Err(e) => self.push(&error(
-                0,
+                request_number(line),
                 FailureKind::Invalid,
                 format!("cannot read the request: {e}"),
             )),
@@ -256,6 +258,15 @@ impl Conn {
     }
 }
 
+/// The number of a request that does not read whole, when its `req` does; else 0.
+fn request_number(line: &[u8]) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct Numbered {
+        req: u64,
+    }
+    serde_json::from_slice::<Numbered>(line).map_or(0, |n| n.req)
+}
+
 /// A line as sent: JSON and a newline.
 pub(crate) fn encode(line: &ServerLine) -> Option<Rc<[u8]>> {
     let mut bytes = serde_json::to_vec(line).ok()?;
@@ -314,6 +325,29 @@ mod tests {
         drop(peer);
         assert!(matches!(c.next_line(100), Next::Line(l) if l == b"last"));
         assert!(matches!(c.next_line(100), Next::Ended));
+    }
+
+    #[test]
+    fn a_request_that_does_not_read_is_refused_under_its_number_when_that_reads() {
+        use std::io::BufRead;
+        let (mut c, peer) = pair();
+        for line in [
+            &b"{\"req\":7,\"op\":\"nosuch\"}"[..],
+            b"not json",
+            b"{\"req\":\"x\"}",
+        ] {
+            assert!(matches!(c.take_request(line), Asked::Answered));
+        }
+        let mut reader = std::io::BufReader::new(peer);
+        let mut replies = Vec::new();
+        for _ in 0..3 {
+            let mut text = String::new();
+            reader.read_line(&mut text).expect("a reply");
+            let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            assert_eq!(v["kind"], "invalid", "{text}");
+            replies.push(v["req"].as_u64().expect("a number"));
+        }
+        assert_eq!(replies, [7, 0, 0]);
     }
 
     #[test]
