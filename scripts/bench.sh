@@ -8,7 +8,7 @@
 # minutes here; SEARCH_DB=DIR keeps it for the next run), and the criterion benches (cargo bench
 # --bench engine). Full logs are kept; see benches/README.md.
 #
-# usage: scripts/bench.sh [--quick] [--dev-simhash] [--no-criterion] [--wait-idle]
+# usage: scripts/bench.sh [--quick] [--dev-simhash] [--no-criterion] [--wait-idle] [--curve]
 #   --quick         smaller sizes (5,000 articles, 200,000 fingerprints, a restart at 100,000,
 #                   search over 20,000),
 #                   no criterion
@@ -16,18 +16,26 @@
 #   --no-criterion  skip `cargo bench --bench engine`
 #   --wait-idle     before each step, wait (up to 10 minutes) until other processes use less
 #                   than 0.2 CPUs, for machines shared with builds
+#   --curve         only the ingest curve: fill a new database with CURVE_ARTICLES (default
+#                   10,000,000) 120-word articles in batches of 5,000 (bench_restart --fill-only),
+#                   printing the rate of every 100,000 and the last 100,000 against the first.
+#                   10,000,000 was not run yet: from the first 1,000,000 (160 s, the rate falling
+#                   from 13,500/s to 5,300/s) expect one to three hours on 2 CPUs and about 47 GB
+#                   of disk (4.7 GB a million); the database is deleted afterwards unless
+#                   CURVE_DB names it.
 # Sizes can be set with ARTICLES, BATCH, STOCK, STORED, QUERIES, RESTART_ARTICLES and SEARCHED;
 # CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-quick=0 dev=0 criterion=1 wait_idle=0
+quick=0 dev=0 criterion=1 wait_idle=0 curve=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 criterion=0 ;;
         --dev-simhash) dev=1 ;;
         --no-criterion) criterion=0 ;;
         --wait-idle) wait_idle=1 ;;
+        --curve) curve=1 criterion=0 ;;
         -h | --help)
             sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'
             exit 0
@@ -109,6 +117,19 @@ run() {
         tee -a "$logs/$name.log" "$logs/contention.txt"
 }
 bin="$target/release/examples"
+if [ "$curve" = 1 ]; then
+    : "${CURVE_ARTICLES:=10000000}"
+    curve_db="${CURVE_DB:-$target/bench-curve-db-$CURVE_ARTICLES}"
+    if [ -z "${CURVE_DB:-}" ] && [ -e "$curve_db" ]; then
+        echo "bench.sh: $curve_db exists; the curve needs a new database (remove it, or name one with CURVE_DB)" >&2
+        exit 2
+    fi
+    run curve "$bin/bench_restart" "$CURVE_ARTICLES" --db "$curve_db" --fill-only
+    if [ -z "${CURVE_DB:-}" ]; then rm -rf "$curve_db"; fi
+    echo
+    grep '^RESULT' "$logs/curve.log" | sed 's/^RESULT /  /' || true
+    exit 0
+fi
 run ingest "$bin/bench_ingest" --articles "$ARTICLES" --batch "$BATCH" --stock "$STOCK"
 run phases "$bin/bench_phases" --articles "$ARTICLES" --batch "$BATCH" --stock "$STOCK"
 # The best case: articles that share no stock phrases, so hardly any candidates to verify.

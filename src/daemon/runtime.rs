@@ -9,6 +9,7 @@ use super::server::{Limits, Server, ServerInfo};
 use crate::config::Settings;
 use crate::engine::files::Reach;
 use crate::engine::service::Service;
+use crate::engine::snapshot::Prefetch;
 use crate::engine::Engine;
 use crate::inbox::Inbox;
 /// What the inbox tells the daemon (a problem for the log, or a failure to stop for).
@@ -45,8 +46,10 @@ pub struct Runtime {
 impl Runtime {
     pub fn start(settings: &Settings) -> Result<Runtime> {
         raise_open_files();
+        // The index snapshot is read while sled opens the database.
+        let prefetch = Prefetch::start(settings);
         let engine = Engine::open(settings.clone())?;
-        Runtime::serve(settings, engine)
+        Runtime::serve(settings, engine.serving(prefetch))
     }
 
     /// Starts once the database is free: while another process holds it, looks whether a daemon
@@ -61,10 +64,12 @@ impl Runtime {
         raise_open_files();
         let deadline = Instant::now() + wait;
         let mut waiting = Some(waiting);
+        let mut prefetch = Prefetch::start(settings);
         loop {
             let error = match Engine::open(settings.clone()) {
                 Ok(engine) => {
-                    return Runtime::serve(settings, engine).map(|r| Started::Serving(Box::new(r)))
+                    return Runtime::serve(settings, engine.serving(prefetch.take()))
+                        .map(|r| Started::Serving(Box::new(r)))
                 }
                 Err(e) if e.is_locked() => e,
                 Err(e) => return Err(e.into()),
@@ -97,10 +102,10 @@ impl Runtime {
         }
     }
 
+    /// Serves `engine` (made by `Engine::serving`: its thread loads the index at once, then
+    /// starts the search indexer, which keeps the search index up to date from then on; one-off
+    /// commands start it at their first text query).
     fn serve(settings: &Settings, engine: Engine) -> Result<Runtime> {
-        // The daemon keeps the search index up to date from the start (one-off commands start
-        // it at their first text query).
-        engine.search();
         let stopping = Stop::default();
         let service = Service::start_stoppable(engine, stopping.clone());
         let info = ServerInfo {

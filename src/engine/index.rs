@@ -77,6 +77,9 @@ impl Engine {
             }
             self.load_secs = Some((index_secs, started.elapsed().as_secs_f64() - index_secs));
             self.loaded = Some(loaded);
+            // A snapshot saved with fewer articles may hold a filter they now crowd; nothing
+            // is admitted before the first load, so every article indexed is stored.
+            self.grow_seen_if_crowded()?;
         }
         Ok(self.loaded.as_mut().expect("loaded above"))
     }
@@ -84,8 +87,15 @@ impl Engine {
     /// The index from its snapshot and the fingerprints stored since, or rebuilt from every stored
     /// fingerprint when there is no snapshot to trust; with the number of articles the snapshot
     /// covers.
-    fn load_index(&self) -> Result<(IndexParts, IndexOrigin), EngineError> {
-        match snapshot::load(&self.store, &self.settings) {
+    fn load_index(&mut self) -> Result<(IndexParts, IndexOrigin), EngineError> {
+        let found = match self.prefetch.take() {
+            Some(prefetch) => prefetch.finish().and_then(|read| {
+                read.map(|unchecked| snapshot::check(&self.store, &self.settings, unchecked))
+                    .transpose()
+            }),
+            None => snapshot::load(&self.store, &self.settings),
+        };
+        match found {
             Ok(Some(saved)) => {
                 let covered = saved.ids.len() as u64;
                 let parts = self.replay(saved)?;
@@ -127,7 +137,8 @@ impl Engine {
     /// The index built from every stored fingerprint.
     pub(super) fn rebuild(&self) -> Result<IndexParts, EngineError> {
         let (mut fps, mut ids) = (Vec::new(), Vec::new());
-        let mut seen = SeenFilter::default();
+        // Sized for every id given so far (at least the articles stored).
+        let mut seen = SeenFilter::for_documents(self.next_id.saturating_sub(1) as usize);
         // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
         // collects the SimHashes and ids.
         let mut first = true;
@@ -148,6 +159,37 @@ impl Engine {
         })?;
         let sim = SimIndex::build(self.settings.simhash_max_distance, fps);
         Ok((sim, anchors, ids, seen))
+    }
+
+    /// Makes the document filter again, larger, from the stored fingerprints when the articles
+    /// indexed crowd it (`SeenFilter::crowded`: one in 30 new documents would then be looked up
+    /// in the `exact` tree for nothing, nine in ten at 10,000,000 in the first filter's size).
+    /// Returns whether it did. Call it only when every article the index holds is committed
+    /// (between writes): the new filter holds the stored documents, and must hold them all.
+    pub(super) fn grow_seen_if_crowded(&mut self) -> Result<bool, EngineError> {
+        let n = match &self.loaded {
+            Some(l) if l.seen.crowded(l.ids.len()) => l.ids.len(),
+            _ => return Ok(false),
+        };
+        let started = std::time::Instant::now();
+        let seen = self.seen_from_store(n)?;
+        tracing::info!(
+            "document filter made again for {n} articles ({} MB) in {:.2} s",
+            seen.heap_bytes() >> 20,
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(l) = self.loaded.as_mut() {
+            l.seen = seen;
+        }
+        Ok(true)
+    }
+
+    /// A document filter sized for `n` articles holding the document of every stored one.
+    pub(super) fn seen_from_store(&self, n: usize) -> Result<SeenFilter, EngineError> {
+        let mut seen = SeenFilter::for_documents(n);
+        self.store
+            .for_each_fingerprint(|_, fp| seen.insert(fp.exact))?;
+        Ok(seen)
     }
 
     /// Where the in-memory index came from, once it is loaded.

@@ -182,6 +182,12 @@ pub struct Engine {
     hand: Option<hand::Hand>,
     /// Shingle records of recently verified candidates.
     recent: recent::Recent,
+    /// The index snapshot being read while the database opened (`serving`), taken by the
+    /// first load.
+    prefetch: Option<snapshot::Prefetch>,
+    /// Set by `serving`: the engine thread loads the index as soon as it starts, then starts
+    /// the search indexer.
+    serving: bool,
 }
 
 /// What a verdict decided, before it is written.
@@ -265,7 +271,24 @@ impl Engine {
             set_aside: FxHashSet::default(),
             hand: None,
             recent: recent::Recent::new(recent::RECENT_RECORDS),
+            prefetch: None,
+            serving: false,
         })
+    }
+
+    /// The engine a daemon serves: its index loaded as soon as its thread starts, from what
+    /// `prefetch` read while the database opened when given (checked against the database
+    /// first, as a snapshot read now would be), and the search indexer started after that, so
+    /// that it does not compete with the first verdict for the cores.
+    pub(crate) fn serving(mut self, prefetch: Option<snapshot::Prefetch>) -> Engine {
+        self.prefetch = prefetch;
+        self.serving = true;
+        self
+    }
+
+    /// Whether this engine was made by `serving`.
+    pub(crate) fn is_serving(&self) -> bool {
+        self.serving
     }
 
     /// Readings in hand are abandoned once `stop` is set (the daemon's stop request).
@@ -358,6 +381,9 @@ impl Engine {
         &mut self,
         write: impl FnOnce(&mut Self) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
+        // Between writes every article the index holds is committed: the one moment the
+        // document filter may be made again from the store.
+        self.grow_seen_if_crowded()?;
         if let Some(s) = self.search.get() {
             s.begin_ingest();
         }

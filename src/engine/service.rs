@@ -254,6 +254,15 @@ fn run(engine: Engine, rx: Receiver<Command>) {
     let mut followers: Vec<SyncSender<Event>> = Vec::new();
     let every = Duration::from_secs(settings.snapshot_secs);
     let mut saved_at = Instant::now();
+    if let Some(e) = engine.as_mut().filter(|e| e.is_serving()) {
+        // A daemon's first verdict should not wait for the index, and the search indexer
+        // starts after it so that the two do not share the cores. A failure here is the
+        // first command's to report, as it would be without this.
+        if let Err(err) = e.load_index_now() {
+            tracing::warn!("cannot load the index at start: {err}");
+        }
+        e.search();
+    }
     loop {
         let cmd = match rx.recv_timeout(IDLE) {
             Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
@@ -557,5 +566,44 @@ mod tests {
         assert_eq!(locked.kind, FailureKind::Unavailable);
         service.shutdown();
         assert_eq!(h.call(Request::Stats, "ed"), Err(ServiceError::Gone));
+    }
+
+    #[test]
+    fn a_serving_engine_loads_its_index_at_start_without_being_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            db: dir.path().join("db"),
+            snapshot_min_articles: 1,
+            search_index: false,
+            ..Settings::default()
+        };
+        let mut engine = Engine::open(settings.clone()).expect("open");
+        let inputs: Vec<_> = (0..3)
+            .map(|i| {
+                crate::engine::files::input_from(
+                    &format!("a/{i}.txt"),
+                    format!("Story {i}\n\nThe council met on day {i} to talk about the harbour and the budget.\n")
+                        .into_bytes(),
+                )
+            })
+            .collect();
+        engine.ingest(&inputs, 1).expect("ingested");
+        drop(engine);
+        let snapshot = crate::engine::snapshot::path(&settings.db);
+
+        // Asked nothing, an engine that is not serving never loads its index, so there is
+        // nothing to save when it stops.
+        let service = Service::start(Engine::open(settings.clone()).expect("open"));
+        service.shutdown();
+        assert!(!snapshot.exists());
+
+        // A serving one loads it first thing (its index is then saved at shutdown).
+        let prefetch = crate::engine::snapshot::Prefetch::start(&settings);
+        let engine = Engine::open(settings.clone())
+            .expect("open")
+            .serving(prefetch);
+        let service = Service::start(engine);
+        service.shutdown();
+        assert!(snapshot.exists(), "the index was loaded and saved");
     }
 }

@@ -162,7 +162,24 @@ fn stale<T>(why: impl Into<String>) -> Result<T, SnapshotError> {
 /// Reads the database's snapshot: `Ok(None)` when there is none, an error saying why when it
 /// cannot be trusted (the caller then rebuilds the index from the database).
 pub(super) fn load(store: &Store, settings: &Settings) -> Result<Option<Saved>, SnapshotError> {
-    let file = match File::open(path(store.path())) {
+    match read(&path(store.path()), settings.simhash_max_distance)? {
+        None => Ok(None),
+        Some(unchecked) => check(store, settings, unchecked).map(Some),
+    }
+}
+
+/// A snapshot as its file holds it, whole and with a matching checksum, not yet checked against
+/// the database (`check`): what `Prefetch` reads while the database opens.
+pub(crate) struct Unchecked {
+    header: Header,
+    saved: Saved,
+}
+
+/// Reads a snapshot file without the database: its magic, format, the index setting it was
+/// saved with, every array (each length checked against the file before it is allocated) and
+/// the checksum over every byte. `Ok(None)` when there is no file.
+pub(crate) fn read(file: &Path, max_distance: u32) -> Result<Option<Unchecked>, SnapshotError> {
+    let file = match File::open(file) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -188,9 +205,11 @@ pub(super) fn load(store: &Store, settings: &Settings) -> Result<Option<Saved>, 
             slots: read_word(&mut r, &mut budget)?,
         },
     };
-    check_header(store, settings, &header)?;
+    if header.max_distance != max_distance {
+        return stale("it was saved with another simhash_max_distance");
+    }
     let slots = u32::try_from(header.covered.slots).or_else(|_| stale("too many articles"))?;
-    let sim = SimIndex::read_from(&mut r, settings.simhash_max_distance, &mut budget)?;
+    let sim = SimIndex::read_from(&mut r, max_distance, &mut budget)?;
     let anchors = AnchorIndex::read_from(&mut r, slots, &mut budget)?;
     let mut ids: Vec<ArticleId> = read_words(&mut r, &mut budget)?;
     // Room to grow without doubling the array at the next article (reserved, not resident).
@@ -209,8 +228,46 @@ pub(super) fn load(store: &Store, settings: &Settings) -> Result<Option<Saved>, 
         seen,
         covered: header.covered,
     };
+    Ok(Some(Unchecked { header, saved }))
+}
+
+/// A snapshot read by `read`, trusted only if it agrees with the database (see the module's
+/// head).
+pub(super) fn check(
+    store: &Store,
+    settings: &Settings,
+    unchecked: Unchecked,
+) -> Result<Saved, SnapshotError> {
+    let Unchecked { header, saved } = unchecked;
+    check_header(store, settings, &header)?;
     check_against_store(store, &saved)?;
-    Ok(Some(saved))
+    Ok(saved)
+}
+
+/// The database's snapshot read on a thread of its own, started before the database is opened
+/// (sled's open and the snapshot's read take about as long, on different resources); the
+/// engine checks what it read against the database when it loads the index.
+pub(crate) struct Prefetch(std::thread::JoinHandle<Result<Option<Unchecked>, SnapshotError>>);
+
+impl Prefetch {
+    /// Starts reading the snapshot of the database in `settings.db`; `None` if no thread could
+    /// be started (the engine then reads it itself).
+    pub(crate) fn start(settings: &Settings) -> Option<Prefetch> {
+        let file = path(&settings.db);
+        let max_distance = settings.simhash_max_distance;
+        std::thread::Builder::new()
+            .name("copydesk-snapshot".into())
+            .spawn(move || read(&file, max_distance))
+            .ok()
+            .map(Prefetch)
+    }
+
+    /// What the thread read (a thread that panicked counts as a snapshot not to be trusted).
+    pub(super) fn finish(self) -> Result<Option<Unchecked>, SnapshotError> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| stale("reading it stopped with a panic"))
+    }
 }
 
 fn check_header(store: &Store, settings: &Settings, h: &Header) -> Result<(), SnapshotError> {

@@ -70,6 +70,17 @@ fn reopen(s: Settings) -> (Engine, IndexOrigin) {
     (engine, origin)
 }
 
+/// `reopen` as the daemon does it: the snapshot read on its own thread while the database
+/// opens, checked against the database when the index loads.
+fn reopen_prefetching(s: Settings) -> (Engine, IndexOrigin) {
+    let prefetch = Prefetch::start(&s);
+    assert!(prefetch.is_some(), "a thread for the snapshot");
+    let mut engine = Engine::open(s).expect("opens").serving(prefetch);
+    engine.load_index_now().expect("loads");
+    let origin = engine.index_origin().expect("loaded").clone();
+    (engine, origin)
+}
+
 /// The loaded index answers every question as one rebuilt from the database does.
 fn assert_same_as_rebuild(engine: &mut Engine) {
     let (sim, anchors, ids, seen) = engine.rebuild().expect("rebuilt");
@@ -118,7 +129,12 @@ fn a_snapshot_and_the_articles_stored_after_it_answer_as_a_rebuild() {
         ingest(&mut engine, before..before + after);
         drop(engine);
 
-        let (mut engine, origin) = reopen(settings(&db));
+        // Read ahead as the daemon does, or on first use.
+        let (mut engine, origin) = if after % 2 == 0 {
+            reopen(settings(&db))
+        } else {
+            reopen_prefetching(settings(&db))
+        };
         if before > 0 {
             assert_eq!(
                 origin,
@@ -191,15 +207,29 @@ fn damage(db: &Path, rehash: bool, f: impl FnOnce(&mut Vec<u8>)) {
     std::fs::write(path(db), bytes).expect("written");
 }
 
+/// Refused both when read on first use and when read ahead while the database opened.
 fn assert_refused(s: Settings, what: &str, because: &str) {
-    let (mut engine, origin) = reopen(s);
-    match &origin {
-        IndexOrigin::Rebuilt { why: Some(why) } => {
-            assert!(why.contains(because), "{what}: refused, but because {why}")
+    for prefetching in [false, true] {
+        let (mut engine, origin) = if prefetching {
+            reopen_prefetching(s.clone())
+        } else {
+            reopen(s.clone())
+        };
+        match &origin {
+            IndexOrigin::Rebuilt { why: Some(why) } => assert!(
+                why.contains(because),
+                "{what} (read ahead: {prefetching}): refused, but because {why}"
+            ),
+            other => panic!("{what} (read ahead: {prefetching}): not refused ({other:?})"),
         }
-        other => panic!("{what}: not refused ({other:?})"),
+        assert_same_as_rebuild(&mut engine);
+        drop(engine);
+        // The rebuilt index is not saved by these engines, so the bad file is still there.
+        assert!(
+            path(&s.db).exists(),
+            "{what}: the refused snapshot is left as it was"
+        );
     }
-    assert_same_as_rebuild(&mut engine);
 }
 
 /// Header fields: (offset, width).
@@ -333,4 +363,88 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).expect("copied");
         }
     }
+}
+
+#[test]
+fn a_snapshot_read_ahead_is_checked_against_the_database_as_it_is_when_opened() {
+    // The daemon reads the snapshot while the database opens: what it read must be trusted no
+    // more than a snapshot read afterwards. Here articles are added between the read and the
+    // open (a one-off command holding the database while the daemon waited for it).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    saved_db(&db);
+    let prefetch = Prefetch::start(&settings(&db));
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 30..37);
+    drop(engine);
+    let mut engine = Engine::open(settings(&db))
+        .expect("opens")
+        .serving(prefetch);
+    engine.load_index_now().expect("loads");
+    assert_eq!(
+        engine.index_origin(),
+        Some(&IndexOrigin::Snapshot {
+            covered: 30,
+            replayed: 7
+        })
+    );
+    assert_same_as_rebuild(&mut engine);
+
+    // A snapshot read ahead from another database is refused when checked.
+    let other = dir.path().join("other");
+    saved_db(&other);
+    std::fs::copy(path(&db), path(&other)).expect("copied");
+    let prefetch = Prefetch::start(&settings(&other));
+    let mut engine = Engine::open(settings(&other))
+        .expect("opens")
+        .serving(prefetch);
+    engine.load_index_now().expect("loads");
+    assert!(
+        matches!(engine.index_origin(), Some(IndexOrigin::Rebuilt { why: Some(why) }) if why.contains("another database")),
+        "{:?}",
+        engine.index_origin()
+    );
+    assert_same_as_rebuild(&mut engine);
+}
+
+#[test]
+fn no_snapshot_read_ahead_means_a_rebuild() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..12);
+    drop(engine);
+    let (mut engine, origin) = reopen_prefetching(settings(&db));
+    assert_eq!(origin, IndexOrigin::Rebuilt { why: None });
+    assert_same_as_rebuild(&mut engine);
+}
+
+#[test]
+fn the_document_filter_made_again_from_the_store_is_the_one_ingest_built() {
+    // What `grow_seen_if_crowded` builds from the stored fingerprints must hold every document
+    // ingest put in the filter, or a duplicate of a stored document would go unseen.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..40);
+    let n = engine.load().expect("loaded").ids.len();
+    let again = engine.seen_from_store(n).expect("read");
+    let mut bytes = (Vec::new(), Vec::new());
+    engine
+        .load()
+        .expect("loaded")
+        .seen
+        .write_to(&mut bytes.0)
+        .expect("to memory");
+    again.write_to(&mut bytes.1).expect("to memory");
+    assert!(bytes.0 == bytes.1, "the same filter, bit for bit");
+    assert!(
+        !engine.grow_seen_if_crowded().expect("checked"),
+        "40 documents do not crowd a filter"
+    );
+    // A duplicate of a stored document is still found through the filter after a restart.
+    drop(engine);
+    let (mut engine, _) = reopen_prefetching(settings(&db));
+    let v = engine.check(&[article(3)]).expect("checks");
+    assert_eq!(v[0].status, crate::model::Status::Duplicate, "{v:?}");
 }

@@ -136,43 +136,89 @@ impl SimIndex {
 /// stored articles, which the 16-bit tags tell apart but for a false hit in 3,000 probes.
 const ANCHOR_DIR_BITS: u32 = 20;
 
-/// Bits of a [`SeenFilter`]: 2^23, 1 MB.
-const SEEN_BITS: u32 = 23;
+/// Bits of a new [`SeenFilter`], and the fewest it has: 2^23, 1 MB.
+pub(crate) const SEEN_MIN_BITS: u32 = 23;
+/// The most bits a [`SeenFilter`] grows to (512 MB, for 268 million documents): the second
+/// position is taken from the hash's upper half.
+pub(crate) const SEEN_MAX_BITS: u32 = 32;
+/// Bits a document a filter is made for (`SeenFilter::for_documents`): one absent document in
+/// 200 passes; it is made again when it holds one document per 8 bits, where one in 30 passes.
+const SEEN_BITS_PER_DOCUMENT: usize = 16;
+const SEEN_CROWDED_BITS_PER_DOCUMENT: usize = 8;
 
 /// A Bloom filter of the document hashes stored so far, three bits a hash: says without a read
 /// from the store that a document was never seen. It errs only the other way, for about one
-/// absent document in 30 at 1,000,000 stored (`(1 - e^(-3n/m))^3`), which the store then answers.
+/// absent document in 30 at one document per 8 bits (`(1 - e^(-3n/m))^3`), which the store then
+/// answers. A filter of fixed size saturates as the archive grows (at 10,000,000 documents in
+/// 2^23 bits, nine absent documents in ten would pass, each a random read of the `exact` tree),
+/// so the engine makes it again, larger, from the stored fingerprints when it is `crowded`.
 #[derive(Debug, Clone)]
 pub struct SeenFilter {
     bits: Vec<u64>,
+    /// log2 of the number of bits.
+    log2: u32,
 }
 
 impl Default for SeenFilter {
     fn default() -> SeenFilter {
-        SeenFilter {
-            bits: vec![0; 1 << (SEEN_BITS - 6)],
-        }
+        SeenFilter::with_log2(SEEN_MIN_BITS)
     }
 }
 
 impl SeenFilter {
+    fn with_log2(log2: u32) -> SeenFilter {
+        SeenFilter {
+            bits: vec![0; 1 << (log2 - 6)],
+            log2,
+        }
+    }
+
+    /// An empty filter sized for `n` documents (16 bits each, a power of two, at least 2^23).
+    pub fn for_documents(n: usize) -> SeenFilter {
+        let want = n.saturating_mul(SEEN_BITS_PER_DOCUMENT).max(1);
+        // log2 of the next power of two, without overflowing at the largest counts.
+        let log2 = (usize::BITS - (want - 1).leading_zeros()).clamp(SEEN_MIN_BITS, SEEN_MAX_BITS);
+        SeenFilter::with_log2(log2)
+    }
+
+    /// A filter of `words` 64-bit words as `bits_words` hands them out, if that is a size a
+    /// filter has.
+    pub(crate) fn from_words(bits: Vec<u64>) -> Option<SeenFilter> {
+        let n = bits.len();
+        let log2 = n.trailing_zeros() + 6;
+        let valid = n.is_power_of_two() && (SEEN_MIN_BITS..=SEEN_MAX_BITS).contains(&log2);
+        valid.then_some(SeenFilter { bits, log2 })
+    }
+
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// Whether `n` documents crowd the filter (fewer than 8 bits each): time to make it again
+    /// for them, unless it is as large as a filter grows.
+    pub fn crowded(&self, n: usize) -> bool {
+        self.log2 < SEEN_MAX_BITS
+            && n.saturating_mul(SEEN_CROWDED_BITS_PER_DOCUMENT) > 1 << self.log2
+    }
+
     /// Three bit positions from one hash (document hashes are uniform already; the third is
-    /// mixed so the three are independent).
-    fn positions(hash: u64) -> [usize; 3] {
-        let mask = (1u64 << SEEN_BITS) - 1;
+    /// mixed so the three are independent). At 2^23 bits they are what they were before filters
+    /// grew, so a saved filter of that size reads the same.
+    fn positions(&self, hash: u64) -> [usize; 3] {
+        let mask = (1u64 << self.log2) - 1;
         let mixed = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        [hash & mask, (hash >> 32) & mask, mixed >> (64 - SEEN_BITS)].map(|p| p as usize)
+        [hash & mask, (hash >> 32) & mask, mixed >> (64 - self.log2)].map(|p| p as usize)
     }
 
     pub fn insert(&mut self, hash: u64) {
-        for p in SeenFilter::positions(hash) {
+        for p in self.positions(hash) {
             self.bits[p >> 6] |= 1 << (p & 63);
         }
     }
 
     /// False when `hash` was never inserted.
     pub fn may_contain(&self, hash: u64) -> bool {
-        SeenFilter::positions(hash)
+        self.positions(hash)
             .iter()
             .all(|&p| self.bits[p >> 6] & (1 << (p & 63)) != 0)
     }
@@ -282,6 +328,58 @@ mod tests {
             .filter(|&i| seen.may_contain(hash(i)))
             .count();
         assert!(passed < 100, "{passed} false hits");
+    }
+
+    #[test]
+    fn a_seen_filter_is_sized_for_its_documents_and_says_when_they_crowd_it() {
+        let bits = |f: &SeenFilter| f.words().len() * 64;
+        assert_eq!(bits(&SeenFilter::default()), 1 << 23);
+        assert_eq!(bits(&SeenFilter::for_documents(0)), 1 << 23);
+        assert_eq!(bits(&SeenFilter::for_documents(1_000_000)), 1 << 24);
+        assert_eq!(bits(&SeenFilter::for_documents(10_000_000)), 1 << 28);
+        assert_eq!(bits(&SeenFilter::for_documents(usize::MAX)), 1 << 32);
+        let f = SeenFilter::default();
+        assert!(!f.crowded(1 << 20), "8 bits each");
+        assert!(f.crowded((1 << 20) + 1));
+        assert!(
+            !SeenFilter::for_documents(usize::MAX).crowded(usize::MAX),
+            "no larger filter"
+        );
+        // Made again for the documents that crowded it, a filter is no longer crowded.
+        for n in [(1 << 20) + 1, 3_000_000, 10_000_000] {
+            assert!(!SeenFilter::for_documents(n).crowded(n), "{n}");
+        }
+        // Sizes a filter has read back; others do not.
+        for n in [0usize, 1 << 16, 3 << 17, 1 << 27] {
+            assert!(SeenFilter::from_words(vec![0; n]).is_none(), "{n} words");
+        }
+        let f = SeenFilter::from_words(vec![0; 1 << 20]).expect("2^26 bits");
+        assert!(!f.crowded(1 << 23) && f.crowded((1 << 23) + 1));
+    }
+
+    #[test]
+    fn a_larger_seen_filter_errs_as_rarely_at_the_documents_it_was_made_for() {
+        // Hashes 0..n in a filter made for n: never forgotten, and about one absent in 200
+        // passes (16 bits each), where the smallest filter at that count passes about one in 30
+        // (8 bits each, the count that crowds it).
+        let hash = |i: u64| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+        let n = 2_000_000u64;
+        let mut small = SeenFilter::default();
+        let mut grown = SeenFilter::for_documents(n as usize);
+        for i in 0..n {
+            small.insert(hash(i));
+            grown.insert(hash(i));
+        }
+        assert!(small.crowded(n as usize) && !grown.crowded(n as usize));
+        assert!((0..n).step_by(7).all(|i| grown.may_contain(hash(i))));
+        let absent = n..n + 100_000;
+        let passed = |f: &SeenFilter| absent.clone().filter(|&i| f.may_contain(hash(i))).count();
+        let (small_passed, grown_passed) = (passed(&small), passed(&grown));
+        assert!(grown_passed < 1_000, "{grown_passed} of 100,000 passed");
+        assert!(
+            small_passed > 5 * grown_passed.max(1),
+            "{small_passed} against {grown_passed}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! No files here: any `Read` or `Write`.
 
 use super::buckets::{Blocks, Buckets, RECENT_MAX, TAG_BITS};
-use super::{AnchorIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS, SEEN_BITS};
+use super::{AnchorIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS};
 use std::io::{self, Read, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -293,7 +293,7 @@ impl AnchorIndex {
 
 impl SeenFilter {
     pub(crate) fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        write_words(w, &self.bits)
+        write_words(w, self.words())
     }
 
     pub(crate) fn read_from<R: Read + ?Sized>(
@@ -301,10 +301,10 @@ impl SeenFilter {
         budget: &mut Budget,
     ) -> Result<SeenFilter> {
         let bits = read_words(r, budget)?;
-        if bits.len() != 1 << (SEEN_BITS - 6) {
-            return invalid("the document filter has another size");
+        match SeenFilter::from_words(bits) {
+            Some(filter) => Ok(filter),
+            None => invalid("the document filter has a size no filter has"),
         }
-        Ok(SeenFilter { bits })
     }
 }
 
