@@ -462,7 +462,7 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
 /// byte, two u64 (story hash and site) or one (site), the block count and 13 bytes a block.
 fn after_blocks(value: &[u8], u64s: usize) -> usize {
     let at = 1 + 8 * u64s;
-    let n = u32::from_le_bytes(value[at..at + 4].try_into().unwrap()) as usize;
+    let n = u32::from_le_bytes(value[at..at + 4].try_into().expect("4 bytes")) as usize;
     at + 4 + 13 * n
 }
 

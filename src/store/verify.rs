@@ -194,7 +194,7 @@ impl Store {
                 Ok(Some(c)) if codec::decode_content(c).is_some() => {}
                 Ok(Some(_)) => problems.push(format!("record {id}: its text does not decode")),
                 Ok(None) => problems.push(format!("record {id}: its text is missing")),
-                Err(e) => problems.push(format!("record {id}: its text {}", unreadable(&e))),
+                Err(e) => problems.push(format!("record {id}: its text {}", unreadable(e))),
             }
             // Written with the record since schema 5 (an older database gets them when the
             // engine opens it, after this check).
