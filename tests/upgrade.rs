@@ -263,7 +263,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
     for r in sled.open_tree("fps").unwrap().iter() {
         assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
     }
@@ -322,7 +322,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
 }
 
 /// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
@@ -353,7 +353,7 @@ fn downgrade_content(db: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_version_3_database_is_read_as_it_is_and_marked_version_5() {
+fn a_version_3_database_is_read_as_it_is_and_marked_version_6() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
@@ -375,7 +375,7 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_5() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
     let versions: Vec<u8> = sled
         .open_tree("content")
         .unwrap()
@@ -442,7 +442,7 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
         .get("schema")
         .unwrap()
         .unwrap();
-    assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
     // From version 5 on, a record without its shingle record is damage `doctor` names.
     sled.open_tree("shingles")
         .unwrap()
@@ -456,4 +456,79 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
         String::from_utf8_lossy(&doctor.stdout).contains("record 3: its shingle record is missing"),
         "{doctor:?}"
     );
+}
+
+/// Where the words start in a shingle record or the text in a content record: after the version
+/// byte, two u64 (story hash and site) or one (site), the block count and 13 bytes a block.
+fn after_blocks(value: &[u8], u64s: usize) -> usize {
+    let at = 1 + 8 * u64s;
+    let n = u32::from_le_bytes(value[at..at + 4].try_into().expect("4 bytes")) as usize;
+    at + 4 + 13 * n
+}
+
+/// Rewrites every shingle record as schema 5 wrote it (the words compressed on their own, record
+/// version 1) and marks the database as schema 5; returns the records as rewritten.
+fn downgrade_shingles(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let records = shingle_records(db);
+    let sled = open_direct(db);
+    let shingles = sled.open_tree("shingles").expect("shingles tree");
+    let content = sled.open_tree("content").expect("content tree");
+    let mut rewritten = Vec::new();
+    for (k, v) in records {
+        assert_eq!(v[0], 2, "schema 6 compresses the words against the text");
+        let c = content.get(&k).expect("read").expect("the content record");
+        let text = lz4_flex::decompress_size_prepended(&c[after_blocks(&c, 1)..]).expect("text");
+        let dict = text.to_ascii_lowercase();
+        let at = after_blocks(&v, 2);
+        let words = lz4_flex::block::decompress_size_prepended_with_dict(&v[at..], &dict)
+            .expect("the words");
+        let mut old = v[..at].to_vec();
+        old[0] = 1;
+        old.extend(lz4_flex::compress_prepend_size(&words));
+        shingles.insert(&k, old.as_slice()).expect("write");
+        rewritten.push((k, old));
+    }
+    let meta = sled.open_tree("meta").expect("meta tree");
+    meta.insert("schema", &5u32.to_be_bytes()).expect("write");
+    sled.flush().expect("flush");
+    rewritten
+}
+
+#[test]
+fn a_version_5_database_is_read_as_it_is_and_marked_version_6() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    let old = downgrade_shingles(&db);
+    assert_eq!(old.len(), 2);
+    let doctor = run(&db, &["doctor"]);
+    assert!(doctor.status.success(), "{doctor:?}");
+
+    // Verified against the records schema 5 wrote: the clean copy is a reprint, the blurb's
+    // quote is partial reuse, as against records of schema 6.
+    let later = ingest(&db, &[seed("001_"), seed("004_")]);
+    assert_eq!(later[0]["status"], "reprint", "{later:?}");
+    assert_eq!(later[0]["match"]["id"], first[0]["id"]);
+    assert_eq!(later[1]["status"], "partial", "{later:?}");
+    assert_eq!(later[1]["match"]["id"], first[1]["id"]);
+
+    let now = shingle_records(&db);
+    assert_eq!(now[..2], old[..], "old records are read as they are");
+    let versions: Vec<u8> = now.iter().map(|(_, v)| v[0]).collect();
+    assert_eq!(
+        versions,
+        [1, 1, 2, 2],
+        "new records compressed against the text"
+    );
+    let sled = open_direct(&db);
+    let schema = sled
+        .open_tree("meta")
+        .unwrap()
+        .get("schema")
+        .unwrap()
+        .unwrap();
+    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
+    drop(sled);
+    let doctor = run(&db, &["doctor"]);
+    assert!(doctor.status.success(), "{doctor:?}");
 }

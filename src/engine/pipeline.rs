@@ -4,12 +4,12 @@
 //! the engine's own thread; neither stage decides or touches the in-memory index.
 
 use super::decide::prepare_input_with;
-use super::prepare::{packed_shingles, Prepared, TemplateView};
+use super::prepare::{packed_shingles_of, Prepared, TemplateView};
 use super::reading::Reading;
 use super::templates::SiteTemplates;
 use super::{committed, Input, OnCommit, CHUNK, REPORT_EVERY};
 use crate::model::Event;
-use crate::store::codec::encode_content_parts;
+use crate::store::codec::{encode_content_text, stored_text};
 use crate::store::{NewArticle, Store, StoreError};
 use crate::text::Rejection;
 use crate::worker::Stop;
@@ -25,15 +25,18 @@ pub(super) type PreparedFile = (Result<Prepared, Rejection>, Option<Packed>);
 pub(super) struct Packed {
     /// The content record (`codec::encode_content`, the text capped and compressed).
     pub(super) content: Vec<u8>,
-    /// The shingle record (`prepare::packed_shingles`).
+    /// The shingle record (`prepare::packed_shingles`), its words compressed against the text.
     pub(super) shingles: Vec<u8>,
 }
 
 impl Packed {
     pub(super) fn of(prep: &Prepared, max_text: usize) -> Packed {
+        // The text as stored, joined once: the content record compresses it, and the shingle
+        // record's words are compressed against it.
+        let text = stored_text(&prep.paragraphs, max_text);
         Packed {
-            content: encode_content_parts(&prep.blocks, &prep.paragraphs, prep.site, max_text),
-            shingles: packed_shingles(prep, max_text),
+            content: encode_content_text(&prep.blocks, &text, prep.site),
+            shingles: packed_shingles_of(prep, max_text, &text),
         }
     }
 }

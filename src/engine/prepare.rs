@@ -6,7 +6,7 @@ use crate::detect::Side;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
 use crate::store::codec::{
-    encode_story_tokens, paragraphs_kept, Content, ShingleRecord, StoryTokens,
+    encode_story_tokens, paragraphs_kept, stored_text, Content, ShingleRecord, StoryTokens,
 };
 use crate::text::clean::{clean_with, BlockInfo};
 use crate::text::interrupt::{Interrupt, Uninterrupted};
@@ -174,7 +174,8 @@ pub fn shingles_of(kept: StoryTokens) -> ShingleRecord {
 }
 
 /// What the `shingles` tree keeps for a stored story, encoded: its words as `stored_tokens`
-/// joins them, its `exact_hash`, its blocks and site (the upgrade fills the tree with it).
+/// joins them, its `exact_hash`, its blocks and site, the words compressed against its text as
+/// stored (the upgrade fills the tree with it).
 pub fn story_tokens(content: &Content) -> Vec<u8> {
     let tokens = stored_tokens(&content.paragraphs);
     encode_story_tokens(
@@ -182,6 +183,7 @@ pub fn story_tokens(content: &Content) -> Vec<u8> {
         content.site,
         &content.blocks,
         tokens.joined(),
+        &content.paragraphs.join("\n"),
     )
 }
 
@@ -191,13 +193,22 @@ pub fn story_tokens(content: &Content) -> Vec<u8> {
 /// story's words those of its normalised paragraphs (`stored_tokens` of them), so nothing is
 /// derived twice. Otherwise it is derived from the story as stored.
 pub fn packed_shingles(prep: &Prepared, max_text: usize) -> Vec<u8> {
+    packed_shingles_of(prep, max_text, &stored_text(&prep.paragraphs, max_text))
+}
+
+/// `packed_shingles`, given the story's text as the content record keeps it (`stored_text`).
+pub(crate) fn packed_shingles_of(prep: &Prepared, max_text: usize, text: &str) -> Vec<u8> {
     let whole = paragraphs_kept(&prep.paragraphs, max_text) == prep.paragraphs.len()
         && !prep.paragraphs.iter().any(|p| p.contains('\n'));
     if whole {
-        return encode_story_tokens(prep.exact, prep.site, &prep.blocks, prep.tokens.joined());
+        return encode_story_tokens(
+            prep.exact,
+            prep.site,
+            &prep.blocks,
+            prep.tokens.joined(),
+            text,
+        );
     }
-    let kept = &prep.paragraphs[..paragraphs_kept(&prep.paragraphs, max_text)];
-    let text = kept.join("\n");
     story_tokens(&Content {
         blocks: prep.blocks.clone(),
         paragraphs: if text.is_empty() {

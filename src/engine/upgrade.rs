@@ -17,6 +17,9 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 ///   as they are); the version is recorded so that an older copydesk refuses the database.
 /// - 4 → 5: each article's shingle record (what verifying it as a candidate needs) is kept in a
 ///   tree of its own, derived here from its stored story as verification derived it before.
+/// - 5 → 6: shingle records compress their words against the story's stored text. Nothing is
+///   rewritten (records of schema 5 are read as they are); the version is recorded so that an
+///   older copydesk refuses the database.
 ///
 /// The version is recorded last, once what was derived is durable: an interrupted upgrade runs
 /// again (each step skips or rewrites what it finds done).
@@ -24,16 +27,22 @@ pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(
     if from >= SCHEMA_VERSION {
         return Ok(());
     }
+    let what = if from < 5 {
+        "what verification and look-ups need is derived again from the stored stories"
+    } else {
+        "nothing is rewritten"
+    };
     eprintln!(
-        "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: \
-         what verification and look-ups need is derived again from the stored stories",
+        "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: {what}",
         store.path().display()
     );
     if from < 3 {
         fingerprints(store, from, anchor_every)?;
     }
-    let n = store.fill_shingles(story_tokens)?;
-    eprintln!("copydesk: kept the shingle records of {n} articles");
+    if from < 5 {
+        let n = store.fill_shingles(story_tokens)?;
+        eprintln!("copydesk: kept the shingle records of {n} articles");
+    }
     store.record_schema()
 }
 

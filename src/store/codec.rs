@@ -92,16 +92,16 @@ pub(crate) fn decode_fp(bytes: &[u8]) -> Option<FpRecord> {
 
 /// Encodes content; the text is capped at `max_text_bytes` (whole paragraphs) and compressed.
 pub(crate) fn encode_content(c: &Content, max_text_bytes: usize) -> Vec<u8> {
-    encode_content_parts(&c.blocks, &c.paragraphs, c.site, max_text_bytes)
+    encode_content_text(
+        &c.blocks,
+        &stored_text(&c.paragraphs, max_text_bytes),
+        c.site,
+    )
 }
 
-/// `encode_content` of the parts of a `Content`, for a caller that has not built one yet.
-pub(crate) fn encode_content_parts(
-    blocks: &[BlockInfo],
-    paragraphs: &[String],
-    site: u64,
-    max_text_bytes: usize,
-) -> Vec<u8> {
+/// The story's text as the content record keeps it: the paragraphs `paragraphs_kept` keeps
+/// under `max_text_bytes`, one newline apart.
+pub(crate) fn stored_text(paragraphs: &[String], max_text_bytes: usize) -> String {
     let mut text = String::new();
     for p in &paragraphs[..paragraphs_kept(paragraphs, max_text_bytes)] {
         if !text.is_empty() {
@@ -109,6 +109,11 @@ pub(crate) fn encode_content_parts(
         }
         text.push_str(p);
     }
+    text
+}
+
+/// `encode_content` of blocks, the text as `stored_text` makes it, and the site.
+pub(crate) fn encode_content_text(blocks: &[BlockInfo], text: &str, site: u64) -> Vec<u8> {
     let header = 13 + blocks.len() * 13;
     let bound = lz4_flex::block::get_maximum_output_size(text.len());
     let mut out = Vec::with_capacity(header + 4 + bound);
@@ -134,7 +139,7 @@ pub(crate) fn encode_content_parts(
 /// How many of `paragraphs`, from the first, the stored text holds under the cap of
 /// `max_text_bytes` (whole paragraphs, one newline apart; the first always).
 pub(crate) fn paragraphs_kept(paragraphs: &[String], max_text_bytes: usize) -> usize {
-    // The length of the text so far, as `encode_content_parts` joins it.
+    // The length of the text so far, as `stored_text` joins it.
     let mut len = 0usize;
     for (i, p) in paragraphs.iter().enumerate() {
         if len > 0 && len + p.len() + 1 > max_text_bytes {
@@ -202,6 +207,21 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     })
 }
 
+/// The story's text of encoded content (`stored_text`), without building its paragraphs.
+pub(crate) fn decode_content_text(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut r = Reader(bytes);
+    match r.u8()? {
+        1 => {}
+        CONTENT_VERSION => {
+            r.u64()?; // the site
+        }
+        _ => return None,
+    }
+    let n = r.u32()? as usize;
+    r.take(n.checked_mul(13)?)?;
+    lz4_flex::decompress_size_prepended(r.0).ok()
+}
+
 /// What verifying a candidate needs of an article, in memory: its story's positional shingle
 /// hashes (`Tokens::shingle_hashes`), word count and `exact_hash`, and the page's blocks and
 /// site. The store keeps it as `StoryTokens`, from which the engine derives it.
@@ -231,19 +251,42 @@ pub struct StoryTokens {
     pub tokens: String,
 }
 
-const TOKENS_VERSION: u8 = 1;
+/// Version 1: the words LZ4-compressed on their own (schema 5). Read, no longer written.
+const TOKENS_VERSION_ALONE: u8 = 1;
+/// Version 2 (schema 6): the words LZ4-compressed against the story's stored text with its ASCII
+/// letters in lower case (`tokens_dictionary`), which holds nearly all of them in order: about
+/// 0.8 KB for a 5 KB article where alone they took 3.8 KB, and half the CPU to compress. Reading
+/// one needs the article's content record.
+const TOKENS_VERSION_DICT: u8 = 2;
+
+/// The dictionary a version 2 record's words are compressed against: the story's text as the
+/// content record keeps it (`stored_text`), ASCII letters lowered (the words are normalised to
+/// lower case; other characters are left as they are, so this is the same on every reading).
+pub(crate) fn tokens_dictionary(text: &[u8]) -> Vec<u8> {
+    let mut dict = text.to_vec();
+    dict.make_ascii_lowercase();
+    dict
+}
+
+/// Whether reading an encoded shingle record needs its story's stored text
+/// (`decode_story_tokens`'s `text`).
+pub(crate) fn story_tokens_need_text(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&TOKENS_VERSION_DICT)
+}
 
 /// The record's bytes: a version, the story hash and site, the blocks as content records write
-/// them, then the words, LZ4-compressed with their length first.
+/// them, then the words' length and the words LZ4-compressed against `tokens_dictionary(text)`,
+/// where `text` is the story as its content record keeps it (`stored_text`).
 pub(crate) fn encode_story_tokens(
     exact: u64,
     site: u64,
     blocks: &[BlockInfo],
     tokens: &str,
+    text: &str,
 ) -> Vec<u8> {
     let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
     let mut out = Vec::with_capacity(25 + blocks.len() * 13 + 4 + bound);
-    out.push(TOKENS_VERSION);
+    out.push(TOKENS_VERSION_DICT);
     out.extend_from_slice(&exact.to_le_bytes());
     out.extend_from_slice(&site.to_le_bytes());
     out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
@@ -255,15 +298,19 @@ pub(crate) fn encode_story_tokens(
     out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
     let at = out.len();
     out.resize(at + bound, 0);
-    let n = lz4_flex::block::compress_into(tokens.as_bytes(), &mut out[at..])
+    let dict = tokens_dictionary(text.as_bytes());
+    let n = lz4_flex::block::compress_into_with_dict(tokens.as_bytes(), &mut out[at..], &dict)
         .expect("the output is sized to the compression bound");
     out.truncate(at + n);
     out
 }
 
-pub(crate) fn decode_story_tokens(bytes: &[u8]) -> Option<StoryTokens> {
+/// A shingle record read back. A version 2 record needs `text`, its story's stored text (the
+/// content record's, `decode_content_text`); `None` when it is missing or the record is damaged.
+pub(crate) fn decode_story_tokens(bytes: &[u8], text: Option<&[u8]>) -> Option<StoryTokens> {
     let mut r = Reader(bytes);
-    if r.u8()? != TOKENS_VERSION {
+    let version = r.u8()?;
+    if version != TOKENS_VERSION_ALONE && version != TOKENS_VERSION_DICT {
         return None;
     }
     let (exact, site) = (r.u64()?, r.u64()?);
@@ -278,7 +325,12 @@ pub(crate) fn decode_story_tokens(bytes: &[u8]) -> Option<StoryTokens> {
             prose: flags & PROSE_BIT != 0,
         });
     }
-    let tokens = lz4_flex::decompress_size_prepended(r.0).ok()?;
+    let tokens = if version == TOKENS_VERSION_DICT {
+        let dict = tokens_dictionary(text?);
+        lz4_flex::block::decompress_size_prepended_with_dict(r.0, &dict).ok()?
+    } else {
+        lz4_flex::decompress_size_prepended(r.0).ok()?
+    };
     Some(StoryTokens {
         exact,
         site,
@@ -344,7 +396,7 @@ mod tests {
         }
 
         #[test]
-        fn story_tokens_round_trip(exact: u64, site: u64, tokens in "[a-z ]{0,200}",
+        fn story_tokens_round_trip(exact: u64, site: u64, tokens in "[a-z ]{0,200}", text in "\\PC{0,300}",
                                    blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
             let r = StoryTokens {
                 exact,
@@ -352,8 +404,14 @@ mod tests {
                 blocks: blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect(),
                 tokens,
             };
-            let encoded = encode_story_tokens(r.exact, r.site, &r.blocks, &r.tokens);
-            prop_assert_eq!(decode_story_tokens(&encoded), Some(r));
+            // Against any text (the words need not be in it), and against the text they came from.
+            let encoded = encode_story_tokens(r.exact, r.site, &r.blocks, &r.tokens, &text);
+            prop_assert!(story_tokens_need_text(&encoded));
+            prop_assert_eq!(decode_story_tokens(&encoded, Some(text.as_bytes())), Some(r.clone()));
+            prop_assert_eq!(decode_story_tokens(&encoded, None), None);
+            let upper = r.tokens.to_uppercase();
+            let encoded = encode_story_tokens(r.exact, r.site, &r.blocks, &r.tokens, &upper);
+            prop_assert_eq!(decode_story_tokens(&encoded, Some(upper.as_bytes())), Some(r));
         }
 
         #[test]
@@ -367,8 +425,67 @@ mod tests {
             let _ = decode_content(&bytes);
             let _ = decode_site(&bytes);
             let _ = decode_block_hashes(&bytes);
-            let _ = decode_story_tokens(&bytes);
+            let _ = decode_story_tokens(&bytes, None);
+            let _ = decode_story_tokens(&bytes, Some(&bytes));
+            let _ = decode_content_text(&bytes);
         }
+    }
+
+    #[test]
+    fn story_tokens_compress_against_texts_longer_than_lz4s_window() {
+        // 150 KB of text: the compressor sees only the dictionary's last 64 KB.
+        let mut x = 1u64;
+        let words: Vec<String> = (0..25_000)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                format!("Word{}", x >> 52)
+            })
+            .collect();
+        let text = words.join(" ");
+        let tokens = text.to_lowercase();
+        let encoded = encode_story_tokens(1, 2, &[], &tokens, &text);
+        let back = decode_story_tokens(&encoded, Some(text.as_bytes())).expect("decodes");
+        assert_eq!(back.tokens, tokens);
+    }
+
+    #[test]
+    fn version_1_shingle_records_are_read_without_the_text() {
+        // Schema 5 wrote the words compressed on their own.
+        let blocks = [BlockInfo {
+            hash: 5,
+            words: 3,
+            kept: true,
+            prose: false,
+        }];
+        let tokens = "the council voted";
+        let mut v1 = vec![TOKENS_VERSION_ALONE];
+        v1.extend_from_slice(&7u64.to_le_bytes());
+        v1.extend_from_slice(&9u64.to_le_bytes());
+        v1.extend_from_slice(&1u32.to_le_bytes());
+        v1.extend_from_slice(&5u64.to_le_bytes());
+        v1.extend_from_slice(&3u32.to_le_bytes());
+        v1.push(KEPT_BIT);
+        v1.extend(lz4_flex::compress_prepend_size(tokens.as_bytes()));
+        assert!(!story_tokens_need_text(&v1));
+        let want = StoryTokens {
+            exact: 7,
+            site: 9,
+            blocks: blocks.to_vec(),
+            tokens: tokens.into(),
+        };
+        assert_eq!(decode_story_tokens(&v1, None), Some(want));
+    }
+
+    #[test]
+    fn the_stored_text_is_read_back_from_the_content_record() {
+        let c = Content {
+            blocks: vec![],
+            paragraphs: vec!["The council voted.".into(), "Traders object.".into()],
+            site: 3,
+        };
+        let text = decode_content_text(&encode_content(&c, usize::MAX)).expect("decodes");
+        assert_eq!(text, stored_text(&c.paragraphs, usize::MAX).as_bytes());
+        assert_eq!(text, b"The council voted.\nTraders object.");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
 //! - `content`: id → blocks and the LZ4-compressed cleaned story.
 //! - `shingles`: id → what verifying the article as a candidate needs (`codec::StoryTokens`:
-//!   its story's normalised words, LZ4-compressed, story hash, blocks and site).
+//!   its story's normalised words, story hash, blocks and site; the words LZ4-compressed
+//!   against the story's text as `content` keeps it, or, written by schema 5, on their own).
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `schema::Path` (the latest ingest of that path).
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
@@ -45,7 +46,7 @@ use std::path::{Path, PathBuf};
 /// records version 4, so an older copydesk, which cannot read the new records, refuses it.
 /// 5: the `shingles` tree holds each article's shingle record; the upgrade derives them from the
 /// stored stories.
-pub(crate) const SCHEMA_VERSION: u32 = 5;
+pub(crate) const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -598,14 +599,22 @@ impl Store {
     }
 
     /// What the `shingles` tree keeps for the article (its story's words, hash, blocks, site),
-    /// if it is there.
+    /// if it is there. A record whose words are compressed against the story's text reads that
+    /// from the content record.
     pub(crate) fn story_tokens(&self, id: ArticleId) -> Result<Option<StoryTokens>, StoreError> {
-        match self.shingles.get(key(id))? {
-            None => Ok(None),
-            Some(v) => codec::decode_story_tokens(&v).map(Some).ok_or_else(|| {
-                StoreError::Corrupt(Some(id), "shingle record does not decode".into())
-            }),
-        }
+        let Some(v) = self.shingles.get(key(id))? else {
+            return Ok(None);
+        };
+        let text = if codec::story_tokens_need_text(&v) {
+            self.content
+                .get(key(id))?
+                .and_then(|c| codec::decode_content_text(&c))
+        } else {
+            None
+        };
+        codec::decode_story_tokens(&v, text.as_deref())
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(Some(id), "shingle record does not decode".into()))
     }
 
     /// The article that first had this exact story, if it was committed.

@@ -189,16 +189,22 @@ impl Store {
                 Ok(None) => problems.push(format!("record {id}: its fingerprint is missing")),
                 Err(e) => problems.push(format!("record {id}: its fingerprint {}", unreadable(&e))),
             }
-            match self.content.get(key(id)) {
-                Ok(Some(c)) if codec::decode_content(&c).is_some() => {}
+            let content = self.content.get(key(id));
+            match &content {
+                Ok(Some(c)) if codec::decode_content(c).is_some() => {}
                 Ok(Some(_)) => problems.push(format!("record {id}: its text does not decode")),
                 Ok(None) => problems.push(format!("record {id}: its text is missing")),
-                Err(e) => problems.push(format!("record {id}: its text {}", unreadable(&e))),
+                Err(e) => problems.push(format!("record {id}: its text {}", unreadable(e))),
             }
             // Written with the record since schema 5 (an older database gets them when the
             // engine opens it, after this check).
+            // A record whose words are compressed against the story's text is read with it.
+            let text = match &content {
+                Ok(Some(c)) => codec::decode_content_text(c),
+                _ => None,
+            };
             match self.shingles.get(key(id)) {
-                Ok(Some(s)) if codec::decode_story_tokens(&s).is_some() => {}
+                Ok(Some(s)) if codec::decode_story_tokens(&s, text.as_deref()).is_some() => {}
                 Ok(Some(_)) => {
                     problems.push(format!("record {id}: its shingle record does not decode"))
                 }

@@ -305,10 +305,12 @@ fn drop_dangling_introducers(doc: &Document, norms: &[String], keep: &mut [bool]
             continue;
         }
         let text = doc.blocks[i].text.trim_end();
-        // A heading as long as prose, with story after it, is the story's lead.
-        let lead = story_after && word_count(text) >= PROSE_MIN_WORDS;
+        // A heading as long as prose, with story after it, is the story's lead. Words are
+        // counted only for a heading or a line ending in a colon: counting every block's was a
+        // sixth of preparing an article.
+        let lead = || story_after && word_count(text) >= PROSE_MIN_WORDS;
         // A line ending in a colon introduces; a paragraph ending in one is story of its own.
-        let introduces = (doc.blocks[i].kind == BlockKind::Heading && !lead)
+        let introduces = (doc.blocks[i].kind == BlockKind::Heading && !lead())
             || (text.ends_with([':', '：']) && word_count(text) < PROSE_MIN_WORDS);
         if keep[i] && introduces && !next_kept {
             keep[i] = false;
