@@ -4,8 +4,9 @@
 # far over the parse budget), take the daemon's descriptors away for a moment (prlimit, soft
 # limit 0) or keep a subscriber that never reads. At the end a daemon left running finishes the
 # inbox, and every file must be stored exactly once: no file lost, none doubled. A file that was
-# in hand, alone, at two kills in a row is set aside (rejected, filed in .rejected/ with the
-# reason "copydesk stopped twice while reading this file; set aside"): counted and reported.
+# in hand at a kill, then alone in hand at two more, is set aside (rejected, filed in .rejected/
+# with the reason "copydesk stopped three times while reading this file, twice with it alone;
+# set aside"): counted and reported.
 # Usage: scripts/soak-cycles.sh [ROUNDS] [FILES_PER_ROUND]   (1,000 rounds take about half an hour)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -115,12 +116,13 @@ read -r records distinct statuses <<<"$report"
 stored=$("$bin" --config "$work/config.toml" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
 done_count=$(find "$work/inbox/done" -maxdepth 1 -type f | wc -l)
 rejected=$( (find "$work/inbox/.rejected" -maxdepth 1 -type f -name '*.html' 2>/dev/null || true) | wc -l)
-# Bulletins set aside after two kills with each alone in hand (the reason file says so).
-set_aside=$( (grep -l "stopped twice while reading" "$work/inbox/.rejected/"*.txt.reason 2>/dev/null || true) | wc -l)
+# Bulletins set aside after three kills, the last two with each alone in hand (the reason file
+# says so).
+set_aside=$( (grep -l "stopped three times while reading" "$work/inbox/.rejected/"*.txt.reason 2>/dev/null || true) | wc -l)
 kill -TERM "$pid"; wait "$pid" || true
 echo "soak: $rounds kill -9 rounds, $files files, $hostile hostile pages, descriptors taken away in $exhausted rounds, a subscriber that never reads in $slow"
 echo "soak: stored $stored; records $records, distinct files $distinct; by verdict $statuses; filed in done/ $done_count, hostile pages rejected $rejected"
-echo "soak: bulletins set aside (in hand, alone, at two kills in a row) $set_aside"
+echo "soak: bulletins set aside (in hand at three kills in a row, alone at the last two) $set_aside"
 echo "soak: elapsed $((end - start)) s"
 if [ "$stored" = "$expected" ] && [ "$records" = "$expected" ] && [ "$distinct" = "$expected" ] \
    && [ "$((done_count + set_aside))" = "$files" ] && [ "$rejected" = "$hostile" ]; then

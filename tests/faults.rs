@@ -162,21 +162,24 @@ fn kill_9_during_a_burst_then_restart_stores_every_file_exactly_once() {
     let done = std::fs::read_dir(d.inbox.join("done"))
         .expect("done")
         .count();
-    // A file in hand, alone, at a second kill in a row is set aside by design (recorded as
-    // rejected and filed in .rejected/ with the reason); these kills land at random, so one may
-    // hit a normal file being read alone: at most one a kill after the first.
+    // A file in hand at a kill, then alone in hand at two more, is set aside by design
+    // (recorded as rejected and filed in .rejected/ with the reason). These three kills land
+    // at random, so they may still line up on one normal file: the first while its batch is
+    // read, the second and third while it is read alone. At most one file can be struck that
+    // way (each kill holds at most one file alone), so at most one is set aside.
     let set_aside: Vec<String> = std::fs::read_dir(d.inbox.join(".rejected"))
         .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_else(|_| Vec::new())
         .into_iter()
         .filter(|p: &std::path::PathBuf| {
             std::fs::read_to_string(p).is_ok_and(|r| {
-                r.trim() == "copydesk stopped twice while reading this file; set aside"
+                r.trim()
+                    == "copydesk stopped three times while reading this file, twice with it alone; set aside"
             })
         })
         .map(|p| p.display().to_string())
         .collect();
-    assert!(set_aside.len() <= 2, "{set_aside:?}");
+    assert!(set_aside.len() <= 1, "{set_aside:?}");
     assert_eq!(
         done + set_aside.len(),
         files,

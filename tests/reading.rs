@@ -1,8 +1,8 @@
 //! A real daemon reading a file that is slow to read (within every budget): SIGTERM while it
 //! reads abandons the reading (exit 0, no record, the file left in the inbox and read at the
-//! next start), and a file in hand at two deaths in a row (`kill -9` once the log says it is
-//! being read, alone the second time) is set aside while the other files of its batch are
-//! stored exactly once. Nothing here waits on a clock: each step waits for a log line or a
+//! next start), and a file in hand at three deaths in a row (`kill -9` once the log says it is
+//! being read, alone the second and third time) is set aside while the other files of its batch
+//! are stored exactly once. Nothing here waits on a clock: each step waits for a log line or a
 //! state, with generous deadlines.
 
 mod common;
@@ -108,7 +108,7 @@ fn sigterm_while_a_file_is_read_abandons_it_and_the_next_start_reads_it() {
 }
 
 #[test]
-fn a_file_in_hand_at_two_deaths_is_set_aside_and_its_batch_is_stored_once() {
+fn a_file_in_hand_alone_at_two_deaths_is_set_aside_and_its_batch_is_stored_once() {
     let mut d = Daemon::new(LIMITS);
     let names = ["a-1.txt", "a-2.txt", "a-3.txt"];
     for (n, name) in names.iter().enumerate() {
@@ -143,7 +143,33 @@ fn a_file_in_hand_at_two_deaths_is_set_aside_and_its_batch_is_stored_once() {
     );
     d.kill9();
 
-    // The third start sets it aside, unread, and files it with the other rejections.
+    // One death alone is a strike, not enough: the third start reads it alone once more (an
+    // operator's `kill -9` twice at the wrong moment must not lose a normal file), and the
+    // third death comes while it is in hand, alone, again.
+    d.spawn_unwaited();
+    assert!(
+        wait_until(|| log_has_line(
+            &d.log(),
+            &["reading files from the inbox", "z-poison.txt", "alone=true"]
+        )),
+        "the poison page is read alone once more: {}",
+        d.log()
+    );
+    assert!(
+        log_has_line(
+            &d.log(),
+            &["z-poison.txt", "read alone once more, and set aside if"]
+        ),
+        "{}",
+        d.log()
+    );
+    assert!(
+        !d.inbox.join(".rejected").join("z-poison.txt").exists(),
+        "not set aside on one death alone"
+    );
+    d.kill9();
+
+    // The fourth start sets it aside, unread, and files it with the other rejections.
     d.spawn_unwaited();
     let rejected = d.inbox.join(".rejected").join("z-poison.txt");
     assert!(
@@ -155,7 +181,7 @@ fn a_file_in_hand_at_two_deaths_is_set_aside_and_its_batch_is_stored_once() {
         .expect("its reason");
     assert_eq!(
         reason.trim(),
-        "copydesk stopped twice while reading this file; set aside"
+        "copydesk stopped three times while reading this file, twice with it alone; set aside"
     );
     assert!(
         log_has_line(&d.log(), &["set aside", "z-poison.txt"]),

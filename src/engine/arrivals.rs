@@ -3,7 +3,7 @@
 //! what makes a rescan, or a restart after `kill -9`, safe. A file that cannot be read for now
 //! (no descriptors left, an I/O error) is handed back to be tried again, with nothing stored.
 //! The files in hand are noted (`hand.rs`): after a death, the files a batch held are read
-//! again one at a time, and one held alone at a second death is set aside (rejected unread).
+//! again one at a time, and one held alone at two deaths is set aside (rejected unread).
 
 use super::files::{identity, read_file, FileData, Reach};
 use super::{Engine, EngineError, Input, OnCommit};
@@ -297,10 +297,16 @@ fn say_found(db: &Path, found: &super::hand::Found) {
             found.suspects.len()
         );
     }
+    for file in &found.struck {
+        tracing::warn!(
+            file = ?file,
+            "copydesk stopped while reading this file alone; it is read alone once more, and set aside if copydesk stops again while reading it"
+        );
+    }
     for file in &found.set_aside {
         tracing::warn!(
             file = ?file,
-            "copydesk stopped twice while reading this file, alone; it is set aside (rejected, unread)"
+            "copydesk stopped three times while reading this file, twice with it alone; it is set aside (rejected, unread)"
         );
     }
 }

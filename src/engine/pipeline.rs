@@ -53,7 +53,7 @@ pub(super) struct Preparing<'a> {
     pub(super) budget: Duration,
     /// Set when the process is stopping: the reading in hand is abandoned.
     pub(super) stop: &'a Stop,
-    /// Files set aside without reading (the process died twice with each in hand).
+    /// Files set aside without reading (three deaths with each in hand, the last two alone).
     pub(super) set_aside: &'a FxHashSet<String>,
 }
 

@@ -1,7 +1,7 @@
 //! The bounds on reading through the engine: a file over the time budget is stored as rejected
 //! with the reason, a stop abandons the readings in hand with nothing stored, and the note of
-//! the files in hand sets aside a file that was alone in hand at a second death while the other
-//! files of its batch are stored once. No clock is raced: a zero budget is spent at the first
+//! the files in hand reads again, alone, a file that was alone in hand at one death, and sets
+//! aside one alone in hand at two while the other files of its batch are stored once. No clock is raced: a zero budget is spent at the first
 //! question, and deaths are notes left as a dead process leaves them.
 
 use super::arrivals::Arrival;
@@ -100,18 +100,65 @@ fn stored_count(dir: &Path) -> u64 {
     e.stats().expect("stats").articles
 }
 
+const SET_ASIDE: &str =
+    "copydesk stopped three times while reading this file, twice with it alone; set aside";
+
+/// Leaves the note a process leaves when it dies holding `files` (`alone`: a suspect by itself).
+fn die_holding(db: &Path, files: &[String], alone: bool) {
+    let (mut hand, _) = Hand::open(db).expect("note");
+    hand.begin(files, alone).expect("noted");
+}
+
 #[test]
-fn a_file_alone_in_hand_at_a_second_death_is_set_aside_and_its_batch_stored_once() {
+fn a_file_alone_in_hand_at_one_death_is_read_again_and_stored_normally() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = settings(dir.path());
+    let files = drop_files(&s.inbox, &["a.html", "b.html", "c.html"]);
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    std::fs::create_dir_all(&s.db).expect("db");
+    // A death with the batch in hand, then one with the second file alone in hand (an
+    // operator's `kill -9` twice at the wrong moment, say).
+    die_holding(&s.db, &names, false);
+    {
+        let mut e = Engine::open(s.clone()).expect("opens");
+        let out = e.ingest_arrivals(&files[..1], 1).expect("ingests");
+        assert!(matches!(&out[0].1, Arrival::Ingested(v) if v.status == Status::Unique));
+    }
+    die_holding(&s.db, &names[1..2], true);
+    // One death alone is not enough: the next start reads it (alone, first), and it is stored
+    // with its own verdict; nothing is set aside, and the note forgets it.
+    let mut e = Engine::open(s.clone()).expect("opens");
+    let out = e.ingest_arrivals(&files, 2).expect("ingests");
+    assert_eq!(out.len(), 3);
+    assert!(matches!(&out[0].1, Arrival::Already(_)), "{out:?}");
+    for (path, arrival) in &out[1..] {
+        match arrival {
+            Arrival::Ingested(v) => {
+                // These test pages share most of their words: a reprint of the first is a
+                // normal verdict too; what matters is that the file was read, not set aside.
+                assert_ne!(v.status, Status::Rejected, "{path:?}: {v:?}");
+                assert!(v.reason.is_none() && v.id.is_some(), "{path:?}: {v:?}");
+            }
+            other => panic!("{path:?}: {other:?}"),
+        }
+    }
+    drop(e);
+    assert_eq!(stored_count(dir.path()), 3, "each file stored exactly once");
+    let (hand, found) = Hand::open(&s.db).expect("note");
+    assert_eq!(found, Default::default());
+    assert!(hand.suspects().is_empty() && hand.strikes().is_empty());
+    assert!(hand.set_aside().is_empty());
+}
+
+#[test]
+fn a_file_alone_in_hand_at_two_deaths_is_set_aside_and_its_batch_stored_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let s = settings(dir.path());
     let files = drop_files(&s.inbox, &["a.html", "b.html", "poison.html", "d.html"]);
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     std::fs::create_dir_all(&s.db).expect("db");
     // First death: the whole batch was in hand.
-    {
-        let (mut hand, _) = Hand::open(&s.db).expect("note");
-        hand.begin(&names, false).expect("noted");
-    }
+    die_holding(&s.db, &names, false);
     // The restart reads each alone; the first two are read whole, then the poison page is in
     // hand, alone, at the second death.
     {
@@ -120,11 +167,19 @@ fn a_file_alone_in_hand_at_a_second_death_is_set_aside_and_its_batch_stored_once
         assert!(out.iter().all(
             |(_, a)| matches!(a, Arrival::Ingested(v) if v.status != Status::Rejected && v.id.is_some())
         ));
-        let (mut hand, found) = Hand::open(&s.db).expect("note");
+        let (_, found) = Hand::open(&s.db).expect("note");
         assert!(found.suspects.is_empty() && found.set_aside.is_empty());
-        assert_eq!(hand.suspects(), &names[2..], "the rest are still suspects");
-        hand.begin(&names[2..3], true).expect("noted");
     }
+    die_holding(&s.db, &names[2..3], true);
+    // The next start gives it a strike: still a suspect, read alone again first, and in hand
+    // alone at the third death.
+    {
+        let (hand, found) = Hand::open(&s.db).expect("note");
+        assert_eq!(found.struck, &names[2..3]);
+        assert!(found.set_aside.is_empty() && hand.set_aside().is_empty());
+        assert_eq!(hand.suspects(), &names[2..], "the rest are still suspects");
+    }
+    die_holding(&s.db, &names[2..3], true);
     // The next start sets the poison page aside, unread, reads the last suspect alone, and
     // recognises the files stored before.
     let mut e = Engine::open(s.clone()).expect("opens");
@@ -136,10 +191,7 @@ fn a_file_alone_in_hand_at_a_second_death_is_set_aside_and_its_batch_stored_once
             Arrival::Ingested(v) if path == &files[2] => {
                 assert_eq!(v.status, Status::Rejected);
                 assert!(v.id.is_some(), "the set-aside file has its record");
-                assert_eq!(
-                    v.reason.as_deref(),
-                    Some("copydesk stopped twice while reading this file; set aside")
-                );
+                assert_eq!(v.reason.as_deref(), Some(SET_ASIDE));
             }
             Arrival::Ingested(v) => assert!(v.status != Status::Rejected, "{path:?}"),
             other => panic!("{path:?}: {other:?}"),
@@ -150,4 +202,5 @@ fn a_file_alone_in_hand_at_a_second_death_is_set_aside_and_its_batch_stored_once
     let (hand, found) = Hand::open(&s.db).expect("note");
     assert_eq!(found.suspects.len() + found.set_aside.len(), 0);
     assert!(hand.suspects().is_empty() && hand.set_aside().is_empty());
+    assert!(hand.strikes().is_empty());
 }

@@ -134,8 +134,10 @@ pub enum Rejection {
         "reading was stopped: copydesk is stopping, and reads the file again at its next start"
     )]
     Stopped,
-    /// The file was in hand, alone, each time copydesk died twice in a row.
-    #[error("copydesk stopped twice while reading this file; set aside")]
+    /// The file was in hand at a death, then alone at two more (`engine/hand.rs`).
+    #[error(
+        "copydesk stopped three times while reading this file, twice with it alone; set aside"
+    )]
     SetAside,
     /// The reader failed (a bug met on this input): the file is set aside, the desk goes on.
     #[error("copydesk failed while reading this file ({0}); set aside")]
