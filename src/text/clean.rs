@@ -146,6 +146,13 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
     keep_stated_story(doc, &norms, &template, &mut keep);
     drop_dangling_introducers(doc, &norms, &mut keep);
     drop_title_blocks(doc, &norms, &mut keep);
+    // Evidence that leaves nothing (a page of tables under a long heading, the heading then
+    // dropped as introducing nothing) is no story: the page is read as one without prose.
+    if !keep.iter().zip(&norms).any(|(&k, n)| k && !n.is_empty()) {
+        for (k, class) in keep.iter_mut().zip(&classes) {
+            *k = *class != Class::Bad;
+        }
+    }
     let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
     let mut paragraphs = Vec::with_capacity((0..norms.len()).filter(kept).count());
     let mut words =
@@ -538,6 +545,25 @@ mod tests {
         let bare = html.replace("og:description", "og:image");
         let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_page_whose_only_prose_is_a_heading_keeps_its_lines() {
+        // A results page: a heading long enough, with an abbreviation's dot, to read as prose,
+        // then a table of short cells. The heading introduces no prose, so it is dropped; the
+        // page's lines are its story all the same, and its link list stays out.
+        let html = r#"<body><div class="menu"><p><a href="/a">Club one</a></p>
+            <p><a href="/b">Club two</a></p></div><div class="post"><h2>Results of the regional
+            relay championship held by the Town Sports e.V. on a sunny Saturday in May at the
+            old stadium</h2><table><tr><td>1.</td><td>North Relay Club</td><td>50,59</td></tr>
+            <tr><td>2.</td><td>South Runners</td><td>54,18</td></tr></table></div></body>"#;
+        let c = clean(&crate::text::html::parse_html(html), &|_| false);
+        assert!(
+            c.paragraphs.iter().any(|p| p == "North Relay Club"),
+            "{c:?}"
+        );
+        assert!(c.paragraphs.iter().any(|p| p == "54,18"), "{c:?}");
+        assert!(c.paragraphs.iter().all(|p| !p.starts_with("Club")), "{c:?}");
     }
 
     #[test]
