@@ -286,8 +286,9 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
         items.insert(norm);
     }
     let mut needle = String::new();
+    let mut found = vec![false; keep.len()];
     for i in 0..keep.len() {
-        if keep[i] || template[i] || norms[i].is_empty() {
+        if template[i] || norms[i].is_empty() {
             continue;
         }
         if !items.contains(&norms[i]) && word_count(&norms[i]) < STATED_MIN_WORDS {
@@ -298,6 +299,59 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
         needle.push_str(&norms[i]);
         needle.push(' ');
         if stated.contains(needle.as_str()) {
+            keep[i] = true;
+            found[i] = true;
+        }
+    }
+    keep_lists_of_stated_lines(doc, template, &found, keep);
+}
+
+/// Stated lines a table or list needs before its other lines are taken as stated too.
+const STATED_LIST_MIN: usize = 2;
+
+/// A table or list holding several lines the page states as its main text is a part of the
+/// story: its other cells and items are the rest of the same stated lines, split by the markup
+/// (an ingredient's amount in one cell and its name, or a link to it, in the next).
+fn keep_lists_of_stated_lines(
+    doc: &Document,
+    template: &[bool],
+    found: &[bool],
+    keep: &mut [bool],
+) {
+    let nodes = &doc.nodes;
+    if nodes.is_empty() {
+        return;
+    }
+    // The nearest table or list above a node, if any.
+    let list_of = |node: u32| {
+        let mut n = node as usize;
+        loop {
+            if n >= nodes.len() || n == 0 {
+                return None;
+            }
+            if matches!(nodes[n].tag, "table" | "ul" | "ol" | "dl") {
+                return Some(n);
+            }
+            n = nodes[n].parent as usize;
+        }
+    };
+    // Per table or list: its lines, and how many of them the page states.
+    let mut lines = std::collections::HashMap::<usize, (usize, usize)>::new();
+    for (i, b) in doc.blocks.iter().enumerate() {
+        if let Some(list) = list_of(b.node) {
+            let count = lines.entry(list).or_default();
+            *count = (count.0 + 1, count.1 + usize::from(found[i]));
+        }
+    }
+    // Several stated lines, and a third of the list or more: a sidebar's link list that shares
+    // a line or two with the story is not the story's.
+    let stated = |list: usize| {
+        lines
+            .get(&list)
+            .is_some_and(|&(all, found)| found >= STATED_LIST_MIN && found * 3 >= all)
+    };
+    for (i, b) in doc.blocks.iter().enumerate() {
+        if !keep[i] && !template[i] && list_of(b.node).is_some_and(stated) {
             keep[i] = true;
         }
     }
@@ -529,6 +583,42 @@ mod tests {
         let bare = html.replace("application/ld+json", "text/plain");
         let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_table_holding_stated_lines_is_story_cell_by_cell() {
+        let html = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type": "Recipe",
+            "recipeIngredient": ["200 g plain flour", "3 ripe plums, halved", "1 pinch salt"]}}
+            </script></head><body><div class="box"><table>
+            <tr><td class="amount">200 g</td><td class="name"><a href="/flour">plain flour</a></td></tr>
+            <tr><td class="amount">3</td><td class="name">ripe plums, halved</td></tr>
+            <tr><td class="amount">1 pinch</td><td class="name">salt</td></tr></table></div>
+            <div class="text"><p>{PROSE}</p><p>{PROSE}</p></div><div class="more"><ul>
+            <li><a href="/a">Plum tart</a></li><li><a href="/b">Plum jam</a></li>
+            <li><a href="/c">Plain flour</a></li><li><a href="/d">Salt dough</a></li>
+            <li><a href="/e">Ripe plums, halved</a></li><li><a href="/f">Jam jars</a></li>
+            <li><a href="/g">Cake tins</a></li></ul></div></body></html>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        // Every cell of the table is kept, the stated ones and the rest of their lines (`3`,
+        // `salt`). The link list keeps its two stated lines, as any stated line is kept, but
+        // two of seven do not make it the story's.
+        assert_eq!(
+            c.paragraphs,
+            [
+                "200 g",
+                "plain flour",
+                "3",
+                "ripe plums, halved",
+                "1 pinch",
+                "salt",
+                PROSE,
+                PROSE,
+                "Plain flour",
+                "Ripe plums, halved"
+            ]
+        );
     }
 
     #[test]
