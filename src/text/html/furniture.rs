@@ -1,7 +1,8 @@
 //! Which elements of an HTML page are furniture (menus, headers, footers, sidebars, comment
 //! boxes, hidden parts), by their tag, class, id, role and whether the page hides them; and the
-//! page-wide evidence that overrules a name: an element holding most of the page's prose, or
-//! the page's main repeated structure (the posts of a thread), is content whatever it is called.
+//! page-wide evidence that overrules a name: an element holding most of the page's prose, the
+//! page's main repeated structure (the posts of a thread), or a stretch of what the page states
+//! as its main text (its description, its JSON-LD body) is content whatever it is called.
 //! Must not read text into blocks (that is `html`'s) nor judge prose (`clean`'s). Walks the
 //! tree without recursion.
 
@@ -13,6 +14,11 @@ use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::is_link;
+use crate::text::normalize::{normalize, word_count};
+
+/// Words an element's text needs to be found in the page's stated main text: a few words are
+/// found in any long article body.
+const STATED_MIN_WORDS: usize = 8;
 
 /// Elements whose whole subtree is never article text.
 const DROPPED_TAGS: &[&str] = &[
@@ -112,10 +118,13 @@ pub(super) struct Furniture {
     main_groups: Vec<String>,
     /// The titles the page states for its story, lower-cased ([`super::meta::stated_titles`]).
     titles: Vec<String>,
+    /// What the page states its main text is, each item normalised, between spaces and on a
+    /// line of its own (as `clean` matches it).
+    stated: String,
 }
 
 impl Furniture {
-    pub(super) fn of_page(page: &Html, filter: Filter) -> Furniture {
+    pub(super) fn of_page(page: &Html, filter: Filter, stated: &[String]) -> Furniture {
         let root = page.tree.root();
         Furniture {
             filter,
@@ -128,6 +137,12 @@ impl Furniture {
                 Filter::TagsOnly => Vec::new(),
             },
             titles: super::meta::stated_titles(page),
+            stated: stated
+                .iter()
+                .map(|item| normalize(item))
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" {n} \n"))
+                .collect(),
         }
     }
 
@@ -147,6 +162,37 @@ impl Furniture {
             in_story || story_header,
             &self.main_groups,
         ) && !holds_most_of_page(element, node, self.total)
+            && !self.holds_stated_text(element, node)
+    }
+
+    /// Whether an element left out by its name (not its tag, not hidden) holds a stretch of what
+    /// the page states as its main text: the page's own word overrules a class name.
+    fn holds_stated_text(&self, element: &Element, node: NodeRef<'_, Node>) -> bool {
+        if self.stated.is_empty() || DROPPED_TAGS.contains(&element.name()) || is_hidden(element) {
+            return false;
+        }
+        let text: String = node
+            .descendants()
+            .filter(|n| {
+                n.parent()
+                    .and_then(|p| {
+                        p.value()
+                            .as_element()
+                            .map(|e| !NEVER_TEXT_TAGS.contains(&e.name()))
+                    })
+                    .unwrap_or(true)
+            })
+            .filter_map(|n| n.value().as_text().map(|t| &**t))
+            .fold(String::new(), |mut all, t| {
+                all.push_str(t);
+                all.push(' ');
+                all
+            });
+        let norm = normalize(&text);
+        let padded = format!(" {norm} ");
+        self.stated
+            .split('\n')
+            .any(|item| word_count(item) >= STATED_MIN_WORDS && padded.contains(item))
     }
 
     /// Whether a header holds the story's headline: an `h1` saying what the page states as its
