@@ -285,10 +285,17 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
         stated.push_str(" \n");
         items.insert(norm);
     }
+    let lists = nearest_lists(doc);
+    let in_list = |i: usize| {
+        lists
+            .get(doc.blocks[i].node as usize)
+            .is_some_and(Option::is_some)
+    };
     let mut needle = String::new();
     let mut found = vec![false; keep.len()];
     for i in 0..keep.len() {
-        if template[i] || norms[i].is_empty() {
+        // A kept block is searched for only where it can vouch for its table or list.
+        if template[i] || norms[i].is_empty() || (keep[i] && !in_list(i)) {
             continue;
         }
         if !items.contains(&norms[i]) && word_count(&norms[i]) < STATED_MIN_WORDS {
@@ -303,7 +310,24 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
             found[i] = true;
         }
     }
-    keep_lists_of_stated_lines(doc, template, &found, keep);
+    keep_lists_of_stated_lines(doc, &lists, template, &found, keep);
+}
+
+/// The nearest table or list at or above each node of an HTML page (none for other pages).
+fn nearest_lists(doc: &Document) -> Vec<Option<usize>> {
+    let mut lists: Vec<Option<usize>> = Vec::with_capacity(doc.nodes.len());
+    for (n, node) in doc.nodes.iter().enumerate() {
+        let list = if matches!(node.tag, "table" | "ul" | "ol" | "dl") {
+            Some(n)
+        } else if n == 0 {
+            None
+        } else {
+            // Parents come before their children.
+            lists.get(node.parent as usize).copied().flatten()
+        };
+        lists.push(list);
+    }
+    lists
 }
 
 /// Stated lines a table or list needs before its other lines are taken as stated too.
@@ -314,27 +338,12 @@ const STATED_LIST_MIN: usize = 2;
 /// (an ingredient's amount in one cell and its name, or a link to it, in the next).
 fn keep_lists_of_stated_lines(
     doc: &Document,
+    lists: &[Option<usize>],
     template: &[bool],
     found: &[bool],
     keep: &mut [bool],
 ) {
-    let nodes = &doc.nodes;
-    if nodes.is_empty() {
-        return;
-    }
-    // The nearest table or list above a node, if any.
-    let list_of = |node: u32| {
-        let mut n = node as usize;
-        loop {
-            if n >= nodes.len() || n == 0 {
-                return None;
-            }
-            if matches!(nodes[n].tag, "table" | "ul" | "ol" | "dl") {
-                return Some(n);
-            }
-            n = nodes[n].parent as usize;
-        }
-    };
+    let list_of = |node: u32| lists.get(node as usize).copied().flatten();
     // Per table or list: its lines, and how many of them the page states.
     let mut lines = std::collections::HashMap::<usize, (usize, usize)>::new();
     for (i, b) in doc.blocks.iter().enumerate() {

@@ -186,7 +186,8 @@ fn walk_blocks(
 #[cfg(any(test, feature = "eval"))]
 pub(crate) fn left_out_parts(html: &str) -> Vec<(String, String)> {
     let page = Html::parse_document(html);
-    let furniture = Furniture::of_page(&page, Filter::Strict, &stated::stated_story(&page));
+    let stated = stated::stated_story(&page);
+    let furniture = Furniture::of_page(&page, Filter::Strict, &stated);
     let mut parts: Vec<(String, String)> = Vec::new();
     let mut skipping: Option<NodeId> = None;
     let mut in_story = 0usize;

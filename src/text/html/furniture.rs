@@ -6,6 +6,7 @@
 //! Must not read text into blocks (that is `html`'s) nor judge prose (`clean`'s). Walks the
 //! tree without recursion.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use ego_tree::iter::Edge;
@@ -19,6 +20,9 @@ use crate::text::normalize::{normalize, word_count};
 /// Words an element's text needs to be found in the page's stated main text: a few words are
 /// found in any long article body.
 const STATED_MIN_WORDS: usize = 8;
+/// How many times the longest stated item's characters an element may hold and still be read
+/// for it.
+const STATED_SHARE_BOUND: usize = 3;
 
 /// Elements whose whole subtree is never article text.
 const DROPPED_TAGS: &[&str] = &[
@@ -111,20 +115,22 @@ fn text_chars(node: NodeRef<'_, Node>) -> usize {
 }
 
 /// What the page as a whole says about its furniture, read once before the block walk.
-pub(super) struct Furniture {
+pub(super) struct Furniture<'a> {
     filter: Filter,
     total: Share,
     /// Class and id tokens of the page's main repeated structure ([`main_groups`]).
     main_groups: Vec<String>,
     /// The titles the page states for its story, lower-cased ([`super::meta::stated_titles`]).
     titles: Vec<String>,
-    /// What the page states its main text is, each item normalised, between spaces and on a
-    /// line of its own (as `clean` matches it).
-    stated: String,
+    /// What the page states as its main text ([`super::stated::stated_story`]).
+    stated: &'a [String],
+    /// Those of its items long enough to name an element, normalised and between spaces, and
+    /// the characters of the longest: made when first asked (most pages never ask).
+    long_stated: OnceCell<(Vec<String>, usize)>,
 }
 
-impl Furniture {
-    pub(super) fn of_page(page: &Html, filter: Filter, stated: &[String]) -> Furniture {
+impl<'a> Furniture<'a> {
+    pub(super) fn of_page(page: &Html, filter: Filter, stated: &'a [String]) -> Furniture<'a> {
         let root = page.tree.root();
         Furniture {
             filter,
@@ -137,12 +143,8 @@ impl Furniture {
                 Filter::TagsOnly => Vec::new(),
             },
             titles: super::meta::stated_titles(page),
-            stated: stated
-                .iter()
-                .map(|item| normalize(item))
-                .filter(|n| !n.is_empty())
-                .map(|n| format!(" {n} \n"))
-                .collect(),
+            stated,
+            long_stated: OnceCell::new(),
         }
     }
 
@@ -171,6 +173,22 @@ impl Furniture {
         if self.stated.is_empty() || DROPPED_TAGS.contains(&element.name()) || is_hidden(element) {
             return false;
         }
+        let (items, longest) = self.long_stated.get_or_init(|| {
+            let items: Vec<String> = self
+                .stated
+                .iter()
+                .map(|item| normalize(item))
+                .filter(|n| word_count(n) >= STATED_MIN_WORDS)
+                .map(|n| format!(" {n} "))
+                .collect();
+            let longest = items.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+            (items, longest)
+        });
+        // The stated text must be most of what the element holds: a sidebar that quotes the
+        // description in a teaser is still a sidebar (and is not normalised for nothing).
+        if items.is_empty() || text_chars(node) > STATED_SHARE_BOUND * longest {
+            return false;
+        }
         let text: String = node
             .descendants()
             .filter(|n| {
@@ -190,9 +208,7 @@ impl Furniture {
             });
         let norm = normalize(&text);
         let padded = format!(" {norm} ");
-        self.stated
-            .split('\n')
-            .any(|item| word_count(item) >= STATED_MIN_WORDS && padded.contains(item))
+        items.iter().any(|item| padded.contains(item.as_str()))
     }
 
     /// Whether a header holds the story's headline: an `h1` saying what the page states as its
