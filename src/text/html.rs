@@ -507,6 +507,21 @@ mod tests {
         );
         let bare = html.replace("description", "keywords");
         assert_eq!(texts(&bare), [para(story)]);
+        // A sidebar that quotes the summary among its many teasers is still a sidebar.
+        let long = html.replace(
+            "<p>The council",
+            &format!("<p>{story}</p><p>{story}</p><p>The council"),
+        );
+        let teasers = "<p>Another story of the week, told at length in a teaser.</p>".repeat(4);
+        let sidebar = long.replace(
+            r#"<div class="header-promo">"#,
+            &format!(
+                r#"<div class="sidebar"><p>Ten towns were flooded overnight as the rivers
+            rose a metre in an hour.</p>{teasers}</div><div class="header-promo">"#
+            ),
+        );
+        assert_eq!(texts(&long).len(), 4);
+        assert_eq!(texts(&sidebar), texts(&long));
     }
 
     #[test]
