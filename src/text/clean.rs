@@ -146,6 +146,13 @@ pub fn clean_with<F: Fn(u64) -> bool>(doc: &Document, choose: impl FnOnce(&[u64]
     keep_stated_story(doc, &norms, &template, &mut keep);
     drop_dangling_introducers(doc, &norms, &mut keep);
     drop_title_blocks(doc, &norms, &mut keep);
+    // Evidence that leaves nothing (a page of tables under a long heading, the heading then
+    // dropped as introducing nothing) is no story: the page is read as one without prose.
+    if !keep.iter().zip(&norms).any(|(&k, n)| k && !n.is_empty()) {
+        for (k, class) in keep.iter_mut().zip(&classes) {
+            *k = *class != Class::Bad;
+        }
+    }
     let kept = |i: &usize| keep[*i] && !norms[*i].is_empty();
     let mut paragraphs = Vec::with_capacity((0..norms.len()).filter(kept).count());
     let mut words =
@@ -278,9 +285,17 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
         stated.push_str(" \n");
         items.insert(norm);
     }
+    let lists = nearest_lists(doc);
+    let in_list = |i: usize| {
+        lists
+            .get(doc.blocks[i].node as usize)
+            .is_some_and(Option::is_some)
+    };
     let mut needle = String::new();
+    let mut found = vec![false; keep.len()];
     for i in 0..keep.len() {
-        if keep[i] || template[i] || norms[i].is_empty() {
+        // A kept block is searched for only where it can vouch for its table or list.
+        if template[i] || norms[i].is_empty() || (keep[i] && !in_list(i)) {
             continue;
         }
         if !items.contains(&norms[i]) && word_count(&norms[i]) < STATED_MIN_WORDS {
@@ -291,6 +306,61 @@ fn keep_stated_story(doc: &Document, norms: &[String], template: &[bool], keep: 
         needle.push_str(&norms[i]);
         needle.push(' ');
         if stated.contains(needle.as_str()) {
+            keep[i] = true;
+            found[i] = true;
+        }
+    }
+    keep_lists_of_stated_lines(doc, &lists, template, &found, keep);
+}
+
+/// The nearest table or list at or above each node of an HTML page (none for other pages).
+fn nearest_lists(doc: &Document) -> Vec<Option<usize>> {
+    let mut lists: Vec<Option<usize>> = Vec::with_capacity(doc.nodes.len());
+    for (n, node) in doc.nodes.iter().enumerate() {
+        let list = if matches!(node.tag, "table" | "ul" | "ol" | "dl") {
+            Some(n)
+        } else if n == 0 {
+            None
+        } else {
+            // Parents come before their children.
+            lists.get(node.parent as usize).copied().flatten()
+        };
+        lists.push(list);
+    }
+    lists
+}
+
+/// Stated lines a table or list needs before its other lines are taken as stated too.
+const STATED_LIST_MIN: usize = 2;
+
+/// A table or list holding several lines the page states as its main text is a part of the
+/// story: its other cells and items are the rest of the same stated lines, split by the markup
+/// (an ingredient's amount in one cell and its name, or a link to it, in the next).
+fn keep_lists_of_stated_lines(
+    doc: &Document,
+    lists: &[Option<usize>],
+    template: &[bool],
+    found: &[bool],
+    keep: &mut [bool],
+) {
+    let list_of = |node: u32| lists.get(node as usize).copied().flatten();
+    // Per table or list: its lines, and how many of them the page states.
+    let mut lines = std::collections::HashMap::<usize, (usize, usize)>::new();
+    for (i, b) in doc.blocks.iter().enumerate() {
+        if let Some(list) = list_of(b.node) {
+            let count = lines.entry(list).or_default();
+            *count = (count.0 + 1, count.1 + usize::from(found[i]));
+        }
+    }
+    // Several stated lines, and a third of the list or more: a sidebar's link list that shares
+    // a line or two with the story is not the story's.
+    let stated = |list: usize| {
+        lines
+            .get(&list)
+            .is_some_and(|&(all, found)| found >= STATED_LIST_MIN && found * 3 >= all)
+    };
+    for (i, b) in doc.blocks.iter().enumerate() {
+        if !keep[i] && !template[i] && list_of(b.node).is_some_and(stated) {
             keep[i] = true;
         }
     }
@@ -527,6 +597,42 @@ mod tests {
     }
 
     #[test]
+    fn a_table_holding_stated_lines_is_story_cell_by_cell() {
+        let html = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type": "Recipe",
+            "recipeIngredient": ["200 g plain flour", "3 ripe plums, halved", "1 pinch salt"]}}
+            </script></head><body><div class="box"><table>
+            <tr><td class="amount">200 g</td><td class="name"><a href="/flour">plain flour</a></td></tr>
+            <tr><td class="amount">3</td><td class="name">ripe plums, halved</td></tr>
+            <tr><td class="amount">1 pinch</td><td class="name">salt</td></tr></table></div>
+            <div class="text"><p>{PROSE}</p><p>{PROSE}</p></div><div class="more"><ul>
+            <li><a href="/a">Plum tart</a></li><li><a href="/b">Plum jam</a></li>
+            <li><a href="/c">Plain flour</a></li><li><a href="/d">Salt dough</a></li>
+            <li><a href="/e">Ripe plums, halved</a></li><li><a href="/f">Jam jars</a></li>
+            <li><a href="/g">Cake tins</a></li></ul></div></body></html>"#
+        );
+        let c = clean(&crate::text::html::parse_html(&html), &|_| false);
+        // Every cell of the table is kept, the stated ones and the rest of their lines (`3`,
+        // `salt`). The link list keeps its two stated lines, as any stated line is kept, but
+        // two of seven do not make it the story's.
+        assert_eq!(
+            c.paragraphs,
+            [
+                "200 g",
+                "plain flour",
+                "3",
+                "ripe plums, halved",
+                "1 pinch",
+                "salt",
+                PROSE,
+                PROSE,
+                "Plain flour",
+                "Ripe plums, halved"
+            ]
+        );
+    }
+
+    #[test]
     fn a_line_the_pages_description_states_is_story() {
         let html = format!(
             r#"<html><head><meta property="og:description" content="Ten towns flooded
@@ -540,6 +646,25 @@ mod tests {
         let bare = html.replace("og:description", "og:image");
         let c = clean(&crate::text::html::parse_html(&bare), &|_| false);
         assert_eq!(c.paragraphs, [PROSE, PROSE]);
+    }
+
+    #[test]
+    fn a_page_whose_only_prose_is_a_heading_keeps_its_lines() {
+        // A results page: a heading long enough, with an abbreviation's dot, to read as prose,
+        // then a table of short cells. The heading introduces no prose, so it is dropped; the
+        // page's lines are its story all the same, and its link list stays out.
+        let html = r#"<body><div class="menu"><p><a href="/a">Club one</a></p>
+            <p><a href="/b">Club two</a></p></div><div class="post"><h2>Results of the regional
+            relay championship held by the Town Sports e.V. on a sunny Saturday in May at the
+            old stadium</h2><table><tr><td>1.</td><td>North Relay Club</td><td>50,59</td></tr>
+            <tr><td>2.</td><td>South Runners</td><td>54,18</td></tr></table></div></body>"#;
+        let c = clean(&crate::text::html::parse_html(html), &|_| false);
+        assert!(
+            c.paragraphs.iter().any(|p| p == "North Relay Club"),
+            "{c:?}"
+        );
+        assert!(c.paragraphs.iter().any(|p| p == "54,18"), "{c:?}");
+        assert!(c.paragraphs.iter().all(|p| !p.starts_with("Club")), "{c:?}");
     }
 
     #[test]

@@ -59,12 +59,13 @@ fn parse_in_chunks(
     halt.check()?;
     let page = parser.finish();
     halt.check()?;
-    let (blocks, nodes) = page_blocks(&page, halt)?;
+    let stated = stated::stated_story(&page);
+    let (blocks, nodes) = page_blocks(&page, &stated, halt)?;
     halt.check()?;
     Ok(Document {
         blocks,
         nodes,
-        stated: stated::stated_story(&page),
+        stated,
         ..meta::read_meta(&page)
     })
 }
@@ -74,7 +75,7 @@ fn parse_in_chunks(
 pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
     // Never interrupted, so never an error.
     let (mut blocks, _) =
-        page_blocks(&Html::parse_fragment(fragment), &Uninterrupted).unwrap_or_default();
+        page_blocks(&Html::parse_fragment(fragment), &[], &Uninterrupted).unwrap_or_default();
     for b in &mut blocks {
         b.node = 0;
     }
@@ -83,10 +84,11 @@ pub(crate) fn html_blocks(fragment: &str) -> Vec<Block> {
 
 type Blocks = (Vec<Block>, Vec<BlockNode>);
 
-fn page_blocks(page: &Html, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
-    let found = walk_blocks(page, Filter::Strict, halt)?;
+/// `stated`: what the page states its main text is ([`stated::stated_story`]).
+fn page_blocks(page: &Html, stated: &[String], halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
+    let found = walk_blocks(page, Filter::Strict, stated, halt)?;
     let found = if found.0.is_empty() {
-        walk_blocks(page, Filter::TagsOnly, halt)?
+        walk_blocks(page, Filter::TagsOnly, stated, halt)?
     } else {
         found
     };
@@ -114,7 +116,7 @@ fn page_blocks(page: &Html, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
         // The page's budget scan read the `<noscript>` as text: its markup is held to the
         // same budget before it is parsed.
         super::budget::check_html(&markup)?;
-        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict, halt)?;
+        let hidden = walk_blocks(&Html::parse_fragment(&markup), Filter::Strict, stated, halt)?;
         if readable_chars(&hidden.0) > shown {
             return Ok(hidden);
         }
@@ -134,8 +136,13 @@ fn readable_chars(blocks: &[Block]) -> usize {
 }
 
 /// Walks the tree without recursion (pages can nest deeper than the stack allows).
-fn walk_blocks(page: &Html, filter: Filter, halt: &dyn Interrupt) -> Result<Blocks, Rejection> {
-    let furniture = Furniture::of_page(page, filter);
+fn walk_blocks(
+    page: &Html,
+    filter: Filter,
+    stated: &[String],
+    halt: &dyn Interrupt,
+) -> Result<Blocks, Rejection> {
+    let furniture = Furniture::of_page(page, filter, stated);
     halt.check()?;
     let mut blocks = BlockBuilder::default();
     let mut skipping: Option<NodeId> = None;
@@ -179,7 +186,8 @@ fn walk_blocks(page: &Html, filter: Filter, halt: &dyn Interrupt) -> Result<Bloc
 #[cfg(any(test, feature = "eval"))]
 pub(crate) fn left_out_parts(html: &str) -> Vec<(String, String)> {
     let page = Html::parse_document(html);
-    let furniture = Furniture::of_page(&page, Filter::Strict);
+    let stated = stated::stated_story(&page);
+    let furniture = Furniture::of_page(&page, Filter::Strict, &stated);
     let mut parts: Vec<(String, String)> = Vec::new();
     let mut skipping: Option<NodeId> = None;
     let mut in_story = 0usize;
@@ -478,6 +486,45 @@ mod tests {
     }
 
     #[test]
+    fn an_element_holding_what_the_page_states_as_its_text_is_read_whatever_its_class() {
+        let html = r#"<html><head><meta name="description" content="Ten towns were flooded
+            overnight as the rivers rose a metre in an hour."></head><body>
+            <div class="article-header"><div class="share">Share</div><p class="lead">Ten towns
+            were flooded overnight as the rivers rose a metre in an hour.</p></div>
+            <div class="header-promo"><p>Ten towns, one app: get the flood alerts.</p></div>
+            <p>The council met on Monday and agreed, after a long debate that ran late into the
+            night, to extend the flood programme for another two years.</p></body></html>"#;
+        let story = "The council met on Monday and agreed, after a long debate that ran late into \
+            the night, to extend the flood programme for another two years.";
+        // The header holding the stated summary is read (its share box still is not); a box
+        // named alike that states nothing stays out.
+        assert_eq!(
+            texts(html),
+            [
+                para("Ten towns were flooded overnight as the rivers rose a metre in an hour."),
+                para(story)
+            ]
+        );
+        let bare = html.replace("description", "keywords");
+        assert_eq!(texts(&bare), [para(story)]);
+        // A sidebar that quotes the summary among its many teasers is still a sidebar.
+        let long = html.replace(
+            "<p>The council",
+            &format!("<p>{story}</p><p>{story}</p><p>The council"),
+        );
+        let teasers = "<p>Another story of the week, told at length in a teaser.</p>".repeat(4);
+        let sidebar = long.replace(
+            r#"<div class="header-promo">"#,
+            &format!(
+                r#"<div class="sidebar"><p>Ten towns were flooded overnight as the rivers
+            rose a metre in an hour.</p>{teasers}</div><div class="header-promo">"#
+            ),
+        );
+        assert_eq!(texts(&long).len(), 4);
+        assert_eq!(texts(&sidebar), texts(&long));
+    }
+
+    #[test]
     fn a_page_whose_text_is_only_in_noscript_is_read_from_it() {
         let html = r#"<body><div id="app"><h2>Loading</h2></div><noscript><div class="post">
             <p>The council met on Monday and agreed to extend the programme.</p><p>Second.</p>
@@ -537,11 +584,13 @@ mod tests {
     /// The page as html5ever builds it when given the markup at once (scraper's own entry point).
     fn read_at_once(html: &str) -> Document {
         let page = Html::parse_document(html);
-        let (blocks, nodes) = page_blocks(&page, &Uninterrupted).expect("never interrupted");
+        let stated = stated::stated_story(&page);
+        let (blocks, nodes) =
+            page_blocks(&page, &stated, &Uninterrupted).expect("never interrupted");
         Document {
             blocks,
             nodes,
-            stated: stated::stated_story(&page),
+            stated,
             ..meta::read_meta(&page)
         }
     }

@@ -1,10 +1,12 @@
 //! Which elements of an HTML page are furniture (menus, headers, footers, sidebars, comment
 //! boxes, hidden parts), by their tag, class, id, role and whether the page hides them; and the
-//! page-wide evidence that overrules a name: an element holding most of the page's prose, or
-//! the page's main repeated structure (the posts of a thread), is content whatever it is called.
+//! page-wide evidence that overrules a name: an element holding most of the page's prose, the
+//! page's main repeated structure (the posts of a thread), or a stretch of what the page states
+//! as its main text (its description, its JSON-LD body) is content whatever it is called.
 //! Must not read text into blocks (that is `html`'s) nor judge prose (`clean`'s). Walks the
 //! tree without recursion.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use ego_tree::iter::Edge;
@@ -13,6 +15,14 @@ use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::is_link;
+use crate::text::normalize::{normalize, word_count};
+
+/// Words an element's text needs to be found in the page's stated main text: a few words are
+/// found in any long article body.
+const STATED_MIN_WORDS: usize = 8;
+/// How many times the longest stated item's characters an element may hold and still be read
+/// for it.
+const STATED_SHARE_BOUND: usize = 3;
 
 /// Elements whose whole subtree is never article text.
 const DROPPED_TAGS: &[&str] = &[
@@ -105,17 +115,22 @@ fn text_chars(node: NodeRef<'_, Node>) -> usize {
 }
 
 /// What the page as a whole says about its furniture, read once before the block walk.
-pub(super) struct Furniture {
+pub(super) struct Furniture<'a> {
     filter: Filter,
     total: Share,
     /// Class and id tokens of the page's main repeated structure ([`main_groups`]).
     main_groups: Vec<String>,
     /// The titles the page states for its story, lower-cased ([`super::meta::stated_titles`]).
     titles: Vec<String>,
+    /// What the page states as its main text ([`super::stated::stated_story`]).
+    stated: &'a [String],
+    /// Those of its items long enough to name an element, normalised and between spaces, and
+    /// the characters of the longest: made when first asked (most pages never ask).
+    long_stated: OnceCell<(Vec<String>, usize)>,
 }
 
-impl Furniture {
-    pub(super) fn of_page(page: &Html, filter: Filter) -> Furniture {
+impl<'a> Furniture<'a> {
+    pub(super) fn of_page(page: &Html, filter: Filter, stated: &'a [String]) -> Furniture<'a> {
         let root = page.tree.root();
         Furniture {
             filter,
@@ -128,6 +143,8 @@ impl Furniture {
                 Filter::TagsOnly => Vec::new(),
             },
             titles: super::meta::stated_titles(page),
+            stated,
+            long_stated: OnceCell::new(),
         }
     }
 
@@ -147,6 +164,51 @@ impl Furniture {
             in_story || story_header,
             &self.main_groups,
         ) && !holds_most_of_page(element, node, self.total)
+            && !self.holds_stated_text(element, node)
+    }
+
+    /// Whether an element left out by its name (not its tag, not hidden) holds a stretch of what
+    /// the page states as its main text: the page's own word overrules a class name.
+    fn holds_stated_text(&self, element: &Element, node: NodeRef<'_, Node>) -> bool {
+        if self.stated.is_empty() || DROPPED_TAGS.contains(&element.name()) || is_hidden(element) {
+            return false;
+        }
+        let (items, longest) = self.long_stated.get_or_init(|| {
+            let items: Vec<String> = self
+                .stated
+                .iter()
+                .map(|item| normalize(item))
+                .filter(|n| word_count(n) >= STATED_MIN_WORDS)
+                .map(|n| format!(" {n} "))
+                .collect();
+            let longest = items.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+            (items, longest)
+        });
+        // The stated text must be most of what the element holds: a sidebar that quotes the
+        // description in a teaser is still a sidebar (and is not normalised for nothing).
+        if items.is_empty() || text_chars(node) > STATED_SHARE_BOUND * longest {
+            return false;
+        }
+        let text: String = node
+            .descendants()
+            .filter(|n| {
+                n.parent()
+                    .and_then(|p| {
+                        p.value()
+                            .as_element()
+                            .map(|e| !NEVER_TEXT_TAGS.contains(&e.name()))
+                    })
+                    .unwrap_or(true)
+            })
+            .filter_map(|n| n.value().as_text().map(|t| &**t))
+            .fold(String::new(), |mut all, t| {
+                all.push_str(t);
+                all.push(' ');
+                all
+            });
+        let norm = normalize(&text);
+        let padded = format!(" {norm} ");
+        items.iter().any(|item| padded.contains(item.as_str()))
     }
 
     /// Whether a header holds the story's headline: an `h1` saying what the page states as its

@@ -19,6 +19,11 @@ const STORY_KEYS: &[&str] = &[
 /// `<meta>` names of the summary a page gives of its story, in the story's own words.
 const DESCRIPTION_KEYS: &[&str] = &["description", "og:description", "twitter:description"];
 
+/// Properties of an item that hold what its readers wrote about it (the reviews under a recipe
+/// or a product): their `reviewBody` is a reader's comment, not the page's main text, which a
+/// review page states as an item of its own.
+const READERS_KEYS: &[&str] = &["review", "reviews", "comment"];
+
 /// Properties under a story property that hold no text of it (types, links, pictures).
 const NOT_TEXT_KEYS: &[&str] = &["@type", "@id", "@context", "url", "image", "video"];
 
@@ -84,6 +89,7 @@ fn collect(value: &Value, found: &mut Vec<String>, bytes: &mut usize) {
                 let children: Vec<(&Value, bool)> = map
                     .iter()
                     .filter(|(k, _)| !(in_story && NOT_TEXT_KEYS.contains(&k.as_str())))
+                    .filter(|(k, _)| !READERS_KEYS.contains(&k.as_str()))
                     .map(|(k, child)| (child, in_story || STORY_KEYS.contains(&k.as_str())))
                     .collect();
                 stack.extend(children.into_iter().rev());
@@ -123,6 +129,16 @@ mod tests {
                 "Body text."
             ]
         );
+    }
+
+    #[test]
+    fn the_reviews_readers_wrote_under_an_item_are_not_its_text() {
+        let html = r#"<script type="application/ld+json">{"@type": "Recipe",
+            "recipeIngredient": ["200 g flour"], "review": [{"@type": "Review",
+            "reviewBody": "Too sweet for me."}], "comment": {"text": "Lovely."}}</script>
+            <script type="application/ld+json">{"@type": "Review",
+            "reviewBody": "The best cake of the year."}</script>"#;
+        assert_eq!(stated(html), ["200 g flour", "The best cake of the year."]);
     }
 
     #[test]
