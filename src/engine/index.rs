@@ -88,12 +88,18 @@ impl Engine {
     /// fingerprint when there is no snapshot to trust; with the number of articles the snapshot
     /// covers.
     fn load_index(&mut self) -> Result<(IndexParts, IndexOrigin), EngineError> {
-        let found = match self.prefetch.take() {
-            Some(prefetch) => prefetch.finish().and_then(|read| {
+        // A snapshot read while the database opened is checked against it now. When that read
+        // found none, or one refused, the file is read once more: the process that held the
+        // database while this one waited for it may have saved a snapshot since.
+        let early = self.prefetch.take().map(|prefetch| {
+            prefetch.finish().and_then(|read| {
                 read.map(|unchecked| snapshot::check(&self.store, &self.settings, unchecked))
                     .transpose()
-            }),
-            None => snapshot::load(&self.store, &self.settings),
+            })
+        });
+        let found = match early {
+            Some(Ok(Some(saved))) => Ok(Some(saved)),
+            _ => snapshot::load(&self.store, &self.settings),
         };
         match found {
             Ok(Some(saved)) => {

@@ -262,6 +262,12 @@ impl Prefetch {
             .map(Prefetch)
     }
 
+    /// Whether the thread has read what it will (for tests that need the read to be over).
+    #[cfg(test)]
+    pub(super) fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
     /// What the thread read (a thread that panicked counts as a snapshot not to be trusted).
     pub(super) fn finish(self) -> Result<Option<Unchecked>, SnapshotError> {
         self.0

@@ -408,6 +408,41 @@ fn a_snapshot_read_ahead_is_checked_against_the_database_as_it_is_when_opened() 
 }
 
 #[test]
+fn a_snapshot_saved_after_the_read_ahead_found_none_is_read_when_the_index_loads() {
+    // The daemon waited for the database while a one-off command held it; the command saved a
+    // snapshot after the daemon's early read had found none.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let prefetch = Prefetch::start(&settings(&db)).expect("a thread for the snapshot");
+    assert!(wait_until(|| prefetch.is_finished()), "the early read ends");
+    saved_db(&db);
+    let mut engine = Engine::open(settings(&db))
+        .expect("opens")
+        .serving(Some(prefetch));
+    engine.load_index_now().expect("loads");
+    assert_eq!(
+        engine.index_origin(),
+        Some(&IndexOrigin::Snapshot {
+            covered: 30,
+            replayed: 0
+        })
+    );
+    assert_same_as_rebuild(&mut engine);
+}
+
+/// Waits (up to a minute, yielding) until `done`: the thread's own pace, never a fixed sleep.
+fn wait_until(done: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    true
+}
+
+#[test]
 fn no_snapshot_read_ahead_means_a_rebuild() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");

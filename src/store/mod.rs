@@ -46,6 +46,8 @@ use std::path::{Path, PathBuf};
 /// records version 4, so an older copydesk, which cannot read the new records, refuses it.
 /// 5: the `shingles` tree holds each article's shingle record; the upgrade derives them from the
 /// stored stories.
+/// 6: shingle records (version 2) hold their words compressed against the story's text in the
+/// `content` record; version 1 records are read as they are, so the upgrade rewrites nothing.
 pub(crate) const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
