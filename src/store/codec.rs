@@ -305,6 +305,21 @@ pub(crate) fn encode_story_tokens(
     out
 }
 
+/// A stored shingle record read back beside its article's content record (`content`, as the
+/// store keeps it): the story's text is taken from it only when the record needs it. What the
+/// store, `doctor` and the tests all read records with.
+pub(crate) fn decode_stored_story_tokens(
+    record: &[u8],
+    content: Option<&[u8]>,
+) -> Option<StoryTokens> {
+    let text = if story_tokens_need_text(record) {
+        Some(decode_content_text(content?)?)
+    } else {
+        None
+    };
+    decode_story_tokens(record, text.as_deref())
+}
+
 /// A shingle record read back. A version 2 record needs `text`, its story's stored text (the
 /// content record's, `decode_content_text`); `None` when it is missing or the record is damaged.
 pub(crate) fn decode_story_tokens(bytes: &[u8], text: Option<&[u8]>) -> Option<StoryTokens> {
@@ -486,6 +501,26 @@ mod tests {
         let text = decode_content_text(&encode_content(&c, usize::MAX)).expect("decodes");
         assert_eq!(text, stored_text(&c.paragraphs, usize::MAX).as_bytes());
         assert_eq!(text, b"The council voted.\nTraders object.");
+    }
+
+    #[test]
+    fn a_shingle_record_is_read_beside_its_content_record() {
+        let c = Content {
+            blocks: vec![],
+            paragraphs: vec!["The Council voted.".into(), "Traders object.".into()],
+            site: 3,
+        };
+        let content = encode_content(&c, usize::MAX);
+        let text = stored_text(&c.paragraphs, usize::MAX);
+        let tokens = "the council voted traders object";
+        let record = encode_story_tokens(1, 3, &[], tokens, &text);
+        let back = decode_stored_story_tokens(&record, Some(&content)).expect("decodes");
+        assert_eq!(back.tokens, tokens);
+        assert_eq!(decode_stored_story_tokens(&record, None), None);
+        assert_eq!(
+            decode_stored_story_tokens(&record, Some(b"not a record")),
+            None
+        );
     }
 
     #[test]

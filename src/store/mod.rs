@@ -607,14 +607,12 @@ impl Store {
         let Some(v) = self.shingles.get(key(id))? else {
             return Ok(None);
         };
-        let text = if codec::story_tokens_need_text(&v) {
-            self.content
-                .get(key(id))?
-                .and_then(|c| codec::decode_content_text(&c))
+        let content = if codec::story_tokens_need_text(&v) {
+            self.content.get(key(id))?
         } else {
             None
         };
-        codec::decode_story_tokens(&v, text.as_deref())
+        codec::decode_stored_story_tokens(&v, content.as_deref())
             .map(Some)
             .ok_or_else(|| StoreError::Corrupt(Some(id), "shingle record does not decode".into()))
     }

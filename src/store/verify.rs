@@ -199,12 +199,12 @@ impl Store {
             // Written with the record since schema 5 (an older database gets them when the
             // engine opens it, after this check).
             // A record whose words are compressed against the story's text is read with it.
-            let text = match &content {
-                Ok(Some(c)) => codec::decode_content_text(c),
+            let content = match &content {
+                Ok(Some(c)) => Some(&c[..]),
                 _ => None,
             };
             match self.shingles.get(key(id)) {
-                Ok(Some(s)) if codec::decode_story_tokens(&s, text.as_deref()).is_some() => {}
+                Ok(Some(s)) if codec::decode_stored_story_tokens(&s, content).is_some() => {}
                 Ok(Some(_)) => {
                     problems.push(format!("record {id}: its shingle record does not decode"))
                 }
