@@ -104,8 +104,11 @@ fn join(parts: &[Option<Vec<u8>>; 3]) -> Vec<u8> {
     out
 }
 
+/// An article's key and the parts of its record.
+type Parts = (Vec<u8>, [Option<Vec<u8>>; 3]);
+
 /// Every article's record split into its parts, by key.
-fn parts(db: &Path) -> Vec<(Vec<u8>, [Option<Vec<u8>>; 3])> {
+fn parts(db: &Path) -> Vec<Parts> {
     let sled = open_direct(db);
     let tree = sled.open_tree("stories").expect("stories tree");
     tree.iter()
@@ -128,7 +131,11 @@ fn split_records(db: &Path, merged: usize) {
     for r in stories.iter().skip(merged) {
         let (k, v) = r.expect("read");
         let [fp, content, words] = split(&v);
-        let (fp, content, words) = (fp.unwrap(), content.unwrap(), words.unwrap());
+        let (fp, content, words) = (
+            fp.expect("a fingerprint"),
+            content.expect("content"),
+            words.expect("the words"),
+        );
         assert_eq!(words[0], 3, "words are written as version 3");
         // A version 2 shingle record: version, story hash, then the content's site and blocks,
         // then the words as they are.
@@ -152,10 +159,10 @@ fn schema_of(db: &Path) -> u32 {
     let sled = open_direct(db);
     let v = sled
         .open_tree("meta")
-        .unwrap()
+        .expect("meta tree")
         .get("schema")
-        .unwrap()
-        .unwrap();
+        .expect("read")
+        .expect("a schema version");
     u32::from_be_bytes(v.as_ref().try_into().expect("4 bytes"))
 }
 
@@ -525,8 +532,13 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
     // From version 5 on, a record without its shingle record is damage `doctor` names.
     {
         let sled = open_direct(&db);
-        let stories = sled.open_tree("stories").unwrap();
-        let mut record = split(&stories.get(3u64.to_be_bytes()).unwrap().expect("record 3"));
+        let stories = sled.open_tree("stories").expect("stories tree");
+        let mut record = split(
+            &stories
+                .get(3u64.to_be_bytes())
+                .expect("read")
+                .expect("record 3"),
+        );
         record[2] = None;
         stories
             .insert(3u64.to_be_bytes(), join(&record))
