@@ -157,33 +157,3 @@ fn systemd_analyze_finds_nothing_but_the_missing_install() {
         .collect();
     assert!(complaints.is_empty(), "{text}");
 }
-
-/// `copydesk --version` run with `_RJEM_MALLOC_CONF` set to `conf`: what it wrote to stderr.
-fn stderr_with_malloc_conf(conf: &str) -> String {
-    let out = common::bin()
-        .arg("--version")
-        .env("_RJEM_MALLOC_CONF", conf)
-        .output()
-        .expect("the binary runs");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[test]
-fn the_units_allocator_settings_are_ones_this_builds_jemalloc_takes() {
-    let unit = unit();
-    let settings: Vec<String> = values(&unit, "Environment")
-        .into_iter()
-        .filter_map(|e| e.strip_prefix("_RJEM_MALLOC_CONF=").map(str::to_owned))
-        .collect();
-    assert_eq!(settings.len(), 1, "the unit sets jemalloc's options once");
-    // jemalloc names every option it cannot take on stderr, and goes on without it.
-    let bad = stderr_with_malloc_conf("background_thread:maybe");
-    assert!(bad.contains("<jemalloc>"), "{bad}");
-    let said = stderr_with_malloc_conf(&settings[0]);
-    assert!(!said.contains("<jemalloc>"), "{said}");
-    assert!(
-        settings[0].contains("background_thread:true"),
-        "{settings:?}"
-    );
-}
