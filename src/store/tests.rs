@@ -121,14 +121,21 @@ fn write_apart(store: &Store, n: u64) -> Vec<(Content, FpRecord, StoryTokens)> {
             &tokens.tokens,
             &text,
         );
-        let tree = |name: &str| store.db.open_tree(name).expect("tree");
-        tree("fps")
+        store
+            .old
+            .fps
             .insert(key(id), codec::encode_fp(&fp))
             .expect("insert");
-        tree("content")
+        store
+            .old
+            .content
             .insert(key(id), codec::encode_content(&content, usize::MAX))
             .expect("insert");
-        tree("shingles").insert(key(id), shingles).expect("insert");
+        store
+            .old
+            .shingles
+            .insert(key(id), shingles)
+            .expect("insert");
         out.push((content, fp, tokens));
     }
     store
@@ -166,11 +173,6 @@ fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
     let written = {
         let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
         assert!(!store.holds_old_records(), "a new database has none");
-        let names = store.db.tree_names();
-        assert!(
-            !names.iter().any(|n| n.as_ref() == b"fps"),
-            "nor makes them"
-        );
         let written = write_apart(&store, 7);
         drop(store);
         let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
@@ -181,8 +183,7 @@ fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
         // batches: each batch is one transaction, made durable here by the sync).
         assert_eq!(store.merge_batches(2, 2).expect("merges"), 4);
         assert_eq!(store.stories.len(), 4);
-        let old = store.old.apart().expect("the trees of schema 6");
-        assert_eq!(old.content.len(), 3);
+        assert_eq!(store.old.content.len(), 3);
         reads_as_written(&store, &written);
         written
     };
@@ -192,11 +193,9 @@ fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
     assert_eq!(store.merge_old_records().expect("merges"), 3);
     assert!(!store.holds_old_records());
     assert_eq!(store.stories.len(), 7);
-    // Emptied, the trees of schema 6 are dropped (sled would keep their nodes).
-    let names = store.db.tree_names();
-    for old in ["fps", "content", "shingles"] {
-        assert!(!names.iter().any(|n| n.as_ref() == old.as_bytes()), "{old}");
-    }
+    assert!(
+        store.old.fps.is_empty() && store.old.content.is_empty() && store.old.shingles.is_empty()
+    );
     reads_as_written(&store, &written);
     // Every merged record is the one ingest writes: the words no longer repeat site and blocks.
     for r in store.stories.iter() {
@@ -207,10 +206,5 @@ fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
     drop(store);
     let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
     assert!(!store.holds_old_records(), "nothing left to merge");
-    let names = store.db.tree_names();
-    assert!(
-        !names.iter().any(|n| n.as_ref() == b"content"),
-        "none made again"
-    );
     reads_as_written(&store, &written);
 }

@@ -34,25 +34,14 @@ fn par_map<T: Send, U: Send>(mut items: Vec<T>, f: &(impl Fn(T) -> U + Sync)) ->
     })
 }
 
-/// The names of the trees in which schemas up to 6 kept an article's fingerprint, content and
-/// words apart.
-const OLD_NAMES: [&str; 3] = ["fps", "content", "shingles"];
-
-/// Those trees, when the database has them (`None` when it has none: a database made by schema
-/// 7, or one whose merge is done and the trees dropped).
+/// The trees in which schemas up to 6 kept an article's fingerprint, content and words apart.
 pub(super) struct OldTrees {
-    apart: Option<Apart>,
-    /// Cleared once the merge has dropped them.
-    present: std::sync::atomic::AtomicBool,
-    /// Whether they may still hold records (cleared once the merge has emptied them): until
-    /// then, an article without a record is looked for in them.
-    holding: std::sync::atomic::AtomicBool,
-}
-
-pub(super) struct Apart {
     pub(super) fps: sled::Tree,
     pub(super) content: sled::Tree,
     pub(super) shingles: sled::Tree,
+    /// Whether they may still hold records (cleared once the merge has emptied them): until
+    /// then, an article without a record is looked for in them.
+    holding: std::sync::atomic::AtomicBool,
 }
 
 /// An article's stored parts: its record (schema 7), or the records older schemas kept apart.
@@ -78,39 +67,19 @@ impl Kept {
 }
 
 impl OldTrees {
-    /// The trees of schema 6, if the database has any of them (opening one makes it: a
-    /// database without them is left without).
     pub(super) fn open(db: &sled::Db) -> Result<OldTrees, StoreError> {
-        let names = db.tree_names();
-        let present = OLD_NAMES
-            .iter()
-            .any(|n| names.iter().any(|t| t.as_ref() == n.as_bytes()));
-        if !present {
-            return Ok(OldTrees {
-                apart: None,
-                present: false.into(),
-                holding: false.into(),
-            });
-        }
-        let apart = Apart {
-            fps: db.open_tree(OLD_NAMES[0])?,
-            content: db.open_tree(OLD_NAMES[1])?,
-            shingles: db.open_tree(OLD_NAMES[2])?,
+        let trees = OldTrees {
+            fps: db.open_tree("fps")?,
+            content: db.open_tree("content")?,
+            shingles: db.open_tree("shingles")?,
+            holding: false.into(),
         };
         let holding =
-            !(apart.fps.is_empty() && apart.content.is_empty() && apart.shingles.is_empty());
-        Ok(OldTrees {
-            apart: Some(apart),
-            present: true.into(),
-            holding: holding.into(),
-        })
-    }
-
-    /// The trees, if the database has them.
-    pub(super) fn apart(&self) -> Option<&Apart> {
-        self.apart
-            .as_ref()
-            .filter(|_| self.present.load(std::sync::atomic::Ordering::Relaxed))
+            !(trees.fps.is_empty() && trees.content.is_empty() && trees.shingles.is_empty());
+        trees
+            .holding
+            .store(holding, std::sync::atomic::Ordering::Relaxed);
+        Ok(trees)
     }
 
     pub(super) fn holding(&self) -> bool {
@@ -119,10 +88,14 @@ impl OldTrees {
 
     /// The parts kept apart for the article under `k`, if any.
     pub(super) fn get(&self, k: [u8; 8]) -> Result<Option<Kept>, StoreError> {
-        let Some(old) = self.apart().filter(|_| self.holding()) else {
+        if !self.holding() {
             return Ok(None);
-        };
-        let parts = [old.fps.get(k)?, old.content.get(k)?, old.shingles.get(k)?];
+        }
+        let parts = [
+            self.fps.get(k)?,
+            self.content.get(k)?,
+            self.shingles.get(k)?,
+        ];
         Ok(parts
             .iter()
             .any(Option::is_some)
@@ -131,8 +104,7 @@ impl OldTrees {
 
     /// The highest id they hold.
     pub(super) fn last_id(&self) -> Option<u64> {
-        let old = self.apart().filter(|_| self.holding())?;
-        [&old.fps, &old.content, &old.shingles]
+        [&self.fps, &self.content, &self.shingles]
             .into_iter()
             .filter_map(|t| t.last().ok().flatten())
             .filter_map(|(k, _)| id_of(&k))
@@ -141,10 +113,9 @@ impl OldTrees {
 }
 
 impl Store {
-    /// Whether the database has the trees of schema 6, with records still to merge or emptied
-    /// by a merge (`merge_old_records` merges what is left and drops them).
+    /// Whether records of an older schema wait to be merged (`merge_old_records`).
     pub(crate) fn holds_old_records(&self) -> bool {
-        self.old.apart().is_some()
+        self.old.holding()
     }
 
     /// Merges every article's fingerprint, content and shingle record, kept apart by schemas up
@@ -159,9 +130,7 @@ impl Store {
     /// `merge_old_records` in batches of `batch` articles, stopping after `most` batches (an
     /// interrupted merge, for the tests).
     pub(super) fn merge_batches(&self, batch: usize, most: usize) -> Result<u64, StoreError> {
-        let Some(old) = self.old.apart() else {
-            return Ok(0);
-        };
+        let old = &self.old;
         let mut merged = 0u64;
         let mut batches = 0;
         // Each tree in turn, from its first key: every article with content has all three
@@ -223,21 +192,8 @@ impl Store {
             }
         }
         self.sync()?;
-        self.old
-            .holding
+        old.holding
             .store(false, std::sync::atomic::Ordering::Relaxed);
-        // Emptied, the trees still hold their nodes: sled 0.34 does not merge nodes that lose
-        // their keys, and keeps a resident page-table entry for each. Measured on a database of
-        // 1,000,000 articles merged in place: 325 MB after the first verdict with them, against
-        // 305 MB before the merge. Dropping the trees frees them. Interrupted, a drop is done
-        // again by the next open (the trees are empty either way).
-        for name in OLD_NAMES {
-            self.db.drop_tree(name)?;
-        }
-        self.old
-            .present
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        self.sync()?;
         Ok(merged)
     }
 
@@ -248,9 +204,6 @@ impl Store {
         &self,
         f: impl Fn(&Content, FpRecord) -> FpRecord + Sync,
     ) -> Result<u64, StoreError> {
-        let Some(trees) = self.old.apart() else {
-            return Ok(0);
-        };
         let mut rewritten = 0u64;
         let mut todo: Vec<(sled::IVec, Content, FpRecord)> = Vec::with_capacity(BATCH);
         let encode = |(k, content, old): (sled::IVec, Content, FpRecord)| {
@@ -261,9 +214,9 @@ impl Store {
             rewritten += new.len() as u64;
             let mut batch = sled::Batch::default();
             new.into_iter().for_each(|(k, v)| batch.insert(k, v));
-            trees.fps.apply_batch(batch)
+            self.old.fps.apply_batch(batch)
         };
-        for r in trees.fps.iter() {
+        for r in self.old.fps.iter() {
             let (k, v) = r?;
             let Some(id) = id_of(&k) else {
                 return Err(StoreError::Corrupt(None, "a fingerprint key".into()));
@@ -271,7 +224,7 @@ impl Store {
             let old = codec::decode_fp(&v).ok_or_else(|| {
                 StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
             })?;
-            let Some(content) = trees.content.get(&k)? else {
+            let Some(content) = self.old.content.get(&k)? else {
                 continue;
             };
             let content = codec::decode_content(&content)
@@ -292,9 +245,6 @@ impl Store {
         &self,
         f: impl Fn(&Content) -> Vec<u8> + Sync,
     ) -> Result<u64, StoreError> {
-        let Some(trees) = self.old.apart() else {
-            return Ok(0);
-        };
         let mut written = 0u64;
         let mut todo: Vec<(sled::IVec, Content)> = Vec::with_capacity(BATCH);
         let encode = |(k, content): (sled::IVec, Content)| (k, f(&content));
@@ -303,14 +253,14 @@ impl Store {
             written += new.len() as u64;
             let mut batch = sled::Batch::default();
             new.into_iter().for_each(|(k, v)| batch.insert(k, v));
-            trees.shingles.apply_batch(batch)
+            self.old.shingles.apply_batch(batch)
         };
-        for r in trees.content.iter() {
+        for r in self.old.content.iter() {
             let (k, v) = r?;
             let Some(id) = id_of(&k) else {
                 return Err(StoreError::Corrupt(None, "a content key".into()));
             };
-            if trees.shingles.contains_key(&k)? {
+            if self.old.shingles.contains_key(&k)? {
                 continue;
             }
             let content = codec::decode_content(&v)
