@@ -3,7 +3,9 @@
 //! SimHashes (SipHash of each shingle's text) are derived again from the stored stories, so
 //! passage and SimHash look-ups keep working; version 3's content records (without the page's
 //! site or the blocks' prose flags) are read as they are, and the version recorded; version 4's
-//! articles get the shingle records verification reads, derived from their stored stories.
+//! articles get the shingle records verification reads, derived from their stored stories;
+//! version 6's three records per article (fingerprint, content, shingle record, in three trees)
+//! are merged into one, also when a merge was interrupted.
 
 mod common;
 
@@ -70,6 +72,104 @@ fn restore_release_0_1_0(db: &Path) {
         }
     }
     sled.flush().expect("flush");
+}
+
+/// The parts of an article's record (schema 7's `stories` tree): fingerprint, content, words.
+fn split(v: &[u8]) -> [Option<Vec<u8>>; 3] {
+    assert_eq!(v[0], 1, "article records are version 1");
+    let mut at = 1;
+    [(); 3].map(|()| {
+        let n = u32::from_le_bytes(v[at..at + 4].try_into().expect("4 bytes"));
+        at += 4;
+        (n != u32::MAX).then(|| {
+            let part = v[at..at + n as usize].to_vec();
+            at += n as usize;
+            part
+        })
+    })
+}
+
+/// An article's record from its parts.
+fn join(parts: &[Option<Vec<u8>>; 3]) -> Vec<u8> {
+    let mut out = vec![1u8];
+    for p in parts {
+        match p {
+            Some(p) => {
+                out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+                out.extend_from_slice(p);
+            }
+            None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+    }
+    out
+}
+
+/// An article's key and the parts of its record.
+type Parts = (Vec<u8>, [Option<Vec<u8>>; 3]);
+
+/// Every article's record split into its parts, by key.
+fn parts(db: &Path) -> Vec<Parts> {
+    let sled = open_direct(db);
+    let tree = sled.open_tree("stories").expect("stories tree");
+    tree.iter()
+        .map(|r| {
+            let (k, v) = r.expect("read");
+            (k.to_vec(), split(&v))
+        })
+        .collect()
+}
+
+/// Puts the database back as schema 6 kept it, every article's record split into the `fps`,
+/// `content` and `shingles` trees (the words as a version 2 shingle record again, with the
+/// content's site and blocks), but the first `merged` records, left as an interrupted merge
+/// leaves them; marks it schema 6 when none is left merged, 7 otherwise (the merge records 7
+/// before it starts).
+fn split_records(db: &Path, merged: usize) {
+    let sled = open_direct(db);
+    let stories = sled.open_tree("stories").expect("stories tree");
+    let trees = ["fps", "content", "shingles"].map(|t| sled.open_tree(t).expect("tree"));
+    for r in stories.iter().skip(merged) {
+        let (k, v) = r.expect("read");
+        let [fp, content, words] = split(&v);
+        let (fp, content, words) = (
+            fp.expect("a fingerprint"),
+            content.expect("content"),
+            words.expect("the words"),
+        );
+        assert_eq!(words[0], 3, "words are written as version 3");
+        // A version 2 shingle record: version, story hash, then the content's site and blocks,
+        // then the words as they are.
+        let mut shingles = vec![2u8];
+        shingles.extend_from_slice(&words[1..9]);
+        shingles.extend_from_slice(&content[1..after_blocks(&content, 1)]);
+        shingles.extend_from_slice(&words[9..]);
+        trees[0].insert(&k, fp).expect("write");
+        trees[1].insert(&k, content).expect("write");
+        trees[2].insert(&k, shingles).expect("write");
+        stories.remove(&k).expect("remove");
+    }
+    let schema: u32 = if merged == 0 { 6 } else { 7 };
+    let meta = sled.open_tree("meta").expect("meta tree");
+    meta.insert("schema", &schema.to_be_bytes()).expect("write");
+    sled.flush().expect("flush");
+}
+
+/// The schema version the database records.
+fn schema_of(db: &Path) -> u32 {
+    let sled = open_direct(db);
+    let v = sled
+        .open_tree("meta")
+        .expect("meta tree")
+        .get("schema")
+        .expect("read")
+        .expect("a schema version");
+    u32::from_be_bytes(v.as_ref().try_into().expect("4 bytes"))
+}
+
+/// How many records each of schema 6's trees holds (`fps`, `content`, `shingles`).
+fn apart(db: &Path) -> [usize; 3] {
+    let sled = open_direct(db);
+    ["fps", "content", "shingles"].map(|t| sled.open_tree(t).expect("tree").len())
 }
 
 fn lines(text: &str) -> Vec<Value> {
@@ -248,6 +348,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("002_")]);
+    split_records(&db, 0);
     downgrade(&db);
 
     // The quoted blurb is found only through passage anchors.
@@ -256,28 +357,25 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
     assert_eq!(got[0]["status"], "partial", "{got:?}");
     assert_eq!(got[0]["match"]["id"], first[0]["id"]);
 
-    let sled = open_direct(&db);
-    let schema = sled
-        .open_tree("meta")
-        .unwrap()
-        .get("schema")
-        .unwrap()
-        .unwrap();
-    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
-    for r in sled.open_tree("fps").unwrap().iter() {
-        assert_eq!(r.expect("read").1[0], 2, "every record rewritten");
+    assert_eq!(schema_of(&db), 7);
+    assert_eq!(apart(&db), [0, 0, 0], "every record merged");
+    for (_, [fp, ..]) in parts(&db) {
+        assert_eq!(
+            fp.expect("a fingerprint")[0],
+            2,
+            "every fingerprint rewritten"
+        );
     }
 }
 
-/// The SimHash of each fingerprint record (bytes 1..9 of the version 2 layout), by key.
+/// The SimHash of each fingerprint (bytes 1..9 of the version 2 layout), by key.
 fn simhashes(db: &std::path::Path) -> Vec<(Vec<u8>, u64)> {
-    let sled = open_direct(db);
-    let fps = sled.open_tree("fps").expect("fps tree");
-    fps.iter()
-        .map(|r| {
-            let (k, v) = r.expect("read");
+    parts(db)
+        .into_iter()
+        .map(|(k, [fp, ..])| {
+            let v = fp.expect("a fingerprint");
             let h = u64::from_le_bytes(v[1..9].try_into().expect("8 bytes"));
-            (k.to_vec(), h)
+            (k, h)
         })
         .collect()
 }
@@ -289,6 +387,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
     let written = simhashes(&db);
     assert_eq!(written.len(), 2);
+    split_records(&db, 0);
     {
         // As a version 2 copydesk left it: other SimHashes (here each one's complement, far from
         // every other) and the version.
@@ -315,14 +414,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         written,
         "the SimHashes derived from the stored stories are the ones computed at ingest"
     );
-    let sled = open_direct(&db);
-    let schema = sled
-        .open_tree("meta")
-        .unwrap()
-        .get("schema")
-        .unwrap()
-        .unwrap();
-    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
+    assert_eq!(schema_of(&db), 7);
 }
 
 /// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
@@ -353,10 +445,11 @@ fn downgrade_content(db: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_version_3_database_is_read_as_it_is_and_marked_version_6() {
+fn a_version_3_database_is_read_as_it_is_and_marked_version_7() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    split_records(&db, 0);
     assert_eq!(downgrade_content(&db), 2);
 
     // Against stories stored without sites or prose flags: the clean copy is a reprint, another
@@ -368,19 +461,10 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_6() {
     assert_eq!(later[2]["status"], "partial", "{later:?}");
     assert_eq!(later[2]["match"]["id"], first[1]["id"]);
 
-    let sled = sled::open(&db).expect("open the database directly");
-    let schema = sled
-        .open_tree("meta")
-        .unwrap()
-        .get("schema")
-        .unwrap()
-        .unwrap();
-    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
-    let versions: Vec<u8> = sled
-        .open_tree("content")
-        .unwrap()
-        .iter()
-        .map(|r| r.expect("read").1[0])
+    assert_eq!(schema_of(&db), 7);
+    let versions: Vec<u8> = parts(&db)
+        .into_iter()
+        .map(|(_, [_, content, _])| content.expect("content")[0])
         .collect();
     assert_eq!(
         versions,
@@ -389,7 +473,7 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_6() {
     );
 }
 
-/// Every shingle record, by key.
+/// Every shingle record (schema 6's tree), by key.
 fn shingle_records(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     let sled = open_direct(db);
     let tree = sled.open_tree("shingles").expect("shingles tree");
@@ -401,13 +485,22 @@ fn shingle_records(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// What every article's record keeps of its words, by key.
+fn words(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    parts(db)
+        .into_iter()
+        .map(|(k, [_, _, words])| (k, words.expect("the words")))
+        .collect()
+}
+
 #[test]
 fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
-    let written = shingle_records(&db);
+    let written = words(&db);
     assert_eq!(written.len(), 2, "one record per article, written with it");
+    split_records(&db, 0);
     {
         // As a version 4 copydesk left it: no shingle records.
         let sled = open_direct(&db);
@@ -428,28 +521,32 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
     assert_eq!(later[1]["status"], "partial", "{later:?}");
     assert_eq!(later[1]["match"]["id"], first[1]["id"]);
 
-    let now = shingle_records(&db);
+    let now = words(&db);
     assert_eq!(
         now[..2],
         written[..],
         "the records derived from the stored stories are the ones ingest wrote"
     );
     assert_eq!(now.len(), 4);
-    let sled = open_direct(&db);
-    let schema = sled
-        .open_tree("meta")
-        .unwrap()
-        .get("schema")
-        .unwrap()
-        .unwrap();
-    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
+    assert_eq!(schema_of(&db), 7);
     // From version 5 on, a record without its shingle record is damage `doctor` names.
-    sled.open_tree("shingles")
-        .unwrap()
-        .remove(3u64.to_be_bytes())
-        .expect("remove");
-    sled.flush().expect("flush");
-    drop(sled);
+    {
+        let sled = open_direct(&db);
+        let stories = sled.open_tree("stories").expect("stories tree");
+        let mut record = split(
+            &stories
+                .get(3u64.to_be_bytes())
+                .expect("read")
+                .expect("record 3"),
+        );
+        record[2] = None;
+        stories
+            .insert(3u64.to_be_bytes(), join(&record))
+            .expect("write");
+        sled.flush().expect("flush");
+        // The tree's handle goes first: the database is let go with the last one.
+        drop(stories);
+    }
     let doctor = run(&db, &["doctor"]);
     assert!(!doctor.status.success(), "{doctor:?}");
     assert!(
@@ -495,10 +592,11 @@ fn downgrade_shingles(db: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 #[test]
-fn a_version_5_database_is_read_as_it_is_and_marked_version_6() {
+fn a_version_5_database_is_read_as_it_is_and_merged() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    split_records(&db, 0);
     let old = downgrade_shingles(&db);
     assert_eq!(old.len(), 2);
     let doctor = run(&db, &["doctor"]);
@@ -512,23 +610,57 @@ fn a_version_5_database_is_read_as_it_is_and_marked_version_6() {
     assert_eq!(later[1]["status"], "partial", "{later:?}");
     assert_eq!(later[1]["match"]["id"], first[1]["id"]);
 
-    let now = shingle_records(&db);
-    assert_eq!(now[..2], old[..], "old records are read as they are");
+    let now = words(&db);
+    assert_eq!(now[..2], old[..], "old records are kept as they are");
     let versions: Vec<u8> = now.iter().map(|(_, v)| v[0]).collect();
     assert_eq!(
         versions,
-        [1, 1, 2, 2],
-        "new records compressed against the text"
+        [1, 1, 3, 3],
+        "new records compressed against the text, without the site and blocks"
     );
-    let sled = open_direct(&db);
-    let schema = sled
-        .open_tree("meta")
-        .unwrap()
-        .get("schema")
-        .unwrap()
-        .unwrap();
-    assert_eq!(schema.as_ref(), 6u32.to_be_bytes());
-    drop(sled);
+    assert_eq!(schema_of(&db), 7);
     let doctor = run(&db, &["doctor"]);
     assert!(doctor.status.success(), "{doctor:?}");
+}
+
+/// What `export` prints of the database after its header: every article with its story and
+/// page.
+fn exported(db: &Path) -> Vec<String> {
+    stdout(db, &["export"])
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_version_6_database_is_merged_into_one_record_per_article_even_when_interrupted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_"), seed("003_")]);
+    let written = parts(&db);
+    let export = exported(&db);
+    for merged in [0, 2] {
+        // As schema 6 left it (0), and as a merge interrupted after its first batch leaves it
+        // (each batch one transaction: some articles merged, the others apart, schema 7
+        // recorded): read where the records are, by `doctor` and `export` before any upgrade.
+        split_records(&db, merged);
+        assert_eq!(apart(&db), [3 - merged; 3]);
+        let doctor = run(&db, &["doctor"]);
+        assert!(doctor.status.success(), "{doctor:?}");
+        assert_eq!(exported(&db), export, "exported alike");
+        // The next open (any command through the engine) merges them, byte for byte into the
+        // records ingest wrote, and the stories are found again.
+        let got = json_lines(
+            &db,
+            &["check", "--json", &seed("001_").display().to_string()],
+        );
+        assert_eq!(got[0]["status"], "reprint", "{got:?}");
+        assert_eq!(got[0]["match"]["id"], first[0]["id"]);
+        assert_eq!(apart(&db), [0, 0, 0], "every record merged");
+        assert_eq!(parts(&db), written, "merged as ingest writes them");
+        assert_eq!(schema_of(&db), 7);
+        let doctor = run(&db, &["doctor"]);
+        assert!(doctor.status.success(), "{doctor:?}");
+    }
 }

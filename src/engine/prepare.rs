@@ -6,7 +6,7 @@ use crate::detect::Side;
 use crate::engine::templates::SiteTemplates;
 use crate::fingerprint::{anchor_hashes, exact_hash, sample_anchors, SimHash, Tokens};
 use crate::store::codec::{
-    encode_story_tokens, paragraphs_kept, stored_text, Content, ShingleRecord, StoryTokens,
+    encode_story_words, paragraphs_kept, stored_text, Content, ShingleRecord, StoryTokens,
 };
 use crate::text::clean::{clean_with, BlockInfo};
 use crate::text::interrupt::{Interrupt, Uninterrupted};
@@ -161,7 +161,7 @@ pub fn side_of(record: &ShingleRecord) -> Side<'_> {
     }
 }
 
-/// The shingle record of what the `shingles` tree keeps: the words' shingle hashes.
+/// The shingle record of what an article's record keeps of its words: their shingle hashes.
 pub fn shingles_of(kept: StoryTokens) -> ShingleRecord {
     let tokens = Tokens::from_joined(kept.tokens);
     ShingleRecord {
@@ -173,21 +173,19 @@ pub fn shingles_of(kept: StoryTokens) -> ShingleRecord {
     }
 }
 
-/// What the `shingles` tree keeps for a stored story, encoded: its words as `stored_tokens`
-/// joins them, its `exact_hash`, its blocks and site, the words compressed against its text as
-/// stored (the upgrade fills the tree with it).
+/// The words part of a stored story's record (`codec::encode_story_words`): its words as
+/// `stored_tokens` joins them and its `exact_hash`, the words compressed against its text as
+/// stored (an upgrade from before schema 5 derives them with it).
 pub fn story_tokens(content: &Content) -> Vec<u8> {
     let tokens = stored_tokens(&content.paragraphs);
-    encode_story_tokens(
+    encode_story_words(
         exact_hash(content.paragraphs.iter().map(String::as_str)),
-        content.site,
-        &content.blocks,
         tokens.joined(),
         &content.paragraphs.join("\n"),
     )
 }
 
-/// What the `shingles` tree keeps for a prepared story whose text the store caps at `max_text`
+/// The words part of the record of a prepared story whose text the store caps at `max_text`
 /// bytes, encoded. When the store keeps the story whole (every paragraph, none holding a line
 /// break, which the stored text would split), it is the story's own tokens: `clean` makes the
 /// story's words those of its normalised paragraphs (`stored_tokens` of them), so nothing is
@@ -201,13 +199,7 @@ pub(crate) fn packed_shingles_of(prep: &Prepared, max_text: usize, text: &str) -
     let whole = paragraphs_kept(&prep.paragraphs, max_text) == prep.paragraphs.len()
         && !prep.paragraphs.iter().any(|p| p.contains('\n'));
     if whole {
-        return encode_story_tokens(
-            prep.exact,
-            prep.site,
-            &prep.blocks,
-            prep.tokens.joined(),
-            text,
-        );
+        return encode_story_words(prep.exact, prep.tokens.joined(), text);
     }
     story_tokens(&Content {
         blocks: prep.blocks.clone(),

@@ -20,17 +20,24 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// - 5 → 6: shingle records compress their words against the story's stored text. Nothing is
 ///   rewritten (records of schema 5 are read as they are); the version is recorded so that an
 ///   older copydesk refuses the database.
+/// - 6 → 7: each article's fingerprint, content and shingle record, three records in three trees,
+///   become one record (`store::codec::encode_article`), the shingle record's repeat of the
+///   content's site and blocks dropped: every record is rewritten once.
 ///
-/// The version is recorded last, once what was derived is durable: an interrupted upgrade runs
-/// again (each step skips or rewrites what it finds done).
+/// The version is recorded once what the steps before the merge derived is durable: an upgrade
+/// interrupted before runs again (each step skips or rewrites what it finds done). The merge
+/// comes after, and runs on every open that finds records still apart, so one interrupted
+/// (even by `kill -9`) is finished by the next open, and an older copydesk, which could not
+/// read the merged records, refuses the database from the start of the merge.
 pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
-        return Ok(());
+        return merge(store);
     }
     let what = if from < 5 {
-        "what verification and look-ups need is derived again from the stored stories"
+        "what verification and look-ups need is derived again from the stored stories, and \
+         each article's records are merged into one"
     } else {
-        "nothing is rewritten"
+        "each article's records are merged into one"
     };
     eprintln!(
         "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: {what}",
@@ -43,7 +50,21 @@ pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(
         let n = store.fill_shingles(story_tokens)?;
         eprintln!("copydesk: kept the shingle records of {n} articles");
     }
-    store.record_schema()
+    store.record_schema()?;
+    merge(store)
+}
+
+/// 6 → 7: the records older schemas kept apart merged, if any are left.
+fn merge(store: &Store) -> Result<(), StoreError> {
+    if store.holds_old_records() {
+        eprintln!(
+            "copydesk: merging each article's records of the database '{}' into one",
+            store.path().display()
+        );
+        let n = store.merge_old_records()?;
+        eprintln!("copydesk: merged the records of {n} articles");
+    }
+    Ok(())
 }
 
 /// 1 → 2 and 2 → 3: the anchors (from version 1) and the SimHashes derived again.

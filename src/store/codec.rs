@@ -1,5 +1,6 @@
-//! Binary layout of the fingerprint, content and shingle values: compact, versioned, and decoded
-//! without allocation-heavy formats on the hot path. Decoding checks every length and never panics.
+//! Binary layout of the fingerprint, content, words and article values: compact, versioned, and
+//! decoded without allocation-heavy formats on the hot path. Decoding checks every length and
+//! never panics.
 
 use crate::model::BlockInfo;
 
@@ -171,6 +172,23 @@ pub(crate) fn decode_block_hashes(bytes: &[u8]) -> Option<Vec<u64>> {
 
 pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
     let mut r = Reader(bytes);
+    let (site, blocks) = content_head(&mut r)?;
+    let text = lz4_flex::decompress_size_prepended(r.0).ok()?;
+    let text = String::from_utf8(text).ok()?;
+    let paragraphs = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    };
+    Some(Content {
+        blocks,
+        paragraphs,
+        site,
+    })
+}
+
+/// The site and blocks at the head of encoded content, `r` left at its text.
+fn content_head(r: &mut Reader<'_>) -> Option<(u64, Vec<BlockInfo>)> {
     let version = r.u8()?;
     let site = match version {
         1 => 0,
@@ -193,18 +211,7 @@ pub(crate) fn decode_content(bytes: &[u8]) -> Option<Content> {
             },
         });
     }
-    let text = lz4_flex::decompress_size_prepended(r.0).ok()?;
-    let text = String::from_utf8(text).ok()?;
-    let paragraphs = if text.is_empty() {
-        Vec::new()
-    } else {
-        text.split('\n').map(str::to_owned).collect()
-    };
-    Some(Content {
-        blocks,
-        paragraphs,
-        site,
-    })
+    Some((site, blocks))
 }
 
 /// The story's text of encoded content (`stored_text`), without building its paragraphs.
@@ -237,8 +244,9 @@ pub struct ShingleRecord {
     pub shingles: Vec<u64>,
 }
 
-/// What the `shingles` tree keeps per article, so that a candidate is verified without its
-/// story being decoded and normalised again: the story's words as `Tokens` joins them
+/// What an article's record keeps for verification (its words part, with its content part's
+/// blocks and site), so that a candidate is verified without its story being decoded and
+/// normalised again: the story's words as `Tokens` joins them
 /// (normalised, one space apart; a word holds no space), its `exact_hash`, and the page's
 /// blocks and site. Its shingle hashes are the words' `Tokens::shingle_hashes`, computed on
 /// reading: 8 random bytes a word would not compress, and the words compress to a third of that.
@@ -271,12 +279,14 @@ pub(crate) fn tokens_dictionary(text: &[u8]) -> Vec<u8> {
 /// Whether reading an encoded shingle record needs its story's stored text
 /// (`decode_story_tokens`'s `text`).
 pub(crate) fn story_tokens_need_text(bytes: &[u8]) -> bool {
-    bytes.first() == Some(&TOKENS_VERSION_DICT)
+    matches!(bytes.first(), Some(&(TOKENS_VERSION_DICT | WORDS_VERSION)))
 }
 
-/// The record's bytes: a version, the story hash and site, the blocks as content records write
-/// them, then the words' length and the words LZ4-compressed against `tokens_dictionary(text)`,
-/// where `text` is the story as its content record keeps it (`stored_text`).
+/// The record's bytes as schema 6 wrote them (version 2): a version, the story hash and site, the
+/// blocks as content records write them, then the words' length and the words LZ4-compressed
+/// against `tokens_dictionary(text)`, where `text` is the story as its content record keeps it
+/// (`stored_text`). Schema 7 writes `encode_story_words` instead.
+#[cfg(test)]
 pub(crate) fn encode_story_tokens(
     exact: u64,
     site: u64,
@@ -305,13 +315,73 @@ pub(crate) fn encode_story_tokens(
     out
 }
 
-/// A stored shingle record read back beside its article's content record (`content`, as the
-/// store keeps it): the story's text is taken from it only when the record needs it. What the
-/// store, `doctor` and the tests all read records with.
+/// Version 3 (schema 7): the words part of an article's record (`encode_article`): the story
+/// hash, then the words compressed as in version 2. The site and blocks are the content part's,
+/// which version 2 repeated.
+const WORDS_VERSION: u8 = 3;
+
+/// What schema 7 keeps of a story's words in its article's record: a version, the story hash,
+/// the words' length and the words LZ4-compressed against `tokens_dictionary(text)`, where `text`
+/// is the story as the content part keeps it (`stored_text`).
+pub(crate) fn encode_story_words(exact: u64, tokens: &str, text: &str) -> Vec<u8> {
+    let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
+    let mut out = Vec::with_capacity(13 + bound);
+    out.push(WORDS_VERSION);
+    out.extend_from_slice(&exact.to_le_bytes());
+    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
+    let at = out.len();
+    out.resize(at + bound, 0);
+    let dict = tokens_dictionary(text.as_bytes());
+    let n = lz4_flex::block::compress_into_with_dict(tokens.as_bytes(), &mut out[at..], &dict)
+        .expect("the output is sized to the compression bound");
+    out.truncate(at + n);
+    out
+}
+
+/// A schema 6 shingle record (version 2) as schema 7 keeps it (version 3): the same words, the
+/// site and blocks dropped (the content part holds them). Other versions are kept as they are
+/// (version 1 holds its own; version 3 is already so). `None` when the record is damaged.
+pub(crate) fn words_of_shingle_record(record: &[u8]) -> Option<Vec<u8>> {
+    if record.first() != Some(&TOKENS_VERSION_DICT) {
+        return Some(record.to_vec());
+    }
+    let mut r = Reader(record);
+    r.u8()?;
+    let exact = r.u64()?;
+    r.u64()?; // the site
+    let n = r.u32()? as usize;
+    r.take(n.checked_mul(13)?)?;
+    let mut out = Vec::with_capacity(9 + r.0.len());
+    out.push(WORDS_VERSION);
+    out.extend_from_slice(&exact.to_le_bytes());
+    out.extend_from_slice(r.0);
+    Some(out)
+}
+
+/// A stored shingle record or words part read back beside its article's content record
+/// (`content`, as the store keeps it): the story's text (and, for a words part, the site and
+/// blocks) are taken from it only when the record needs them. What the store, `doctor` and the
+/// tests all read records with.
 pub(crate) fn decode_stored_story_tokens(
     record: &[u8],
     content: Option<&[u8]>,
 ) -> Option<StoryTokens> {
+    if record.first() == Some(&WORDS_VERSION) {
+        let mut c = Reader(content?);
+        let (site, blocks) = content_head(&mut c)?;
+        let text = lz4_flex::decompress_size_prepended(c.0).ok()?;
+        let mut r = Reader(record);
+        r.u8()?;
+        let exact = r.u64()?;
+        let dict = tokens_dictionary(&text);
+        let tokens = lz4_flex::block::decompress_size_prepended_with_dict(r.0, &dict).ok()?;
+        return Some(StoryTokens {
+            exact,
+            site,
+            blocks,
+            tokens: String::from_utf8(tokens).ok()?,
+        });
+    }
     let text = if story_tokens_need_text(record) {
         Some(decode_content_text(content?)?)
     } else {
@@ -352,6 +422,59 @@ pub(crate) fn decode_story_tokens(bytes: &[u8], text: Option<&[u8]>) -> Option<S
         blocks,
         tokens: String::from_utf8(tokens).ok()?,
     })
+}
+
+/// An article's record (schema 7, the `stories` tree): what schemas up to 6 kept under one key
+/// in each of three trees, under one key in one: its fingerprint (`encode_fp`), its content
+/// (`encode_content`) and its words (`encode_story_words`), each as it is encoded on its own,
+/// length first. sled holds a page-table entry for every node of every tree, resident whether
+/// the node is cached or not, so every key an article adds costs memory for as long as the
+/// database is open.
+const ARTICLE_VERSION: u8 = 1;
+/// The length that says a part is absent.
+const ABSENT: u32 = u32::MAX;
+
+/// The parts of an article's record, each as encoded on its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ArticleParts<'a> {
+    pub fp: Option<&'a [u8]>,
+    pub content: Option<&'a [u8]>,
+    pub words: Option<&'a [u8]>,
+}
+
+/// The record of an article from its parts, each as encoded on its own.
+pub(crate) fn encode_article(parts: ArticleParts<'_>) -> Vec<u8> {
+    let len = |p: Option<&[u8]>| p.map_or(0, <[u8]>::len);
+    let mut out = Vec::with_capacity(13 + len(parts.fp) + len(parts.content) + len(parts.words));
+    out.push(ARTICLE_VERSION);
+    for part in [parts.fp, parts.content, parts.words] {
+        match part {
+            Some(p) => {
+                out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+                out.extend_from_slice(p);
+            }
+            None => out.extend_from_slice(&ABSENT.to_le_bytes()),
+        }
+    }
+    out
+}
+
+/// The parts of an article's record, without decoding them; `None` when it is damaged.
+pub(crate) fn split_article(bytes: &[u8]) -> Option<ArticleParts<'_>> {
+    let mut r = Reader(bytes);
+    if r.u8()? != ARTICLE_VERSION {
+        return None;
+    }
+    let mut part = || match r.u32()? {
+        ABSENT => Some(None),
+        n => r.take(n as usize).map(Some),
+    };
+    let parts = ArticleParts {
+        fp: part()?,
+        content: part()?,
+        words: part()?,
+    };
+    r.0.is_empty().then_some(parts)
 }
 
 /// A site's learned template: when it last learned (a stamp), then its blocks.
@@ -430,6 +553,37 @@ mod tests {
         }
 
         #[test]
+        fn article_records_split_into_their_parts(fp in prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+                                                  content in prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+                                                  words in prop::option::of(prop::collection::vec(any::<u8>(), 0..40))) {
+            let parts = ArticleParts { fp: fp.as_deref(), content: content.as_deref(), words: words.as_deref() };
+            let record = encode_article(parts);
+            prop_assert_eq!(split_article(&record), Some(parts));
+            // Cut short or given a byte too many, it does not split.
+            prop_assert_eq!(split_article(&record[..record.len() - 1]), None);
+            let mut longer = record.clone();
+            longer.push(0);
+            prop_assert_eq!(split_article(&longer), None);
+        }
+
+        #[test]
+        fn story_words_read_beside_their_content(exact: u64, tokens in "[a-z ]{0,200}", paragraphs in prop::collection::vec("[^\n]{1,40}", 0..6), site: u64,
+                                                 blocks in prop::collection::vec((any::<u64>(), any::<u32>(), any::<bool>(), any::<bool>()), 0..10)) {
+            let blocks: Vec<BlockInfo> = blocks.into_iter().map(|(hash, words, kept, prose)| BlockInfo { hash, words, kept, prose }).collect();
+            let c = Content { blocks: blocks.clone(), paragraphs, site };
+            let content = encode_content(&c, usize::MAX);
+            let text = stored_text(&c.paragraphs, usize::MAX);
+            let words = encode_story_words(exact, &tokens, &text);
+            let want = StoryTokens { exact, site, blocks: blocks.clone(), tokens: tokens.clone() };
+            prop_assert_eq!(decode_stored_story_tokens(&words, Some(&content)), Some(want.clone()));
+            prop_assert_eq!(decode_stored_story_tokens(&words, None), None);
+            // A schema 6 record of the same story converts to the same words.
+            let v2 = encode_story_tokens(exact, site, &blocks, &tokens, &text);
+            prop_assert_eq!(words_of_shingle_record(&v2), Some(words));
+            prop_assert_eq!(decode_story_tokens(&v2, Some(text.as_bytes())), Some(want));
+        }
+
+        #[test]
         fn site_templates_round_trip(stamp: u64, blocks: Vec<u64>) {
             prop_assert_eq!(decode_site(&encode_site(stamp, &blocks)), Some((stamp, blocks)));
         }
@@ -443,6 +597,9 @@ mod tests {
             let _ = decode_story_tokens(&bytes, None);
             let _ = decode_story_tokens(&bytes, Some(&bytes));
             let _ = decode_content_text(&bytes);
+            let _ = split_article(&bytes);
+            let _ = words_of_shingle_record(&bytes);
+            let _ = decode_stored_story_tokens(&bytes, Some(&bytes));
         }
     }
 

@@ -141,10 +141,11 @@ impl Store {
 
     /// The highest id the records, fingerprints or texts hold, as far as they read.
     fn highest_id(&self) -> ArticleId {
-        [&self.articles, &self.fps, &self.content]
+        [&self.articles, &self.stories]
             .into_iter()
             .filter_map(|t| t.last().ok().flatten())
             .filter_map(|(k, _)| id_of(&k))
+            .chain(self.old.last_id())
             .max()
             .unwrap_or(0)
     }
@@ -174,27 +175,29 @@ impl Store {
                 .push(Article::new(&record, Vec::new(), None, identity));
             return;
         }
-        let content = match self.content.get(key(id)) {
-            Ok(Some(c)) => match codec::decode_content(&c) {
-                Some(c) => c,
-                None => return page.skipped.push(skip(&what, "its text does not decode")),
-            },
-            Ok(None) => return page.skipped.push(skip(&what, "its text is missing")),
-            Err(e) => {
+        let kept = match self.kept(id) {
+            Ok(kept) => kept,
+            Err(StoreError::Sled(e)) => {
                 return page.skipped.push(skip(
                     &what,
                     &format!("its text {}", super::verify::unreadable(&e)),
                 ))
             }
+            Err(e) => return page.skipped.push(skip(&what, &e.to_string())),
+        };
+        let parts = match kept.as_ref().map(|k| k.parts(id)).transpose() {
+            Ok(parts) => parts.unwrap_or_default(),
+            Err(e) => return page.skipped.push(skip(&what, &e.to_string())),
+        };
+        let content = match parts.content {
+            Some(c) => match codec::decode_content(c) {
+                Some(c) => c,
+                None => return page.skipped.push(skip(&what, "its text does not decode")),
+            },
+            None => return page.skipped.push(skip(&what, "its text is missing")),
         };
         // The document's hash is only in the fingerprint; without it an import derives one.
-        let doc_hash = self
-            .fps
-            .get(key(id))
-            .ok()
-            .flatten()
-            .and_then(|v| codec::decode_fp(&v))
-            .map(|fp| fp.exact);
+        let doc_hash = parts.fp.and_then(codec::decode_fp).map(|fp| fp.exact);
         let exported = Page {
             site: content.site,
             doc_hash,

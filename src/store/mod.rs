@@ -4,11 +4,13 @@
 //! Trees (ids are u64 big-endian, so keys sort by arrival):
 //! - `meta`: `schema` → u32; `count/<status>` → u64 counters.
 //! - `articles`: id → `schema::Record` (JSON). Written last in a commit: the commit point.
-//! - `fps`: id → `FpRecord` (what the in-memory index is rebuilt from).
-//! - `content`: id → blocks and the LZ4-compressed cleaned story.
-//! - `shingles`: id → what verifying the article as a candidate needs (`codec::StoryTokens`:
-//!   its story's normalised words, story hash, blocks and site; the words LZ4-compressed
-//!   against the story's text as `content` keeps it, or, written by schema 5, on their own).
+//! - `stories`: id → the article's one record (`codec::encode_article`), written once and never
+//!   changed: its fingerprint (`FpRecord`, what the in-memory index is rebuilt from), its
+//!   content (blocks, site and the LZ4-compressed cleaned story) and its words (what verifying
+//!   it as a candidate needs with the content's blocks and site, `codec::StoryTokens`: the
+//!   story's normalised words LZ4-compressed against its text, and the story hash). Up to
+//!   schema 6 the three parts were three trees (`fps`, `content`, `shingles`); the upgrade
+//!   merges them (`upgrade.rs`), and until it is done their records are read where they are.
 //! - `exact`: hash of a document as read → id of the first article read from such a document.
 //! - `paths`: file path → `schema::Path` (the latest ingest of that path).
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
@@ -48,7 +50,10 @@ use std::path::{Path, PathBuf};
 /// stored stories.
 /// 6: shingle records (version 2) hold their words compressed against the story's text in the
 /// `content` record; version 1 records are read as they are, so the upgrade rewrites nothing.
-pub(crate) const SCHEMA_VERSION: u32 = 6;
+/// 7: an article's fingerprint, content and words are one record in the `stories` tree (one
+/// key where there were three: sled's resident page table grows with its nodes); the words no
+/// longer repeat the content's site and blocks. The upgrade merges the three trees' records.
+pub(crate) const SCHEMA_VERSION: u32 = 7;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -124,7 +129,7 @@ pub struct NewArticle {
     /// The story's shingle record as prepared, for the articles after it in the same batch to
     /// be verified against (what the store keeps is `packed_shingles`).
     pub shingles: Option<std::sync::Arc<ShingleRecord>>,
-    /// What the `shingles` tree keeps for the story as stored (`codec::encode_story_tokens`; the
+    /// What the article's record keeps of the story's words (`codec::encode_story_words`; the
     /// text capped as `packed_content`'s), written with the article.
     pub packed_shingles: Option<Vec<u8>>,
     /// Set when this article is the first read from its document (the hash of all its blocks).
@@ -139,10 +144,10 @@ pub struct Store {
     db: sled::Db,
     meta: sled::Tree,
     articles: sled::Tree,
-    fps: sled::Tree,
-    content: sled::Tree,
-    /// Per article, what verifying it as a candidate needs (`codec::StoryTokens`).
-    shingles: sled::Tree,
+    /// Per article, its one record (`codec::encode_article`).
+    stories: sled::Tree,
+    /// The trees of schema 6 and before, read until the upgrade has merged them into `stories`.
+    old: upgrade::OldTrees,
     exact: sled::Tree,
     paths: sled::Tree,
     events: sled::Tree,
@@ -154,9 +159,7 @@ pub struct Store {
 /// The writes of one commit, tree by tree.
 #[derive(Default)]
 struct Writes {
-    fps: sled::Batch,
-    content: sled::Batch,
-    shingles: sled::Batch,
+    stories: sled::Batch,
     exact: sled::Batch,
     articles: sled::Batch,
     paths: sled::Batch,
@@ -323,9 +326,8 @@ impl Store {
             path: path.to_owned(),
             meta: db.open_tree("meta")?,
             articles: db.open_tree("articles")?,
-            fps: db.open_tree("fps")?,
-            content: db.open_tree("content")?,
-            shingles: db.open_tree("shingles")?,
+            stories: db.open_tree("stories")?,
+            old: upgrade::OldTrees::open(&db)?,
             exact: db.open_tree("exact")?,
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
@@ -415,18 +417,23 @@ impl Store {
         for a in items {
             let a = a.borrow();
             let k = key(a.record.id);
-            if let Some(fp) = &a.fp {
-                w.fps.insert(&k, codec::encode_fp(fp));
-            }
-            match (&a.packed_content, &a.content) {
-                (Some(packed), _) => w.content.insert(&k, packed.as_slice()),
-                (None, Some(c)) => w
-                    .content
-                    .insert(&k, codec::encode_content(c, self.max_text_bytes)),
-                (None, None) => {}
-            }
-            if let Some(packed) = &a.packed_shingles {
-                w.shingles.insert(&k, packed.as_slice());
+            let fp = a.fp.as_ref().map(codec::encode_fp);
+            let encoded;
+            let content = match (&a.packed_content, &a.content) {
+                (Some(packed), _) => Some(packed.as_slice()),
+                (None, Some(c)) => {
+                    encoded = codec::encode_content(c, self.max_text_bytes);
+                    Some(encoded.as_slice())
+                }
+                (None, None) => None,
+            };
+            let parts = codec::ArticleParts {
+                fp: fp.as_deref(),
+                content,
+                words: a.packed_shingles.as_deref(),
+            };
+            if parts != codec::ArticleParts::default() {
+                w.stories.insert(&k, codec::encode_article(parts));
             }
             if let Some(h) = a.exact_first {
                 w.exact.insert(&h.to_be_bytes(), &k);
@@ -488,9 +495,7 @@ impl Store {
     /// Applies writes and counter changes in one sled transaction.
     fn transact(&self, w: Writes, counts: &BTreeMap<Status, i64>) -> Result<(), StoreError> {
         let trees = (
-            &self.fps,
-            &self.content,
-            &self.shingles,
+            &self.stories,
             &self.exact,
             &self.articles,
             &self.paths,
@@ -501,21 +506,8 @@ impl Store {
         );
         trees
             .transaction(
-                |(
-                    fps,
-                    content,
-                    shingles,
-                    exact,
-                    articles,
-                    paths,
-                    events,
-                    overrules,
-                    templates,
-                    meta,
-                )| {
-                    fps.apply_batch(&w.fps)?;
-                    content.apply_batch(&w.content)?;
-                    shingles.apply_batch(&w.shingles)?;
+                |(stories, exact, articles, paths, events, overrules, templates, meta)| {
+                    stories.apply_batch(&w.stories)?;
                     exact.apply_batch(&w.exact)?;
                     articles.apply_batch(&w.articles)?;
                     paths.apply_batch(&w.paths)?;
@@ -592,29 +584,39 @@ impl Store {
     }
 
     pub fn content(&self, id: ArticleId) -> Result<Option<Content>, StoreError> {
-        match self.content.get(key(id))? {
+        let Some(kept) = self.kept(id)? else {
+            return Ok(None);
+        };
+        match kept.parts(id)?.content {
             None => Ok(None),
-            Some(v) => codec::decode_content(&v)
+            Some(v) => codec::decode_content(v)
                 .map(Some)
                 .ok_or_else(|| StoreError::Corrupt(Some(id), "content does not decode".into())),
         }
     }
 
-    /// What the `shingles` tree keeps for the article (its story's words, hash, blocks, site),
-    /// if it is there. A record whose words are compressed against the story's text reads that
-    /// from the content record.
+    /// What the article's record keeps of its words (with its content's site and blocks), if
+    /// it is there. A schema 5 record read in an older layout holds its site and blocks itself.
     pub(crate) fn story_tokens(&self, id: ArticleId) -> Result<Option<StoryTokens>, StoreError> {
-        let Some(v) = self.shingles.get(key(id))? else {
+        let Some(kept) = self.kept(id)? else {
             return Ok(None);
         };
-        let content = if codec::story_tokens_need_text(&v) {
-            self.content.get(key(id))?
-        } else {
-            None
+        let parts = kept.parts(id)?;
+        let Some(words) = parts.words else {
+            return Ok(None);
         };
-        codec::decode_stored_story_tokens(&v, content.as_deref())
+        codec::decode_stored_story_tokens(words, parts.content)
             .map(Some)
             .ok_or_else(|| StoreError::Corrupt(Some(id), "shingle record does not decode".into()))
+    }
+
+    /// The stored parts of an article (`None` when it has none: a rejection, or no record):
+    /// its record, or until the upgrade has merged them, the parts older schemas kept apart.
+    fn kept(&self, id: ArticleId) -> Result<Option<upgrade::Kept>, StoreError> {
+        if let Some(v) = self.stories.get(key(id))? {
+            return Ok(Some(upgrade::Kept::One(v)));
+        }
+        self.old.get(key(id))
     }
 
     /// The article that first had this exact story, if it was committed.
@@ -667,14 +669,22 @@ impl Store {
         mut f: impl FnMut(ArticleId, FpRecord),
     ) -> Result<(), StoreError> {
         let last = self.next_id()?.saturating_sub(1);
-        for r in self.fps.range(key(after.saturating_add(1))..) {
+        // The upgrade (`Engine::open`) has merged what older schemas kept apart before the
+        // index is read.
+        for r in self.stories.range(key(after.saturating_add(1))..) {
             let (k, v) = r?;
             let id =
                 id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a fingerprint key".into()))?;
             if id > last {
                 break;
             }
-            let fp = codec::decode_fp(&v).ok_or_else(|| {
+            let parts = codec::split_article(&v).ok_or_else(|| {
+                StoreError::Corrupt(Some(id), "the article's record does not split".into())
+            })?;
+            let Some(fp) = parts.fp else {
+                continue;
+            };
+            let fp = codec::decode_fp(fp).ok_or_else(|| {
                 StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
             })?;
             f(id, fp);
@@ -684,9 +694,12 @@ impl Store {
 
     /// The fingerprint record of one article.
     pub(crate) fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
-        match self.fps.get(key(id))? {
+        let Some(kept) = self.kept(id)? else {
+            return Ok(None);
+        };
+        match kept.parts(id)?.fp {
             None => Ok(None),
-            Some(v) => codec::decode_fp(&v)
+            Some(v) => codec::decode_fp(v)
                 .map(Some)
                 .ok_or_else(|| StoreError::Corrupt(Some(id), "fingerprint does not decode".into())),
         }
@@ -709,11 +722,15 @@ impl Store {
     /// Block lists of the newest `n` articles with content, newest first.
     pub(crate) fn recent_blocks(&self, n: usize) -> Result<Vec<(ArticleId, Vec<u64>)>, StoreError> {
         let mut out = Vec::new();
-        for r in self.content.iter().rev().take(n) {
+        for r in self.stories.iter().rev() {
+            if out.len() == n {
+                break;
+            }
             let (k, v) = r?;
             let id = id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a content key".into()))?;
             // The block list alone: the text is not decompressed.
-            if let Some(hashes) = codec::decode_block_hashes(&v) {
+            let content = codec::split_article(&v).and_then(|p| p.content);
+            if let Some(hashes) = content.and_then(codec::decode_block_hashes) {
                 out.push((id, hashes));
             }
         }

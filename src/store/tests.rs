@@ -87,3 +87,124 @@ fn events_are_read_back_across_groups_and_single_records() {
     assert_eq!(seqs(6, 100), Vec::<u64>::new());
     assert_eq!(store.events_after(3, 1).expect("read")[0], event(4));
 }
+
+/// Writes articles 1..=n as schema 6 kept them: three records in three trees.
+fn write_apart(store: &Store, n: u64) -> Vec<(Content, FpRecord, StoryTokens)> {
+    let mut out = Vec::new();
+    for id in 1..=n {
+        let content = Content {
+            blocks: vec![crate::model::BlockInfo {
+                hash: id,
+                words: 3,
+                kept: true,
+                prose: false,
+            }],
+            paragraphs: vec![format!("The Council voted {id} times.")],
+            site: 40 + id,
+        };
+        let fp = FpRecord {
+            simhash: id * 7,
+            exact: id * 11,
+            anchors: vec![id, id + 1],
+        };
+        let tokens = StoryTokens {
+            exact: id * 13,
+            site: content.site,
+            blocks: content.blocks.clone(),
+            tokens: format!("the council voted {id} times"),
+        };
+        let text = content.paragraphs.join("\n");
+        let shingles = codec::encode_story_tokens(
+            tokens.exact,
+            tokens.site,
+            &tokens.blocks,
+            &tokens.tokens,
+            &text,
+        );
+        store
+            .old
+            .fps
+            .insert(key(id), codec::encode_fp(&fp))
+            .expect("insert");
+        store
+            .old
+            .content
+            .insert(key(id), codec::encode_content(&content, usize::MAX))
+            .expect("insert");
+        store
+            .old
+            .shingles
+            .insert(key(id), shingles)
+            .expect("insert");
+        out.push((content, fp, tokens));
+    }
+    store
+        .meta
+        .insert("schema", &6u32.to_be_bytes())
+        .expect("insert");
+    store.sync().expect("sync");
+    out
+}
+
+fn reads_as_written(store: &Store, written: &[(Content, FpRecord, StoryTokens)]) {
+    for (i, (content, fp, tokens)) in written.iter().enumerate() {
+        let id = i as u64 + 1;
+        assert_eq!(
+            store.content(id).expect("reads").as_ref(),
+            Some(content),
+            "{id}"
+        );
+        assert_eq!(
+            store.fingerprint(id).expect("reads").as_ref(),
+            Some(fp),
+            "{id}"
+        );
+        assert_eq!(
+            store.story_tokens(id).expect("reads").as_ref(),
+            Some(tokens),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let written = {
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        assert!(!store.holds_old_records(), "a new database has none");
+        let written = write_apart(&store, 7);
+        drop(store);
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
+        assert!(store.holds_old_records());
+        // Schema 6's records read where they are.
+        reads_as_written(&store, &written);
+        // Two batches of two moved, then the process stops (as after `kill -9` between
+        // batches: each batch is one transaction, made durable here by the sync).
+        assert_eq!(store.merge_batches(2, 2).expect("merges"), 4);
+        assert_eq!(store.stories.len(), 4);
+        assert_eq!(store.old.content.len(), 3);
+        reads_as_written(&store, &written);
+        written
+    };
+    let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
+    assert!(store.holds_old_records(), "the rest still waits");
+    reads_as_written(&store, &written);
+    assert_eq!(store.merge_old_records().expect("merges"), 3);
+    assert!(!store.holds_old_records());
+    assert_eq!(store.stories.len(), 7);
+    assert!(
+        store.old.fps.is_empty() && store.old.content.is_empty() && store.old.shingles.is_empty()
+    );
+    reads_as_written(&store, &written);
+    // Every merged record is the one ingest writes: the words no longer repeat site and blocks.
+    for r in store.stories.iter() {
+        let (_, v) = r.expect("reads");
+        let parts = codec::split_article(&v).expect("splits");
+        assert_eq!(parts.words.map(|w| w[0]), Some(3));
+    }
+    drop(store);
+    let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
+    assert!(!store.holds_old_records(), "nothing left to merge");
+    reads_as_written(&store, &written);
+}

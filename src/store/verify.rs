@@ -181,39 +181,41 @@ impl Store {
             }
         };
         if rec.status != Status::Rejected {
-            match self.fps.get(key(id)) {
-                Ok(Some(fp)) if codec::decode_fp(&fp).is_some() => {}
-                Ok(Some(_)) => {
-                    problems.push(format!("record {id}: its fingerprint does not decode"))
+            let kept = match self.kept(id) {
+                Ok(kept) => kept,
+                Err(StoreError::Sled(e)) => {
+                    problems.push(format!("record {id}: its story {}", unreadable(&e)));
+                    return Ok(Some(rec.status));
                 }
-                Ok(None) => problems.push(format!("record {id}: its fingerprint is missing")),
-                Err(e) => problems.push(format!("record {id}: its fingerprint {}", unreadable(&e))),
+                Err(e) => return Err(e),
+            };
+            let parts = match kept.as_ref().map(|k| k.parts(id)).transpose() {
+                Ok(parts) => parts.unwrap_or_default(),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    return Ok(Some(rec.status));
+                }
+            };
+            match parts.fp {
+                Some(fp) if codec::decode_fp(fp).is_some() => {}
+                Some(_) => problems.push(format!("record {id}: its fingerprint does not decode")),
+                None => problems.push(format!("record {id}: its fingerprint is missing")),
             }
-            let content = self.content.get(key(id));
-            match &content {
-                Ok(Some(c)) if codec::decode_content(c).is_some() => {}
-                Ok(Some(_)) => problems.push(format!("record {id}: its text does not decode")),
-                Ok(None) => problems.push(format!("record {id}: its text is missing")),
-                Err(e) => problems.push(format!("record {id}: its text {}", unreadable(e))),
+            match parts.content {
+                Some(c) if codec::decode_content(c).is_some() => {}
+                Some(_) => problems.push(format!("record {id}: its text does not decode")),
+                None => problems.push(format!("record {id}: its text is missing")),
             }
             // Written with the record since schema 5 (an older database gets them when the
-            // engine opens it, after this check).
-            // A record whose words are compressed against the story's text is read with it.
-            let content = match &content {
-                Ok(Some(c)) => Some(&c[..]),
-                _ => None,
-            };
-            match self.shingles.get(key(id)) {
-                Ok(Some(s)) if codec::decode_stored_story_tokens(&s, content).is_some() => {}
-                Ok(Some(_)) => {
+            // engine opens it, after this check). Words compressed against the story's text
+            // are read with it.
+            match parts.words {
+                Some(s) if codec::decode_stored_story_tokens(s, parts.content).is_some() => {}
+                Some(_) => {
                     problems.push(format!("record {id}: its shingle record does not decode"))
                 }
-                Ok(None) if !self.keeps_shingles()? => {}
-                Ok(None) => problems.push(format!("record {id}: its shingle record is missing")),
-                Err(e) => problems.push(format!(
-                    "record {id}: its shingle record {}",
-                    unreadable(&e)
-                )),
+                None if !self.keeps_shingles()? => {}
+                None => problems.push(format!("record {id}: its shingle record is missing")),
             }
         }
         Ok(Some(rec.status))

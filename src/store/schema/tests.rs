@@ -132,7 +132,7 @@ fn content() -> Content {
     }
 }
 
-/// What the `shingles` tree keeps for the article of `content()`.
+/// What the record of the article of `content()` keeps of its words (with the content's site and blocks).
 fn story_tokens() -> StoryTokens {
     let c = content();
     StoryTokens {
@@ -168,22 +168,16 @@ fn encoded() -> Vec<String> {
         let json = serde_json::to_string(&Path::from(&p)).expect("serialises");
         out.push(format!("paths/{} {json}", p.id));
     }
-    out.push(format!("fps/2 {}", hex(&codec::encode_fp(&fp()))));
-    out.push(format!(
-        "content/2 {}",
-        hex(&codec::encode_content(&content(), usize::MAX))
-    ));
     let t = story_tokens();
-    out.push(format!(
-        "shingles/2 {}",
-        hex(&codec::encode_story_tokens(
-            t.exact,
-            t.site,
-            &t.blocks,
-            &t.tokens,
-            &content().paragraphs.join("\n")
-        ))
-    ));
+    let fp = codec::encode_fp(&fp());
+    let content = codec::encode_content(&content(), usize::MAX);
+    let words = codec::encode_story_words(t.exact, &t.tokens, &content_text());
+    let parts = codec::ArticleParts {
+        fp: Some(&fp),
+        content: Some(&content),
+        words: Some(&words),
+    };
+    out.push(format!("stories/2 {}", hex(&codec::encode_article(parts))));
     let (site, stamp, blocks) = site_template();
     out.push(format!(
         "templates/{site:x} {}",
@@ -197,6 +191,7 @@ fn golden() -> &'static str {
         4 => include_str!("golden-v4.txt"),
         5 => include_str!("golden-v5.txt"),
         6 => include_str!("golden-v6.txt"),
+        7 => include_str!("golden-v7.txt"),
         v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
     }
 }
@@ -251,14 +246,16 @@ fn golden_values_decode_to_the_domain_values() {
         let stored: Path = serde_json::from_str(value(&format!("paths/{}", p.id))).expect("parses");
         assert_eq!(PathEntry::from(stored), p);
     }
-    assert_eq!(codec::decode_fp(&unhex(value("fps/2"))), Some(fp()));
+    let record = unhex(value("stories/2"));
+    let parts = codec::split_article(&record).expect("splits");
+    assert_eq!(parts.fp.and_then(codec::decode_fp), Some(fp()));
     assert_eq!(
-        codec::decode_content(&unhex(value("content/2"))),
+        parts.content.and_then(codec::decode_content),
         Some(content())
     );
-    let text = content().paragraphs.join("\n");
+    let words = parts.words.expect("the words");
     assert_eq!(
-        codec::decode_story_tokens(&unhex(value("shingles/2")), Some(text.as_bytes())),
+        codec::decode_stored_story_tokens(words, parts.content),
         Some(story_tokens())
     );
     let (site, stamp, blocks) = site_template();
@@ -266,6 +263,11 @@ fn golden_values_decode_to_the_domain_values() {
         codec::decode_site(&unhex(value(&format!("templates/{site:x}")))),
         Some((stamp, blocks))
     );
+}
+
+/// The story's text as the content record keeps it.
+fn content_text() -> String {
+    content().paragraphs.join("\n")
 }
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -330,5 +332,37 @@ fn schema_5_shingle_records_still_decode() {
     assert_eq!(
         codec::decode_story_tokens(&unhex(line), None),
         Some(story_tokens())
+    );
+}
+
+#[test]
+fn schema_6_records_merge_into_the_record_schema_7_writes() {
+    // The upgrade to schema 7 merges the three records schema 6 kept apart, byte for byte as
+    // `golden-v6.txt` froze them, into the record ingest writes now (`golden-v7.txt`): the
+    // shingle record loses the site and blocks the content part holds, its words unchanged.
+    let v6 = |name: &str| {
+        include_str!("golden-v6.txt")
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(unhex)
+            .unwrap_or_else(|| panic!("{name} in golden-v6.txt"))
+    };
+    let (fp, content, shingles) = (v6("fps/2 "), v6("content/2 "), v6("shingles/2 "));
+    let words = codec::words_of_shingle_record(&shingles).expect("converts");
+    let merged = codec::encode_article(codec::ArticleParts {
+        fp: Some(&fp),
+        content: Some(&content),
+        words: Some(&words),
+    });
+    let want = encoded()
+        .into_iter()
+        .find_map(|l| l.strip_prefix("stories/2 ").map(str::to_owned))
+        .expect("a record line");
+    assert_eq!(hex(&merged), want);
+    // The schema 6 record and the merged words read to the same story tokens.
+    let text = content_text();
+    assert_eq!(
+        codec::decode_story_tokens(&shingles, Some(text.as_bytes())),
+        codec::decode_stored_story_tokens(&words, Some(&content))
     );
 }
