@@ -18,7 +18,22 @@ impl Store {
                 message: "there is no database in this folder".into(),
             });
         }
-        Store::open_sled(path, cache_bytes, usize::MAX)
+        let store = Store::open_sled(path, cache_bytes, usize::MAX)?;
+        // A newer copydesk may keep an article's parts where this one does not look: its
+        // export would name every article's text missing. What reads as a version is trusted;
+        // an unreadable one is damage, which is what this open is for.
+        if let Ok(Some(v)) = store.meta.get("schema") {
+            if let Ok(found) = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes) {
+                if found > super::SCHEMA_VERSION {
+                    return Err(StoreError::TooNew {
+                        path: path.to_owned(),
+                        found,
+                        supported: super::SCHEMA_VERSION,
+                    });
+                }
+            }
+        }
+        Ok(store)
     }
 
     /// The schema version recorded in the database, as stored (without the default a new

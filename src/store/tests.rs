@@ -208,3 +208,32 @@ fn an_interrupted_merge_reads_every_article_and_is_finished_by_the_next_open() {
     assert!(!store.holds_old_records(), "nothing left to merge");
     reads_as_written(&store, &written);
 }
+
+#[test]
+fn export_refuses_a_database_of_a_newer_schema_and_reads_a_damaged_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let newer = SCHEMA_VERSION + 1;
+    {
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        store
+            .meta
+            .insert("schema", &newer.to_be_bytes())
+            .expect("insert");
+        store.sync().expect("sync");
+    }
+    match Store::open_readable(dir.path(), 1 << 20) {
+        Err(StoreError::TooNew {
+            found, supported, ..
+        }) => assert_eq!((found, supported), (newer, SCHEMA_VERSION)),
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("a newer schema's database was opened for export"),
+    }
+    // A version that does not read as one is damage: export is for damaged databases.
+    {
+        let store = Store::open_sled(dir.path(), 1 << 20, 1 << 20).expect("open");
+        store.meta.insert("schema", &b"xy"[..]).expect("insert");
+        store.sync().expect("sync");
+    }
+    let store = Store::open_readable(dir.path(), 1 << 20).expect("a damaged version still opens");
+    assert_eq!(store.schema_version(), SCHEMA_VERSION);
+}
