@@ -123,15 +123,26 @@ impl Recent {
 /// Bits of a key kept with each posting, below the directory's bits.
 pub(super) const TAG_BITS: u32 = 16;
 
-/// A multimap from 64-bit keys to slots. A key is known by its top `dir_bits` bits (its bucket:
-/// the directory says where the bucket's postings lie) and, when `tagged`, the next 16 bits (its
-/// tag, stored with the posting). Keys that agree on those bits are not told apart: callers
-/// either check candidates exactly (SimHash distance) or accept a rare false hit (anchors, one in
-/// 65,536 per posting of the bucket). Postings sit in a sorted base, ordered by (bucket, tag,
-/// slot), and a small table of recent additions that is merged into the base, in place, when full.
+/// A multimap from 64-bit keys to slots. A key is known by its short key: its top `base_bits`
+/// bits and, when `tagged`, the next 16 bits (its tag, stored with the posting). Keys that agree
+/// on those bits are not told apart: callers either check candidates exactly (SimHash distance)
+/// or accept a rare false hit (anchors: one in 2^36 per posting). Postings sit in a sorted base,
+/// ordered by (short key, slot), and a small table of recent additions that is merged into the
+/// base, in place, when full.
+///
+/// The directory is indexed by the top `dir_bits` bits of the key. Untagged, that is the whole
+/// short key. Tagged, it starts at `base_bits` and grows with the postings (`wanted_dir_bits`:
+/// at most 256 postings a bucket on average), and a probe finds its tag by interpolation
+/// (`tag_run`): one directory entry and about one cache line of tags a probe however large the
+/// archive (a binary search over the 210 tags of a bucket at 10,000,000 articles waited on four
+/// or five loads in a row). The tag stays the 16 bits below `base_bits` (its top bits repeat the
+/// bucket's once the directory is wider), so the order of the postings, and what a probe
+/// matches, do not depend on the directory's width.
 #[derive(Debug)]
 pub(crate) struct Buckets {
     pub(super) dir_bits: u32,
+    /// The key bits above the tag: the directory's width when it was made, and its least.
+    pub(super) base_bits: u32,
     pub(super) tagged: bool,
     /// `dir[b]..dir[b + 1]` is the range of the base holding bucket `b` (empty until the base is).
     pub(super) dir: Vec<u32>,
@@ -148,11 +159,91 @@ pub(crate) struct Buckets {
 /// Bits of `Buckets::recent_bits`.
 const RECENT_FILTER_BITS: u32 = 20;
 
+/// The widest directory a tagged table grows to: 2^26 buckets (256 MB), enough for a billion
+/// postings at 16 a bucket.
+pub(super) const MAX_DIR_BITS: u32 = 26;
+
+/// Postings a bucket of a tagged table holds on average before its directory doubles. A probe
+/// reads about one cache line of a bucket whatever its size (`tag_run`), so buckets may be large
+/// and the directory small (4 bytes a bucket, 1.5% of the postings' bytes here): a directory
+/// that stays in the cache saves a memory load a probe. Growing keeps the guesses close (a
+/// guess is off by about the square root of the bucket's size) at a billion postings.
+const POSTINGS_PER_BUCKET: usize = 256;
+
+/// Where in a bucket of `n` tags `tag` most likely lies: tags are the bits of uniform hashes, so
+/// a bucket's sorted tags rise about evenly from 0 to 65,535 (interpolation search).
+pub(super) fn tag_guess(tag: u16, n: usize) -> usize {
+    (usize::from(tag) * n) >> TAG_BITS
+}
+
+/// Steps a probe walks from its guess before it searches instead (a bucket whose tags are not
+/// spread evenly: a SimHash table's, where near-duplicates share bits).
+const WALK_MAX: usize = 16;
+
+/// The run of `tag` in sorted `tags`. It starts at `tag_guess`, nearly always in the cache line
+/// of the guess or the next, so a probe costs one memory load that can be issued before any
+/// other probe's tags arrive; a binary search over a bucket of hundreds of tags waits on
+/// several loads in a row. A walk longer than `WALK_MAX` ends in a binary search.
+pub(super) fn tag_run(tags: &[u16], tag: u16) -> Range<usize> {
+    let n = tags.len();
+    if n == 0 {
+        return 0..0;
+    }
+    let mut i = tag_guess(tag, n).min(n - 1);
+    let start = if tags[i] < tag {
+        // Forward to the first tag not below `tag`.
+        let mut steps = 0;
+        while i < n && tags[i] < tag && steps < WALK_MAX {
+            i += 1;
+            steps += 1;
+        }
+        if i < n && tags[i] < tag {
+            i + tags[i..].partition_point(|&t| t < tag)
+        } else {
+            i
+        }
+    } else {
+        // Back while the tag before is not below `tag`.
+        let mut steps = 0;
+        while i > 0 && tags[i - 1] >= tag && steps < WALK_MAX {
+            i -= 1;
+            steps += 1;
+        }
+        if i > 0 && tags[i - 1] >= tag {
+            tags[..i].partition_point(|&t| t < tag)
+        } else {
+            i
+        }
+    };
+    let mut end = start;
+    while end < n && tags[end] == tag && end - start < WALK_MAX {
+        end += 1;
+    }
+    if end < n && tags[end] == tag {
+        end += tags[end..].partition_point(|&t| t == tag);
+    }
+    start..end
+}
+
+/// The directory bits a tagged table with `base_bits` wants for `postings`: the fewest that keep
+/// the mean bucket at or below `POSTINGS_PER_BUCKET`, at least `base_bits`.
+pub(super) fn wanted_dir_bits(base_bits: u32, postings: usize) -> u32 {
+    let buckets = postings.div_ceil(POSTINGS_PER_BUCKET).max(1);
+    let bits = usize::BITS - (buckets - 1).leading_zeros();
+    bits.clamp(
+        base_bits,
+        MAX_DIR_BITS.min(base_bits + TAG_BITS).max(base_bits),
+    )
+}
+
 impl Buckets {
-    /// `dir_bits` (1 to 24) sets the directory: 2^dir_bits buckets, 4 bytes each.
+    /// `dir_bits` (1 to 24) sets the directory: 2^dir_bits buckets, 4 bytes each (a tagged
+    /// table's directory grows from there with its postings).
     pub(crate) fn new(dir_bits: u32, tagged: bool) -> Buckets {
+        let dir_bits = dir_bits.clamp(1, 24);
         Buckets {
-            dir_bits: dir_bits.clamp(1, 24),
+            dir_bits,
+            base_bits: dir_bits,
             tagged,
             dir: Vec::new(),
             slots: Blocks::default(),
@@ -201,6 +292,7 @@ impl Buckets {
         for bucket in 0..buckets {
             b.sort_bucket(bucket);
         }
+        b.grow_directory();
         Ok(b)
     }
 
@@ -232,16 +324,50 @@ impl Buckets {
     fn split(&self, key: u64) -> (usize, u16) {
         let bucket = (key >> (64 - self.dir_bits)) as usize;
         let tag = if self.tagged {
-            (key >> (64 - self.dir_bits - TAG_BITS)) as u16
+            (key >> (64 - self.base_bits - TAG_BITS)) as u16
         } else {
             0
         };
         (bucket, tag)
     }
 
+    /// The short key of a key: its top `base_bits` bits, then its tag (zero when untagged).
     fn short(&self, key: u64) -> u64 {
-        let (bucket, tag) = self.split(key);
-        (bucket as u64) << TAG_BITS | u64::from(tag)
+        let tag = self.split(key).1;
+        (key >> (64 - self.base_bits)) << TAG_BITS | u64::from(tag)
+    }
+
+    /// The bucket of a short key in the directory as it is.
+    fn bucket_of_short(&self, short: u64) -> usize {
+        (short >> (self.base_bits + TAG_BITS - self.dir_bits)) as usize
+    }
+
+    /// The short key of a base posting in `bucket` with `tag`.
+    fn short_of(&self, bucket: usize, tag: u16) -> u64 {
+        ((bucket as u64) >> (self.dir_bits - self.base_bits)) << TAG_BITS | u64::from(tag)
+    }
+
+    /// Widens a tagged table's directory to what its postings want (`wanted_dir_bits`), in one
+    /// pass over the tags: the postings stay where they are, only the buckets get finer.
+    fn grow_directory(&mut self) {
+        let want = wanted_dir_bits(self.base_bits, self.slots.len());
+        if !self.tagged || want <= self.dir_bits || self.dir.is_empty() {
+            return;
+        }
+        let old_buckets = 1usize << self.dir_bits;
+        let mut dir = vec![0u32; (1usize << want) + 1];
+        let shift = self.base_bits + TAG_BITS - want;
+        for bucket in 0..old_buckets {
+            let range = self.dir[bucket] as usize..self.dir[bucket + 1] as usize;
+            for &tag in self.tags.range(range).iter() {
+                dir[(self.short_of(bucket, tag) >> shift) as usize + 1] += 1;
+            }
+        }
+        for i in 0..1usize << want {
+            dir[i + 1] += dir[i];
+        }
+        self.dir = dir;
+        self.dir_bits = want;
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -312,9 +438,8 @@ impl Buckets {
         }
         let tag = self.split(key).1;
         let tags = self.tags.range(bucket.clone());
-        let start = tags.partition_point(|&t| t < tag);
-        let end = start + tags[start..].partition_point(|&t| t == tag);
-        bucket.start + start..bucket.start + end
+        let found = tag_run(&tags, tag);
+        bucket.start + found.start..bucket.start + found.end
     }
 
     #[cfg(test)]
@@ -340,8 +465,8 @@ impl Buckets {
     }
 
     /// `get` for many keys at once: calls `f(i, n, slots)` for each key `keys[i]` that has `n`
-    /// postings, 1 to `max`. The directory is read for every key before any postings are, so the
-    /// memory loads overlap instead of waiting one after another.
+    /// postings, 1 to `max`. The directory is read for every key, then every key's tags, before
+    /// any postings are, so the memory loads overlap instead of waiting one after another.
     pub(crate) fn get_many(
         &self,
         keys: &[u64],
@@ -359,15 +484,25 @@ impl Buckets {
                 })
                 .collect()
         };
-        // Touch each range's first tag, again all before any is searched: the loads overlap, and
-        // the searches below find their cache lines loaded.
+        // Touch the tag each probe's search starts at (`tag_guess`), all before any is searched:
+        // the loads overlap, and the searches below find their cache lines loaded.
         if self.tagged {
-            let touched = ranges
-                .iter()
-                .filter(|&&(a, b)| a < b)
-                .fold(0u16, |acc, &(a, _)| acc ^ self.tags[a as usize]);
+            let tag_shift = 64 - self.base_bits - TAG_BITS;
+            let touched = keys.iter().zip(&ranges).filter(|(_, &(a, b))| a < b).fold(
+                0u16,
+                |acc, (&k, &(a, b))| {
+                    let at = tag_guess((k >> tag_shift) as u16, (b - a) as usize);
+                    acc ^ self.tags[a as usize + at]
+                },
+            );
             std::hint::black_box(touched);
         }
+        // Every key's postings in its bucket, all found before any is used.
+        let found: Vec<Range<usize>> = keys
+            .iter()
+            .zip(&ranges)
+            .map(|(&key, &(a, b))| self.tag_range(key, a as usize..b as usize))
+            .collect();
         // The recent filter too, for every key before any chain is walked.
         let maybe_recent: Vec<bool> = keys
             .iter()
@@ -376,10 +511,7 @@ impl Buckets {
         let mut recent = Vec::new();
         let mut both = Vec::new();
         for (i, &key) in keys.iter().enumerate() {
-            let (a, b) = ranges
-                .get(i)
-                .map_or((0, 0), |&(a, b)| (a as usize, b as usize));
-            let range = self.tag_range(key, a..b);
+            let range = found.get(i).cloned().unwrap_or(0..0);
             recent.clear();
             if maybe_recent[i] {
                 self.recent.slots_into(self.short(key), &mut recent);
@@ -429,7 +561,7 @@ impl Buckets {
                     bucket -= 1;
                 }
                 let tag = if self.tagged { self.tags[i - 1] } else { 0 };
-                let short = (bucket as u64) << TAG_BITS | u64::from(tag);
+                let short = self.short_of(bucket, tag);
                 (short, self.slots[i - 1]) > fresh[j - 1]
             };
             if take_base {
@@ -452,11 +584,13 @@ impl Buckets {
             self.dir[b + 1] -= self.dir[b];
         }
         for &(short, _) in &fresh {
-            self.dir[(short >> TAG_BITS) as usize + 1] += 1;
+            let bucket = self.bucket_of_short(short);
+            self.dir[bucket + 1] += 1;
         }
         for b in 0..buckets {
             self.dir[b + 1] += self.dir[b];
         }
+        self.grow_directory();
     }
 }
 
@@ -477,6 +611,79 @@ mod tests {
         let across: Vec<u32> = (BLOCK as u32 - 3..BLOCK as u32 + 4).collect();
         assert_eq!(&*b.range(BLOCK - 3..BLOCK + 4), &across[..]);
         assert!(matches!(b.range(5..9), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_tag_run_is_what_a_scan_finds(
+            mut tags in proptest::collection::vec(proptest::prelude::any::<u16>(), 0..600),
+            skew in 0u32..3,
+            probes in proptest::collection::vec(proptest::prelude::any::<u16>(), 1..20),
+        ) {
+            // Uniform tags, tags crowded into a narrow range, and long runs of a few tags.
+            for t in &mut tags {
+                *t = match skew { 0 => *t, 1 => 30_000 + *t % 64, _ => *t % 3 * 1_000 };
+            }
+            tags.sort_unstable();
+            let present: Vec<u16> = tags.iter().step_by(7).copied().collect();
+            for &tag in probes.iter().chain(&present).chain(&[0, u16::MAX]) {
+                let start = tags.iter().filter(|&&t| t < tag).count();
+                let len = tags.iter().filter(|&&t| t == tag).count();
+                proptest::prop_assert_eq!(tag_run(&tags, tag), start..start + len, "tag {}", tag);
+            }
+        }
+    }
+
+    #[test]
+    fn a_tagged_directory_grows_with_its_postings_and_answers_as_before() {
+        assert_eq!(wanted_dir_bits(20, 0), 20);
+        assert_eq!(wanted_dir_bits(20, 22_000_000), 20, "1,000,000 articles");
+        assert_eq!(wanted_dir_bits(20, 220_000_000), 20, "10,000,000 articles");
+        assert_eq!(
+            wanted_dir_bits(20, 2_200_000_000),
+            24,
+            "100,000,000 articles"
+        );
+        assert_eq!(wanted_dir_bits(20, usize::MAX / 2), MAX_DIR_BITS);
+        assert_eq!(
+            wanted_dir_bits(4, usize::MAX / 2),
+            20,
+            "no wider than the short key"
+        );
+        // Keys over all 64 bits; the table starts at 4 directory bits (20 bits of short key).
+        let key = |i: u64| xxhash_rust::xxh3::xxh3_64(&(i % 7_000).to_le_bytes());
+        let short = |k: u64| k >> 44;
+        let n = 20_000u32;
+        let mut pushed = Buckets::new(4, true);
+        for s in 0..n {
+            pushed.insert(key(u64::from(s)), s);
+            if s % 6_000 == 5_999 {
+                pushed.compact();
+            }
+        }
+        let built = Buckets::build(4, true, |f| {
+            (0..n).for_each(|s| f(key(u64::from(s)), s));
+            Ok::<(), ()>(())
+        })
+        .expect("built");
+        assert_eq!(built.dir_bits, wanted_dir_bits(4, n as usize));
+        assert!(built.dir_bits > 4 && pushed.dir_bits > 4, "grown");
+        let probes: Vec<u64> = (0..7_100).map(key).chain([0, u64::MAX]).collect();
+        for idx in [&built, &pushed] {
+            let mut many = vec![Vec::new(); probes.len()];
+            idx.get_many(&probes, usize::MAX, |i, _, s| many[i] = s.to_vec());
+            for (i, &p) in probes.iter().enumerate() {
+                let want: Vec<u32> = (0..n)
+                    .filter(|&s| short(key(u64::from(s))) == short(p))
+                    .collect();
+                let mut got = Vec::new();
+                idx.get(p, usize::MAX, |s| got.push(s));
+                got.sort_unstable();
+                many[i].sort_unstable();
+                assert_eq!(got, want, "probe {i}");
+                assert_eq!(many[i], want, "probe {i}, many");
+            }
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl SimIndex {
     pub fn build(max_distance: u32, fps: Vec<u64>) -> SimIndex {
         let mut idx = SimIndex::new(max_distance);
         for b in 0..idx.blocks.len() {
-            let (dir_bits, tagged) = (idx.tables[b].dir_bits, idx.tables[b].tagged);
+            let (dir_bits, tagged) = (idx.tables[b].base_bits, idx.tables[b].tagged);
             let table = Buckets::build(dir_bits, tagged, |f| {
                 for (slot, &fp) in fps.iter().enumerate() {
                     f(idx.key(b, fp), slot as u32);
