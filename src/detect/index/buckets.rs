@@ -97,6 +97,21 @@ impl Recent {
         self.len += 1;
     }
 
+    /// Adds the slots of a short key that has none yet; false (and nothing added) when it has.
+    fn push_list(&mut self, short: u64, slots: Vec<u32>) -> bool {
+        if slots.is_empty() {
+            return true;
+        }
+        match self.by_key.entry(short) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                self.len += slots.len();
+                v.insert(slots);
+                true
+            }
+        }
+    }
+
     /// Appends the slots of a short key to `out`, oldest first.
     fn slots_into(&self, short: u64, out: &mut Vec<u32>) {
         if let Some(slots) = self.by_key.get(&short) {
@@ -419,6 +434,15 @@ impl Buckets {
             self.recent_bits[i >> 6] |= 1 << (i & 63);
         }
         self.recent.push(short, slot);
+    }
+
+    /// Adds a short key's recent postings at once (a snapshot's, as read); false when the key
+    /// has some already.
+    pub(super) fn insert_recent_list(&mut self, short: u64, slots: Vec<u32>) -> bool {
+        for i in Buckets::filter_bits(short) {
+            self.recent_bits[i >> 6] |= 1 << (i & 63);
+        }
+        self.recent.push_list(short, slots)
     }
 
     /// The base's postings of a key, as a range of `slots`.

@@ -100,10 +100,15 @@ impl SimIndex {
         slot
     }
 
-    #[cfg(test)]
     /// Merges every table's recent additions into its sorted base.
     pub(crate) fn compact(&mut self) {
         self.tables.iter_mut().for_each(Buckets::compact);
+    }
+
+    #[cfg(test)]
+    /// Postings of every table not yet merged into the sorted base.
+    pub(crate) fn recent_postings(&self) -> usize {
+        self.tables.iter().map(|t| t.recent.len()).sum()
     }
 
     pub(crate) fn fingerprint(&self, slot: u32) -> SimHash {
@@ -274,6 +279,12 @@ impl AnchorIndex {
     /// Merges recent additions into the sorted base.
     pub fn compact(&mut self) {
         self.0.compact();
+    }
+
+    #[cfg(test)]
+    /// Postings not yet merged into the sorted base.
+    pub(crate) fn recent_postings(&self) -> usize {
+        self.0.recent.len()
     }
 
     #[cfg(test)]

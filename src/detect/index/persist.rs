@@ -23,8 +23,10 @@ fn invalid<T>(why: &'static str) -> Result<T> {
     Err(PersistError::Invalid(why))
 }
 
-/// Bytes converted per write or read: large enough for full-speed I/O, small enough for cache.
-const CHUNK_BYTES: usize = 1 << 16;
+/// Bytes converted per write or read: large enough for full-speed I/O (a read this large
+/// bypasses a smaller `BufReader`'s buffer: one copy from the kernel, none through the buffer),
+/// small enough to stay in the cache while the checksum and the conversion pass over it.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// A fixed-size little-endian value of the arrays.
 pub(crate) trait Word: Copy + Default {
@@ -199,11 +201,12 @@ impl Buckets {
             if short >> TAG_BITS >= 1 << b.base_bits || (!b.tagged && short & tag_mask != 0) {
                 return invalid("a recent posting's key is out of range");
             }
-            for s in list {
-                if s >= slots || b.recent.len() >= RECENT_MAX {
-                    return invalid("a recent posting is out of range");
-                }
-                b.insert_recent(short, s);
+            if list.iter().any(|&s| s >= slots) || b.recent.len() + list.len() > RECENT_MAX {
+                return invalid("a recent posting is out of range");
+            }
+            // The key's list as it was read (a key written twice is a damaged file).
+            if !b.insert_recent_list(short, list) {
+                return invalid("a recent posting's key is written twice");
             }
         }
         Ok(b)
@@ -231,7 +234,8 @@ impl Buckets {
             return invalid("a table's directory does not match its postings");
         }
         for block in &self.slots.blocks {
-            if block.iter().any(|&s| s >= slots) {
+            // The largest slot (a loop that vectorises) rather than a search that stops early.
+            if block.iter().copied().max().is_some_and(|m| m >= slots) {
                 return invalid("a posting names an article beyond the index");
             }
         }
@@ -468,6 +472,36 @@ mod tests {
                 "{bits}"
             );
         }
+    }
+
+    #[test]
+    fn recent_postings_read_back_whole_and_a_key_written_twice_is_refused() {
+        let mut b = Buckets::new(20, true);
+        b.insert(7 << 40, 0);
+        b.insert(7 << 40, 1);
+        let mut bytes = Vec::new();
+        b.write_to(&mut bytes).expect("to memory");
+        let like = Buckets::new(20, true);
+        let read = |bytes: &[u8]| {
+            let mut r = bytes;
+            Buckets::read_from(&mut r, &like, 2, &mut Budget(bytes.len() as u64))
+        };
+        let back = read(&bytes).expect("reads back");
+        let mut got = Vec::new();
+        back.get(7 << 40, usize::MAX, |s| got.push(s));
+        assert_eq!(got, [0, 1], "oldest first");
+        // The recent part is its key count, then each key (8 bytes), its slot count and slots:
+        // one key with two slots is the last 24 bytes. Written twice, it is refused.
+        let entry = bytes[bytes.len() - 24..].to_vec();
+        let count_at = bytes.len() - 32;
+        assert_eq!(bytes[count_at..count_at + 8], 1u64.to_le_bytes(), "one key");
+        let mut twice = bytes.clone();
+        twice[count_at..count_at + 8].copy_from_slice(&2u64.to_le_bytes());
+        twice.extend_from_slice(&entry);
+        assert!(
+            matches!(read(&twice), Err(PersistError::Invalid(why)) if why.contains("twice")),
+            "refused as a key written twice"
+        );
     }
 
     #[test]
