@@ -30,8 +30,11 @@ const MAGIC: u64 = u64::from_le_bytes(*b"cdindex\0");
 const FORMAT: u32 = 1;
 /// Slots whose stored fingerprints are compared with the snapshot's, spread over the index.
 const SAMPLED_SLOTS: usize = 16;
-/// I/O buffer: large enough that the file streams at the disk's speed.
+/// Write buffer: large enough that the file streams at the disk's speed.
 const BUFFER_BYTES: usize = 1 << 20;
+/// Read buffer, for the header and small arrays: smaller than the chunks the large arrays are
+/// read in (`persist`), which then go straight from the file to the chunk.
+const READ_BUFFER_BYTES: usize = 1 << 16;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SnapshotError {
@@ -187,7 +190,7 @@ pub(crate) fn read(file: &Path, max_distance: u32) -> Result<Option<Unchecked>, 
     let len = file.metadata()?.len();
     let mut budget = Budget(len.saturating_sub(8));
     let mut r = Hashing {
-        inner: BufReader::with_capacity(BUFFER_BYTES, file),
+        inner: BufReader::with_capacity(READ_BUFFER_BYTES, file),
         hash: Xxh3::new(),
     };
     let magic: u64 = read_word(&mut r, &mut budget)?;

@@ -483,3 +483,82 @@ fn the_document_filter_made_again_from_the_store_is_the_one_ingest_built() {
     let v = engine.check(&[article(3)]).expect("checks");
     assert_eq!(v[0].status, crate::model::Status::Duplicate, "{v:?}");
 }
+
+#[test]
+fn the_templates_learned_again_with_the_index_are_those_ingest_learned() {
+    // Distinct stories that all carry the same notice: a block of two or more new stories is
+    // template, learned at ingest and learned again from the store when the index loads.
+    let notice = "Follow our coverage of the region on the radio every morning at seven.";
+    let inputs: Vec<Input> = (0..12u64)
+        .map(|i| {
+            let text = format!("{}{notice}\n", story_text(100 + i));
+            input_from(&format!("n/{i}.txt"), text.into_bytes())
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let s = settings(&db);
+    let (learned, count) = {
+        let mut engine = Engine::open(s.clone()).expect("opens");
+        engine.ingest(&inputs, 1).expect("ingested");
+        let loaded = engine.load().expect("loaded");
+        let learned = (loaded.templates.snapshot(), loaded.templates.learned());
+        engine.save_index(1).expect("saves").expect("written");
+        learned
+    };
+    assert!(!learned.is_empty(), "the notice was learned");
+    for prefetching in [false, true] {
+        let (mut engine, origin) = if prefetching {
+            reopen_prefetching(s.clone())
+        } else {
+            reopen(s.clone())
+        };
+        assert!(matches!(origin, IndexOrigin::Snapshot { .. }), "{origin:?}");
+        let loaded = engine.load().expect("loaded");
+        assert_eq!(
+            loaded.templates.snapshot(),
+            learned,
+            "read ahead: {prefetching}"
+        );
+        assert_eq!(
+            loaded.templates.learned(),
+            count,
+            "read ahead: {prefetching}"
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_holds_no_recent_postings_and_reads_back_as_a_rebuild() {
+    // Saving merges the recent postings into the sorted base first, so a restart reads sorted
+    // arrays alone; what it reads answers as before.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..40);
+    let loaded = engine.load().expect("loaded");
+    assert!(loaded.anchors.recent_postings() > 0 && loaded.sim.recent_postings() > 0);
+    engine.save_index(1).expect("saves").expect("written");
+    let loaded = engine.load().expect("loaded");
+    assert_eq!(
+        loaded.anchors.recent_postings() + loaded.sim.recent_postings(),
+        0
+    );
+    assert_same_as_rebuild(&mut engine);
+    drop(engine);
+    let read = read(&path(&db), Settings::default().simhash_max_distance)
+        .expect("reads")
+        .expect("a snapshot");
+    let saved = &read.saved;
+    assert_eq!(
+        saved.anchors.recent_postings() + saved.sim.recent_postings(),
+        0
+    );
+    let (mut engine, origin) = reopen(settings(&db));
+    assert!(
+        matches!(origin, IndexOrigin::Snapshot { covered: 40, .. }),
+        "{origin:?}"
+    );
+    ingest(&mut engine, 40..45);
+    assert_same_as_rebuild(&mut engine);
+}

@@ -52,7 +52,7 @@ impl SimIndex {
     pub fn build(max_distance: u32, fps: Vec<u64>) -> SimIndex {
         let mut idx = SimIndex::new(max_distance);
         for b in 0..idx.blocks.len() {
-            let (dir_bits, tagged) = (idx.tables[b].dir_bits, idx.tables[b].tagged);
+            let (dir_bits, tagged) = (idx.tables[b].base_bits, idx.tables[b].tagged);
             let table = Buckets::build(dir_bits, tagged, |f| {
                 for (slot, &fp) in fps.iter().enumerate() {
                     f(idx.key(b, fp), slot as u32);
@@ -100,10 +100,15 @@ impl SimIndex {
         slot
     }
 
-    #[cfg(test)]
     /// Merges every table's recent additions into its sorted base.
     pub(crate) fn compact(&mut self) {
         self.tables.iter_mut().for_each(Buckets::compact);
+    }
+
+    #[cfg(test)]
+    /// Postings of every table not yet merged into the sorted base.
+    pub(crate) fn recent_postings(&self) -> usize {
+        self.tables.iter().map(|t| t.recent.len()).sum()
     }
 
     pub(crate) fn fingerprint(&self, slot: u32) -> SimHash {
@@ -274,6 +279,12 @@ impl AnchorIndex {
     /// Merges recent additions into the sorted base.
     pub fn compact(&mut self) {
         self.0.compact();
+    }
+
+    #[cfg(test)]
+    /// Postings not yet merged into the sorted base.
+    pub(crate) fn recent_postings(&self) -> usize {
+        self.0.recent.len()
     }
 
     #[cfg(test)]

@@ -5,7 +5,7 @@
 //! number of articles, so a damaged stream gives an error, never a panic or a wrong index.
 //! No files here: any `Read` or `Write`.
 
-use super::buckets::{Blocks, Buckets, RECENT_MAX, TAG_BITS};
+use super::buckets::{Blocks, Buckets, MAX_DIR_BITS, RECENT_MAX, TAG_BITS};
 use super::{AnchorIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS};
 use std::io::{self, Read, Write};
 
@@ -23,8 +23,10 @@ fn invalid<T>(why: &'static str) -> Result<T> {
     Err(PersistError::Invalid(why))
 }
 
-/// Bytes converted per write or read: large enough for full-speed I/O, small enough for cache.
-const CHUNK_BYTES: usize = 1 << 16;
+/// Bytes converted per write or read: large enough for full-speed I/O (a read this large
+/// bypasses a smaller `BufReader`'s buffer: one copy from the kernel, none through the buffer),
+/// small enough to stay in the cache while the checksum and the conversion pass over it.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// A fixed-size little-endian value of the arrays.
 pub(crate) trait Word: Copy + Default {
@@ -172,12 +174,19 @@ impl Buckets {
         slots: u32,
         budget: &mut Budget,
     ) -> Result<Buckets> {
-        let mut b = Buckets::new(like.dir_bits, like.tagged);
+        let mut b = Buckets::new(like.base_bits, like.tagged);
         let dir_bits: u32 = read_word(r, budget)?;
         let tagged: u32 = read_word(r, budget)?;
-        if dir_bits != b.dir_bits || tagged != u32::from(b.tagged) {
+        // A tagged table's directory may have grown from its base (never past MAX_DIR_BITS).
+        let widths = if b.tagged {
+            b.base_bits..=MAX_DIR_BITS.min(b.base_bits + TAG_BITS).max(b.base_bits)
+        } else {
+            b.base_bits..=b.base_bits
+        };
+        if !widths.contains(&dir_bits) || tagged != u32::from(b.tagged) {
             return invalid("a table's layout differs from this copydesk's");
         }
+        b.dir_bits = dir_bits;
         b.dir = read_words(r, budget)?;
         b.slots = read_blocks(r, budget)?;
         if b.tagged {
@@ -189,14 +198,15 @@ impl Buckets {
             let short: u64 = read_word(r, budget)?;
             let list: Vec<u32> = read_words(r, budget)?;
             let tag_mask = (1u64 << TAG_BITS) - 1;
-            if short >> TAG_BITS >= 1 << b.dir_bits || (!b.tagged && short & tag_mask != 0) {
+            if short >> TAG_BITS >= 1 << b.base_bits || (!b.tagged && short & tag_mask != 0) {
                 return invalid("a recent posting's key is out of range");
             }
-            for s in list {
-                if s >= slots || b.recent.len() >= RECENT_MAX {
-                    return invalid("a recent posting is out of range");
-                }
-                b.insert_recent(short, s);
+            if list.iter().any(|&s| s >= slots) || b.recent.len() + list.len() > RECENT_MAX {
+                return invalid("a recent posting is out of range");
+            }
+            // The key's list as it was read (a key written twice is a damaged file).
+            if !b.insert_recent_list(short, list) {
+                return invalid("a recent posting's key is written twice");
             }
         }
         Ok(b)
@@ -224,7 +234,8 @@ impl Buckets {
             return invalid("a table's directory does not match its postings");
         }
         for block in &self.slots.blocks {
-            if block.iter().any(|&s| s >= slots) {
+            // The largest slot (a loop that vectorises) rather than a search that stops early.
+            if block.iter().copied().max().is_some_and(|m| m >= slots) {
                 return invalid("a posting names an article beyond the index");
             }
         }
@@ -421,6 +432,76 @@ mod tests {
                 answers(&s, &a, &probes);
             }
         }
+    }
+
+    #[test]
+    fn a_grown_directory_reads_back_and_a_wider_one_than_allowed_is_refused() {
+        let key = |i: u64| xxhash_rust::xxh3::xxh3_64(&(i % 5_000).to_le_bytes());
+        let mut b = Buckets::new(4, true);
+        for s in 0..20_000u32 {
+            b.insert(key(u64::from(s)), s);
+        }
+        b.compact();
+        b.insert(key(3), 20_000);
+        assert!(b.dir_bits > 4, "grown");
+        let mut bytes = Vec::new();
+        b.write_to(&mut bytes).expect("to memory");
+        let like = Buckets::new(4, true);
+        let read = |bytes: &[u8]| {
+            let mut r = bytes;
+            Buckets::read_from(&mut r, &like, 20_001, &mut Budget(bytes.len() as u64))
+        };
+        let back = read(&bytes).expect("reads back");
+        assert_eq!(back.dir_bits, b.dir_bits);
+        let mut again = Vec::new();
+        back.write_to(&mut again).expect("to memory");
+        assert_eq!(again, bytes, "saved again, the same bytes");
+        for p in (0..5_100).map(key) {
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            b.get(p, usize::MAX, |s| want.push(s));
+            back.get(p, usize::MAX, |s| got.push(s));
+            assert_eq!(got, want);
+        }
+        // Directory widths no table of this base has: narrower than its base, or wider than
+        // its short key.
+        for bits in [3u32, 21] {
+            let mut bad = bytes.clone();
+            bad[..4].copy_from_slice(&bits.to_le_bytes());
+            assert!(
+                matches!(read(&bad), Err(PersistError::Invalid(_))),
+                "{bits}"
+            );
+        }
+    }
+
+    #[test]
+    fn recent_postings_read_back_whole_and_a_key_written_twice_is_refused() {
+        let mut b = Buckets::new(20, true);
+        b.insert(7 << 40, 0);
+        b.insert(7 << 40, 1);
+        let mut bytes = Vec::new();
+        b.write_to(&mut bytes).expect("to memory");
+        let like = Buckets::new(20, true);
+        let read = |bytes: &[u8]| {
+            let mut r = bytes;
+            Buckets::read_from(&mut r, &like, 2, &mut Budget(bytes.len() as u64))
+        };
+        let back = read(&bytes).expect("reads back");
+        let mut got = Vec::new();
+        back.get(7 << 40, usize::MAX, |s| got.push(s));
+        assert_eq!(got, [0, 1], "oldest first");
+        // The recent part is its key count, then each key (8 bytes), its slot count and slots:
+        // one key with two slots is the last 24 bytes. Written twice, it is refused.
+        let entry = bytes[bytes.len() - 24..].to_vec();
+        let count_at = bytes.len() - 32;
+        assert_eq!(bytes[count_at..count_at + 8], 1u64.to_le_bytes(), "one key");
+        let mut twice = bytes.clone();
+        twice[count_at..count_at + 8].copy_from_slice(&2u64.to_le_bytes());
+        twice.extend_from_slice(&entry);
+        assert!(
+            matches!(read(&twice), Err(PersistError::Invalid(why)) if why.contains("twice")),
+            "refused as a key written twice"
+        );
     }
 
     #[test]
