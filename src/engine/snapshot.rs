@@ -1,9 +1,10 @@
 //! The saved in-memory index: a file in the database folder holding the SimHash tables, the
 //! anchor index, the slot ids and the document filter as they stood after a given article, so
 //! that a restart reads them back and replays only the fingerprints stored since, instead of
-//! rebuilding everything from the `fps` tree. It owns the file (header, checksum, the durable
-//! write) and the checks that tell whether a snapshot may be trusted; the arrays' encoding is
-//! `detect::index::persist`'s. It decides nothing and writes nothing to the database.
+//! rebuilding everything from the stored fingerprints (the `stories` tree). It owns the file
+//! (header, checksum, the durable write) and the checks that tell whether a snapshot may be
+//! trusted; the arrays' encoding is `detect::index::persist`'s. It decides nothing and writes
+//! nothing to the database.
 //!
 //! A snapshot is trusted only when all of these hold, else the index is rebuilt from sled:
 //! its magic and format; a checksum (xxh3) over every byte; the database's schema version and
