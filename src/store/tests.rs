@@ -87,3 +87,29 @@ fn events_are_read_back_across_groups_and_single_records() {
     assert_eq!(seqs(6, 100), Vec::<u64>::new());
     assert_eq!(store.events_after(3, 1).expect("read")[0], event(4));
 }
+
+#[test]
+fn an_overrule_is_found_after_a_triage_writes_it_and_after_a_reopen() {
+    // `overruled` answers from memory while no overrule was ever written; one written by a
+    // triage, in this process or before the open, is found in sled.
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        assert!(!store.overruled(7, 3).expect("look-up"));
+        store
+            .commit_triage(&[], &[], &[])
+            .expect("a triage without overrules");
+        assert!(!store.any_overrule.load(Ordering::SeqCst));
+        store
+            .commit_triage(&[], &[], &[(7, 3, "ed".into())])
+            .expect("triage");
+        assert!(store.overruled(7, 3).expect("look-up"));
+        assert!(!store.overruled(7, 4).expect("look-up"));
+    }
+    let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
+    assert!(store.any_overrule.load(Ordering::SeqCst));
+    assert!(store.overruled(7, 3).expect("look-up"));
+    let empty = tempfile::tempdir().expect("temp dir");
+    let fresh = Store::open(empty.path(), 1 << 20, 1 << 20).expect("open");
+    assert!(!fresh.any_overrule.load(Ordering::SeqCst));
+}
