@@ -39,6 +39,7 @@ use sled::Transactional;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// 2: anchors are 64-bit; 3: the SimHash is taken over the shingles' xxh3 hashes. Older
 /// databases are upgraded on open (`engine/upgrade.rs`).
@@ -152,6 +153,10 @@ pub struct Store {
     paths: sled::Tree,
     events: sled::Tree,
     overrules: sled::Tree,
+    /// Whether `overrules` may hold anything: false from an open that found it empty until a
+    /// triage writes one, so that verifying a candidate asks sled nothing while no editor has
+    /// overruled a flag (a read per candidate was a tenth of deciding with stock phrases).
+    any_overrule: AtomicBool,
     templates: sled::Tree,
     max_text_bytes: usize,
 }
@@ -322,6 +327,7 @@ impl Store {
                 message: other.to_string(),
             },
         })?;
+        let overrules = db.open_tree("overrules")?;
         let store = Store {
             path: path.to_owned(),
             meta: db.open_tree("meta")?,
@@ -331,7 +337,8 @@ impl Store {
             exact: db.open_tree("exact")?,
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
-            overrules: db.open_tree("overrules")?,
+            any_overrule: AtomicBool::new(!overrules.is_empty()),
+            overrules,
             templates: db.open_tree("templates")?,
             db,
             max_text_bytes,
@@ -472,6 +479,10 @@ impl Store {
         overrules: &[(u64, ArticleId, String)],
     ) -> Result<(), StoreError> {
         let mut w = Writes::default();
+        if !overrules.is_empty() {
+            // Before the write: a look-up meanwhile asks sled, which answers as it stands.
+            self.any_overrule.store(true, Ordering::SeqCst);
+        }
         for (story_hash, other, by) in overrules {
             w.overrules
                 .insert(&overrule_key(*story_hash, *other), by.as_bytes());
@@ -538,6 +549,9 @@ impl Store {
 
     /// Whether an editor ruled that the story with this hash is not a reprint of `other`.
     pub fn overruled(&self, story_hash: u64, other: ArticleId) -> Result<bool, StoreError> {
+        if !self.any_overrule.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
         Ok(self
             .overrules
             .contains_key(overrule_key(story_hash, other))?)

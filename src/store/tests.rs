@@ -237,3 +237,29 @@ fn export_refuses_a_database_of_a_newer_schema_and_reads_a_damaged_version() {
     let store = Store::open_readable(dir.path(), 1 << 20).expect("a damaged version still opens");
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
 }
+
+#[test]
+fn an_overrule_is_found_after_a_triage_writes_it_and_after_a_reopen() {
+    // `overruled` answers from memory while no overrule was ever written; one written by a
+    // triage, in this process or before the open, is found in sled.
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("open");
+        assert!(!store.overruled(7, 3).expect("look-up"));
+        store
+            .commit_triage(&[], &[], &[])
+            .expect("a triage without overrules");
+        assert!(!store.any_overrule.load(Ordering::SeqCst));
+        store
+            .commit_triage(&[], &[], &[(7, 3, "ed".into())])
+            .expect("triage");
+        assert!(store.overruled(7, 3).expect("look-up"));
+        assert!(!store.overruled(7, 4).expect("look-up"));
+    }
+    let store = Store::open(dir.path(), 1 << 20, 1 << 20).expect("reopen");
+    assert!(store.any_overrule.load(Ordering::SeqCst));
+    assert!(store.overruled(7, 3).expect("look-up"));
+    let empty = tempfile::tempdir().expect("temp dir");
+    let fresh = Store::open(empty.path(), 1 << 20, 1 << 20).expect("open");
+    assert!(!fresh.any_overrule.load(Ordering::SeqCst));
+}
