@@ -651,10 +651,17 @@ fn a_version_6_database_is_merged_into_one_record_per_article_even_when_interrup
         assert_eq!(exported(&db), export, "exported alike");
         // The next open (any command through the engine) merges them, byte for byte into the
         // records ingest wrote, and the stories are found again.
-        let got = json_lines(
+        let out = run(
             &db,
             &["check", "--json", &seed("001_").display().to_string()],
         );
+        assert!(out.status.success(), "{out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("merged the records of") && said.contains("import"),
+            "the operator is told how to get the smaller layout's memory: {said}"
+        );
+        let got = lines(&String::from_utf8(out.stdout).expect("utf-8"));
         assert_eq!(got[0]["status"], "reprint", "{got:?}");
         assert_eq!(got[0]["match"]["id"], first[0]["id"]);
         assert_eq!(apart(&db), [0, 0, 0], "every record merged");

@@ -62,7 +62,15 @@ fn merge(store: &Store) -> Result<(), StoreError> {
             store.path().display()
         );
         let n = store.merge_old_records()?;
-        eprintln!("copydesk: merged the records of {n} articles");
+        // sled keeps the emptied trees' pages in its page table: a database merged in place
+        // holds as much memory as before (measured at 1,000,000 articles); one rebuilt from an
+        // export has the smaller layout.
+        eprintln!(
+            "copydesk: merged the records of {n} articles; this database keeps the memory of \
+             its older layout while open: to get the smaller one, export it \
+             (`copydesk export --output FILE`) and import that into an empty folder \
+             (`copydesk --db NEW_FOLDER import FILE`)"
+        );
     }
     Ok(())
 }
