@@ -101,11 +101,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         verdict(on_core <= TARGET_P99_US, on_core / TARGET_P99_US)
     );
     let rss = rss_daemon.max(rss_loaded);
+    // The memory target is the daemon's at 1,000,000 articles; other sizes are reported only.
+    let target = if run.stored <= 1_000_000 {
+        format!(
+            ", target <= {TARGET_RSS_MB:.0} MB: {}",
+            verdict(rss <= TARGET_RSS_MB, rss / TARGET_RSS_MB)
+        )
+    } else {
+        format!(
+            " ({:.0} bytes an article, about; the {TARGET_RSS_MB:.0} MB target is at 1,000,000)",
+            rss * 1e6 / run.stored as f64
+        )
+    };
     println!(
-        "RESULT memory: resident {rss:.0} MB after building (peak {peak:.0} MB) at {} stored, \
-         target <= {TARGET_RSS_MB:.0} MB: {}",
-        run.stored,
-        verdict(rss <= TARGET_RSS_MB, rss / TARGET_RSS_MB)
+        "RESULT memory: resident {rss:.0} MB after building (peak {peak:.0} MB) at {} stored{target}",
+        run.stored
     );
     Ok(())
 }
