@@ -294,8 +294,8 @@ pub(crate) fn encode_story_tokens(
     tokens: &str,
     text: &str,
 ) -> Vec<u8> {
-    let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
-    let mut out = Vec::with_capacity(25 + blocks.len() * 13 + 4 + bound);
+    let bound = words_bound(tokens);
+    let mut out = Vec::with_capacity(25 + blocks.len() * 13 + bound);
     out.push(TOKENS_VERSION_DICT);
     out.extend_from_slice(&exact.to_le_bytes());
     out.extend_from_slice(&site.to_le_bytes());
@@ -305,13 +305,7 @@ pub(crate) fn encode_story_tokens(
         out.extend_from_slice(&b.words.to_le_bytes());
         out.push((u8::from(b.kept) * KEPT_BIT) | (u8::from(b.prose) * PROSE_BIT));
     }
-    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
-    let at = out.len();
-    out.resize(at + bound, 0);
-    let dict = tokens_dictionary(text.as_bytes());
-    let n = lz4_flex::block::compress_into_with_dict(tokens.as_bytes(), &mut out[at..], &dict)
-        .expect("the output is sized to the compression bound");
-    out.truncate(at + n);
+    push_words(&mut out, tokens, text);
     out
 }
 
@@ -324,17 +318,10 @@ const WORDS_VERSION: u8 = 3;
 /// the words' length and the words LZ4-compressed against `tokens_dictionary(text)`, where `text`
 /// is the story as the content part keeps it (`stored_text`).
 pub(crate) fn encode_story_words(exact: u64, tokens: &str, text: &str) -> Vec<u8> {
-    let bound = lz4_flex::block::get_maximum_output_size(tokens.len());
-    let mut out = Vec::with_capacity(13 + bound);
+    let mut out = Vec::with_capacity(9 + words_bound(tokens));
     out.push(WORDS_VERSION);
     out.extend_from_slice(&exact.to_le_bytes());
-    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
-    let at = out.len();
-    out.resize(at + bound, 0);
-    let dict = tokens_dictionary(text.as_bytes());
-    let n = lz4_flex::block::compress_into_with_dict(tokens.as_bytes(), &mut out[at..], &dict)
-        .expect("the output is sized to the compression bound");
-    out.truncate(at + n);
+    push_words(&mut out, tokens, text);
     out
 }
 
@@ -373,13 +360,11 @@ pub(crate) fn decode_stored_story_tokens(
         let mut r = Reader(record);
         r.u8()?;
         let exact = r.u64()?;
-        let dict = tokens_dictionary(&text);
-        let tokens = lz4_flex::block::decompress_size_prepended_with_dict(r.0, &dict).ok()?;
         return Some(StoryTokens {
             exact,
             site,
             blocks,
-            tokens: String::from_utf8(tokens).ok()?,
+            tokens: words_against(r.0, &text)?,
         });
     }
     let text = if story_tokens_need_text(record) {
@@ -411,17 +396,41 @@ pub(crate) fn decode_story_tokens(bytes: &[u8], text: Option<&[u8]>) -> Option<S
         });
     }
     let tokens = if version == TOKENS_VERSION_DICT {
-        let dict = tokens_dictionary(text?);
-        lz4_flex::block::decompress_size_prepended_with_dict(r.0, &dict).ok()?
+        words_against(r.0, text?)?
     } else {
-        lz4_flex::decompress_size_prepended(r.0).ok()?
+        String::from_utf8(lz4_flex::decompress_size_prepended(r.0).ok()?).ok()?
     };
     Some(StoryTokens {
         exact,
         site,
         blocks,
-        tokens: String::from_utf8(tokens).ok()?,
+        tokens,
     })
+}
+
+/// The most bytes `push_words` adds for `tokens`.
+fn words_bound(tokens: &str) -> usize {
+    4 + lz4_flex::block::get_maximum_output_size(tokens.len())
+}
+
+/// Appends the words' length and the words LZ4-compressed against `tokens_dictionary(text)`
+/// (versions 2 and 3 alike).
+fn push_words(out: &mut Vec<u8>, tokens: &str, text: &str) {
+    out.extend_from_slice(&(tokens.len() as u32).to_le_bytes());
+    let at = out.len();
+    out.resize(at + words_bound(tokens) - 4, 0);
+    let dict = tokens_dictionary(text.as_bytes());
+    let n = lz4_flex::block::compress_into_with_dict(tokens.as_bytes(), &mut out[at..], &dict)
+        .expect("the output is sized to the compression bound");
+    out.truncate(at + n);
+}
+
+/// The words `push_words` appended (`bytes` from their length on), read against the story's
+/// stored text; `None` when they do not decode.
+fn words_against(bytes: &[u8], text: &[u8]) -> Option<String> {
+    let dict = tokens_dictionary(text);
+    let words = lz4_flex::block::decompress_size_prepended_with_dict(bytes, &dict).ok()?;
+    String::from_utf8(words).ok()
 }
 
 /// An article's record (schema 7, the `stories` tree): what schemas up to 6 kept under one key
