@@ -192,6 +192,7 @@ fn golden() -> &'static str {
         5 => include_str!("golden-v5.txt"),
         6 => include_str!("golden-v6.txt"),
         7 => include_str!("golden-v7.txt"),
+        8 => include_str!("golden-v8.txt"),
         v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
     }
 }
