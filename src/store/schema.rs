@@ -261,6 +261,11 @@ struct AdmittedStatus {
 
 /// Whether the detector found the article in this record (JSON) a duplicate.
 pub(super) fn admitted_duplicate(id: Option<ArticleId>, v: &[u8]) -> Result<bool, StoreError> {
+    // Most records are not: one without the word anywhere is not parsed (a rebuild reads every
+    // record).
+    if memchr::memmem::find(v, b"duplicate").is_none() {
+        return Ok(false);
+    }
     let a: Admitted =
         serde_json::from_slice(v).map_err(|e| StoreError::Corrupt(id, e.to_string()))?;
     let status = a.triage.overruled.map_or(a.status, |d| d.status);
