@@ -30,7 +30,10 @@ pub fn fill(settings: &Settings, n: u64) -> Result<(), Error> {
     // Each 100,000 (or the last stretch) on its own: the ingest curve as the archive grows. The
     // CPU each article took (all threads of this process) beside the rate: on a shared machine
     // the rate also follows what else runs, the CPU an article costs much less.
+    // And the candidates verified an article (their records read from memory or the store):
+    // what the deciding thread's work grows with besides the index.
     let (mut lap, mut lap_from, mut lap_cpu) = (Instant::now(), have, cpu_seconds());
+    let mut lap_reads = reads(&engine);
     let (mut first_lap, mut last_lap) = (None, 0.0);
     let (mut first_cpu, mut last_cpu) = (None, 0.0);
     while next < n {
@@ -43,11 +46,14 @@ pub fn fill(settings: &Settings, n: u64) -> Result<(), Error> {
             let lap_rate = (next - lap_from) as f64 / lap.elapsed().as_secs_f64();
             let cpu = cpu_seconds();
             let cpu_us = (cpu - lap_cpu) * 1e6 / (next - lap_from) as f64;
+            let read = reads(&engine);
+            let candidates = (read - lap_reads) as f64 / (next - lap_from) as f64;
             println!(
                 "  {next} articles ({rate:.0}/s since the start, {lap_rate:.0}/s over the last {}, \
-                 {cpu_us:.0} µs of CPU an article)",
+                 {cpu_us:.0} µs of CPU and {candidates:.2} candidates verified an article)",
                 next - lap_from
             );
+            lap_reads = read;
             first_lap.get_or_insert(lap_rate);
             last_lap = lap_rate;
             first_cpu.get_or_insert(cpu_us);
@@ -165,4 +171,10 @@ fn cpu_seconds() -> f64 {
         .filter_map(|t| t.parse::<f64>().ok())
         .sum();
     ticks / 100.0
+}
+
+/// Candidates' records read so far, from memory or from the store.
+fn reads(engine: &Engine) -> u64 {
+    let (memory, store) = engine.shingle_reads();
+    memory + store
 }
