@@ -85,6 +85,16 @@ pub fn fill(settings: &Settings, n: u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Words the articles draw from: the 48 below (the default), or as many made from them with a
+/// number (`council7`): with 48, chance 5-word windows shared with stored articles make
+/// candidates to verify in proportion to the archive (about 1.3 an article at 1,000,000).
+static VOCABULARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(48);
+
+/// Sets the number of words articles draw from (at least 48), for the whole process.
+pub fn set_vocabulary(words: u64) {
+    VOCABULARY.store(words.max(48), std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A distinct article of about 120 words from a small vocabulary.
 pub fn article(i: u64) -> copydesk::engine::Input {
     const WORDS: [&str; 48] = [
@@ -137,6 +147,14 @@ pub fn article(i: u64) -> copydesk::engine::Input {
         "tunnel",
         "orchestra",
     ];
+    /// The word `x` picks from the vocabulary.
+    fn word(x: u64) -> String {
+        let n = x % VOCABULARY.load(std::sync::atomic::Ordering::Relaxed);
+        match n / 48 {
+            0 => WORDS[n as usize].to_owned(),
+            k => format!("{}{k}", WORDS[(n % 48) as usize]),
+        }
+    }
     let mut x = i
         .wrapping_mul(6_364_136_223_846_793_005)
         .wrapping_add(1_442_695_040_888_963_407);
@@ -148,11 +166,11 @@ pub fn article(i: u64) -> copydesk::engine::Input {
     };
     let mut text = format!(
         "Dispatch {i}: the {} and the {}\n\n",
-        WORDS[(next() % 48) as usize],
-        WORDS[(next() % 48) as usize]
+        word(next()),
+        word(next())
     );
     for s in 0..8 {
-        let words: Vec<&str> = (0..15).map(|_| WORDS[(next() % 48) as usize]).collect();
+        let words: Vec<String> = (0..15).map(|_| word(next())).collect();
         text.push_str(&format!("Item {i}-{s} {}.\n", words.join(" ")));
     }
     input_from(&format!("bench/{i:08}.txt"), text.into_bytes())
