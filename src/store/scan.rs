@@ -58,6 +58,20 @@ impl Store {
         })
     }
 
+    /// The ids of the articles the detector found duplicates (their verdict as their records
+    /// keep it, or the one editors overruled): the articles that are no document's first.
+    pub(crate) fn duplicate_ids(&self) -> Result<rustc_hash::FxHashSet<ArticleId>, StoreError> {
+        let mut out = rustc_hash::FxHashSet::default();
+        for r in self.articles.iter() {
+            let (k, v) = r?;
+            let id = id_of(&k);
+            if schema::admitted_duplicate(id, &v)? {
+                out.extend(id);
+            }
+        }
+        Ok(out)
+    }
+
     fn fingerprints_after(
         &self,
         after: ArticleId,
