@@ -378,6 +378,31 @@ fn every_kind_of_bad_snapshot_is_refused_and_the_index_rebuilt() {
 }
 
 #[test]
+fn a_snapshot_whose_documents_name_other_articles_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    saved_db(&db);
+    let n = {
+        let (mut engine, _) = reopen(settings(&db));
+        engine.load().expect("loaded").docs.len()
+    };
+    assert!(n >= 2, "{n} documents");
+    // The documents' slots are the last array before the checksum: the first two swapped, each
+    // document then names another article as its first (the file otherwise whole and in order).
+    damage(&db, true, |b| {
+        let at = b.len() - 8 - 4 * n;
+        let (first, second) = (b[at..at + 4].to_vec(), b[at + 4..at + 8].to_vec());
+        b[at..at + 4].copy_from_slice(&second);
+        b[at + 4..at + 8].copy_from_slice(&first);
+    });
+    assert_refused(
+        settings(&db),
+        "documents naming other articles",
+        "not stored from the document it names",
+    );
+}
+
+#[test]
 fn a_snapshot_of_another_database_or_other_settings_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
