@@ -8,7 +8,7 @@
 //! Each daemon is this example started again (`serve`), a fresh process as after a restart.
 //!
 //! `cargo run --release --example bench_restart -- [ARTICLES] [--db DIR] [--runs 5] [--fill-only]
-//! [--restarts-only] [--cache-mb MB]`
+//! [--restarts-only] [--cache-mb MB] [--words N]`
 //! An existing `--db` with enough articles is reused; otherwise articles are added to reach N
 //! (about 3 minutes for 1,000,000 on 2 cores), printing the rate of each 100,000 (the ingest
 //! curve); `--fill-only` stops there.
@@ -57,6 +57,10 @@ fn main() -> Result<(), Error> {
     let cache_mb = flag("--cache-mb").map(|s| s.parse::<u64>()).transpose()?;
     if let Some(mb) = cache_mb {
         settings.cache_bytes = mb << 20;
+    }
+    // Words the filled articles draw from (default 48: see `fill::set_vocabulary`).
+    if let Some(words) = flag("--words") {
+        fill::set_vocabulary(words.parse()?);
     }
     fill::fill(&settings, n)?;
     if args.iter().any(|a| a == "--fill-only") {

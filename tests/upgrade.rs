@@ -357,7 +357,7 @@ fn a_version_1_database_is_upgraded_and_still_finds_shared_passages() {
     assert_eq!(got[0]["status"], "partial", "{got:?}");
     assert_eq!(got[0]["match"]["id"], first[0]["id"]);
 
-    assert_eq!(schema_of(&db), 7);
+    assert_eq!(schema_of(&db), 8);
     assert_eq!(apart(&db), [0, 0, 0], "every record merged");
     for (_, [fp, ..]) in parts(&db) {
         assert_eq!(
@@ -414,7 +414,7 @@ fn a_version_2_database_gets_its_simhashes_derived_again() {
         written,
         "the SimHashes derived from the stored stories are the ones computed at ingest"
     );
-    assert_eq!(schema_of(&db), 7);
+    assert_eq!(schema_of(&db), 8);
 }
 
 /// Rewrites every content record in the version 1 layout (no site, the flags byte holding only
@@ -445,7 +445,7 @@ fn downgrade_content(db: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_version_3_database_is_read_as_it_is_and_marked_version_7() {
+fn a_version_3_database_is_read_as_it_is_and_marked_current() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let first = ingest(&db, &[seed("000_"), seed("002_")]);
@@ -461,7 +461,7 @@ fn a_version_3_database_is_read_as_it_is_and_marked_version_7() {
     assert_eq!(later[2]["status"], "partial", "{later:?}");
     assert_eq!(later[2]["match"]["id"], first[1]["id"]);
 
-    assert_eq!(schema_of(&db), 7);
+    assert_eq!(schema_of(&db), 8);
     let versions: Vec<u8> = parts(&db)
         .into_iter()
         .map(|(_, [_, content, _])| content.expect("content")[0])
@@ -528,7 +528,7 @@ fn a_version_4_database_gets_the_shingle_records_ingest_would_have_written() {
         "the records derived from the stored stories are the ones ingest wrote"
     );
     assert_eq!(now.len(), 4);
-    assert_eq!(schema_of(&db), 7);
+    assert_eq!(schema_of(&db), 8);
     // From version 5 on, a record without its shingle record is damage `doctor` names.
     {
         let sled = open_direct(&db);
@@ -618,7 +618,7 @@ fn a_version_5_database_is_read_as_it_is_and_merged() {
         [1, 1, 3, 3],
         "new records compressed against the text, without the site and blocks"
     );
-    assert_eq!(schema_of(&db), 7);
+    assert_eq!(schema_of(&db), 8);
     let doctor = run(&db, &["doctor"]);
     assert!(doctor.status.success(), "{doctor:?}");
 }
@@ -666,8 +666,53 @@ fn a_version_6_database_is_merged_into_one_record_per_article_even_when_interrup
         assert_eq!(got[0]["match"]["id"], first[0]["id"]);
         assert_eq!(apart(&db), [0, 0, 0], "every record merged");
         assert_eq!(parts(&db), written, "merged as ingest writes them");
-        assert_eq!(schema_of(&db), 7);
+        assert_eq!(schema_of(&db), 8);
         let doctor = run(&db, &["doctor"]);
         assert!(doctor.status.success(), "{doctor:?}");
     }
+}
+
+#[test]
+fn a_version_7_database_drops_its_exact_tree_and_still_knows_a_file_read_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let first = ingest(&db, &[seed("000_"), seed("002_")]);
+    // The same document under another name.
+    let again = dir.path().join("again.txt");
+    std::fs::copy(seed("000_"), &again).expect("copy");
+    let stored = parts(&db);
+    {
+        // As schema 7 kept it: the `exact` tree, each document's hash (bytes 9..17 of the
+        // fingerprint) → its first article.
+        let sled = open_direct(&db);
+        let exact = sled.open_tree("exact").expect("exact tree");
+        for (k, [fp, ..]) in &stored {
+            let fp = fp.as_ref().expect("a fingerprint");
+            let doc = u64::from_le_bytes(fp[9..17].try_into().expect("8 bytes"));
+            exact
+                .insert(doc.to_be_bytes(), k.as_slice())
+                .expect("write");
+        }
+        let meta = sled.open_tree("meta").expect("meta tree");
+        meta.insert("schema", &7u32.to_be_bytes()).expect("write");
+        sled.flush().expect("flush");
+    }
+
+    let file = again.display().to_string();
+    for _ in 0..2 {
+        // Upgraded on the first open (no snapshot: the index of documents made from the
+        // records), as it is on the second.
+        let got = json_lines(&db, &["check", "--json", &file]);
+        assert_eq!(got[0]["status"], "duplicate", "{got:?}");
+        assert_eq!(got[0]["match"]["id"], first[0]["id"], "{got:?}");
+        assert_eq!(schema_of(&db), 8);
+        let sled = open_direct(&db);
+        assert!(
+            !sled.tree_names().iter().any(|n| n.as_ref() == b"exact"),
+            "the exact tree is dropped"
+        );
+    }
+    assert_eq!(parts(&db), stored, "no record rewritten");
+    let doctor = run(&db, &["doctor"]);
+    assert!(doctor.status.success(), "{doctor:?}");
 }

@@ -231,13 +231,14 @@ impl Engine {
         prep: &Prepared,
         pending: &Pending,
     ) -> Result<Option<ArticleId>, EngineError> {
-        Ok(match pending.exact.get(&prep.doc_hash) {
-            Some(&id) => Some(id),
-            None if self.load()?.seen.may_contain(prep.doc_hash) => {
-                self.store.exact(prep.doc_hash)?
-            }
-            None => None,
-        })
+        if let Some(&id) = pending.exact.get(&prep.doc_hash) {
+            return Ok(Some(id));
+        }
+        let l = self.load()?;
+        if !l.seen.may_contain(prep.doc_hash) {
+            return Ok(None);
+        }
+        Ok(l.docs.get(prep.doc_hash).map(|slot| l.ids[slot as usize]))
     }
 
     /// Candidate ids from the loaded index (`stages::candidates`), at most `max_candidates`.

@@ -4,10 +4,11 @@
 
 use super::templates::{SiteTemplates, Templates};
 use super::{snapshot, Engine, EngineError};
-use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
+use crate::detect::index::{AnchorIndex, DocIndex, SeenFilter, SimIndex};
 use crate::fingerprint::SimHash;
 use crate::model::ArticleId;
 use crate::model::Status;
+use crate::store::StoreError;
 
 /// The in-memory index, read from its snapshot (or rebuilt from the store's fingerprints) on
 /// first use.
@@ -15,8 +16,10 @@ pub(super) struct Loaded {
     pub(super) sim: SimIndex,
     pub(super) anchors: AnchorIndex,
     pub(super) ids: Vec<ArticleId>,
-    /// The document hashes stored: most new documents need no look-up in the `exact` tree.
+    /// The document hashes stored: most new documents need no look-up in `docs`.
     pub(super) seen: SeenFilter,
+    /// Each document's first article, by slot (a duplicate is never one).
+    pub(super) docs: DocIndex,
     pub(super) templates: Templates,
     /// Templates learned per site; shared with the preparers of an ingest call, copied when
     /// learning while they hold it.
@@ -37,14 +40,27 @@ pub enum IndexOrigin {
 }
 
 /// The parts of the index that its snapshot holds (templates are learned again from the store).
-type IndexParts = (SimIndex, AnchorIndex, Vec<ArticleId>, SeenFilter);
+pub(super) struct IndexParts {
+    pub(super) sim: SimIndex,
+    pub(super) anchors: AnchorIndex,
+    pub(super) ids: Vec<ArticleId>,
+    pub(super) seen: SeenFilter,
+    pub(super) docs: DocIndex,
+}
 
 impl Engine {
     pub(super) fn load(&mut self) -> Result<&mut Loaded, EngineError> {
         if self.loaded.is_none() {
             let started = std::time::Instant::now();
             let prefetch = self.prefetch.take();
-            let ((sim, anchors, ids, seen), origin) = self.load_index(prefetch)?;
+            let (parts, origin) = self.load_index(prefetch)?;
+            let IndexParts {
+                sim,
+                anchors,
+                ids,
+                seen,
+                docs,
+            } = parts;
             let index_secs = started.elapsed().as_secs_f64();
             // Templates after the index (a thread of their own beside it made the first load no
             // faster on two busy cores, in three runs at 1,000,000, and held about 20 MB more).
@@ -59,6 +75,7 @@ impl Engine {
                 anchors,
                 ids,
                 seen,
+                docs,
                 templates,
                 sites: std::sync::Arc::new(sites),
             };
@@ -120,7 +137,7 @@ impl Engine {
             Ok(Some(saved)) => {
                 let covered = saved.ids.len() as u64;
                 let parts = self.replay(saved)?;
-                let replayed = parts.2.len() as u64 - covered;
+                let replayed = parts.ids.len() as u64 - covered;
                 Ok((parts, IndexOrigin::Snapshot { covered, replayed }))
             }
             Ok(None) => Ok((self.rebuild()?, IndexOrigin::Rebuilt { why: None })),
@@ -143,21 +160,67 @@ impl Engine {
             mut anchors,
             mut ids,
             mut seen,
+            mut docs,
             covered,
         } = saved;
         self.store
-            .for_each_fingerprint_after(covered.last_id, |id, fp| {
+            .for_each_indexed_after(covered.last_id, |id, fp, first| {
                 let slot = sim.push(SimHash(fp.simhash));
                 anchors.insert(slot, &fp.anchors);
                 ids.push(id);
                 seen.insert(fp.exact);
+                if first {
+                    docs.insert_first(fp.exact, slot);
+                }
             })?;
-        Ok((sim, anchors, ids, seen))
+        Ok(IndexParts {
+            sim,
+            anchors,
+            ids,
+            seen,
+            docs,
+        })
     }
 
     /// The index built from every stored fingerprint.
     pub(super) fn rebuild(&self) -> Result<IndexParts, EngineError> {
-        let (mut fps, mut ids) = (Vec::new(), Vec::new());
+        // Which articles the detector found duplicates (no document's first) is in their
+        // records, read on a thread of their own beside the fingerprints: the two scans take
+        // about as long (at 1,000,000 articles, reading the records after the fingerprints made
+        // a rebuild 1.3 s longer).
+        let store = &self.store;
+        let (parts, duplicates) = std::thread::scope(|s| {
+            let duplicates = std::thread::Builder::new()
+                .name("copydesk-records".into())
+                .spawn_scoped(s, || store.duplicate_ids())
+                .ok();
+            let parts = self.rebuild_fingerprints();
+            let duplicates = match duplicates {
+                Some(t) => t.join().unwrap_or_else(|_| {
+                    Err(StoreError::Corrupt(
+                        None,
+                        "reading the records stopped".into(),
+                    ))
+                }),
+                None => store.duplicate_ids(),
+            };
+            (parts, duplicates)
+        });
+        let (parts, mut firsts) = parts?;
+        let duplicates = duplicates?;
+        if !duplicates.is_empty() {
+            firsts.retain(|&(_, slot)| !duplicates.contains(&parts.ids[slot as usize]));
+        }
+        Ok(IndexParts {
+            docs: DocIndex::from_pairs(firsts),
+            ..parts
+        })
+    }
+
+    /// `rebuild` but for the index of documents: with every article's (document, slot), for the
+    /// caller to keep the documents' firsts of.
+    fn rebuild_fingerprints(&self) -> Result<(IndexParts, Vec<(u64, u32)>), EngineError> {
+        let (mut fps, mut ids, mut firsts) = (Vec::new(), Vec::new(), Vec::new());
         // Sized for every id given so far (at least the articles stored).
         let mut seen = SeenFilter::for_documents(self.next_id.saturating_sub(1) as usize);
         // Two passes over the stored fingerprints (see `AnchorIndex::build`); the first also
@@ -170,30 +233,41 @@ impl Engine {
                 if collect {
                     fps.push(fp.simhash);
                     ids.push(id);
-                    // The fingerprint's exact hash is the document hash the `exact` tree
-                    // is keyed by (written together by `admit`).
+                    // The fingerprint's exact hash is the document's hash (`admit`).
                     seen.insert(fp.exact);
+                    firsts.push((fp.exact, slot));
                 }
                 fp.anchors.iter().for_each(|&a| f(a, slot));
                 slot += 1;
             })
         })?;
         let sim = SimIndex::build(self.settings.simhash_max_distance, fps);
-        Ok((sim, anchors, ids, seen))
+        let parts = IndexParts {
+            sim,
+            anchors,
+            ids,
+            seen,
+            docs: DocIndex::new(),
+        };
+        Ok((parts, firsts))
     }
 
-    /// Makes the document filter again, larger, from the stored fingerprints when the articles
+    /// Makes the document filter again, larger, from the index of documents when the articles
     /// indexed crowd it (`SeenFilter::crowded`: one in 30 new documents would then be looked up
-    /// in the `exact` tree for nothing, nine in ten at 10,000,000 in the first filter's size).
-    /// Returns whether it did. Call it only when every article the index holds is committed
-    /// (between writes): the new filter holds the stored documents, and must hold them all.
+    /// in `docs` for nothing, nine in ten at 10,000,000 in the first filter's size). Returns
+    /// whether it did. The new filter holds every document `docs` holds, which is every one a
+    /// look-up can find (it once read every stored fingerprint again: seconds at millions of
+    /// articles, in the middle of an ingest).
     pub(super) fn grow_seen_if_crowded(&mut self) -> Result<bool, EngineError> {
         let n = match &self.loaded {
             Some(l) if l.seen.crowded(l.ids.len()) => l.ids.len(),
             _ => return Ok(false),
         };
         let started = std::time::Instant::now();
-        let seen = self.seen_from_store(n)?;
+        let seen = match &self.loaded {
+            Some(l) => seen_from_docs(&l.docs, n),
+            None => return Ok(false),
+        };
         tracing::info!(
             "document filter made again for {n} articles ({} MB) in {:.2} s",
             seen.heap_bytes() >> 20,
@@ -205,14 +279,6 @@ impl Engine {
         Ok(true)
     }
 
-    /// A document filter sized for `n` articles holding the document of every stored one.
-    pub(super) fn seen_from_store(&self, n: usize) -> Result<SeenFilter, EngineError> {
-        let mut seen = SeenFilter::for_documents(n);
-        self.store
-            .for_each_fingerprint(|_, fp| seen.insert(fp.exact))?;
-        Ok(seen)
-    }
-
     /// Where the in-memory index came from, once it is loaded.
     pub fn index_origin(&self) -> Option<&IndexOrigin> {
         self.origin.as_ref()
@@ -220,13 +286,14 @@ impl Engine {
 
     /// Bytes held by each part of the loaded index (its arrays, as `heap_bytes` counts them), for
     /// benchmarks and stats: SimHash tables, anchor index, slot ids, document filter.
-    pub fn index_heap_bytes(&self) -> Option<[(&'static str, usize); 4]> {
+    pub fn index_heap_bytes(&self) -> Option<[(&'static str, usize); 5]> {
         self.loaded.as_ref().map(|l| {
             [
                 ("simhash", l.sim.heap_bytes()),
                 ("anchors", l.anchors.heap_bytes()),
                 ("ids", l.ids.capacity() * 8),
                 ("seen", l.seen.heap_bytes()),
+                ("docs", l.docs.heap_bytes()),
             ]
         })
     }
@@ -264,8 +331,16 @@ impl Engine {
         // the save what it saves the start (0.2 s at 3,000,000 articles in `bench_lookup`).
         loaded.sim.compact();
         loaded.anchors.compact();
+        loaded.docs.compact();
         let covered = snapshot::save(&self.store, loaded, last_seq)?;
         self.saved_slots = loaded.ids.len();
         Ok(Some(covered))
     }
+}
+
+/// A document filter sized for `n` articles holding every document of `docs`.
+pub(super) fn seen_from_docs(docs: &DocIndex, n: usize) -> SeenFilter {
+    let mut seen = SeenFilter::for_documents(n);
+    docs.hashes().for_each(|h| seen.insert(h));
+    seen
 }

@@ -642,7 +642,16 @@ impl Engine {
         let slot = loaded.sim.push(prep.simhash);
         loaded.anchors.insert(slot, &prep.anchors);
         loaded.ids.push(id);
+        // A document the filter never saw is in no index of documents: no look-up (a binary
+        // search over millions of hashes) to keep its first article first.
+        let unseen = !loaded.seen.may_contain(prep.doc_hash);
         loaded.seen.insert(prep.doc_hash);
+        let exact_first = (d.status != Status::Duplicate).then_some(prep.doc_hash);
+        match exact_first {
+            Some(h) if unseen => loaded.docs.insert_unseen(h, slot),
+            Some(h) => loaded.docs.insert_first(h, slot),
+            None => {}
+        }
         if d.status == Status::Unique {
             loaded.templates.learn(prep.blocks.iter().map(|b| b.hash));
         }
@@ -653,7 +662,6 @@ impl Engine {
             Some(p) => (Some(p.content), p.shingles),
             None => (None, packed_shingles(&prep, self.settings.max_text_bytes)),
         };
-        let exact_first = (d.status != Status::Duplicate).then_some(prep.doc_hash);
         Ok(NewArticle {
             record: ArticleRecord {
                 id,

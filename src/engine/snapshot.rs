@@ -1,5 +1,6 @@
 //! The saved in-memory index: a file in the database folder holding the SimHash tables, the
-//! anchor index, the slot ids and the document filter as they stood after a given article, so
+//! anchor index, the slot ids, the document filter and the index of documents (each document's
+//! first article) as they stood after a given article, so
 //! that a restart reads them back and replays only the fingerprints stored since, instead of
 //! rebuilding everything from the stored fingerprints (the `stories` tree). It owns the file
 //! (header, checksum, the durable write) and the checks that tell whether a snapshot may be
@@ -10,13 +11,13 @@
 //! its magic and format; a checksum (xxh3) over every byte; the database's schema version and
 //! instance number (a copy of another database's snapshot is refused); the index settings; a
 //! covered article and event sequence number not ahead of the database; ids strictly ascending;
-//! and sampled slots whose stored fingerprints match.
+//! and sampled slots and documents whose stored fingerprints match.
 
 use super::Loaded;
 use crate::config::Settings;
 use crate::detect::index::persist::PersistError;
 use crate::detect::index::persist::{read_word, read_words, write_word, write_words, Budget};
-use crate::detect::index::{AnchorIndex, SeenFilter, SimIndex};
+use crate::detect::index::{AnchorIndex, DocIndex, SeenFilter, SimIndex};
 use crate::model::ArticleId;
 use crate::store::{Store, StoreError};
 use std::fs::File;
@@ -28,7 +29,9 @@ use xxhash_rust::xxh3::Xxh3;
 pub(crate) const FILE_NAME: &str = "index.snapshot";
 const MAGIC: u64 = u64::from_le_bytes(*b"cdindex\0");
 /// 1: the first layout (header, SimIndex, AnchorIndex, ids, SeenFilter, checksum).
-const FORMAT: u32 = 1;
+/// 2: the index of documents (`DocIndex`) after the filter, for schema 8 (a format 1 snapshot is
+/// refused: its database kept the documents in its `exact` tree).
+const FORMAT: u32 = 2;
 /// Slots whose stored fingerprints are compared with the snapshot's, spread over the index.
 const SAMPLED_SLOTS: usize = 16;
 /// Write buffer: large enough that the file streams at the disk's speed.
@@ -64,6 +67,7 @@ pub(super) struct Saved {
     pub(crate) anchors: AnchorIndex,
     pub(crate) ids: Vec<ArticleId>,
     pub(crate) seen: SeenFilter,
+    pub(crate) docs: DocIndex,
     pub(crate) covered: Covered,
 }
 
@@ -135,6 +139,7 @@ pub(super) fn save(
     loaded.anchors.write_to(&mut w)?;
     write_words(&mut w, &loaded.ids)?;
     loaded.seen.write_to(&mut w)?;
+    loaded.docs.write_to(&mut w)?;
     let digest = w.hash.digest();
     let mut buffered = w.inner;
     buffered.write_all(&digest.to_le_bytes())?;
@@ -219,6 +224,7 @@ pub(crate) fn read(file: &Path, max_distance: u32) -> Result<Option<Unchecked>, 
     // Room to grow without doubling the array at the next article (reserved, not resident).
     ids.reserve_exact(ids.len() / 4);
     let seen = SeenFilter::read_from(&mut r, &mut budget)?;
+    let docs = DocIndex::read_from(&mut r, slots, &mut budget)?;
     let digest = r.hash.digest();
     let mut rest = Vec::new();
     r.inner.read_to_end(&mut rest)?;
@@ -230,6 +236,7 @@ pub(crate) fn read(file: &Path, max_distance: u32) -> Result<Option<Unchecked>, 
         anchors,
         ids,
         seen,
+        docs,
         covered: header.covered,
     };
     Ok(Some(Unchecked { header, saved }))
@@ -328,6 +335,20 @@ fn check_against_store(store: &Store, s: &Saved) -> Result<(), SnapshotError> {
         });
         if !matches {
             return stale(format!("article {id} is stored with another fingerprint"));
+        }
+    }
+    // Sampled documents: the article each names as its first is stored from that document.
+    let (hashes, firsts) = s.docs.sorted();
+    let step = (hashes.len() / SAMPLED_SLOTS).max(1);
+    for i in (0..hashes.len()).step_by(step) {
+        let id = s.ids[firsts[i] as usize];
+        if store
+            .fingerprint(id)?
+            .is_none_or(|fp| fp.exact != hashes[i])
+        {
+            return stale(format!(
+                "article {id} is not stored from the document it names"
+            ));
         }
     }
     Ok(())

@@ -83,10 +83,20 @@ fn reopen_prefetching(s: Settings) -> (Engine, IndexOrigin) {
 
 /// The loaded index answers every question as one rebuilt from the database does.
 fn assert_same_as_rebuild(engine: &mut Engine) {
-    let (sim, anchors, ids, seen) = engine.rebuild().expect("rebuilt");
+    let crate::engine::index::IndexParts {
+        sim,
+        anchors,
+        ids,
+        seen,
+        mut docs,
+    } = engine.rebuild().expect("rebuilt");
     let store = Arc::clone(&engine.store);
     let loaded = engine.load().expect("loaded");
     assert_eq!(loaded.ids, ids, "the same articles in the same slots");
+    let mut loaded_docs = loaded.docs.clone();
+    loaded_docs.compact();
+    docs.compact();
+    assert_eq!(loaded_docs, docs, "the same first article of each document");
     assert_eq!(loaded.sim.len(), sim.len());
     let mut seen_bytes = (Vec::new(), Vec::new());
     loaded.seen.write_to(&mut seen_bytes.0).expect("to memory");
@@ -159,6 +169,57 @@ fn a_snapshot_and_the_articles_stored_after_it_answer_as_a_rebuild() {
         let id = v[0].matched.as_ref().expect("a match").id;
         assert!(id == story + 1 || id == story + 2, "{v:?}");
     }
+}
+
+#[test]
+fn a_document_read_again_is_its_first_articles_duplicate_after_any_restart() {
+    use crate::model::Status;
+    // Story 3 again on a page of its own (a line the cleaning drops): the same story, another
+    // document, so a duplicate that is no document's first.
+    let page = |path: &str| {
+        let text = story_text(3) + "Related:\n";
+        input_from(path, text.into_bytes())
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let mut engine = Engine::open(settings(&db)).expect("opens");
+    ingest(&mut engine, 0..10);
+    let v = engine.ingest(&[page("c/1.txt")], 1).expect("ingested");
+    assert_eq!(v[0].status, Status::Duplicate, "{v:?}");
+    engine.load_index_now().expect("loads");
+    engine.save_index(1).expect("saved");
+    // Stored after the snapshot, then the process dies before saving another (`kill -9`).
+    ingest(&mut engine, 10..15);
+    // (file, id of the article it must be found a duplicate of): ids are article numbers + 1
+    // up to 10, the page 11, then article numbers + 2.
+    let cases = [
+        (article(3), 4),
+        (article(4), 4),
+        (article(12), 14),
+        (page("c/2.txt"), 4),
+    ];
+    let check = |engine: &mut Engine, how: &str| {
+        for (input, id) in &cases {
+            let v = engine.check(std::slice::from_ref(input)).expect("checks");
+            assert_eq!(v[0].status, Status::Duplicate, "{how}: {v:?}");
+            let got = v[0].matched.as_ref().expect("a match").id;
+            assert_eq!(got, *id, "{how}: {} {v:?}", input.file);
+        }
+    };
+    check(&mut engine, "as ingested");
+    drop(engine);
+    let (mut engine, origin) = reopen(settings(&db));
+    assert!(
+        matches!(origin, IndexOrigin::Snapshot { replayed: 5, .. }),
+        "{origin:?}"
+    );
+    assert_same_as_rebuild(&mut engine);
+    check(&mut engine, "from the snapshot and the articles after it");
+    drop(engine);
+    std::fs::remove_file(path(&db)).expect("snapshot removed");
+    let (mut engine, origin) = reopen(settings(&db));
+    assert_eq!(origin, IndexOrigin::Rebuilt { why: None });
+    check(&mut engine, "rebuilt from the database");
 }
 
 #[test]
@@ -317,6 +378,31 @@ fn every_kind_of_bad_snapshot_is_refused_and_the_index_rebuilt() {
 }
 
 #[test]
+fn a_snapshot_whose_documents_name_other_articles_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    saved_db(&db);
+    let n = {
+        let (mut engine, _) = reopen(settings(&db));
+        engine.load().expect("loaded").docs.len()
+    };
+    assert!(n >= 2, "{n} documents");
+    // The documents' slots are the last array before the checksum: the first two swapped, each
+    // document then names another article as its first (the file otherwise whole and in order).
+    damage(&db, true, |b| {
+        let at = b.len() - 8 - 4 * n;
+        let (first, second) = (b[at..at + 4].to_vec(), b[at + 4..at + 8].to_vec());
+        b[at..at + 4].copy_from_slice(&second);
+        b[at + 4..at + 8].copy_from_slice(&first);
+    });
+    assert_refused(
+        settings(&db),
+        "documents naming other articles",
+        "not stored from the document it names",
+    );
+}
+
+#[test]
 fn a_snapshot_of_another_database_or_other_settings_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
@@ -455,33 +541,43 @@ fn no_snapshot_read_ahead_means_a_rebuild() {
 }
 
 #[test]
-fn the_document_filter_made_again_from_the_store_is_the_one_ingest_built() {
-    // What `grow_seen_if_crowded` builds from the stored fingerprints must hold every document
-    // ingest put in the filter, or a duplicate of a stored document would go unseen.
+fn the_document_filter_made_again_from_the_documents_finds_every_duplicate_ingest_found() {
+    // What `grow_seen_if_crowded` builds from the index of documents must let through every
+    // document a look-up can find, or a file read again would go unseen: each article read
+    // again is the same duplicate through the filter made again as through the one ingest
+    // built (which also holds the documents of duplicates, never looked up).
+    use crate::model::Status;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("db");
     let mut engine = Engine::open(settings(&db)).expect("opens");
     ingest(&mut engine, 0..40);
-    let n = engine.load().expect("loaded").ids.len();
-    let again = engine.seen_from_store(n).expect("read");
-    let mut bytes = (Vec::new(), Vec::new());
-    engine
-        .load()
-        .expect("loaded")
-        .seen
-        .write_to(&mut bytes.0)
-        .expect("to memory");
-    again.write_to(&mut bytes.1).expect("to memory");
-    assert!(bytes.0 == bytes.1, "the same filter, bit for bit");
+    let inputs: Vec<Input> = (0..40).map(article).collect();
+    let before = engine.check(&inputs).expect("checks");
+    assert!(
+        before.iter().all(|v| v.status == Status::Duplicate),
+        "{before:?}"
+    );
     assert!(
         !engine.grow_seen_if_crowded().expect("checked"),
         "40 documents do not crowd a filter"
     );
-    // A duplicate of a stored document is still found through the filter after a restart.
+    let loaded = engine.load().expect("loaded");
+    let n = loaded.ids.len();
+    let firsts = loaded.docs.len();
+    assert!(firsts < n, "duplicates among them are no document's first");
+    loaded.seen = crate::engine::index::seen_from_docs(&loaded.docs, n);
+    let again = engine.check(&inputs).expect("checks");
+    assert_eq!(
+        again, before,
+        "the same verdicts through the filter made again"
+    );
+    // And after a restart, through the filter the snapshot holds.
+    engine.load_index_now().expect("loads");
+    engine.save_index(1).expect("saved");
     drop(engine);
     let (mut engine, _) = reopen_prefetching(settings(&db));
-    let v = engine.check(&[article(3)]).expect("checks");
-    assert_eq!(v[0].status, crate::model::Status::Duplicate, "{v:?}");
+    let v = engine.check(&inputs).expect("checks");
+    assert_eq!(v, before, "the same verdicts after a restart");
 }
 
 #[test]

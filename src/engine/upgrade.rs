@@ -23,6 +23,10 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// - 6 → 7: each article's fingerprint, content and shingle record, three records in three trees,
 ///   become one record (`store::codec::encode_article`), the shingle record's repeat of the
 ///   content's site and blocks dropped: every record is rewritten once.
+/// - 7 → 8: the `exact` tree (each document's first article) is dropped: the engine keeps it in
+///   its in-memory index, made again from the fingerprints and records. The version is recorded
+///   first (an older copydesk, which would look documents up in that tree, refuses the
+///   database), then the tree dropped, on every open that finds it.
 ///
 /// The version is recorded once what the steps before the merge derived is durable: an upgrade
 /// interrupted before runs again (each step skips or rewrites what it finds done). The merge
@@ -31,13 +35,16 @@ use crate::store::{Store, StoreError, SCHEMA_VERSION};
 /// read the merged records, refuses the database from the start of the merge.
 pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(), StoreError> {
     if from >= SCHEMA_VERSION {
-        return merge(store);
+        merge(store)?;
+        return drop_exact(store);
     }
     let what = if from < 5 {
         "what verification and look-ups need is derived again from the stored stories, and \
          each article's records are merged into one"
-    } else {
+    } else if from < 7 {
         "each article's records are merged into one"
+    } else {
+        "the index of documents moves from the database to memory"
     };
     eprintln!(
         "copydesk: upgrading the database '{}' from schema {from} to {SCHEMA_VERSION}: {what}",
@@ -51,7 +58,19 @@ pub(crate) fn upgrade(store: &Store, from: u32, anchor_every: usize) -> Result<(
         eprintln!("copydesk: kept the shingle records of {n} articles");
     }
     store.record_schema()?;
-    merge(store)
+    merge(store)?;
+    drop_exact(store)
+}
+
+/// 7 → 8: the `exact` tree dropped, if it is there.
+fn drop_exact(store: &Store) -> Result<(), StoreError> {
+    if store.drop_exact_tree()? {
+        eprintln!(
+            "copydesk: dropped the database's index of documents ('{}'): it is kept in memory",
+            store.path().display()
+        );
+    }
+    Ok(())
 }
 
 /// 6 → 7: the records older schemas kept apart merged, if any are left.

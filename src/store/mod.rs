@@ -11,7 +11,9 @@
 //!   story's normalised words LZ4-compressed against its text, and the story hash). Up to
 //!   schema 6 the three parts were three trees (`fps`, `content`, `shingles`); the upgrade
 //!   merges them (`upgrade.rs`), and until it is done their records are read where they are.
-//! - `exact`: hash of a document as read → id of the first article read from such a document.
+//! - (`exact`, up to schema 7: hash of a document as read → id of the first article read from
+//!   such a document. Since schema 8 the engine keeps that in memory, `detect::index::DocIndex`,
+//!   made again from each article's fingerprint and record: `for_each_indexed_after`.)
 //! - `paths`: file path → `schema::Path` (the latest ingest of that path).
 //! - `events`: last sequence number of a commit → its `schema::Event`s (a JSON array): the log clients
 //!   follow and catch up from.
@@ -27,6 +29,7 @@ mod os;
 pub use lock::wait_until_free;
 use os::{open_catching_panics, random_u64, sync_dir_files};
 pub(crate) use os::{runs_out, SEARCH_DIR};
+mod scan;
 mod schema;
 mod upgrade;
 mod verify;
@@ -54,7 +57,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// 7: an article's fingerprint, content and words are one record in the `stories` tree (one
 /// key where there were three: sled's resident page table grows with its nodes); the words no
 /// longer repeat the content's site and blocks. The upgrade merges the three trees' records.
-pub(crate) const SCHEMA_VERSION: u32 = 7;
+/// 8: no `exact` tree: each document's first article is kept in the in-memory index (its random
+/// keys cost every write a random leaf, and every look-up one, read back from sled's log once
+/// the archive outgrew its cache). The upgrade drops the tree (`drop_exact_tree`).
+pub(crate) const SCHEMA_VERSION: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -133,7 +139,9 @@ pub struct NewArticle {
     /// What the article's record keeps of the story's words (`codec::encode_story_words`; the
     /// text capped as `packed_content`'s), written with the article.
     pub packed_shingles: Option<Vec<u8>>,
-    /// Set when this article is the first read from its document (the hash of all its blocks).
+    /// Set when this article is the first read from its document (the hash of all its blocks):
+    /// for the articles after it in the same batch. The store keeps no index of documents (the
+    /// engine's is in memory); it is the article's fingerprint and record that say it again.
     pub exact_first: Option<u64>,
     pub path: Option<PathEntry>,
     /// Template changes this article's verdict learned.
@@ -149,7 +157,6 @@ pub struct Store {
     stories: sled::Tree,
     /// The trees of schema 6 and before, read until the upgrade has merged them into `stories`.
     old: upgrade::OldTrees,
-    exact: sled::Tree,
     paths: sled::Tree,
     events: sled::Tree,
     overrules: sled::Tree,
@@ -165,7 +172,6 @@ pub struct Store {
 #[derive(Default)]
 struct Writes {
     stories: sled::Batch,
-    exact: sled::Batch,
     articles: sled::Batch,
     paths: sled::Batch,
     events: sled::Batch,
@@ -334,7 +340,6 @@ impl Store {
             articles: db.open_tree("articles")?,
             stories: db.open_tree("stories")?,
             old: upgrade::OldTrees::open(&db)?,
-            exact: db.open_tree("exact")?,
             paths: db.open_tree("paths")?,
             events: db.open_tree("events")?,
             any_overrule: AtomicBool::new(!overrules.is_empty()),
@@ -399,7 +404,7 @@ impl Store {
             .map_or(1, |id| id + 1))
     }
 
-    /// Writes articles with their fingerprints, content, exact hashes, path entries, events and
+    /// Writes articles with their fingerprints, content, path entries, events and
     /// counters in one sled transaction (all or nothing, even after `kill -9`), and makes it
     /// durable before returning.
     pub fn commit<A: Borrow<NewArticle>>(
@@ -441,9 +446,6 @@ impl Store {
             };
             if parts != codec::ArticleParts::default() {
                 w.stories.insert(&k, codec::encode_article(parts));
-            }
-            if let Some(h) = a.exact_first {
-                w.exact.insert(&h.to_be_bytes(), &k);
             }
             let record = schema::Record::from(&a.record);
             w.articles.insert(&k, to_json(a.record.id, &record)?);
@@ -507,7 +509,6 @@ impl Store {
     fn transact(&self, w: Writes, counts: &BTreeMap<Status, i64>) -> Result<(), StoreError> {
         let trees = (
             &self.stories,
-            &self.exact,
             &self.articles,
             &self.paths,
             &self.events,
@@ -517,9 +518,8 @@ impl Store {
         );
         trees
             .transaction(
-                |(stories, exact, articles, paths, events, overrules, templates, meta)| {
+                |(stories, articles, paths, events, overrules, templates, meta)| {
                     stories.apply_batch(&w.stories)?;
-                    exact.apply_batch(&w.exact)?;
                     articles.apply_batch(&w.articles)?;
                     paths.apply_batch(&w.paths)?;
                     events.apply_batch(&w.events)?;
@@ -633,16 +633,6 @@ impl Store {
         self.old.get(key(id))
     }
 
-    /// The article that first had this exact story, if it was committed.
-    pub fn exact(&self, hash: u64) -> Result<Option<ArticleId>, StoreError> {
-        let Some(v) = self.exact.get(hash.to_be_bytes())? else {
-            return Ok(None);
-        };
-        let id =
-            id_of(&v).ok_or_else(|| StoreError::Corrupt(None, "an exact index entry".into()))?;
-        Ok(self.articles.contains_key(key(id))?.then_some(id))
-    }
-
     pub(crate) fn path_entry(&self, file: &str) -> Result<Option<PathEntry>, StoreError> {
         Ok(self
             .paths
@@ -665,58 +655,6 @@ impl Store {
             let (k, v) = r.map_err(StoreError::Sled)?;
             record_from_json(id_of(&k), &v)
         })
-    }
-
-    /// Fingerprints of committed articles, oldest first (ids past the last record, left by a
-    /// crash between writes, are skipped).
-    pub(crate) fn for_each_fingerprint(
-        &self,
-        f: impl FnMut(ArticleId, FpRecord),
-    ) -> Result<(), StoreError> {
-        self.for_each_fingerprint_after(0, f)
-    }
-
-    /// `for_each_fingerprint` of the articles with ids above `after`.
-    pub(crate) fn for_each_fingerprint_after(
-        &self,
-        after: ArticleId,
-        mut f: impl FnMut(ArticleId, FpRecord),
-    ) -> Result<(), StoreError> {
-        let last = self.next_id()?.saturating_sub(1);
-        // The upgrade (`Engine::open`) has merged what older schemas kept apart before the
-        // index is read.
-        for r in self.stories.range(key(after.saturating_add(1))..) {
-            let (k, v) = r?;
-            let id =
-                id_of(&k).ok_or_else(|| StoreError::Corrupt(None, "a fingerprint key".into()))?;
-            if id > last {
-                break;
-            }
-            let parts = codec::split_article(&v).ok_or_else(|| {
-                StoreError::Corrupt(Some(id), "the article's record does not split".into())
-            })?;
-            let Some(fp) = parts.fp else {
-                continue;
-            };
-            let fp = codec::decode_fp(fp).ok_or_else(|| {
-                StoreError::Corrupt(Some(id), "fingerprint does not decode".into())
-            })?;
-            f(id, fp);
-        }
-        Ok(())
-    }
-
-    /// The fingerprint record of one article.
-    pub(crate) fn fingerprint(&self, id: ArticleId) -> Result<Option<FpRecord>, StoreError> {
-        let Some(kept) = self.kept(id)? else {
-            return Ok(None);
-        };
-        match kept.parts(id)?.fp {
-            None => Ok(None),
-            Some(v) => codec::decode_fp(v)
-                .map(Some)
-                .ok_or_else(|| StoreError::Corrupt(Some(id), "fingerprint does not decode".into())),
-        }
     }
 
     /// A number drawn when the database was first opened by a copydesk that knows it: what

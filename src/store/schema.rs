@@ -238,6 +238,40 @@ impl From<&model::ArticleRecord> for Record {
     }
 }
 
+/// What an article's record says of its verdict as the detector gave it (its status, or the one
+/// editors overruled), read without the rest of the record: for the index of documents, made
+/// again from every record when no snapshot holds it.
+#[derive(Deserialize)]
+struct Admitted {
+    status: Status,
+    #[serde(default)]
+    triage: AdmittedTriage,
+}
+
+#[derive(Deserialize, Default)]
+struct AdmittedTriage {
+    #[serde(default)]
+    overruled: Option<AdmittedStatus>,
+}
+
+#[derive(Deserialize)]
+struct AdmittedStatus {
+    status: Status,
+}
+
+/// Whether the detector found the article in this record (JSON) a duplicate.
+pub(super) fn admitted_duplicate(id: Option<ArticleId>, v: &[u8]) -> Result<bool, StoreError> {
+    // Most records are not: one without the word anywhere is not parsed (a rebuild reads every
+    // record).
+    if memchr::memmem::find(v, b"duplicate").is_none() {
+        return Ok(false);
+    }
+    let a: Admitted =
+        serde_json::from_slice(v).map_err(|e| StoreError::Corrupt(id, e.to_string()))?;
+    let status = a.triage.overruled.map_or(a.status, |d| d.status);
+    Ok(status == Status::Duplicate)
+}
+
 impl Record {
     pub(super) fn into_model(self) -> Result<model::ArticleRecord, StoreError> {
         Ok(model::ArticleRecord {

@@ -1,6 +1,7 @@
 //! The store's side of a schema upgrade: walking the stored articles and writing what the engine
 //! derives from each one's stored story (`engine/upgrade.rs` says what changed per version), and
-//! merging the three records older schemas kept per article into one (schema 7). It derives
+//! merging the three records older schemas kept per article into one (schema 7), and dropping
+//! the `exact` tree (schema 8). It derives
 //! nothing itself. The caller records the new version once what the older steps derived is
 //! durable, so an interrupted upgrade runs again; the merge runs whenever the older trees still
 //! hold records, so one interrupted after the version was recorded is finished by the next open.
@@ -113,6 +114,19 @@ impl OldTrees {
 }
 
 impl Store {
+    /// Drops the `exact` tree of schemas up to 7 (documents' first articles: the engine keeps
+    /// them in memory since schema 8), durably; `false` when there is none (dropped before, or a
+    /// database made at schema 8). Run after the version is recorded, on every open, so a drop
+    /// cut short is done by the next.
+    pub(crate) fn drop_exact_tree(&self) -> Result<bool, StoreError> {
+        if !self.db.tree_names().iter().any(|n| n.as_ref() == b"exact") {
+            return Ok(false);
+        }
+        self.db.drop_tree("exact")?;
+        self.sync()?;
+        Ok(true)
+    }
+
     /// Whether records of an older schema wait to be merged (`merge_old_records`).
     pub(crate) fn holds_old_records(&self) -> bool {
         self.old.holding()

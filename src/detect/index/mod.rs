@@ -8,10 +8,12 @@
 //! top bits.
 
 mod buckets;
+mod docs;
 pub(crate) mod persist;
 
 use crate::fingerprint::SimHash;
 pub(crate) use buckets::Buckets;
+pub use docs::DocIndex;
 
 /// SimHash tables: one per block, keyed by the block's bits.
 #[derive(Debug)]

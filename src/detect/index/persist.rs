@@ -6,7 +6,7 @@
 //! No files here: any `Read` or `Write`.
 
 use super::buckets::{Blocks, Buckets, MAX_DIR_BITS, RECENT_MAX, TAG_BITS};
-use super::{AnchorIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS};
+use super::{AnchorIndex, DocIndex, SeenFilter, SimIndex, ANCHOR_DIR_BITS};
 use std::io::{self, Read, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -315,6 +315,40 @@ impl SeenFilter {
         match SeenFilter::from_words(bits) {
             Some(filter) => Ok(filter),
             None => invalid("the document filter has a size no filter has"),
+        }
+    }
+}
+
+impl DocIndex {
+    /// The sorted hashes, then their slots (the recent documents merged in first).
+    pub(crate) fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        let merged;
+        let whole = if self.is_compact() {
+            self
+        } else {
+            merged = {
+                let mut m = self.clone();
+                m.compact();
+                m
+            };
+            &merged
+        };
+        let (hashes, slots) = whole.sorted();
+        write_words(w, hashes)?;
+        write_words(w, slots)
+    }
+
+    /// Reads what `write_to` wrote, for an index of `slots` articles.
+    pub(crate) fn read_from<R: Read + ?Sized>(
+        r: &mut R,
+        slots: u32,
+        budget: &mut Budget,
+    ) -> Result<DocIndex> {
+        let hashes: Vec<u64> = read_words(r, budget)?;
+        let firsts: Vec<u32> = read_words(r, budget)?;
+        match DocIndex::from_sorted(hashes, firsts, slots) {
+            Some(docs) => Ok(docs),
+            None => invalid("the document index is out of order or names an unknown article"),
         }
     }
 }

@@ -192,6 +192,7 @@ fn golden() -> &'static str {
         5 => include_str!("golden-v5.txt"),
         6 => include_str!("golden-v6.txt"),
         7 => include_str!("golden-v7.txt"),
+        8 => include_str!("golden-v8.txt"),
         v => panic!("no golden file for schema {v}: add golden-v{v}.txt beside the others"),
     }
 }
@@ -365,4 +366,35 @@ fn schema_6_records_merge_into_the_record_schema_7_writes() {
         codec::decode_story_tokens(&shingles, Some(text.as_bytes())),
         codec::decode_stored_story_tokens(&words, Some(&content))
     );
+}
+
+#[test]
+fn a_records_verdict_as_admitted_says_whether_it_was_a_duplicate() {
+    let record = |status: &str, title: &str, overruled: Option<&str>| {
+        let triage = match overruled {
+            Some(s) => format!(
+                r#"{{"state":"not-reprint","by":"ed","at_ms":1,"note":null,"overruled":{{"status":"{s}","match":null,"story":1}}}}"#
+            ),
+            None => r#"{"state":"","by":null,"at_ms":null,"note":null}"#.to_owned(),
+        };
+        format!(
+            r#"{{"id":2,"file":"/in/2.txt","status":"{status}","title":"{title}","match":null,"reason":null,"story":2,"source":null,"url":null,"published":null,"words":3,"size":9,"ingested_ms":1,"triage":{triage}}}"#
+        )
+    };
+    let cases = [
+        (record("unique", "Council", None), false),
+        (record("duplicate", "Council", None), true),
+        (record("reprint", "duplicate", None), false),
+        // Editors overruled it: the detector's verdict is the one kept under `overruled`.
+        (record("unique", "Council", Some("duplicate")), true),
+        (record("duplicate", "Council", Some("reprint")), false),
+    ];
+    for (json, want) in cases {
+        assert_eq!(
+            super::admitted_duplicate(Some(2), json.as_bytes()).expect("reads"),
+            want,
+            "{json}"
+        );
+    }
+    assert!(super::admitted_duplicate(Some(2), b"{\"duplicate\":").is_err());
 }
