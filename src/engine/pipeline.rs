@@ -1,20 +1,25 @@
-//! Two stages of the ingest pipeline, each run on threads of its own by `Engine::ingest_pipelined`:
-//! preparing chunks of files (decode, clean, fingerprint, and the records encoded for the store),
-//! and writing decided chunks durably, telling a caller what landed. Deciding, between them, is
-//! the engine's own thread; neither stage decides or touches the in-memory index.
+//! The ingest pipeline (`Engine::ingest_pipelined`): preparing chunks of files (decode, clean,
+//! fingerprint, and the records encoded for the store) on preparer threads and, whenever it would
+//! otherwise wait, on the deciding thread (`Chunks`); deciding and admitting each file in order on
+//! the engine's own thread; and writing decided files durably on a writer thread, telling a
+//! caller what landed. Only the deciding thread decides or touches the in-memory index.
 
 use super::decide::prepare_input_with;
+pub(super) use super::pipeline_times::{timed, StageTimes, ThreadClock, ThreadTimes};
 use super::prepare::{packed_shingles_of, Prepared, TemplateView};
 use super::reading::Reading;
 use super::templates::SiteTemplates;
-use super::{committed, Input, OnCommit, CHUNK, REPORT_EVERY};
-use crate::model::Event;
+use super::{
+    committed, refused, rejected, thread_error, Engine, EngineError, Input, OnCommit, Pending,
+    CHUNK, PREPARED_AHEAD, PREP_CHUNK, REPORT_EVERY, WRITES_QUEUED,
+};
+use crate::model::{Event, EventKind, Verdict};
 use crate::store::codec::{encode_content_text, stored_text};
 use crate::store::{NewArticle, Store, StoreError};
 use crate::text::Rejection;
 use crate::worker::Stop;
 use rustc_hash::FxHashSet;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// One file prepared: its story and fingerprints (or why it was refused), and its records as the
@@ -55,53 +60,216 @@ pub(super) struct Preparing<'a> {
     pub(super) stop: &'a Stop,
     /// Files set aside without reading (three deaths with each in hand, the last two alone).
     pub(super) set_aside: &'a FxHashSet<String>,
+    /// Whether to measure where the thread's time goes (`StageTimes`).
+    pub(super) measuring: bool,
 }
 
 impl Preparing<'_> {
-    /// Prepares preparer `p`'s share of `inputs` (chunk k goes to preparer k mod `preparers`),
-    /// sending each chunk in order; stops early when the receiving end is gone.
-    pub(super) fn run(
-        &self,
-        inputs: &[Input],
-        p: usize,
-        preparers: usize,
-        tx: &mpsc::SyncSender<Vec<PreparedFile>>,
-    ) {
+    /// Prepares one chunk of files: each file read, cleaned and fingerprinted, and its records
+    /// encoded (the content compressed) here too, off the writer and the deciding thread.
+    pub(super) fn chunk(&self, chunk: &[Input]) -> Vec<PreparedFile> {
         let is_template = |h: u64| self.templates.contains(&h);
         let view = TemplateView {
             window: &is_template,
             sites: Some(self.sites),
             chrome_min_blocks: self.chrome_min,
         };
-        for chunk in inputs.chunks(CHUNK).skip(p).step_by(preparers) {
-            // The records are encoded (the content compressed) here too, off the writer and
-            // the deciding thread.
-            let prepared: Vec<_> = chunk
-                .iter()
-                .map(|input| {
-                    let prep = if self.set_aside.contains(&input.file) {
-                        Err(Rejection::SetAside)
-                    } else {
-                        // Each file's time is its own, counted from when its reading begins.
-                        let halt = Reading::begin(self.stop, self.budget);
-                        let began = Instant::now();
-                        let prep = prepare_input_with(input, self.every, &view, &halt);
-                        tracing::debug!(
-                            file = ?input.file,
-                            read_ms = began.elapsed().as_millis() as u64,
-                            refused = ?prep.as_ref().err(),
-                            "read"
-                        );
-                        prep
-                    };
-                    let packed = prep.as_ref().ok().map(|p| Packed::of(p, self.max_text));
-                    (prep, packed)
-                })
-                .collect();
-            if tx.send(prepared).is_err() {
-                return; // the call failed: stop early
-            }
+        chunk
+            .iter()
+            .map(|input| {
+                let prep = if self.set_aside.contains(&input.file) {
+                    Err(Rejection::SetAside)
+                } else {
+                    // Each file's time is its own, counted from when its reading begins.
+                    let halt = Reading::begin(self.stop, self.budget);
+                    let began = Instant::now();
+                    let prep = prepare_input_with(input, self.every, &view, &halt);
+                    tracing::debug!(
+                        file = ?input.file,
+                        read_ms = began.elapsed().as_millis() as u64,
+                        refused = ?prep.as_ref().err(),
+                        "read"
+                    );
+                    prep
+                };
+                let packed = prep.as_ref().ok().map(|p| Packed::of(p, self.max_text));
+                (prep, packed)
+            })
+            .collect()
+    }
+}
+
+/// The chunks of one ingest call's files, shared by the preparer threads and the deciding
+/// thread. Each chunk is claimed once, in order, by whoever is free: a preparer, up to
+/// `ahead` chunks past the one the deciding thread needs (so that the preparers keep pace with
+/// deciding rather than race ahead and leave it alone on a core at the end), or the deciding
+/// thread itself when the chunk it needs is not ready, which then prepares the next unclaimed
+/// chunk rather than wait. So no core idles while there is a file to prepare, and a core does
+/// not go to preparing far ahead while deciding, the serial stage, waits for one.
+pub(super) struct Chunks<'i> {
+    inputs: &'i [Input],
+    size: usize,
+    count: usize,
+    ahead: usize,
+    state: Mutex<ChunkState>,
+    changed: Condvar,
+}
+
+struct ChunkState {
+    /// The first chunk nobody has claimed.
+    next: usize,
+    /// The chunk the deciding thread needs next.
+    wanted: usize,
+    /// Prepared chunks not yet taken, by index.
+    ready: Vec<Option<Vec<PreparedFile>>>,
+    /// Set when the deciding thread stops taking chunks (the call ended or failed) or a
+    /// preparer died: nothing more is claimed.
+    closed: bool,
+}
+
+impl<'i> Chunks<'i> {
+    pub(super) fn new(inputs: &'i [Input], size: usize, ahead: usize) -> Chunks<'i> {
+        let size = size.max(1);
+        let count = inputs.len().div_ceil(size);
+        Chunks {
+            inputs,
+            size,
+            count,
+            ahead: ahead.max(1),
+            state: Mutex::new(ChunkState {
+                next: 0,
+                wanted: 0,
+                ready: (0..count).map(|_| None).collect(),
+                closed: false,
+            }),
+            changed: Condvar::new(),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ChunkState> {
+        // A preparer that panicked while holding the lock left the state whole (every update
+        // is a single assignment), so it is used as it is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'g>(&self, state: MutexGuard<'g, ChunkState>) -> MutexGuard<'g, ChunkState> {
+        self.changed.wait(state).unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn files(&self, k: usize) -> &'i [Input] {
+        let start = k * self.size;
+        &self.inputs[start..(start + self.size).min(self.inputs.len())]
+    }
+
+    fn put(&self, k: usize, prepared: Vec<PreparedFile>) {
+        self.lock().ready[k] = Some(prepared);
+        self.changed.notify_all();
+    }
+
+    /// Nothing more is claimed; waiting threads return.
+    pub(super) fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// A preparer thread's work: claims and prepares chunks until none is left or the call
+    /// ends. When measuring, returns the thread's times and how long it waited for the
+    /// deciding thread to catch up.
+    pub(super) fn prepare(&self, stage: &Preparing) -> Option<(ThreadTimes, Duration)> {
+        let clock = ThreadClock::start(stage.measuring);
+        let mut blocked = Duration::ZERO;
+        // Should this thread die, the deciding thread must not wait for its chunk forever.
+        let _close = CloseOnPanic(self);
+        loop {
+            let mut s = self.lock();
+            let k = loop {
+                if s.closed || s.next >= self.count {
+                    break None;
+                }
+                if s.next < s.wanted + self.ahead {
+                    s.next += 1;
+                    break Some(s.next - 1);
+                }
+                s = timed(stage.measuring, &mut blocked, || self.wait(s));
+            };
+            drop(s);
+            let Some(k) = k else { break };
+            self.put(k, stage.chunk(self.files(k)));
+        }
+        clock.map(|c| (c.stop(), blocked))
+    }
+
+    /// Chunk `k`, for the deciding thread, in order: taken when ready; when not, the first
+    /// unclaimed chunk is prepared here meanwhile; `None` once closed (a preparer died).
+    /// `waited` gains the time spent waiting when there was nothing left to prepare.
+    pub(super) fn take(
+        &self,
+        k: usize,
+        stage: &Preparing,
+        waited: &mut Duration,
+    ) -> Option<Vec<PreparedFile>> {
+        if k >= self.count {
+            return None;
+        }
+        let mut s = self.lock();
+        loop {
+            if let Some(prepared) = s.ready[k].take() {
+                s.wanted = k + 1;
+                drop(s);
+                // Room for the preparers to claim one more.
+                self.changed.notify_all();
+                return Some(prepared);
+            }
+            if s.closed {
+                return None;
+            }
+            if s.next < self.count {
+                drop(s);
+                self.prepare_one(stage);
+                s = self.lock();
+                continue;
+            }
+            s = timed(stage.measuring, waited, || self.wait(s));
+        }
+    }
+}
+
+impl Chunks<'_> {
+    /// Claims the first unclaimed chunk, if any, and prepares it on this thread: what the
+    /// deciding thread does rather than wait. False when every chunk was claimed.
+    pub(super) fn prepare_one(&self, stage: &Preparing) -> bool {
+        let k = {
+            let mut s = self.lock();
+            if s.closed || s.next >= self.count {
+                return false;
+            }
+            s.next += 1;
+            s.next - 1
+        };
+        let prepared = stage.chunk(self.files(k));
+        self.lock().ready[k] = Some(prepared);
+        true
+    }
+}
+
+/// Closes the chunks when dropped while its thread panics.
+struct CloseOnPanic<'c, 'i>(&'c Chunks<'i>);
+
+impl Drop for CloseOnPanic<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
+}
+
+/// Closes the chunks when dropped: the deciding thread's guard, so that the preparers stop
+/// however the call ends.
+pub(super) struct CloseOnDrop<'c, 'i>(pub(super) &'c Chunks<'i>);
+
+impl Drop for CloseOnDrop<'_, '_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
@@ -112,14 +280,17 @@ pub(super) fn write(
     store: &Store,
     write_rx: &mpsc::Receiver<(Vec<Arc<NewArticle>>, Vec<Event>)>,
     mut on_commit: Option<OnCommit<'_>>,
-) -> Result<(), StoreError> {
+    measuring: bool,
+) -> Result<Option<WriterTimes>, StoreError> {
+    let clock = ThreadClock::start(measuring);
+    let (mut idle, mut syncing) = (Duration::ZERO, Duration::ZERO);
     let mut unsynced: Vec<Arc<NewArticle>> = Vec::new();
     let mut synced_at = Instant::now();
-    let mut next = write_rx.recv().ok();
+    let mut next = timed(measuring, &mut idle, || write_rx.recv().ok());
     while let Some((items, events)) = next {
         store.write_articles(&items, &events)?;
         let Some(report) = on_commit.as_mut() else {
-            next = write_rx.recv().ok();
+            next = timed(measuring, &mut idle, || write_rx.recv().ok());
             continue;
         };
         unsynced.extend(items);
@@ -133,18 +304,196 @@ pub(super) fn write(
             Ok(more) => Some(more),
             Err(mpsc::RecvTimeoutError::Disconnected) => None,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                store.sync()?;
+                timed(measuring, &mut syncing, || store.sync())?;
                 synced_at = Instant::now();
                 report(&committed(&mut unsynced));
-                write_rx.recv().ok()
+                timed(measuring, &mut idle, || write_rx.recv().ok())
             }
         };
     }
-    store.sync()?;
+    timed(measuring, &mut syncing, || store.sync())?;
     if let Some(report) = on_commit.as_mut() {
         if !unsynced.is_empty() {
             report(&committed(&mut unsynced));
         }
     }
-    Ok(())
+    Ok(clock.map(|c| WriterTimes {
+        thread: c.stop(),
+        idle,
+        syncing,
+    }))
+}
+
+/// The writer thread's times (`StageTimes::writing`), what it waited for a chunk, and its syncs.
+pub(super) struct WriterTimes {
+    pub(super) thread: ThreadTimes,
+    pub(super) idle: Duration,
+    pub(super) syncing: Duration,
+}
+
+impl Engine {
+    /// `Engine::ingest`'s pipeline: preparer threads (one per core) prepare chunks of
+    /// `PREP_CHUNK` files in turn, this thread decides and admits each file in order, and a
+    /// writer thread writes them `CHUNK` at a time, each in one transaction; the last step syncs.
+    pub(super) fn ingest_pipelined(
+        &mut self,
+        inputs: &[Input],
+        now_ms: u64,
+        on_commit: Option<OnCommit<'_>>,
+    ) -> Result<Vec<Verdict>, EngineError> {
+        let every = self.settings.anchor_every_words;
+        let max_text = self.settings.max_text_bytes;
+        let chrome_min = self.settings.params.chrome_min_blocks;
+        let templates = self.load()?.templates.snapshot();
+        let sites = Arc::clone(&self.load()?.sites);
+        let store = Arc::clone(&self.store);
+        let budget = self.settings.read_budget;
+        let (stop, set_aside) = (self.stop.clone(), self.set_aside.clone());
+        let mut pending = Pending::default();
+        let mut verdicts = Vec::with_capacity(inputs.len());
+        let mut events = Vec::with_capacity(inputs.len());
+        let measuring = self.stage_times.is_some();
+        let clock = ThreadClock::start(measuring);
+        let mut times = StageTimes::default();
+        let chunks = Chunks::new(inputs, PREP_CHUNK, PREPARED_AHEAD);
+        let chunks = &chunks;
+        let stage = Preparing {
+            every,
+            max_text,
+            chrome_min,
+            templates: &templates,
+            sites: &sites,
+            budget,
+            stop: &stop,
+            set_aside: &set_aside,
+            measuring,
+        };
+        let stage = &stage;
+        std::thread::scope(|s| -> Result<(), EngineError> {
+            // Preparers: one per core but the one deciding, which prepares too whenever the
+            // chunk it needs is not ready. Plain threads: idle rayon workers spin, taking the
+            // cores the other stages need.
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let preparers = cores.saturating_sub(1).clamp(1, 7);
+            let _close = CloseOnDrop(chunks);
+            let mut preparer_threads = Vec::with_capacity(preparers);
+            for p in 0..preparers {
+                let preparer = std::thread::Builder::new().name(format!("copydesk-prep-{p}"));
+                let thread = preparer
+                    .spawn_scoped(s, move || chunks.prepare(stage))
+                    .map_err(thread_error)?;
+                preparer_threads.push(thread);
+            }
+            let templates = &templates;
+            let store = &*store;
+            let waited = &mut times.deciding_on_preparers;
+            let prep_rx = (0..).map_while(|k| chunks.take(k, stage, waited));
+            let (write_tx, write_rx) =
+                mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(WRITES_QUEUED);
+            let writer = std::thread::Builder::new()
+                .name("copydesk-write".into())
+                .spawn_scoped(s, move || write(store, &write_rx, on_commit, measuring))
+                .map_err(thread_error)?;
+            let mut at = 0;
+            let mut on_writer = Duration::ZERO;
+            let mut items = Vec::with_capacity(CHUNK);
+            let mut stored = Vec::with_capacity(CHUNK);
+            for prepared in prep_rx {
+                if at + prepared.len() == inputs.len() {
+                    // Every file is read: a death from here on is not one file's doing.
+                    self.reading_ended();
+                }
+                for (prep, packed) in prepared {
+                    let input = &inputs[at];
+                    at += 1;
+                    // A file that could not be read for now, or whose reading was abandoned
+                    // because the process is stopping, gets no record (and no id): it is read
+                    // again later, so a record now would store it twice.
+                    if let Err(why) = prep.as_ref().map(|_| ()) {
+                        if why.stores_nothing() {
+                            verdicts.push(refused(input, why));
+                            continue;
+                        }
+                    }
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    let article = match prep {
+                        Err(rejection) => rejected(id, input, &rejection, now_ms),
+                        Ok(prep) => {
+                            let d =
+                                self.decide_learning(input, prep, &pending, templates, id, true)?;
+                            let packed = if d.prepared_again {
+                                Some(Packed::of(&d.prep, max_text))
+                            } else {
+                                packed
+                            };
+                            self.admit(id, input, d.prep, packed, d.decision, now_ms)?
+                        }
+                    };
+                    let article = Arc::new(article);
+                    let verdict = Verdict::of(&article.record);
+                    verdicts.push(verdict.clone());
+                    stored.push(verdict);
+                    pending.add(Arc::clone(&article));
+                    items.push(article);
+                }
+                // The writer takes `CHUNK` files a transaction (fewer transactions cost less
+                // than smaller ones), and what is left once the files run out.
+                if items.len() < CHUNK && at < inputs.len() {
+                    continue;
+                }
+                let chunk_events = self.events_for(
+                    std::mem::take(&mut stored)
+                        .into_iter()
+                        .map(|verdict| EventKind::Verdict { verdict }),
+                    now_ms,
+                );
+                events.extend(chunk_events.iter().cloned());
+                let mut chunk = (
+                    std::mem::replace(&mut items, Vec::with_capacity(CHUNK)),
+                    chunk_events,
+                );
+                // While the writer's queue is full, prepare files rather than wait.
+                let sent = loop {
+                    match write_tx.try_send(chunk) {
+                        Err(mpsc::TrySendError::Full(back)) => chunk = back,
+                        sent => break sent.is_ok(),
+                    }
+                    if !chunks.prepare_one(stage) {
+                        break timed(measuring, &mut on_writer, || write_tx.send(chunk)).is_ok();
+                    }
+                };
+                if !sent {
+                    break; // the writer failed: its error is returned below
+                }
+            }
+            self.reading_ended();
+            chunks.close();
+            drop(write_tx);
+            let drained = Instant::now();
+            let wrote = writer.join().expect("the writer thread does not panic")?;
+            if let Some(w) = wrote {
+                times.deciding_on_drain = drained.elapsed();
+                times.deciding_on_writer = on_writer;
+                times.writing = w.thread;
+                times.writer_idle = w.idle;
+                times.syncing = w.syncing;
+            }
+            for thread in preparer_threads {
+                if let Some((t, blocked)) = thread.join().expect("a preparer does not panic") {
+                    times.preparing.add(t);
+                    times.preparers_blocked += blocked;
+                }
+            }
+            Ok(())
+        })?;
+        if let (Some(clock), Some(sum)) = (clock, self.stage_times.as_mut()) {
+            times.deciding = clock.stop();
+            times.wall = times.deciding.wall;
+            times.calls = 1;
+            sum.add(&times);
+        }
+        self.outbox.extend(events);
+        Ok(verdicts)
+    }
 }
