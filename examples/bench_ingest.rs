@@ -147,6 +147,11 @@ fn report_stages(t: &StageTimes, n: usize) {
         us(t.deciding_on_drain)
     );
     println!(
+        "  deciding, of its time: reading {} candidates' records from the store {:.1}",
+        t.deciding_reads,
+        us(t.deciding_reading)
+    );
+    println!(
         "  {}; blocked with a chunk ready {:.1}",
         thread("preparers (summed)", &t.preparing),
         us(t.preparers_blocked)

@@ -438,8 +438,10 @@ impl Engine {
                     items.push(article);
                 }
                 // The writer takes `CHUNK` files a transaction (fewer transactions cost less
-                // than smaller ones), and what is left once the files run out.
-                if items.len() < CHUNK && at < inputs.len() {
+                // than smaller ones), but the last `CHUNK` files of the call each prepared chunk
+                // as it is decided: what is left to write once deciding ends, with the sync
+                // after it, is one small chunk.
+                if items.len() < CHUNK && inputs.len() - at >= CHUNK {
                     continue;
                 }
                 let chunk_events = self.events_for(

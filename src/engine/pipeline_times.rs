@@ -23,6 +23,10 @@ pub struct StageTimes {
     /// Of which: from handing the last chunk to the writer to the call's return (the last
     /// writes and the sync).
     pub deciding_on_drain: Duration,
+    /// Of its time: reading candidates' records from the store (those not in memory), and how
+    /// many it read.
+    pub deciding_reading: Duration,
+    pub deciding_reads: u64,
     /// The preparer threads, summed.
     pub preparing: ThreadTimes,
     /// Of which: blocked with a chunk ready, the deciding thread not taking it.
@@ -52,6 +56,8 @@ impl StageTimes {
         self.deciding_on_preparers += o.deciding_on_preparers;
         self.deciding_on_writer += o.deciding_on_writer;
         self.deciding_on_drain += o.deciding_on_drain;
+        self.deciding_reading += o.deciding_reading;
+        self.deciding_reads += o.deciding_reads;
         self.preparing.add(o.preparing);
         self.preparers_blocked += o.preparers_blocked;
         self.writing.add(o.writing);
