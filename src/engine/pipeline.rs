@@ -223,7 +223,7 @@ impl<'i> Chunks<'i> {
             if s.closed {
                 return None;
             }
-            if s.next < self.count {
+            if s.next < self.count && s.next < s.wanted + self.ahead {
                 drop(s);
                 self.prepare_one(stage);
                 s = self.lock();
@@ -235,12 +235,14 @@ impl<'i> Chunks<'i> {
 }
 
 impl Chunks<'_> {
-    /// Claims the first unclaimed chunk, if any, and prepares it on this thread: what the
-    /// deciding thread does rather than wait. False when every chunk was claimed.
+    /// Claims the first unclaimed chunk, if any within `ahead` of the one the deciding thread
+    /// needs, and prepares it on this thread: what the deciding thread does rather than wait.
+    /// False when there is none (so a writer stalled for long does not leave the whole batch
+    /// prepared in memory).
     pub(super) fn prepare_one(&self, stage: &Preparing) -> bool {
         let k = {
             let mut s = self.lock();
-            if s.closed || s.next >= self.count {
+            if s.closed || s.next >= self.count || s.next >= s.wanted + self.ahead {
                 return false;
             }
             s.next += 1;

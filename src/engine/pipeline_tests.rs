@@ -144,6 +144,48 @@ fn closing_frees_preparers_waiting_for_the_deciding_thread() {
 }
 
 #[test]
+fn the_deciding_thread_prepares_no_further_ahead_than_the_preparers() {
+    let templates = FxHashSet::default();
+    let sites = SiteTemplates::default();
+    let (stop, set_aside) = (Stop::default(), FxHashSet::default());
+    let stage = Preparing {
+        every: 40,
+        max_text: 1 << 20,
+        chrome_min: 2,
+        templates: &templates,
+        sites: &sites,
+        budget: Duration::from_secs(600),
+        stop: &stop,
+        set_aside: &set_aside,
+        measuring: false,
+    };
+    let files = inputs(100);
+    let chunks = Chunks::new(&files, 16, 2);
+    // While the writer's queue stays full, the deciding thread prepares chunks 0 and 1, then
+    // no more until it takes one: a stalled writer does not leave the batch prepared in memory.
+    assert!(chunks.prepare_one(&stage));
+    assert!(chunks.prepare_one(&stage));
+    assert!(!chunks.prepare_one(&stage), "two chunks ahead at most");
+    let mut waited = Duration::ZERO;
+    let first = chunks.take(0, &stage, &mut waited).expect("chunk 0");
+    assert_eq!(first.len(), 16);
+    assert!(chunks.prepare_one(&stage), "one more once chunk 0 is taken");
+    assert!(!chunks.prepare_one(&stage));
+    // Every chunk still comes, in order, prepared here when not ready; the last holds the 4
+    // files left.
+    let sizes: Vec<usize> = (1..)
+        .map_while(|k| chunks.take(k, &stage, &mut waited))
+        .map(|c| c.len())
+        .collect();
+    assert_eq!(sizes, vec![16, 16, 16, 16, 16, 4]);
+    assert_eq!(
+        waited,
+        Duration::ZERO,
+        "nothing to wait for without preparers"
+    );
+}
+
+#[test]
 fn a_batch_decides_as_its_files_one_by_one() {
     // Reprints at distances that cross the preparers' chunks (16 files) and the writer's (64),
     // among files of their own.
