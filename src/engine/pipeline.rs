@@ -326,6 +326,9 @@ pub(super) fn write(
     }))
 }
 
+/// Files a call must hold for its last `CHUNK` to be written a prepared chunk at a time.
+const TAIL_SPLIT_MIN: usize = 4 * CHUNK;
+
 /// The writer thread's times (`StageTimes::writing`), what it waited for a chunk, and its syncs.
 pub(super) struct WriterTimes {
     pub(super) thread: ThreadTimes,
@@ -440,10 +443,12 @@ impl Engine {
                     items.push(article);
                 }
                 // The writer takes `CHUNK` files a transaction (fewer transactions cost less
-                // than smaller ones), but the last `CHUNK` files of the call each prepared chunk
-                // as it is decided: what is left to write once deciding ends, with the sync
-                // after it, is one small chunk.
-                if items.len() < CHUNK && inputs.len() - at >= CHUNK {
+                // than smaller ones), and what is left once the files run out. In a call of
+                // several transactions, the last `CHUNK` files go as each prepared chunk is
+                // decided, so that what is left to write once deciding ends, with the sync after
+                // it, is one small chunk; a small call (the daemon's) stays one transaction.
+                let tail = inputs.len() >= TAIL_SPLIT_MIN && inputs.len() - at < CHUNK;
+                if items.len() < CHUNK && at < inputs.len() && !tail {
                     continue;
                 }
                 let chunk_events = self.events_for(

@@ -187,11 +187,21 @@ fn the_deciding_thread_prepares_no_further_ahead_than_the_preparers() {
 
 #[test]
 fn a_batch_decides_as_its_files_one_by_one() {
-    // Reprints at distances that cross the preparers' chunks (16 files) and the writer's (64),
-    // among files of their own.
-    let n = 150;
-    let copies: Vec<(usize, usize)> =
-        vec![(3, 1), (20, 2), (40, 17), (70, 5), (100, 90), (149, 64)];
+    // Reprints at distances that cross the preparers' chunks (16 files) and the writer's (64,
+    // then 16 at a time for the call's last 64 files), among files of their own.
+    let n = 300;
+    let copies: Vec<(usize, usize)> = vec![
+        (3, 1),
+        (20, 2),
+        (40, 17),
+        (70, 5),
+        (100, 90),
+        (149, 64),
+        (250, 230),
+        (270, 245),
+        (285, 271),
+        (299, 12),
+    ];
     let files: Vec<Input> = (0..n)
         .map(|i| {
             let seed = copies
