@@ -3,6 +3,7 @@
 //! draws nor watches folders.
 
 pub(crate) mod arrivals;
+mod chunks;
 mod decide;
 pub mod files;
 mod hand;

@@ -2,8 +2,9 @@
 //! and handed to the deciding thread in order, whoever prepared it; a closed pipeline frees its
 //! preparers; and a batch ingested in one call decides as the same files ingested one by one.
 
+use super::chunks::Chunks;
 use super::files::input_from;
-use super::pipeline::{Chunks, Preparing};
+use super::pipeline::Preparing;
 use super::templates::SiteTemplates;
 use super::{Engine, Input};
 use crate::config::Settings;
