@@ -1,4 +1,4 @@
-//! The ingest pipeline's sharing of preparation (`pipeline::Chunks`): every chunk prepared once
+//! The ingest pipeline's sharing of preparation (`chunks::Chunks`): every chunk prepared once
 //! and handed to the deciding thread in order, whoever prepared it; a closed pipeline frees its
 //! preparers; and a batch ingested in one call decides as the same files ingested one by one.
 
