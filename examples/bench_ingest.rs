@@ -12,7 +12,7 @@
 mod synth;
 
 use copydesk::config::Settings;
-use copydesk::engine::{Engine, Input};
+use copydesk::engine::{Engine, Input, StageTimes, ThreadTimes};
 use copydesk::model::Status;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -79,6 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if recent > 0 {
         engine.keep_recent_records(recent);
     }
+    engine.measure_ingest();
 
     let mut statuses: BTreeMap<Status, usize> = BTreeMap::new();
     let mut batches: Vec<Duration> = Vec::new();
@@ -97,6 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .zip(cpu_start)
         .map(|(end, start)| end - start);
     let (from_memory, from_store) = engine.shingle_reads();
+    let stages = engine.stage_times();
     drop(engine);
     println!(
         "candidates' shingle records: {from_memory} read from memory, {from_store} from the store"
@@ -112,7 +114,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         db_bytes: dir_bytes(&dir.path().join("db")),
     };
     report(&run, &statuses);
+    if let Some(stages) = stages {
+        report_stages(&stages, n);
+    }
     Ok(())
+}
+
+/// Where each stage's thread spent the calls' time, per article: on a core, waiting for one,
+/// and blocked (on what).
+fn report_stages(t: &StageTimes, n: usize) {
+    let us = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1) as f64;
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / t.wall.as_secs_f64().max(1e-9);
+    let thread = |name: &str, x: &ThreadTimes| {
+        format!(
+            "{name}: on a core {:.1} us ({:.0} % of the wall), waiting for a core {:.1}, blocked {:.1}",
+            us(x.on_core),
+            share(x.on_core),
+            us(x.waiting_for_core),
+            us(x.blocked())
+        )
+    };
+    println!(
+        "stages, per article over {} calls ({:.1} us of wall each):",
+        t.calls,
+        us(t.wall)
+    );
+    println!(
+        "  {}; blocked on the preparers {:.1}, on the writer's queue {:.1}, on the last write and sync {:.1}",
+        thread("deciding", &t.deciding),
+        us(t.deciding_on_preparers),
+        us(t.deciding_on_writer),
+        us(t.deciding_on_drain)
+    );
+    println!(
+        "  deciding, of its time: reading {} candidates' records from the store {:.1}",
+        t.deciding_reads,
+        us(t.deciding_reading)
+    );
+    println!(
+        "  {}; blocked with a chunk ready {:.1}",
+        thread("preparers (summed)", &t.preparing),
+        us(t.preparers_blocked)
+    );
+    println!(
+        "  {}; idle {:.1}, syncing {:.1}",
+        thread("writer", &t.writing),
+        us(t.writer_idle),
+        us(t.syncing)
+    );
 }
 
 /// What one run measured.

@@ -280,6 +280,7 @@ impl Engine {
         if let Some(r) = self.recent.get(id) {
             return Ok(Some(r));
         }
+        let began = self.stage_times.is_some().then(std::time::Instant::now);
         let record = match self.store.story_tokens(id)? {
             Some(kept) => shingles_of(kept),
             None => match self.store.content(id)? {
@@ -287,6 +288,10 @@ impl Engine {
                 None => return Ok(None),
             },
         };
+        if let (Some(began), Some(times)) = (began, self.stage_times.as_mut()) {
+            times.deciding_reading += began.elapsed();
+            times.deciding_reads += 1;
+        }
         let record = Arc::new(record);
         self.recent.put(id, Arc::clone(&record));
         Ok(Some(record))

@@ -3,6 +3,7 @@
 //! draws nor watches folders.
 
 pub(crate) mod arrivals;
+mod chunks;
 mod decide;
 pub mod files;
 mod hand;
@@ -11,6 +12,11 @@ mod index;
 #[cfg(test)]
 mod judge_tests;
 mod pipeline;
+#[cfg(test)]
+mod pipeline_tests;
+mod pipeline_times;
+#[doc(hidden)]
+pub use pipeline_times::{StageTimes, ThreadTimes};
 pub mod prepare;
 pub(crate) mod queries;
 mod reading;
@@ -47,7 +53,7 @@ pub(crate) use index::IndexOrigin;
 use index::Loaded;
 use prepare::{packed_shingles, Prepared, TemplateView};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +194,8 @@ pub struct Engine {
     /// Set by `serving`: the engine thread loads the index as soon as it starts, then starts
     /// the search indexer.
     serving: bool,
+    /// Where the ingests' stages spent their time, once `measure_ingest` asked for it.
+    stage_times: Option<StageTimes>,
 }
 
 /// What a verdict decided, before it is written.
@@ -233,13 +241,20 @@ impl Pending {
     }
 }
 
-/// Files per chunk of the ingest pipeline: small enough that the stages overlap, large enough
-/// that each transaction and hand-over is worth its cost.
+/// Files per transaction of the ingest pipeline's writer: small enough that the stages overlap,
+/// large enough that each transaction is worth its cost.
 const CHUNK: usize = 64;
 
-/// Chunks each preparer may have ready before the deciding thread takes them: enough that the
-/// preparers keep the cores busy while the deciding thread waits on the writer.
-const PREPARED_AHEAD: usize = 4;
+/// Files per chunk prepared at once: small, so that deciding starts soon after a call begins, and
+/// so that when the deciding thread prepares a chunk itself (the one it needs was not ready) it
+/// is back to deciding soon.
+const PREP_CHUNK: usize = 16;
+
+/// Chunks the preparer threads may claim past the one the deciding thread needs: a bound on the
+/// memory prepared files hold (about 256 files), loose enough that the preparers never wait
+/// while the deciding thread has work of its own (measured: 4 left them idle a third of the
+/// time with stock phrases).
+const PREPARED_AHEAD: usize = 16;
 
 /// How often, at most, an ingest that reports as it goes syncs and reports: often enough that a
 /// script sees progress, seldom enough that syncing per chunk does not slow the ingest.
@@ -273,6 +288,7 @@ impl Engine {
             recent: recent::Recent::new(recent::RECENT_RECORDS),
             prefetch: None,
             serving: false,
+            stage_times: None,
         })
     }
 
@@ -324,6 +340,19 @@ impl Engine {
         self.recent = recent::Recent::new(n);
     }
 
+    /// Measures where each ingest's stages spend their time from now on (for the benchmarks:
+    /// a few reads of `/proc` per thread and call).
+    #[doc(hidden)]
+    pub fn measure_ingest(&mut self) {
+        self.stage_times.get_or_insert_with(StageTimes::default);
+    }
+
+    /// What `measure_ingest` measured so far.
+    #[doc(hidden)]
+    pub fn stage_times(&self) -> Option<StageTimes> {
+        self.stage_times
+    }
+
     /// The id of the newest article stored (0 when none is).
     pub fn last_id(&self) -> ArticleId {
         self.next_id - 1
@@ -349,10 +378,11 @@ impl Engine {
 
     /// Ingests files in order: one verdict each, all durable before this returns.
     ///
-    /// A pipeline of three stages over chunks of `CHUNK` files: preparer threads (one per core,
-    /// taking chunks in turn, against the templates learned before the call), this thread
-    /// deciding and admitting each file in order, and a writer thread committing each chunk in
-    /// one transaction; the last step syncs. The stages overlap, so the cores stay busy.
+    /// A pipeline of three stages: preparer threads (one per core but this one) preparing chunks
+    /// of `PREP_CHUNK` files against the templates learned before the call, this thread
+    /// deciding and admitting each file in order (and preparing the next chunk itself rather
+    /// than wait for one), and a writer thread committing `CHUNK` files a transaction; the last
+    /// step syncs. The stages overlap, so the cores stay busy.
     pub fn ingest(&mut self, inputs: &[Input], now_ms: u64) -> Result<Vec<Verdict>, EngineError> {
         self.ingest_reporting(inputs, now_ms, None)
     }
@@ -398,122 +428,6 @@ impl Engine {
             self.next_seq = self.store.last_seq().map_or(self.next_seq, |s| s + 1);
         }
         result
-    }
-
-    fn ingest_pipelined(
-        &mut self,
-        inputs: &[Input],
-        now_ms: u64,
-        on_commit: Option<OnCommit<'_>>,
-    ) -> Result<Vec<Verdict>, EngineError> {
-        let every = self.settings.anchor_every_words;
-        let max_text = self.settings.max_text_bytes;
-        let chrome_min = self.settings.params.chrome_min_blocks;
-        let templates = self.load()?.templates.snapshot();
-        let sites = Arc::clone(&self.load()?.sites);
-        let store = Arc::clone(&self.store);
-        let budget = self.settings.read_budget;
-        let (stop, set_aside) = (self.stop.clone(), self.set_aside.clone());
-        let mut pending = Pending::default();
-        let mut verdicts = Vec::with_capacity(inputs.len());
-        let mut events = Vec::with_capacity(inputs.len());
-        std::thread::scope(|s| -> Result<(), EngineError> {
-            // Preparers take chunks in turn (chunk k to preparer k mod n), each with a channel of
-            // its own, so this thread receives them in order without a reordering buffer. Plain
-            // threads: idle rayon workers spin, taking the cores the other stages need.
-            let preparers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
-            let mut from_preparers = Vec::with_capacity(preparers);
-            let templates = &templates;
-            let sites = &*sites;
-            let store = &*store;
-            let (stop, set_aside) = (&stop, &set_aside);
-            for p in 0..preparers {
-                let (tx, rx) = mpsc::sync_channel(PREPARED_AHEAD);
-                from_preparers.push(rx);
-                let preparer = std::thread::Builder::new().name(format!("copydesk-prep-{p}"));
-                preparer
-                    .spawn_scoped(s, move || {
-                        let stage = pipeline::Preparing {
-                            every,
-                            max_text,
-                            chrome_min,
-                            templates,
-                            sites,
-                            budget,
-                            stop,
-                            set_aside,
-                        };
-                        stage.run(inputs, p, preparers, &tx);
-                    })
-                    .map_err(thread_error)?;
-            }
-            let prep_rx = (0..).map_while(|k| from_preparers[k % preparers].recv().ok());
-            let (write_tx, write_rx) =
-                mpsc::sync_channel::<(Vec<Arc<NewArticle>>, Vec<Event>)>(WRITES_QUEUED);
-            let writer = std::thread::Builder::new()
-                .name("copydesk-write".into())
-                .spawn_scoped(s, move || pipeline::write(store, &write_rx, on_commit))
-                .map_err(thread_error)?;
-            let mut at = 0;
-            for prepared in prep_rx {
-                if at + prepared.len() == inputs.len() {
-                    // Every file is read: a death from here on is not one file's doing.
-                    self.reading_ended();
-                }
-                let mut items = Vec::with_capacity(prepared.len());
-                let mut stored = Vec::with_capacity(prepared.len());
-                for (prep, packed) in prepared {
-                    let input = &inputs[at];
-                    at += 1;
-                    // A file that could not be read for now, or whose reading was abandoned
-                    // because the process is stopping, gets no record (and no id): it is read
-                    // again later, so a record now would store it twice.
-                    if let Err(why) = prep.as_ref().map(|_| ()) {
-                        if why.stores_nothing() {
-                            verdicts.push(refused(input, why));
-                            continue;
-                        }
-                    }
-                    let id = self.next_id;
-                    self.next_id += 1;
-                    let article = match prep {
-                        Err(rejection) => rejected(id, input, &rejection, now_ms),
-                        Ok(prep) => {
-                            let d =
-                                self.decide_learning(input, prep, &pending, templates, id, true)?;
-                            let packed = if d.prepared_again {
-                                Some(pipeline::Packed::of(&d.prep, max_text))
-                            } else {
-                                packed
-                            };
-                            self.admit(id, input, d.prep, packed, d.decision, now_ms)?
-                        }
-                    };
-                    let article = Arc::new(article);
-                    let verdict = Verdict::of(&article.record);
-                    verdicts.push(verdict.clone());
-                    stored.push(verdict);
-                    pending.add(Arc::clone(&article));
-                    items.push(article);
-                }
-                let chunk_events = self.events_for(
-                    stored
-                        .into_iter()
-                        .map(|verdict| EventKind::Verdict { verdict }),
-                    now_ms,
-                );
-                events.extend(chunk_events.iter().cloned());
-                if write_tx.send((items, chunk_events)).is_err() {
-                    break; // the writer failed: its error is returned below
-                }
-            }
-            self.reading_ended();
-            drop(write_tx);
-            writer.join().expect("the writer thread does not panic")?;
-            Ok(())
-        })?;
-        self.outbox.extend(events);
-        Ok(verdicts)
     }
 
     /// Numbers events in order.
