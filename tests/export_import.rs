@@ -348,10 +348,10 @@ fn a_data_file_sled_cannot_open_exports_what_a_beginning_of_it_holds() {
     let db = database(dir.path(), 400);
     let bytes = std::fs::read(db.join("db")).expect("db");
     let mut salvaged = 0;
-    // Where sled's log puts what depends on when its background flusher ran during the ingest,
-    // so a fixed set of places may all land where sled opens regardless (a segment's unused
-    // tail): after the first six, more places (odd 24ths, between and beyond those) are tried until one
-    // keeps sled from opening the file whole. Every place tried is checked alike.
+    // Where sled's log puts what depends on when its background flusher ran during the
+    // ingest, so a fixed set of places may all land where sled opens regardless (a segment's
+    // unused tail): after the first six, more places (odd 24ths, between and beyond those) are
+    // tried until one keeps sled from opening the file whole. Every place tried is checked alike.
     let places = [3, 4, 5, 6, 7, 8].map(|k| (k, 12));
     let more = [5, 7, 9, 11, 13, 15, 17, 19, 21].map(|k| (k, 24));
     for (n, (k, of)) in places.into_iter().chain(more).enumerate() {
