@@ -28,6 +28,30 @@ use std::time::{Duration, Instant};
 
 type Error = Box<dyn std::error::Error>;
 
+const USAGE: &str = "usage: bench_restart [ARTICLES] [--db DIR] [--runs N] [--fill-only] \
+                     [--restarts-only] [--cache-mb MB] [--words N]";
+
+/// The first argument that is not one of the run's (a mistyped flag, or `--help`), so that it
+/// is refused before a run of minutes starts rather than ignored.
+fn unknown_argument(args: &[String]) -> Option<&str> {
+    const WITH_VALUE: [&str; 4] = ["--db", "--runs", "--cache-mb", "--words"];
+    const ALONE: [&str; 2] = ["--fill-only", "--restarts-only"];
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if WITH_VALUE.contains(&a) {
+            i += 2;
+            continue;
+        }
+        let articles = i == 0 && !a.starts_with('-');
+        if !(articles || ALONE.contains(&a)) {
+            return Some(a);
+        }
+        i += 1;
+    }
+    None
+}
+
 const TARGET_FIRST_VERDICT_S: f64 = 0.5;
 const TARGET_RSS_MB: f64 = 200.0;
 /// Articles ingested through the socket after the first verdict of each run.
@@ -39,6 +63,10 @@ fn main() -> Result<(), Error> {
         Some("serve") => return serve(&args[1..]),
         Some("parts") => return parts(&args[1..]),
         _ => {}
+    }
+    if let Some(unknown) = unknown_argument(&args) {
+        eprintln!("bench_restart: {unknown}: not an argument of this benchmark\n{USAGE}");
+        std::process::exit(2);
     }
     let flag = |name: &str| {
         args.iter()
